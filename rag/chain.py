@@ -1,0 +1,203 @@
+"""The question-answering chain: history-aware rewrite -> hybrid retrieval -> grounded, streamed answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.services import Services
+from rag.vectorstore import VectorStore
+
+NOT_FOUND = "I couldn't find anything about that in your documents."
+SNIPPET_CHARS = 280
+
+CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "Rewrite the user's last question as one standalone question that can be understood "
+            "without the conversation. Keep every name and technical term. Do not answer it. "
+            "Reply with the question only.",
+        ),
+        MessagesPlaceholder("chat_history"),
+        ("human", "{input}"),
+    ]
+)
+
+# The context sits in the user turn: small local models follow it there far better than in a system
+# prompt, and large ones do not mind.
+ANSWER_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "You answer questions about the user's documents using only the context they give you. "
+            "Cite the page of each fact like [p.4]. "
+            f"If the context does not contain the answer, reply exactly: {NOT_FOUND}",
+        ),
+        (
+            "human",
+            "Context:\n{context}\n\nQuestion: {input}\nAnswer in a few sentences, using the words of the context:",
+        ),
+    ]
+)
+
+
+class LLMError(Exception):
+    """The language model failed; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    doc_id: str
+    filename: str
+    page: int
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    standalone_question: str
+    sources: list[Source]
+    tokens: Iterator[str]  # the answer, streamed; consume once
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval from the vector store, fused with RRF, as a LangChain retriever."""
+
+    store: VectorStore
+    embeddings: Embeddings
+    k: int = 5
+    min_relevance: float = 0.2
+    doc_ids: list[str] | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        result = self.store.search(self.embeddings.embed_query(query), query, self.k, self.doc_ids)
+        if result.top_similarity < self.min_relevance:
+            return []
+        return [
+            LCDocument(
+                page_content=hit.chunk.text,
+                metadata={
+                    "doc_id": hit.chunk.doc_id,
+                    "filename": hit.chunk.filename,
+                    "page": hit.chunk.page,
+                    "score": hit.score,
+                },
+            )
+            for hit in result.hits
+        ]
+
+
+def _clean_rewrite(text: str) -> str:
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    return re.sub(r"^(standalone question|question)\s*:\s*", "", text, flags=re.I).strip(" \"'")
+
+
+def history_aware_question(llm: BaseChatModel) -> Runnable:
+    """{input, chat_history} -> a standalone question."""
+    rewrite = CONDENSE_PROMPT | llm | StrOutputParser() | RunnableLambda(_clean_rewrite)
+
+    def guarded(inputs: dict) -> str:
+        rewritten = rewrite.invoke(inputs)
+        # Small local models sometimes answer instead of rewriting, or return nothing; then the
+        # previous question plus this one is a safer search than the model's text.
+        if not rewritten or len(rewritten) > 4 * len(inputs["input"]) + 200:
+            previous = [m.content for m in inputs["chat_history"] if isinstance(m, HumanMessage)]
+            return f"{previous[-1]} {inputs['input']}" if previous else inputs["input"]
+        return rewritten
+
+    return RunnableLambda(guarded)
+
+
+def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:
+    parts, used = [], 0
+    for doc in docs:  # best first, so the budget cuts the weakest passages
+        block = f"[p.{doc.metadata['page']} · {doc.metadata['filename']}]\n{doc.page_content}"
+        if parts and used + len(block) > max_chars:
+            break
+        parts.append(block)
+        used += len(block)
+    return "\n\n".join(parts)
+
+
+def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
+    return [
+        Source(
+            d.metadata["doc_id"],
+            d.metadata["filename"],
+            d.metadata["page"],
+            _snippet(d.page_content),
+            round(float(d.metadata["score"]), 4),
+        )
+        for d in docs
+    ]
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def make_retriever(services: Services, doc_ids: Sequence[str] | None = None) -> HybridRetriever:
+    s = services.settings
+    return HybridRetriever(
+        store=services.store,
+        embeddings=services.embedding.embeddings,
+        k=s.top_k,
+        min_relevance=s.min_relevance,
+        doc_ids=list(doc_ids) if doc_ids else None,
+    )
+
+
+def retrieve(
+    services: Services,
+    question: str,
+    history: Sequence[BaseMessage] = (),
+    doc_ids: Sequence[str] | None = None,
+) -> tuple[str, list[LCDocument]]:
+    """The standalone question and the retrieved passages, best first."""
+    history = list(history)[-2 * services.settings.history_turns :] if services.settings.history_turns else []
+    standalone = question
+    if history:
+        try:
+            standalone = history_aware_question(services.llm).invoke({"input": question, "chat_history": history})
+        except Exception as exc:
+            raise LLMError(f"The language model failed while reading the conversation: {exc}") from exc
+    return standalone, make_retriever(services, doc_ids).invoke(standalone)
+
+
+def ask(
+    services: Services,
+    question: str,
+    history: Sequence[BaseMessage] = (),
+    doc_ids: Sequence[str] | None = None,
+) -> Answer:
+    """Retrieves now and returns the answer as a lazy token stream, so the UI can show sources early."""
+    standalone, docs = retrieve(services, question, history, doc_ids)
+    if not docs:
+        return Answer(standalone, [], iter([NOT_FOUND]))
+    answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
+    inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
+    return Answer(standalone, to_sources(docs), _guard_stream(answer_chain.stream(inputs)))
+
+
+def _guard_stream(tokens: Iterator[str]) -> Iterator[str]:
+    try:
+        yield from tokens
+    except Exception as exc:
+        raise LLMError(f"The language model stopped with an error: {exc}") from exc

@@ -1,0 +1,76 @@
+"""The one place that reads configuration: the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    storage_dir: Path = Path("./storage")
+
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = "docchat"
+
+    database_url: str | None = None
+
+    llm_provider: Literal["local", "openai"] | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    local_llm_path: Path | None = None
+    llm_max_tokens: int = Field(default=384, ge=16)
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    llm_timeout_s: float = Field(default=120.0, gt=0)
+
+    embeddings_provider: Literal["local", "openai"] | None = None
+    openai_embeddings_model: str = "text-embedding-3-small"
+    embed_batch_size: int = Field(default=64, ge=1)
+
+    chunk_size: int = Field(default=800, ge=100)
+    chunk_overlap: int = Field(default=120, ge=0)
+    top_k: int = Field(default=5, ge=1, le=50)
+    # Below this cosine similarity the best dense hit is treated as "nothing relevant":
+    # the chat then says so instead of letting the model improvise.
+    min_relevance: float = Field(default=0.2, ge=-1.0, le=1.0)
+    # How much retrieved text the answer prompt may carry; small local models do best with little.
+    context_chars: int | None = Field(default=None, ge=200)
+    history_turns: int = Field(default=4, ge=0)
+    max_upload_mb: int = Field(default=200, ge=1)
+
+    @model_validator(mode="after")
+    def _defaults_follow_key(self) -> Settings:
+        # With an OpenAI key and no explicit choice, the key is the user's intent.
+        if self.llm_provider is None:
+            self.llm_provider = "openai" if self.openai_api_key else "local"
+        if self.context_chars is None:
+            # Measured: SmolLM2-135M answers no better with more context, only later.
+            self.context_chars = 6000 if self.llm_provider == "openai" else 1500
+        if self.embeddings_provider is None:
+            self.embeddings_provider = "local"
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
+        return self
+
+    @cached_property
+    def uploads_dir(self) -> Path:
+        return self.storage_dir / "uploads"
+
+    @cached_property
+    def qdrant_path(self) -> Path:
+        return self.storage_dir / "qdrant"
+
+    @cached_property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.storage_dir / 'docchat.db').resolve()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024

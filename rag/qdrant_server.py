@@ -1,0 +1,94 @@
+"""The Qdrant server backend, through qdrant-client, with the same hybrid query as Qdrant Edge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qdrant_client import QdrantClient, models
+
+from rag.chunking import Chunk
+from rag.vectorstore import DENSE, RRF_K, SPARSE, Hit, SearchResult, StoreError, bm25, identity_mismatch, point_id
+
+
+class ServerStore:
+    def __init__(self, url: str, api_key: str | None, collection: str, embedding_model: str, dimension: int) -> None:
+        self._bm25 = bm25()
+        self._collection = collection
+        # location also takes ":memory:", which runs this same code in-process (used by the tests).
+        self._client = QdrantClient(location=url, api_key=api_key, timeout=30)
+        identity = {"embedding_model": embedding_model, "dimension": dimension}
+        try:
+            if self._client.collection_exists(collection):
+                recorded = self._client.get_collection(collection).config.metadata or {}
+                if {k: recorded.get(k) for k in identity} != identity:
+                    raise identity_mismatch(recorded, embedding_model, dimension)
+            else:
+                self._client.create_collection(
+                    collection,
+                    vectors_config={DENSE: models.VectorParams(size=dimension, distance=models.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    metadata=identity,
+                )
+                self._client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD, wait=True)
+        except StoreError:
+            self._client.close()
+            raise
+        except Exception as exc:
+            self._client.close()
+            raise StoreError(f"Cannot use the Qdrant server at {url}: {exc}") from exc
+
+    def _sparse(self, vector) -> models.SparseVector:  # type: ignore[no-untyped-def]
+        return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
+
+    @staticmethod
+    def _doc_filter(doc_ids: Sequence[str] | None) -> models.Filter | None:
+        if not doc_ids:
+            return None
+        return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))])
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
+        points = [
+            models.PointStruct(
+                id=point_id(chunk.doc_id, chunk.chunk_index),
+                vector={DENSE: list(vector), SPARSE: self._sparse(self._bm25.embed_document(chunk.text))},
+                payload=chunk.payload(),
+            )
+            for chunk, vector in zip(chunks, dense, strict=True)
+        ]
+        self._client.upsert(self._collection, points=points, wait=True)
+
+    def delete_document(self, doc_id: str) -> None:
+        self._client.delete(
+            self._collection, points_selector=models.FilterSelector(filter=self._doc_filter([doc_id])), wait=True
+        )
+
+    def search(
+        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+    ) -> SearchResult:
+        doc_filter = self._doc_filter(doc_ids)
+        depth = max(limit * 4, 20)
+        fused = models.QueryRequest(
+            prefetch=[
+                models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
+                models.Prefetch(
+                    query=self._sparse(self._bm25.embed_query(text)), using=SPARSE, limit=depth, filter=doc_filter
+                ),
+            ],
+            query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+            limit=limit,
+            with_payload=True,
+        )
+        best = models.QueryRequest(query=list(dense), using=DENSE, filter=doc_filter, limit=1, with_payload=False)
+        fused_res, best_res = self._client.query_batch_points(self._collection, requests=[fused, best])
+        return SearchResult(
+            hits=[Hit(Chunk.from_payload(p.payload or {}), p.score) for p in fused_res.points],
+            top_similarity=best_res.points[0].score if best_res.points else -1.0,
+        )
+
+    def count(self, doc_id: str | None = None) -> int:
+        return self._client.count(
+            self._collection, count_filter=self._doc_filter([doc_id] if doc_id else None), exact=True
+        ).count
+
+    def close(self) -> None:
+        self._client.close()

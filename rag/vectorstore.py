@@ -1,0 +1,188 @@
+"""Qdrant behind one small interface: Qdrant Edge in-process by default, a Qdrant server when configured.
+
+Every chunk carries a dense vector and a BM25 sparse vector; queries fuse both with RRF through
+the Query API (prefetch + fusion), identically in both backends.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import qdrant_edge as qe
+
+from rag.chunking import Chunk
+
+if TYPE_CHECKING:
+    from rag.config import Settings
+    from rag.embeddings import EmbeddingModel
+
+DENSE = "dense"
+SPARSE = "bm25"
+# Deterministic ids make a retried upsert overwrite, never duplicate.
+POINT_NAMESPACE = uuid.UUID("0b5c6d43-5f5e-4d43-9d0b-2f3f8e7a9c11")
+IDENTITY_FILE = "docchat-collection.json"
+# The usual RRF constant; both backends must use the same one to rank alike.
+RRF_K = 60
+
+
+class StoreError(Exception):
+    """The vector store cannot be used as configured; the message says what to do."""
+
+
+class StoreBusyError(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    # Cosine similarity of the best dense match: RRF scores are rank-based and cannot tell
+    # "relevant" from "least irrelevant", so relevance is judged on this instead.
+    top_similarity: float
+
+
+def point_id(doc_id: str, chunk_index: int) -> str:
+    return str(uuid.uuid5(POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None: ...
+    def delete_document(self, doc_id: str) -> None: ...
+    def search(
+        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+    ) -> SearchResult: ...
+    def count(self, doc_id: str | None = None) -> int: ...
+    def close(self) -> None: ...
+
+
+def bm25() -> qe.Bm25:
+    return qe.Bm25(qe.Bm25Config(language="english"))
+
+
+def identity_mismatch(recorded: dict, name: str, dimension: int) -> StoreError:
+    return StoreError(
+        f"This library was indexed with the embedding model {recorded.get('embedding_model')} "
+        f"({recorded.get('dimension')} dimensions), but DocChat is now configured for {name} "
+        f"({dimension} dimensions). Mixing them would give wrong answers: switch the embedding "
+        "settings back, or use a new STORAGE_DIR (or Qdrant collection) for the new model."
+    )
+
+
+class EdgeStore:
+    """Qdrant Edge: the official in-process engine, persisted to a folder. One process at a time."""
+
+    def __init__(self, path: Path, embedding_model: str, dimension: int) -> None:
+        self._bm25 = bm25()
+        path.mkdir(parents=True, exist_ok=True)
+        identity_path = path / IDENTITY_FILE
+        identity = {"embedding_model": embedding_model, "dimension": dimension}
+        try:
+            if identity_path.exists():
+                recorded = json.loads(identity_path.read_text())
+                if recorded != identity:
+                    raise identity_mismatch(recorded, embedding_model, dimension)
+                self._shard = qe.EdgeShard.load(str(path))
+            else:
+                self._shard = qe.EdgeShard.create(str(path), self._config(dimension))
+                self._shard.update(qe.UpdateOperation.create_field_index("doc_id", qe.PayloadSchemaType.Keyword))
+                self._shard.flush()
+                # Written last, so a folder without it never holds a half-made shard we trust.
+                identity_path.write_text(json.dumps(identity))
+        except StoreError:
+            raise
+        except Exception as exc:
+            if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+                raise StoreBusyError(
+                    f"The document store in {path} is open in another DocChat process "
+                    "(probably the running app). Stop that process, or set QDRANT_URL to share "
+                    "a Qdrant server between processes."
+                ) from exc
+            raise StoreError(f"Cannot open the document store in {path}: {exc}") from exc
+
+    @staticmethod
+    def _config(dimension: int) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    @staticmethod
+    def _doc_filter(doc_ids: Sequence[str] | None) -> qe.Filter | None:
+        if not doc_ids:
+            return None
+        return qe.Filter(must=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))])
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
+        points = [
+            qe.Point(
+                point_id(chunk.doc_id, chunk.chunk_index),
+                {DENSE: list(vector), SPARSE: self._bm25.embed_document(chunk.text)},
+                chunk.payload(),
+            )
+            for chunk, vector in zip(chunks, dense, strict=True)
+        ]
+        self._shard.update(qe.UpdateOperation.upsert_points(points))
+        self._shard.flush()
+
+    def delete_document(self, doc_id: str) -> None:
+        self._shard.update(qe.UpdateOperation.delete_points_by_filter(self._doc_filter([doc_id])))
+        self._shard.flush()
+
+    def search(
+        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+    ) -> SearchResult:
+        doc_filter = self._doc_filter(doc_ids)
+        depth = max(limit * 4, 20)
+        fused = qe.QueryRequest(
+            limit=limit,
+            prefetches=[
+                qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
+                qe.Prefetch(
+                    limit=depth,
+                    query=qe.Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                    filter=doc_filter,
+                ),
+            ],
+            query=qe.Fusion.Rrf(k=RRF_K),
+            with_payload=True,
+        )
+        best = qe.QueryRequest(
+            limit=1, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter, with_payload=False
+        )
+        fused_points, best_points = self._shard.query_batch(qe.QueryBatchRequest([fused, best]))
+        return SearchResult(
+            hits=[Hit(Chunk.from_payload(p.payload), p.score) for p in fused_points],
+            top_similarity=best_points[0].score if best_points else -1.0,
+        )
+
+    def count(self, doc_id: str | None = None) -> int:
+        return self._shard.count(qe.CountRequest(exact=True, filter=self._doc_filter([doc_id] if doc_id else None)))
+
+    def close(self) -> None:
+        self._shard.close()
+
+
+def open_store(settings: Settings, embedding: EmbeddingModel) -> VectorStore:
+    if settings.qdrant_url:
+        from rag.qdrant_server import ServerStore
+
+        return ServerStore(
+            settings.qdrant_url,
+            settings.qdrant_api_key,
+            settings.qdrant_collection,
+            embedding.name,
+            embedding.dimension,
+        )
+    return EdgeStore(settings.qdrant_path, embedding.name, embedding.dimension)

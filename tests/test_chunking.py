@@ -1,0 +1,31 @@
+from rag.chunking import Chunk, chunk_pages, clean_text
+from rag.ingest import display_name
+from rag.pdf import Page
+
+
+def test_every_chunk_belongs_to_one_page_and_carries_its_metadata():
+    pages = [Page(1, "first page. " * 200), Page(2, ""), Page(3, "third page. " * 30)]
+    chunks = chunk_pages(pages, doc_id="d" * 64, filename="a.pdf", chunk_size=300, chunk_overlap=50)
+    assert {c.page for c in chunks} == {1, 3}
+    assert all(("first" in c.text) != ("third" in c.text) for c in chunks)
+    assert [c.chunk_index for c in chunks] == list(range(len(chunks)))
+    assert all(c.doc_id == "d" * 64 and c.filename == "a.pdf" for c in chunks)
+    assert max(len(c.text) for c in chunks) <= 300
+
+
+def test_payload_round_trip():
+    chunk = Chunk("abc", "f.pdf", 7, 3, "text")
+    assert Chunk.from_payload(chunk.payload() | {"extra": 1}) == chunk
+
+
+def test_clean_text_joins_hyphenated_line_breaks_and_spaces():
+    assert clean_text("hyphen-\nated   words\n\n\n\nnext") == "hyphenated words\n\nnext"
+
+
+def test_display_name_has_no_path_and_keeps_unicode():
+    assert display_name("../../etc/passwd") == "passwd"
+    assert display_name("C:\\Users\\me\\Résumé – 2024.pdf") == "Résumé – 2024.pdf"
+    assert display_name("日本語の文書.pdf") == "日本語の文書.pdf"
+    assert display_name("a\x00b\nc.pdf") == "a_b_c.pdf"
+    assert display_name("...") == "document.pdf"
+    assert len(display_name("x" * 500 + ".pdf")) <= 200 and display_name("x" * 500 + ".pdf").endswith(".pdf")
