@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy.exc import IntegrityError
-
 from rag.chunking import chunk_pages
 from rag.models import Document
 from rag.pdf import PdfError, check_pdf_bytes, read_pdf
@@ -104,23 +102,25 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
                     status="indexing",
                 )
             )
+        progress("Saving the file", 0.38)
         _write_atomically(stored, data)
         batch = settings.embed_batch_size
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
             progress(
-                f"Embedding passages {start + len(part)}/{len(chunks)}", 0.4 + 0.55 * (start + len(part)) / len(chunks)
+                f"Embedding and storing passages {start + len(part)}/{len(chunks)}",
+                0.4 + 0.55 * (start + len(part)) / len(chunks),
             )
             vectors = services.embedding.embeddings.embed_documents([c.text for c in part])
             services.store.upsert(part, vectors)
-        progress("Saving to your library", 0.97)
+        progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
             session.get_one(Document, doc_id).status = "indexed"
     except Exception as exc:
-        log.exception("ingesting %s failed", name)
+        # The user gets the reason; the traceback is for whoever turns logging up.
+        log.info("ingesting %s failed", name, exc_info=True)
         remove_document_data(services, doc_id)
-        reason = "it is already being added in another window" if isinstance(exc, IntegrityError) else str(exc)
-        return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {reason}")
+        return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {exc}")
     progress("Done", 1.0)
     return IngestResult(name, doc_id, "indexed", len(pages), len(chunks))
 

@@ -5,6 +5,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from rag.chain import retrieve
+from rag.embeddings import EmbeddingModel
 from rag.ingest import ingest_bytes
 from rag.library import delete_document, list_documents, purge_incomplete
 from rag.models import Document
@@ -125,9 +126,9 @@ class _CrashingEmbeddings(Embeddings):
 
 def test_failure_while_embedding_leaves_no_half_indexed_document(services):
     services.settings.embed_batch_size = 1
-    crashing = replace(
-        services, embedding=replace(services.embedding, embeddings=_CrashingEmbeddings(services.embedding.embeddings))
-    )
+    model = services.embedding
+    crashing_model = EmbeddingModel(model.name, model.dimension, lambda: _CrashingEmbeddings(model.embeddings))
+    crashing = replace(services, embedding=crashing_model)
     result = ingest_bytes(crashing, make_pdf(PAGES), "zoo.pdf")
     assert result.status == "failed" and "embedding backend crashed" in result.error
     assert services.store.count() == 0

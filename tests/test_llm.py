@@ -1,0 +1,49 @@
+"""The language model step, with the real local model and a real (refused) network call."""
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+
+from rag.chain import ANSWER_PROMPT, LLMError, ask, history_aware_question
+from rag.config import Settings
+from rag.ingest import ingest_bytes
+from rag.llm import build_llm
+from rag.services import open_services
+from tests.pdfs import make_pdf
+
+
+def test_local_model_streams_an_answer_from_a_context():
+    llm = build_llm(Settings(_env_file=None, llm_max_tokens=24))
+    chain = ANSWER_PROMPT | llm | StrOutputParser()
+    context = "[p.3 · zoo.pdf]\nThe zoo opens at nine in the morning and closes at six."
+    parts = list(chain.stream({"input": "When does the zoo open?", "context": context}))
+    assert len(parts) >= 2, "the answer arrived in one piece, not streamed"
+    assert "".join(parts).strip()
+
+
+def test_follow_up_is_rewritten_with_the_history():
+    llm = build_llm(Settings(_env_file=None, llm_max_tokens=40))
+    history = [HumanMessage("How do I install libtasn1?"), AIMessage("Run ./configure, make and make install.")]
+    standalone = history_aware_question(llm).invoke({"input": "And how do I uninstall it?", "chat_history": history})
+    assert standalone.strip() and "\n" not in standalone
+    assert len(standalone) < 400
+
+
+def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
+    settings = Settings(
+        _env_file=None,
+        storage_dir=tmp_path / "s",
+        llm_provider="openai",
+        openai_api_key="k",
+        openai_base_url="http://127.0.0.1:9/v1",
+        llm_timeout_s=5,
+    )
+    services = open_services(settings, embedding)
+    try:
+        ingest_bytes(services, make_pdf([["The zoo opens at nine in the morning."]]), "zoo.pdf")
+        answer = ask(services, "When does the zoo open?")
+        assert answer.sources[0].page == 1
+        with pytest.raises(LLMError, match="The language model stopped with an error"):
+            "".join(answer.tokens)
+    finally:
+        services.close()
