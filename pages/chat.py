@@ -16,6 +16,11 @@ history: InMemoryChatMessageHistory = st.session_state.setdefault("history", InM
 
 with st.sidebar:
     st.caption(f"Model: {model_label(svc.settings)}")
+    if svc.settings.llm_provider == "local":
+        st.caption(
+            "A tiny offline model: trust the sources more than its wording. "
+            "Set OPENAI_API_KEY, or OPENAI_BASE_URL for Ollama, for better answers."
+        )
     names = {d.doc_id: d.filename for d in documents}
     scope = st.multiselect(
         "Search in",

@@ -57,7 +57,7 @@ documents = list_documents(svc)
 if not documents:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
 for document in documents:
-    name, pages, chunks, added, action = st.columns([6, 1, 1, 2, 1], vertical_alignment="center")
+    name, pages, chunks, added, action = st.columns([5, 1, 1, 2, 1.5], vertical_alignment="center")
     name.markdown(f"**{document.filename}**")
     pages.caption(f"{document.pages} pages")
     chunks.caption(f"{document.chunks} passages")
