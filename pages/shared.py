@@ -31,7 +31,6 @@ def services() -> Services:
     except Exception as exc:  # noqa: BLE001 - configuration errors of every kind end here
         st.error(f"DocChat could not start: {exc}", icon="⚠️")
     st.stop()
-    raise AssertionError("unreachable")  # st.stop() raises
 
 
 def render_sources(sources: Iterable[dict]) -> None:
