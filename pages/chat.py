@@ -1,53 +1,106 @@
 """Chat: ask questions, get answers streamed from your documents, with the pages they came from."""
 
 import streamlit as st
-from langchain_core.chat_history import InMemoryChatMessageHistory
-from langchain_core.messages import AIMessage
 
-from pages.shared import render_sources, services
-from rag.chain import LLMError, ask
+from pages.shared import database_guard, render_answer, services
+from rag.chain import LLMError
+from rag.chat import ask_in_conversation
 from rag.library import list_documents
 from rag.llm import model_label
+from rag.transcripts import (
+    create_conversation,
+    delete_conversation,
+    export_markdown,
+    list_conversations,
+    list_messages,
+    rename_conversation,
+)
 
 svc = services()
-documents = list_documents(svc)
-# The conversation lives in the browser session for now; any BaseChatMessageHistory can replace it.
-history: InMemoryChatMessageHistory = st.session_state.setdefault("history", InMemoryChatMessageHistory())
+# A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
+pending = st.session_state.get("question")
+refusal = f", so your question was not sent: “{pending}”. Try again in a moment." if pending else None
+with database_guard(refusal):
+    documents = list_documents(svc)
+    conversations = list_conversations(svc)
+names = {d.doc_id: d.filename for d in documents}
+# The open conversation lives in the URL, so a reload (or a bookmark) comes back to it.
+current = next((c for c in conversations if c.id == st.query_params.get("c")), None)
 
 with st.sidebar:
+    if st.button("New conversation", icon="➕", use_container_width=True):
+        st.query_params.clear()
+        st.rerun()
+    st.caption("Conversations")
+    if not conversations:
+        st.caption("Your conversations will be listed here.")
+    for conversation in conversations:
+        selected = current is not None and conversation.id == current.id
+        if st.button(
+            conversation.title,
+            key=f"open_{conversation.id}",
+            use_container_width=True,
+            type="primary" if selected else "tertiary",
+        ):
+            st.query_params["c"] = conversation.id
+            st.rerun()
+    st.divider()
     st.caption(f"Model: {model_label(svc.settings)}")
     if svc.settings.llm_provider == "local":
         st.caption(
             "A tiny offline model: trust the sources more than its wording. "
             "Set OPENAI_API_KEY, or OPENAI_BASE_URL for Ollama, for better answers."
         )
-    names = {d.doc_id: d.filename for d in documents}
-    scope = st.multiselect(
-        "Search in",
-        options=list(names),
-        format_func=names.get,
-        placeholder="All documents",
-        help="Leave empty to search every document.",
-    )
-    if st.button("New conversation", icon="➕", use_container_width=True):
-        history.clear()
-        st.session_state.pop("failed_question", None)
-        st.rerun()
 
-st.title("💬 Chat with your documents")
+title_column, actions = st.columns([4, 2], vertical_alignment="bottom")
+title_column.title(current.title if current else "💬 Chat with your documents")
+if current:
+    rename, export, delete = actions.columns(3)
+    with rename.popover("Rename", icon="✏️"):
+        new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
+        if st.button("Save", key=f"rename_{current.id}"):
+            with database_guard(refusal):
+                rename_conversation(svc, current.id, new_title or current.title)
+            st.rerun()
+    with database_guard(refusal):
+        markdown = export_markdown(svc, current.id, names.keys())
+    export.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
+    with delete.popover("Delete", icon="🗑️"):
+        st.write("Delete this conversation and all its messages?")
+        if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
+            with database_guard(refusal):
+                delete_conversation(svc, current.id)
+            st.query_params.clear()
+            st.rerun()
 
 if not documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
     st.page_link("pages/documents.py", label="Add your first PDF", icon="📄")
 
-for message in history.messages:
-    with st.chat_message("user" if message.type == "human" else "assistant"):
-        st.markdown(message.content)
-        if message.type == "ai":
-            render_sources(message.additional_kwargs.get("sources", []))
+scope = st.multiselect(
+    "Search in",
+    options=list(names),
+    format_func=names.get,
+    placeholder="All documents",
+    default=[d for d in (current.doc_ids if current else []) if d in names],
+    key=f"scope_{current.id if current else ''}",
+    help="Leave empty to search every document.",
+)
 
-question = st.chat_input("Ask a question about your documents", disabled=not documents)
-if st.session_state.get("failed_question") and st.button("Try the last question again", icon="🔁"):
+if current:
+    with database_guard(refusal):
+        messages = list_messages(svc, current.id)
+    question_text = ""
+    for message in messages:
+        with st.chat_message(message.role):
+            if message.role == "user":
+                question_text = message.content
+                st.markdown(message.content)
+            else:
+                render_answer(message, question_text, names.keys())
+
+question = st.chat_input("Ask a question about your documents", disabled=not documents, key="question")
+if st.session_state.get("failed_question") and st.button("Ask the last question again", icon="🔁"):
     question = st.session_state.pop("failed_question")
 
 if question:
@@ -55,25 +108,18 @@ if question:
         st.markdown(question)
     with st.chat_message("assistant"):
         try:
-            with st.spinner("Searching your documents…"):
-                answer = ask(svc, question, history.messages, doc_ids=scope)
-            if answer.standalone_question != question:
-                with st.expander("Searched for"):
-                    st.write(answer.standalone_question)
-            text = st.write_stream(answer.tokens)
-            render_sources([s.to_dict() for s in answer.sources])
+            with database_guard(f", so your question was not sent: “{question}”. Try again in a moment."):
+                conversation_id = current.id if current else create_conversation(svc, scope).id
+                st.query_params["c"] = conversation_id
+                with st.spinner("Searching your documents…"):
+                    turn = ask_in_conversation(svc, conversation_id, question, scope)
+                if turn.standalone_question != question:
+                    with st.expander("Searched for"):
+                        st.write(turn.standalone_question)
+                st.write_stream(turn.tokens)
         except LLMError as exc:
             st.session_state.failed_question = question
-            st.error(f"{exc} Your question was kept: use the retry button to ask it again.", icon="⚠️")
+            st.error(f"{exc} Your question is saved; use the button below to ask it again.", icon="⚠️")
         else:
-            history.add_user_message(question)
-            history.add_message(
-                AIMessage(
-                    content=text,
-                    additional_kwargs={
-                        "sources": [s.to_dict() for s in answer.sources],
-                        "standalone_question": answer.standalone_question,
-                    },
-                )
-            )
             st.session_state.pop("failed_question", None)
+            st.rerun()  # draw the stored turn, with its sources, from the database

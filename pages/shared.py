@@ -1,13 +1,17 @@
-"""What both pages share: the cached services and how sources are drawn."""
+"""What both pages share: the cached services, database error handling and how answers are drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from rag.config import Settings
+from rag.db import display_url
 from rag.library import purge_incomplete
+from rag.models import Message
 from rag.services import Services, open_services
 from rag.vectorstore import StoreError
 
@@ -28,16 +32,37 @@ def services() -> Services:
         return _load_services(settings.model_dump_json())
     except StoreError as exc:
         st.error(str(exc), icon="🔒")
+    except SQLAlchemyError:
+        where = display_url(settings.db_url)
+        st.error(f"DocChat cannot reach its database ({where}). Reload the page once it is back.", icon="🔌")
     except Exception as exc:  # noqa: BLE001 - configuration errors of every kind end here
         st.error(f"DocChat could not start: {exc}", icon="⚠️")
     st.stop()
 
 
-def render_sources(sources: Iterable[dict]) -> None:
-    sources = list(sources)
-    if not sources:
-        return
-    with st.expander(f"Sources ({len(sources)})"):
-        for n, source in enumerate(sources, 1):
-            st.markdown(f"**[{n}] {source['filename']} · p. {source['page']}**")
-            st.caption(source["snippet"])
+@contextmanager
+def database_guard(consequence: str | None = None) -> Iterator[None]:
+    """Turns a lost database connection into a message on the page instead of a crash."""
+    try:
+        yield
+    except SQLAlchemyError:
+        st.error(f"DocChat cannot reach its database{consequence or '. Reload the page once it is back.'}", icon="🔌")
+        st.stop()
+
+
+def render_answer(message: Message, question: str, library: Collection[str]) -> None:
+    st.markdown(message.content or "")
+    if message.status == "interrupted":
+        st.caption("⚠️ This answer was interrupted before it finished.")
+    elif message.status == "failed":
+        st.error(message.error or "The answer failed.", icon="⚠️")
+    if message.standalone_question and message.standalone_question != question:
+        with st.expander("Searched for"):
+            st.write(message.standalone_question)
+    sources = message.sources or []
+    if sources:
+        with st.expander(f"Sources ({len(sources)})"):
+            for n, source in enumerate(sources, 1):
+                removed = "" if source["doc_id"] in library else " · _document removed_"
+                st.markdown(f"**[{n}] {source['filename']} · p. {source['page']}**{removed}")
+                st.caption(source["snippet"])

@@ -108,18 +108,30 @@ def _clean_rewrite(text: str) -> str:
     return re.sub(r"^(standalone question|question)\s*:\s*", "", text, flags=re.I).strip(" \"'")
 
 
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9_]{4,}", text.lower())}
+
+
+def _plausible_rewrite(rewritten: str, question: str, previous: str) -> bool:
+    """A rewrite we can trust: a question, of sensible length, that is the input itself or takes context
+    from the conversation. Small models often answer instead, or drift off the topic."""
+    if not rewritten.endswith("?") or len(rewritten) > 2 * (len(question) + len(previous)) + 40:
+        return False
+    return _words(rewritten) == _words(question) or bool(_words(rewritten) & (_words(previous) - _words(question)))
+
+
 def history_aware_question(llm: BaseChatModel) -> Runnable:
     """{input, chat_history} -> a standalone question."""
     rewrite = CONDENSE_PROMPT | llm | StrOutputParser() | RunnableLambda(_clean_rewrite)
 
     def guarded(inputs: dict) -> str:
+        question = inputs["input"]
+        previous = next((m.content for m in reversed(inputs["chat_history"]) if isinstance(m, HumanMessage)), "")
         rewritten = rewrite.invoke(inputs)
-        # Small local models sometimes answer instead of rewriting, or return nothing; then the
-        # previous question plus this one is a safer search than the model's text.
-        if not rewritten or len(rewritten) > 4 * len(inputs["input"]) + 200:
-            previous = [m.content for m in inputs["chat_history"] if isinstance(m, HumanMessage)]
-            return f"{previous[-1]} {inputs['input']}" if previous else inputs["input"]
-        return rewritten
+        if _plausible_rewrite(rewritten, question, previous):
+            return rewritten
+        # The previous question plus this one is a safe standalone search when the rewrite is not.
+        return f"{previous} {question}".strip()
 
     return RunnableLambda(guarded)
 

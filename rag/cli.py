@@ -9,12 +9,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
-from rag.chain import LLMError, ask, retrieve, to_sources
+from rag.chain import LLMError, Source, retrieve, to_sources
+from rag.chat import ask_in_conversation
 from rag.config import Settings
+from rag.db import display_url
 from rag.ingest import ingest_path
 from rag.library import UnknownDocumentError, delete_document, list_documents, purge_incomplete
 from rag.services import Services, open_services
+from rag.transcripts import (
+    UnknownConversationError,
+    create_conversation,
+    export_markdown,
+    get_conversation,
+    history,
+    list_conversations,
+)
 from rag.vectorstore import StoreError
 
 
@@ -57,30 +68,85 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(services: Services, args: argparse.Namespace) -> int:
+    conversation = get_conversation(services, args.conversation) if args.conversation else None
     if args.retrieve_only:
-        standalone, docs = retrieve(services, args.question, doc_ids=args.doc)
-        sources, answer = to_sources(docs), None
-    else:
-        result = ask(services, args.question, doc_ids=args.doc)
-        standalone, sources = result.standalone_question, result.sources
+        past = history(services, conversation.id, services.settings.history_turns) if conversation else []
+        standalone, docs = retrieve(services, args.question, past, doc_ids=args.doc)
         if args.json:
-            answer = "".join(result.tokens)
+            print(
+                json.dumps(
+                    {"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]},
+                    ensure_ascii=False,
+                )
+            )
         else:
-            for token in result.tokens:
-                print(token, end="", flush=True)
-            print()
-    if args.json:
-        payload = {"standalone_question": standalone, "sources": [s.to_dict() for s in sources]}
-        if answer is not None:
-            payload = {"answer": answer, **payload}
-        print(json.dumps(payload, ensure_ascii=False))
+            _print_sources(to_sources(docs))
         return 0
+
+    conversation_id = conversation.id if conversation else create_conversation(services, args.doc or ()).id
+    turn = ask_in_conversation(services, conversation_id, args.question, args.doc or ())
+    if args.json:
+        answer = "".join(turn.tokens)
+        print(
+            json.dumps(
+                {
+                    "answer": answer,
+                    "standalone_question": turn.standalone_question,
+                    "sources": [s.to_dict() for s in turn.sources],
+                    "conversation_id": conversation_id,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if turn.standalone_question != args.question:
+        print(f"(searched for: {turn.standalone_question})\n")
+    for token in turn.tokens:
+        print(token, end="", flush=True)
+    print()
+    _print_sources(turn.sources)
+    print(f"\nConversation {conversation_id[:8]}: continue it with --conversation {conversation_id[:8]}")
+    return 0
+
+
+def _print_sources(sources: list[Source]) -> None:
     if not sources:
         print("No relevant passages found in your documents.")
+        return
+    print("\nSources:")
+    for n, s in enumerate(sources, 1):
+        print(f"  [{n}] {s.filename}, p. {s.page}: {s.snippet}")
+
+
+def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
+    conversations = list_conversations(services)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "created_at": c.created_at.isoformat(),
+                        "updated_at": c.updated_at.isoformat(),
+                    }
+                    for c in conversations
+                ],
+                ensure_ascii=False,
+            )
+        )
+    elif not conversations:
+        print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
     else:
-        print("\nSources:")
-        for n, s in enumerate(sources, 1):
-            print(f"  [{n}] {s.filename}, p. {s.page}: {s.snippet}")
+        for c in conversations:
+            print(f"{c.id[:8]}  {c.updated_at:%Y-%m-%d %H:%M}  {c.title}")
+    return 0
+
+
+def cmd_export(services: Services, args: argparse.Namespace) -> int:
+    conversation = get_conversation(services, args.conversation_id)
+    library = {d.doc_id for d in list_documents(services)}
+    print(export_markdown(services, conversation.id, library))
     return 0
 
 
@@ -132,7 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--retrieve-only", action="store_true", help="skip the language model; print the sources")
     p.add_argument("--doc", action="append", metavar="DOC_ID", help="only search this document (repeatable)")
+    p.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or its first characters)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("conversations", help="list the stored conversations")
+    p.set_defaults(func=cmd_conversations)
+
+    p = sub.add_parser("export", help="print a conversation as Markdown")
+    p.add_argument("conversation_id", metavar="ID")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("docs", help="list the documents in the library")
     p.set_defaults(func=cmd_docs)
@@ -141,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document id, or its first characters")
     p.set_defaults(func=cmd_delete)
 
-    for name in ("ingest", "ask", "docs", "delete"):
+    for name in ("ingest", "ask", "docs", "delete", "conversations"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -152,19 +226,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: the question is empty.", file=sys.stderr)
         return 2
     try:
-        services = open_services(Settings())
+        settings = Settings()
+        services = open_services(settings)
     except ValidationError as exc:
         print(f"error: invalid configuration: {exc}", file=sys.stderr)
         return 2
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        where = display_url(settings.db_url)
+        print(f"error: cannot reach the database ({where}): {exc.__class__.__name__}", file=sys.stderr)
+        return 2
     try:
         if not services.settings.qdrant_url:
             purge_incomplete(services)
         return args.func(services, args)
-    except (UnknownDocumentError, LLMError, StoreError) as exc:
+    except (UnknownDocumentError, UnknownConversationError, LLMError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        where = display_url(services.settings.db_url)
+        print(f"error: the database ({where}) failed: {exc.__class__.__name__}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

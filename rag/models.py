@@ -1,15 +1,24 @@
-"""SQLAlchemy models. The same models run on SQLite (embedded default) and PostgreSQL."""
+"""SQLAlchemy models. The same models run on SQLite (embedded default) and PostgreSQL.
+
+Schema changes go through Alembic migrations in rag/migrations/, never create_all.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -31,3 +40,39 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16), default="indexing")
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200), default="New conversation")
+    # The documents the conversation searches; empty means the whole library.
+    doc_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True, order_by="Message.id"
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    # An autoincrement id orders the messages of a conversation as they were written.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # "user" | "assistant"
+    content: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Answers only:
+    standalone_question: Mapped[str | None] = mapped_column(Text, default=None)
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    first_token_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    total_ms: Mapped[float | None] = mapped_column(Float, default=None)
+    status: Mapped[str | None] = mapped_column(String(16), default=None)  # complete | interrupted | failed
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")

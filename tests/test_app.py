@@ -1,6 +1,7 @@
 """The two pages, run by Streamlit's AppTest against real services in a temporary STORAGE_DIR."""
 
 import pytest
+from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -82,3 +83,80 @@ def test_off_topic_question_says_so_instead_of_inventing(app):
     at.switch_page("pages/chat.py").run()
     at.chat_input[0].set_value("Who won the football world cup in 1998?").run()
     assert "couldn't find anything about that in your documents" in at.chat_message[1].markdown[0].value
+
+
+def _ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question)
+    return at.run()
+
+
+def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
+    at = _upload(app, [("penguins.pdf", PENGUINS)])
+    at.switch_page("pages/chat.py").run()
+    _ask(at, "How much herring does an adult penguin eat per day?")
+    _ask(at, "And what do they build nests from?")
+    conversation_id = at.query_params["c"][0] if isinstance(at.query_params["c"], list) else at.query_params["c"]
+
+    # A reload is a new browser session: nothing survives but the URL.
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    fresh.query_params["c"] = conversation_id
+    fresh.run()
+    assert not fresh.exception
+    assert [m.name for m in fresh.chat_message] == ["user", "assistant", "user", "assistant"]
+    assert fresh.chat_message[2].markdown[0].value == "And what do they build nests from?"
+    follow_up = fresh.chat_message[3]
+    assert "How much herring" in _texts(follow_up.expander[0].children.values())  # "Searched for"
+    assert "penguins.pdf · p. 2" in _texts(follow_up.expander[1].markdown)
+    assert fresh.sidebar.button(key=f"open_{conversation_id}").label.startswith("How much herring")
+
+
+def test_rename_delete_and_a_removed_document(app):
+    at = _upload(app, [("penguins.pdf", PENGUINS)])
+    delete_key = next(b.key for b in at.button if b.key and b.key.startswith("delete_"))
+    at.switch_page("pages/chat.py").run()
+    _ask(at, "How much herring does an adult penguin eat per day?")
+    conversation_id = at.query_params["c"]
+    conversation_id = conversation_id[0] if isinstance(conversation_id, list) else conversation_id
+
+    at.text_input(key=f"title_{conversation_id}").set_value("Feeding").run()
+    at.button(key=f"rename_{conversation_id}").click().run()
+    assert at.title[0].value == "Feeding"
+
+    at.switch_page("pages/documents.py").run()
+    at.button(key=delete_key).click().run()
+    at.switch_page("pages/chat.py").run()
+    assert "document removed" in _texts(at.chat_message[1].expander[0].markdown)
+
+    at.button(key=f"delete_{conversation_id}").click().run()
+    assert not at.exception
+    assert not at.chat_message
+    assert "Your conversations will be listed here." in _texts(at.sidebar.caption)
+
+
+def test_an_unreachable_database_is_explained_not_crashed(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:9/test")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "cannot reach its database (postgresql+psycopg2://postgres@127.0.0.1:9/test)" in _texts(at.error)
+
+
+def test_a_question_while_the_database_fails_is_refused_with_a_message(tmp_path, monkeypatch, postgres_url):
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.chdir(ROOT)
+    at = _upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)])
+    at.switch_page("pages/chat.py").run()
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:  # the database loses its tables, as a broken server would answer
+        conn.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "{schema}_away"'))
+    try:
+        _ask(at, "How much herring does an adult penguin eat?")
+        assert not at.exception
+        assert "your question was not sent: “How much herring does an adult penguin eat?”" in _texts(at.error)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'ALTER SCHEMA "{schema}_away" RENAME TO "{schema}"'))
+        engine.dispose()

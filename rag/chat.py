@@ -1,0 +1,80 @@
+"""One turn of a stored conversation: the question is saved before anything can fail, the answer as it streams."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rag.chain import LLMError, Source, ask
+from rag.llm import model_label
+from rag.services import Services
+from rag.transcripts import add_answer, add_user_message, history, set_scope, update_answer
+
+# How often a streaming answer's partial text is written, so a crash loses at most this much of it.
+FLUSH_SECONDS = 1.0
+
+
+@dataclass
+class Turn:
+    conversation_id: str
+    answer_id: int
+    standalone_question: str
+    sources: list[Source]
+    tokens: Iterator[str]  # consume once; the stored answer follows it
+
+
+def ask_in_conversation(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:
+    set_scope(services, conversation_id, doc_ids)
+    question_id = add_user_message(services, conversation_id, question).id
+    past = history(services, conversation_id, services.settings.history_turns, before_id=question_id)
+    started = time.perf_counter()
+    model = model_label(services.settings)
+    try:
+        answer = ask(services, question, past, doc_ids)
+    except LLMError as exc:
+        add_answer(services, conversation_id, status="failed", error=str(exc), model=model)
+        raise
+    message = add_answer(
+        services,
+        conversation_id,
+        standalone_question=answer.standalone_question,
+        sources=[s.to_dict() for s in answer.sources],
+        model=model,
+    )
+    tokens = _stored_stream(services, message.id, answer.tokens, started)
+    return Turn(conversation_id, message.id, answer.standalone_question, answer.sources, tokens)
+
+
+def _stored_stream(services: Services, message_id: int, tokens: Iterator[str], started: float) -> Iterator[str]:
+    parts: list[str] = []
+    first_token_ms: float | None = None
+    flushed = time.perf_counter()
+
+    def save(status: str, error: str | None = None) -> None:
+        update_answer(
+            services,
+            message_id,
+            content="".join(parts),
+            status=status,
+            error=error,
+            first_token_ms=first_token_ms,
+            total_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    try:
+        for token in tokens:
+            if first_token_ms is None:
+                first_token_ms = (time.perf_counter() - started) * 1000
+            parts.append(token)
+            yield token
+            if time.perf_counter() - flushed > FLUSH_SECONDS:
+                update_answer(services, message_id, content="".join(parts))
+                flushed = time.perf_counter()
+    except GeneratorExit:  # the reader went away: the user navigated off, or a new question came
+        save("interrupted", "The answer was interrupted before it finished.")
+        raise
+    except Exception as exc:
+        save("interrupted" if parts else "failed", str(exc))
+        raise
+    save("complete")

@@ -1,0 +1,134 @@
+"""Stored conversations: create, list, rename, delete, their messages, their history and their export."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from sqlalchemy import select, update
+
+from rag.models import Conversation, Message, utcnow
+from rag.services import Services
+
+DEFAULT_TITLE = "New conversation"
+TITLE_CHARS = 80
+
+
+class UnknownConversationError(LookupError):
+    pass
+
+
+def _title_from(question: str) -> str:
+    flat = " ".join(question.split())
+    return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def create_conversation(services: Services, doc_ids: Sequence[str] = ()) -> Conversation:
+    with services.sessions.begin() as session:
+        conversation = Conversation(title=DEFAULT_TITLE, doc_ids=list(doc_ids))
+        session.add(conversation)
+    return conversation
+
+
+def list_conversations(services: Services) -> list[Conversation]:
+    with services.sessions() as session:
+        query = select(Conversation).order_by(Conversation.updated_at.desc(), Conversation.created_at.desc())
+        return list(session.scalars(query))
+
+
+def get_conversation(services: Services, conversation_id: str) -> Conversation:
+    """A conversation by its id, or by an unambiguous prefix of it."""
+    prefix = conversation_id.strip().lower()
+    with services.sessions() as session:
+        matches = list(session.scalars(select(Conversation).where(Conversation.id.startswith(prefix)).limit(2)))
+    if len(prefix) < 4 or not matches:
+        raise UnknownConversationError(f"No conversation has the id {conversation_id}.")
+    if len(matches) > 1:
+        raise UnknownConversationError(f"More than one conversation id starts with {conversation_id}; give more of it.")
+    return matches[0]
+
+
+def rename_conversation(services: Services, conversation_id: str, title: str) -> None:
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise ValueError("A conversation needs a title.")
+    with services.sessions.begin() as session:
+        session.get_one(Conversation, conversation_id).title = title
+
+
+def set_scope(services: Services, conversation_id: str, doc_ids: Sequence[str]) -> None:
+    with services.sessions.begin() as session:
+        session.get_one(Conversation, conversation_id).doc_ids = list(doc_ids)
+
+
+def delete_conversation(services: Services, conversation_id: str) -> None:
+    with services.sessions.begin() as session:
+        session.delete(session.get_one(Conversation, conversation_id))
+
+
+def list_messages(services: Services, conversation_id: str) -> list[Message]:
+    with services.sessions() as session:
+        query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        return list(session.scalars(query))
+
+
+def add_user_message(services: Services, conversation_id: str, content: str) -> Message:
+    with services.sessions.begin() as session:
+        message = Message(conversation_id=conversation_id, role="user", content=content)
+        session.add(message)
+        # The first question names the conversation; a rename by the user is kept.
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.title == DEFAULT_TITLE)
+            .values(title=_title_from(content))
+        )
+        session.execute(update(Conversation).where(Conversation.id == conversation_id).values(updated_at=utcnow()))
+    return message
+
+
+def add_answer(services: Services, conversation_id: str, **fields: Any) -> Message:
+    """An assistant message. It starts as "interrupted" and only a finished stream marks it complete,
+    so a crash at any point leaves an honest status behind."""
+    with services.sessions.begin() as session:
+        message = Message(conversation_id=conversation_id, role="assistant", **({"status": "interrupted"} | fields))
+        session.add(message)
+    return message
+
+
+def update_answer(services: Services, message_id: int, **fields: Any) -> None:
+    with services.sessions.begin() as session:
+        session.execute(update(Message).where(Message.id == message_id).values(**fields))
+
+
+def history(services: Services, conversation_id: str, turns: int, before_id: int | None = None) -> list[BaseMessage]:
+    """The last `turns` question/answer pairs, oldest first, as chat messages for the chain."""
+    if turns <= 0:
+        return []
+    with services.sessions() as session:
+        query = select(Message).where(Message.conversation_id == conversation_id)
+        if before_id is not None:
+            query = query.where(Message.id < before_id)
+        rows = list(session.scalars(query.order_by(Message.id.desc()).limit(2 * turns)))
+    return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in reversed(rows)]
+
+
+def export_markdown(services: Services, conversation_id: str, library: Collection[str]) -> str:
+    """The conversation as Markdown: questions, answers and sources. `library` holds the doc_ids
+    still indexed, so sources of deleted documents are marked."""
+    conversation = get_conversation(services, conversation_id)
+    lines = [f"# {conversation.title}", "", f"_Started {conversation.created_at:%Y-%m-%d %H:%M}_", ""]
+    for message in list_messages(services, conversation.id):
+        if message.role == "user":
+            lines += [f"## Q: {message.content}", ""]
+            continue
+        lines += [message.content or "_(no answer)_", ""]
+        if message.status != "complete":
+            lines += [f"_Answer {message.status}{': ' + message.error if message.error else ''}_", ""]
+        if message.sources:
+            lines.append("**Sources**")
+            for n, source in enumerate(message.sources, 1):
+                removed = "" if source["doc_id"] in library else " (document removed)"
+                lines.append(f"{n}. {source['filename']}, p. {source['page']}{removed}: {source['snippet']}")
+            lines.append("")
+    return "\n".join(lines)

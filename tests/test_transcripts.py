@@ -1,0 +1,249 @@
+"""Stored conversations, on SQLite and on a real PostgreSQL (the `db_url` fixture runs each test on both)."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from rag.chain import LLMError
+from rag.chat import ask_in_conversation
+from rag.config import Settings
+from rag.db import init_db, make_engine, migrate
+from rag.ingest import ingest_bytes
+from rag.library import delete_document
+from rag.models import Base, Message
+from rag.services import open_services
+from rag.transcripts import (
+    add_user_message,
+    create_conversation,
+    delete_conversation,
+    export_markdown,
+    history,
+    list_conversations,
+    list_messages,
+    rename_conversation,
+)
+from tests.conftest import ROOT
+from tests.pdfs import make_pdf
+
+ZOO = make_pdf(
+    [
+        ["Penguin care. Adult penguins eat two kilograms of herring every day."],
+        ["Penguin nests. Penguins build their nests from pebbles collected on the beach."],
+        ["Giraffe care. Giraffes eat acacia leaves from tall trees."],
+    ]
+)
+
+
+def _settings(tmp_path, db_url, **overrides):
+    return Settings(
+        _env_file=None, storage_dir=tmp_path / "storage", database_url=db_url, llm_max_tokens=24, **overrides
+    )
+
+
+@pytest.fixture
+def svc(tmp_path, db_url, embedding):
+    services = open_services(_settings(tmp_path, db_url), embedding)
+    yield services
+    services.close()
+
+
+def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, embedding):
+    ingest_bytes(svc, ZOO, "zoo.pdf")
+    conversation = create_conversation(svc)
+    streamed = []
+    for question in ["What do adult penguins eat?", "What are their nests made of?", "What do giraffes eat?"]:
+        turn = ask_in_conversation(svc, conversation.id, question)
+        streamed.append((question, "".join(turn.tokens), turn.standalone_question, [s.to_dict() for s in turn.sources]))
+    svc.close()
+
+    reopened = open_services(_settings(tmp_path, db_url), embedding)  # a new engine, as after a restart
+    try:
+        messages = list_messages(reopened, conversation.id)
+        assert [m.role for m in messages] == ["user", "assistant"] * 3
+        stored = [
+            (q.content, a.content, a.standalone_question, a.sources)
+            for q, a in zip(messages[::2], messages[1::2], strict=True)
+        ]
+        assert stored == streamed
+        assert all(a.status == "complete" and a.first_token_ms <= a.total_ms for a in messages[1::2])
+        assert list_conversations(reopened)[0].title == "What do adult penguins eat?"
+        assert 2 in [s["page"] for s in streamed[1][3]], "the follow-up did not find the nests page"
+    finally:
+        reopened.close()
+
+
+def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_url):
+    ingest_bytes(svc, ZOO, "zoo.pdf")
+    conversation = create_conversation(svc)
+    "".join(ask_in_conversation(svc, conversation.id, "What do adult penguins eat?").tokens)
+    svc.close()  # the embedded store is one process's at a time
+
+    env = {**os.environ, "STORAGE_DIR": str(tmp_path / "storage"), "DATABASE_URL": db_url, "LLM_MAX_TOKENS": "24"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "ask",
+            "--json",
+            "--conversation",
+            conversation.id[:8],
+            "Where do they build nests?",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["conversation_id"] == conversation.id
+    assert "penguin" in out["standalone_question"].lower()  # only the history says who "they" are
+    assert out["sources"][0]["page"] == 2
+
+
+def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
+    ingest_bytes(svc, ZOO, "zoo.pdf")
+    conversation = create_conversation(svc)
+    turn = ask_in_conversation(svc, conversation.id, "What do adult penguins eat?")
+    first = next(turn.tokens)
+    turn.tokens.close()  # the reader went away mid-answer (user navigated off, app rerun)
+    question, answer = list_messages(svc, conversation.id)
+    assert question.content == "What do adult penguins eat?"
+    assert (answer.status, answer.content) == ("interrupted", first)
+    assert answer.sources and answer.sources[0]["page"] == 1
+
+
+def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(tmp_path, db_url, embedding):
+    settings = _settings(
+        tmp_path,
+        db_url,
+        llm_provider="openai",
+        openai_api_key="k",
+        openai_base_url="http://127.0.0.1:9/v1",
+        llm_timeout_s=5,
+    )
+    services = open_services(settings, embedding)
+    try:
+        ingest_bytes(services, ZOO, "zoo.pdf")
+        conversation = create_conversation(services)
+        turn = ask_in_conversation(services, conversation.id, "What do adult penguins eat?")
+        with pytest.raises(LLMError):
+            "".join(turn.tokens)
+        question, answer = list_messages(services, conversation.id)
+        assert question.content == "What do adult penguins eat?"
+        assert answer.status == "failed" and "language model" in answer.error
+        # A follow-up now fails in the rewrite step, and is kept all the same.
+        with pytest.raises(LLMError):
+            ask_in_conversation(services, conversation.id, "And what about giraffes?")
+        assert [m.status for m in list_messages(services, conversation.id)] == [None, "failed", None, "failed"]
+    finally:
+        services.close()
+
+
+def _writers(svc, conversation_ids, per_writer=10):
+    errors = []
+
+    def write(writer, conversation_id):
+        try:
+            for n in range(per_writer):
+                add_user_message(svc, conversation_id, f"writer {writer} message {n}")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w, cid)) for w, cid in enumerate(conversation_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one-conversation", "separate-conversations"])
+def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
+    conversations = [create_conversation(svc).id] * 20 if shared else [create_conversation(svc).id for _ in range(20)]
+    _writers(svc, conversations)
+    messages = [m for cid in dict.fromkeys(conversations) for m in list_messages(svc, cid)]
+    assert len(messages) == 200
+    for writer in range(20):
+        own = [m.content for m in messages if m.content.startswith(f"writer {writer} ")]
+        assert own == [f"writer {writer} message {n}" for n in range(10)]
+
+
+def test_history_returns_the_last_turns_in_order(svc):
+    conversation = create_conversation(svc)
+    for n in range(6):
+        add_user_message(svc, conversation.id, f"q{n}")
+    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "q3", "q4", "q5"]
+
+
+def test_rename_and_delete_cascade_to_messages(svc):
+    conversation = create_conversation(svc)
+    add_user_message(svc, conversation.id, "first question")
+    rename_conversation(svc, conversation.id, "  My   research ")
+    add_user_message(svc, conversation.id, "second question")
+    assert list_conversations(svc)[0].title == "My research"
+    delete_conversation(svc, conversation.id)
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
+    assert list_conversations(svc) == []
+
+
+def test_export_marks_sources_of_deleted_documents(svc):
+    doc = ingest_bytes(svc, ZOO, "zoo.pdf")
+    conversation = create_conversation(svc)
+    "".join(ask_in_conversation(svc, conversation.id, "What do adult penguins eat?").tokens)
+    delete_document(svc, doc.doc_id)
+    markdown = export_markdown(svc, conversation.id, library=set())
+    assert markdown.startswith("# What do adult penguins eat?")
+    assert "## Q: What do adult penguins eat?" in markdown
+    assert "zoo.pdf, p. 1 (document removed)" in markdown
+
+
+def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(db_url):
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0001")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version", "documents"}
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents VALUES ('d1', 'a.pdf', 'uploads/d1.pdf', 1, 1, 1, 'indexed', "
+                    "NULL, CURRENT_TIMESTAMP)"
+                )
+            )
+        init_db(engine)
+        assert {"conversations", "messages"} <= set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+
+        # A database the foundation made with create_all, before there were migrations.
+        Base.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        Base.metadata.tables["documents"].create(engine)
+        init_db(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+    finally:
+        engine.dispose()
+
+
+def test_postgres_rows_are_visible_to_plain_sql(postgres_url, tmp_path, embedding):
+    services = open_services(_settings(tmp_path, postgres_url), embedding)
+    try:
+        conversation = create_conversation(services)
+        add_user_message(services, conversation.id, "visible to psql?")
+    finally:
+        services.close()
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT content FROM messages")) == "visible to psql?"
+    engine.dispose()
