@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import PrivateAttr
 
 from rag.config import Settings
 
@@ -44,15 +48,10 @@ def build_llm(settings: Settings) -> BaseChatModel:
             max_retries=1,
             streaming=True,
         )
-    with warnings.catch_warnings():
-        # langchain-community announces its sunset on import; we know, and keep it to this module.
-        warnings.simplefilter("ignore")
-        from langchain_community.chat_models import ChatLlamaCpp
-
     path = local_model_path(settings)
     if not path.is_file():
         raise FileNotFoundError(f"The local model file {path} does not exist (LOCAL_LLM_PATH).")
-    return ChatLlamaCpp(
+    return _local_chat_model_class()(
         model_path=str(path),
         n_ctx=4096,
         n_threads=os.cpu_count() or 2,
@@ -62,6 +61,30 @@ def build_llm(settings: Settings) -> BaseChatModel:
         streaming=True,
         verbose=False,
     )
+
+
+def _local_chat_model_class() -> type[BaseChatModel]:
+    with warnings.catch_warnings():
+        # langchain-community announces its sunset on import; we know, and keep it to this module.
+        warnings.simplefilter("ignore")
+        from langchain_community.chat_models import ChatLlamaCpp
+
+    class SerializedChatLlamaCpp(ChatLlamaCpp):
+        """One llama.cpp context serves one generation at a time: two at once crash the process
+        (measured: a segfault with three threads). Streamlit runs every browser session, and a
+        rerun that overtakes a running answer, on its own thread, so generations queue here."""
+
+        _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return super()._generate(*args, **kwargs)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            with self._lock:
+                yield from super()._stream(*args, **kwargs)
+
+    return SerializedChatLlamaCpp
 
 
 def model_label(settings: Settings) -> str:

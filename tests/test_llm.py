@@ -1,5 +1,8 @@
 """The language model step, with the real local model and a real (refused) network call."""
 
+import subprocess
+import sys
+
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
@@ -9,6 +12,7 @@ from rag.config import Settings
 from rag.ingest import ingest_bytes
 from rag.llm import build_llm
 from rag.services import open_services
+from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 
 
@@ -47,3 +51,26 @@ def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
             "".join(answer.tokens)
     finally:
         services.close()
+
+
+CONCURRENT = """
+import threading
+from langchain_core.output_parsers import StrOutputParser
+from rag.chain import ANSWER_PROMPT
+from rag.config import Settings
+from rag.llm import build_llm
+chain = ANSWER_PROMPT | build_llm(Settings(_env_file=None, llm_max_tokens=32)) | StrOutputParser()
+def run(i):
+    "".join(chain.stream({"input": f"question {i}: when does it open?", "context": "It opens at nine. " * 20}))
+threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("all answered")
+"""
+
+
+def test_concurrent_sessions_share_the_local_model_without_crashing():
+    # In a child process: without serialisation, llama.cpp takes the whole process down (segfault).
+    proc = subprocess.run([sys.executable, "-c", CONCURRENT], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "all answered" in proc.stdout
