@@ -29,6 +29,10 @@ from rag.transcripts import (
 from rag.vectorstore import StoreError
 
 
+def _print_json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
 def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
@@ -55,7 +59,7 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
             result["file"] = str(path)
         failed |= result["status"] == "failed"
         if args.json:
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+            _print_json(result)
         elif result["status"] == "indexed":
             print(
                 f"indexed    {path}  ({result['pages']} pages, {result['chunks']} chunks, id {result['doc_id'][:12]})"
@@ -73,12 +77,7 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         past = history(services, conversation.id, services.settings.history_turns) if conversation else []
         standalone, docs = retrieve(services, args.question, past, doc_ids=args.doc)
         if args.json:
-            print(
-                json.dumps(
-                    {"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]},
-                    ensure_ascii=False,
-                )
-            )
+            _print_json({"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]})
         else:
             _print_sources(to_sources(docs))
         return 0
@@ -87,16 +86,13 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     turn = ask_in_conversation(services, conversation_id, args.question, args.doc or ())
     if args.json:
         answer = "".join(turn.tokens)
-        print(
-            json.dumps(
-                {
-                    "answer": answer,
-                    "standalone_question": turn.standalone_question,
-                    "sources": [s.to_dict() for s in turn.sources],
-                    "conversation_id": conversation_id,
-                },
-                ensure_ascii=False,
-            )
+        _print_json(
+            {
+                "answer": answer,
+                "standalone_question": turn.standalone_question,
+                "sources": [s.to_dict() for s in turn.sources],
+                "conversation_id": conversation_id,
+            }
         )
         return 0
     if turn.standalone_question != args.question:
@@ -121,19 +117,16 @@ def _print_sources(sources: list[Source]) -> None:
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
     conversations = list_conversations(services)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": c.id,
-                        "title": c.title,
-                        "created_at": c.created_at.isoformat(),
-                        "updated_at": c.updated_at.isoformat(),
-                    }
-                    for c in conversations
-                ],
-                ensure_ascii=False,
-            )
+        _print_json(
+            [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "created_at": c.created_at.isoformat(),
+                    "updated_at": c.updated_at.isoformat(),
+                }
+                for c in conversations
+            ]
         )
     elif not conversations:
         print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
@@ -153,20 +146,17 @@ def cmd_export(services: Services, args: argparse.Namespace) -> int:
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
     documents = list_documents(services)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "doc_id": d.doc_id,
-                        "filename": d.filename,
-                        "pages": d.pages,
-                        "chunks": d.chunks,
-                        "created_at": d.created_at.isoformat(),
-                    }
-                    for d in documents
-                ],
-                ensure_ascii=False,
-            )
+        _print_json(
+            [
+                {
+                    "doc_id": d.doc_id,
+                    "filename": d.filename,
+                    "pages": d.pages,
+                    "chunks": d.chunks,
+                    "created_at": d.created_at.isoformat(),
+                }
+                for d in documents
+            ]
         )
     elif not documents:
         print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
@@ -180,7 +170,7 @@ def cmd_docs(services: Services, args: argparse.Namespace) -> int:
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
     document = delete_document(services, args.doc_id)
     if args.json:
-        print(json.dumps({"doc_id": document.doc_id, "filename": document.filename, "status": "deleted"}))
+        _print_json({"doc_id": document.doc_id, "filename": document.filename, "status": "deleted"})
     else:
         print(f"Deleted {document.filename} ({document.doc_id[:12]}).")
     return 0

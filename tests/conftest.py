@@ -32,6 +32,14 @@ for name in (
     os.environ.pop(name, None)
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+# An OpenAI-compatible model server that is not there: port 9 on loopback refuses at once.
+UNREACHABLE_LLM = {
+    "llm_provider": "openai",
+    "openai_api_key": "k",
+    "openai_base_url": "http://127.0.0.1:9/v1",
+    "llm_timeout_s": 5,
+}
+
 
 @pytest.fixture(scope="session")
 def embedding() -> EmbeddingModel:

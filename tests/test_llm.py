@@ -12,7 +12,7 @@ from rag.config import Settings
 from rag.ingest import ingest_bytes
 from rag.llm import build_llm
 from rag.services import open_services
-from tests.conftest import ROOT
+from tests.conftest import ROOT, UNREACHABLE_LLM
 from tests.pdfs import make_pdf
 
 
@@ -34,14 +34,7 @@ def test_follow_up_is_rewritten_with_the_history():
 
 
 def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
-    settings = Settings(
-        _env_file=None,
-        storage_dir=tmp_path / "s",
-        llm_provider="openai",
-        openai_api_key="k",
-        openai_base_url="http://127.0.0.1:9/v1",
-        llm_timeout_s=5,
-    )
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", **UNREACHABLE_LLM)
     services = open_services(settings, embedding)
     try:
         ingest_bytes(services, make_pdf([["The zoo opens at nine in the morning."]]), "zoo.pdf")

@@ -27,7 +27,7 @@ from rag.transcripts import (
     list_messages,
     rename_conversation,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, UNREACHABLE_LLM
 from tests.pdfs import make_pdf
 
 ZOO = make_pdf(
@@ -121,14 +121,7 @@ def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
 
 
 def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(tmp_path, db_url, embedding):
-    settings = _settings(
-        tmp_path,
-        db_url,
-        llm_provider="openai",
-        openai_api_key="k",
-        openai_base_url="http://127.0.0.1:9/v1",
-        llm_timeout_s=5,
-    )
+    settings = _settings(tmp_path, db_url, **UNREACHABLE_LLM)
     services = open_services(settings, embedding)
     try:
         ingest_bytes(services, ZOO, "zoo.pdf")
