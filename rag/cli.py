@@ -176,6 +176,25 @@ def cmd_delete(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluation import KS, evaluate
+
+    corpus = (
+        Path(args.corpus)
+        if args.corpus
+        else next((p for p in (Path("bench/corpus"), Path("../shared/corpus")) if p.is_dir()), Path("."))
+    )
+    report = evaluate(Path(args.qa), corpus, baseline=not args.no_baseline)
+    if args.json:
+        _print_json(report)
+        return 0
+    columns = [f"recall@{k}" for k in KS] + ["MRR@5", "MRR@10"]
+    print(f"{'retriever':<10}" + "".join(f"{c:>11}" for c in columns) + f"{'questions':>11}")
+    for name, row in report.items():
+        print(f"{name:<10}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{int(row['questions']):>11}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="DocChat: chat with your PDFs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,7 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document id, or its first characters")
     p.set_defaults(func=cmd_delete)
 
-    for name in ("ingest", "ask", "docs", "delete", "conversations"):
+    p = sub.add_parser("eval", help="page-level retrieval quality on a JSONL question set, beside the baseline")
+    p.add_argument("qa", metavar="QA.jsonl")
+    p.add_argument("--corpus", metavar="DIR", help="where the PDFs named in the set are (default: bench/corpus)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
+    p.set_defaults(func=cmd_eval)
+
+    for name in ("ingest", "ask", "docs", "delete", "conversations", "eval"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -215,6 +240,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "question", None) is not None and not args.question.strip():
         print("error: the question is empty.", file=sys.stderr)
         return 2
+    if args.command == "eval":
+        # Evaluation builds its own throwaway libraries, so it never touches (or locks) the user's.
+        from rag.evaluation import QAFileError
+
+        try:
+            return cmd_eval(args)
+        except (QAFileError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         settings = Settings()
         services = open_services(settings)

@@ -1,0 +1,118 @@
+"""Latency: hybrid retrieval p50/p95 at 1k, 10k and 100k chunks (Qdrant Edge, the query's own embedding
+not counted), and the time to first token and tokens/s of `ask` with the local model.
+
+    .venv/bin/python bench/latency.py [--sizes 1000 10000 100000] [--queries 200] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import QUICK_PDF, SHARED, table
+
+from rag.chain import ask
+from rag.chunking import Chunk
+from rag.config import Settings
+from rag.ingest import ingest_path
+from rag.services import open_services
+from rag.vectorstore import EdgeStore
+
+WORDS = (
+    "parser encoding tag length structure element value definition module integer sequence choice "
+    "octet string boolean object identifier certificate decode encode error buffer array node tree "
+    "pattern glob magic priority mime type alias subclass icon comment namespace"
+).split()
+
+
+def synthetic(n: int, dim: int, rng: np.random.Generator) -> tuple[list[Chunk], np.ndarray]:
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    pick = random.Random(n)
+    chunks = [
+        Chunk(f"doc{i % 50}", f"doc{i % 50}.pdf", i % 300 + 1, i, " ".join(pick.choices(WORDS, k=60))) for i in range(n)
+    ]
+    return chunks, vectors
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def retrieval_rows(sizes: list[int], queries: int) -> list[list[object]]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = EdgeStore(Path(tmp), "synthetic", 384)
+            chunks, vectors = synthetic(n, 384, rng)
+            start = time.perf_counter()
+            for i in range(0, n, 2000):
+                store.upsert(chunks[i : i + 2000], vectors[i : i + 2000].tolist())
+            upsert = time.perf_counter() - start
+            qs = rng.standard_normal((queries, 384)).astype(np.float32)
+            qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+            texts = [" ".join(random.Random(q).choices(WORDS, k=6)) for q in range(queries)]
+            plain, filtered = [], []
+            for q, text in zip(qs.tolist(), texts, strict=True):
+                t = time.perf_counter()
+                store.search(q, text, 5)
+                plain.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                store.search(q, text, 5, doc_ids=["doc7"])
+                filtered.append((time.perf_counter() - t) * 1000)
+            store.close()
+        rows.append([f"{n:,}", upsert, *percentiles(plain), *percentiles(filtered)])
+    return rows
+
+
+def ask_rows(pdf: Path, runs: int) -> list[list[object]]:
+    first, rates = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
+        ingest_path(services, pdf)
+        services.llm  # noqa: B018 - loaded before the clock starts
+        for _ in range(runs):
+            start = time.perf_counter()
+            answer = ask(services, "How are the comments of a definitions file written?")
+            first_at, count = None, 0
+            for _token in answer.tokens:
+                first_at = first_at or time.perf_counter()
+                count += 1
+            end = time.perf_counter()
+            first.append(first_at - start)
+            rates.append((count - 1) / (end - first_at) if count > 1 else 0.0)
+        services.close()
+    return [["ask (local SmolLM2-135M)", statistics.median(first), statistics.median(rates)]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1k chunks, 20 queries, one ask: a smoke test")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.queries, args.runs = [1000], 20, 1
+    pdf = QUICK_PDF if args.quick else SHARED / "libtasn1.pdf"
+    table(
+        "Hybrid retrieval on Qdrant Edge (dense + BM25, RRF), top 5, ms",
+        ["chunks", "upsert s", "p50", "p95", "p50 filtered", "p95 filtered"],
+        retrieval_rows(args.sizes, args.queries),
+    )
+    table(
+        f"Answer latency on {pdf.name}, medians of {args.runs}",
+        ["", "first token s", "tokens/s"],
+        ask_rows(pdf, args.runs),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Page-level retrieval evaluation: recall@k and MRR over a JSONL question set, DocChat beside the baseline.
+
+Each line: {"question", "doc", "pages": [1-based physical pages], "history": [{"role", "content"}]?}.
+A hit is a retrieved passage from `doc` whose page is in `pages`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from rag.chain import retrieve
+from rag.config import Settings
+from rag.ingest import ingest_path
+from rag.services import open_services
+
+KS = (1, 3, 5, 10)
+
+
+class QAFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QAItem:
+    question: str
+    doc: str
+    pages: tuple[int, ...]
+    history: tuple[tuple[str, str], ...] = field(default=())
+
+    def history_messages(self) -> list[BaseMessage]:
+        return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in self.history]
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(
+                QAItem(
+                    raw["question"],
+                    raw["doc"],
+                    tuple(int(p) for p in raw["pages"]),
+                    tuple((m["role"], m["content"]) for m in raw.get("history", [])),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise QAFileError(f"{path}, line {number}: not a QA item ({exc})") from exc
+    if not items:
+        raise QAFileError(f"{path} holds no questions.")
+    return items
+
+
+def first_hit(retrieved: Sequence[tuple[str, int]], item: QAItem) -> int | None:
+    """1-based rank of the first retrieved (filename, page) that answers the item."""
+    return next((rank for rank, (doc, page) in enumerate(retrieved, 1) if doc == item.doc and page in item.pages), None)
+
+
+def scores(ranks: Sequence[int | None]) -> dict[str, float]:
+    n = len(ranks)
+    out = {f"recall@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in KS}
+    for k in (5, 10):
+        out[f"MRR@{k}"] = sum(1 / r for r in ranks if r is not None and r <= k) / n
+    return out
+
+
+Retriever = Callable[[QAItem], list[tuple[str, int]]]
+
+
+def docchat_retriever(documents: Sequence[Path], storage: Path, k: int = max(KS)) -> tuple[Retriever, Callable]:
+    services = open_services(Settings(_env_file=None, storage_dir=storage, top_k=k))
+    for pdf in documents:
+        result = ingest_path(services, pdf)
+        if result.status == "failed":
+            raise QAFileError(f"{pdf.name}: {result.error}")
+
+    def run(item: QAItem) -> list[tuple[str, int]]:
+        _, docs = retrieve(services, item.question, item.history_messages())
+        return [(d.metadata["filename"], d.metadata["page"]) for d in docs]
+
+    return run, services.close
+
+
+def textbook_retriever(documents: Sequence[Path], storage: Path, k: int = max(KS)) -> tuple[Retriever, Callable]:
+    from rag.baseline import Textbook
+
+    textbook = Textbook()
+    store = textbook.index(textbook.split(textbook.load(documents)), storage)
+
+    def run(item: QAItem) -> list[tuple[str, int]]:
+        return [(textbook.file_of(d), textbook.page_of(d)) for d in store.similarity_search(item.question, k=k)]
+
+    return run, store.client.close
+
+
+def evaluate(qa_path: Path, corpus: Path, baseline: bool = True) -> dict[str, dict[str, float]]:
+    items = load_qa(qa_path)
+    names = sorted({item.doc for item in items})
+    missing = [n for n in names if not (corpus / n).is_file()]
+    if missing:
+        raise QAFileError(f"Not in {corpus}: {', '.join(missing)} (bench/corpus.sh fetches the benchmark corpus).")
+    documents = [corpus / n for n in names]
+    builders = {"DocChat": docchat_retriever} | ({"textbook": textbook_retriever} if baseline else {})
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, build in builders.items():
+            run, close = build(documents, Path(tmp) / name)
+            try:
+                report[name] = scores([first_hit(run(item), item) for item in items]) | {"questions": len(items)}
+            finally:
+                close()
+    return report

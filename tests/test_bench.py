@@ -1,0 +1,54 @@
+"""The benchmarks stay runnable: each runs with --quick on a tiny input and prints its table."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CORPUS, ROOT
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("ingest.py", "DocChat / textbook pages/s"),
+        ("retrieval.py", "recall@5"),
+        ("latency.py", "first token s"),
+    ],
+)
+def test_benchmark_runs_quick(script, expected):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert expected in proc.stdout
+
+
+def test_eval_cli_reports_both_retrievers(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        '{"question": "How do I decode the class and tag of DER data?", "doc": "libtasn1.pdf", "pages": [21]}\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag", "eval", str(qa), "--corpus", str(CORPUS), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert set(report) == {"DocChat", "textbook"}
+    assert report["DocChat"]["recall@5"] == 1.0 and report["DocChat"]["questions"] == 1
+
+
+def test_eval_cli_explains_a_bad_question_file(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"question": "no doc or pages"}\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag", "eval", str(qa)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "line 1: not a QA item" in proc.stderr and "Traceback" not in proc.stderr
