@@ -20,6 +20,7 @@ from rag.baseline import Textbook
 from rag.chunking import chunk_pages
 from rag.config import Settings
 from rag.ingest import ingest_path
+from rag.library import index_new_passages
 from rag.pdf import read_pdf
 from rag.services import open_services
 
@@ -30,6 +31,7 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
         start = time.perf_counter()
         for pdf in pdfs:
             assert ingest_path(services, pdf).status == "indexed"
+        index_new_passages(services)
         total = time.perf_counter() - start
         services.close()
 
@@ -50,6 +52,7 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
         vectors = services.embedding.embeddings.embed_documents([c.text for c in chunks])
         t3 = time.perf_counter()
         services.store.upsert(chunks, vectors)
+        index_new_passages(services)
         t4 = time.perf_counter()
         services.close()
     return {

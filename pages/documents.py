@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.shared import services
 from rag.ingest import ingest_bytes
-from rag.library import delete_document, list_documents
+from rag.library import delete_document, index_new_passages, list_documents
 
 svc = services()
 st.title("📄 Your documents")
@@ -39,6 +39,8 @@ if files:
                 st.error(result.error)
                 status.update(label=f"{result.file}: not added", state="error", expanded=True)
         results.append(result)
+    with st.spinner("Indexing the new passages…"):
+        index_new_passages(svc)
     # A fresh uploader key empties the widget, so a rerun does not index the same files again.
     st.session_state.upload_results = results
     st.session_state.uploader_key += 1

@@ -16,7 +16,7 @@ from rag.chat import ask_in_conversation
 from rag.config import Settings
 from rag.db import display_url
 from rag.ingest import ingest_path
-from rag.library import UnknownDocumentError, delete_document, list_documents, purge_incomplete
+from rag.library import UnknownDocumentError, delete_document, index_new_passages, list_documents, purge_incomplete
 from rag.services import Services, open_services
 from rag.transcripts import (
     UnknownConversationError,
@@ -68,6 +68,7 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
             print(f"duplicate  {path}  {result['error']}")
         else:
             print(f"failed     {path}  {result['error']}")
+    index_new_passages(services)
     return 1 if failed else 0
 
 

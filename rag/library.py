@@ -50,3 +50,8 @@ def purge_incomplete(services: Services) -> int:
     for doc_id in stale:
         remove_document_data(services, doc_id)
     return len(stale)
+
+
+def index_new_passages(services: Services) -> None:
+    """Builds the search indexes over what a batch of uploads added; call once per batch."""
+    services.store.optimize()

@@ -90,5 +90,8 @@ class ServerStore:
             self._collection, count_filter=self._doc_filter([doc_id] if doc_id else None), exact=True
         ).count
 
+    def optimize(self) -> None:
+        pass  # a Qdrant server optimizes in the background
+
     def close(self) -> None:
         self._client.close()

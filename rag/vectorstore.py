@@ -64,6 +64,7 @@ class VectorStore(Protocol):
         self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
     ) -> SearchResult: ...
     def count(self, doc_id: str | None = None) -> int: ...
+    def optimize(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -169,6 +170,11 @@ class EdgeStore:
 
     def count(self, doc_id: str | None = None) -> int:
         return self._shard.count(qe.CountRequest(exact=True, filter=self._doc_filter([doc_id] if doc_id else None)))
+
+    def optimize(self) -> None:
+        # Edge has no background optimizer: without this, new points stay in unindexed segments and a
+        # query at 100k chunks takes 49 ms at p95 instead of 5.6 ms (bench/latency.py).
+        self._shard.optimize()
 
     def close(self) -> None:
         self._shard.close()

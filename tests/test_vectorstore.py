@@ -106,3 +106,11 @@ def test_a_second_process_gets_a_clear_busy_error(tmp_path):
         assert "open in another DocChat process" in proc.stdout and "QDRANT_URL" in proc.stdout
     finally:
         s.close()
+
+
+def test_optimize_keeps_every_point_and_the_ranking(store):
+    before = store.search(_unit(0, 1, 0, 0.1), "volcanoes lava", limit=3)
+    store.optimize()
+    after = store.search(_unit(0, 1, 0, 0.1), "volcanoes lava", limit=3)
+    assert store.count() == 3
+    assert [h.chunk for h in after.hits] == [h.chunk for h in before.hits]
