@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,13 +41,22 @@ def clean_text(text: str) -> str:
     return text.strip()
 
 
-def chunk_pages(
+def iter_chunks(
     pages: Iterable[Page], *, doc_id: str, filename: str, chunk_size: int, chunk_overlap: int
-) -> list[Chunk]:
+) -> Iterator[Chunk]:
+    """Chunks as the pages come, so embedding can start before the last page is read."""
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
-    chunks: list[Chunk] = []
+    index = 0
     # Splitting each page on its own keeps every chunk's page exact, which citations rely on.
     for page in pages:
         for piece in splitter.split_text(clean_text(page.text)):
-            chunks.append(Chunk(doc_id, filename, page.number, len(chunks), piece))
-    return chunks
+            yield Chunk(doc_id, filename, page.number, index, piece)
+            index += 1
+
+
+def chunk_pages(
+    pages: Iterable[Page], *, doc_id: str, filename: str, chunk_size: int, chunk_overlap: int
+) -> list[Chunk]:
+    return list(
+        iter_chunks(pages, doc_id=doc_id, filename=filename, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    )

@@ -7,14 +7,18 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from typing import Literal
 
-from rag.chunking import chunk_pages
+from pypdf import PdfReader
+
+from rag.chunking import Chunk, iter_chunks
 from rag.models import Document
-from rag.pdf import PdfError, check_pdf_bytes, read_pdf
+from rag.pdf import Page, PdfError, check_pdf_bytes, extract_pages, open_pdf, require_text_layer, text_chars
 from rag.services import Services
 
 log = logging.getLogger(__name__)
@@ -75,17 +79,10 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
             )
 
     try:
-        pages = read_pdf(
-            data,
-            settings.max_upload_bytes,
-            lambda n, total: progress(f"Extracting page {n}/{total}", 0.05 + 0.3 * n / total),
-        )
-        progress("Splitting into passages", 0.36)
-        chunks = chunk_pages(
-            pages, doc_id=doc_id, filename=name, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap
-        )
+        reader = open_pdf(data)
     except PdfError as exc:
         return IngestResult(name, doc_id, "failed", error=str(exc))
+    total_pages = len(reader.pages)
 
     stored = settings.uploads_dir / f"{doc_id}.pdf"
     try:
@@ -95,34 +92,82 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
                 Document(
                     doc_id=doc_id,
                     filename=name,
-                    stored_path=str(stored.relative_to(settings.storage_dir)),
                     size_bytes=len(data),
-                    pages=len(pages),
-                    chunks=len(chunks),
+                    pages=total_pages,
+                    chunks=0,
+                    stored_path=str(stored.relative_to(settings.storage_dir)),
                     status="indexing",
                 )
             )
-        progress("Saving the file", 0.38)
+        progress("Saving the file", 0.03)
         _write_atomically(stored, data)
-        batch = settings.embed_batch_size
-        for start in range(0, len(chunks), batch):
-            part = chunks[start : start + batch]
-            progress(
-                f"Embedding and storing passages {start + len(part)}/{len(chunks)}",
-                0.4 + 0.55 * (start + len(part)) / len(chunks),
-            )
-            vectors = services.embedding.embeddings.embed_documents([c.text for c in part])
-            services.store.upsert(part, vectors)
+        chunks, chars = _embed_while_reading(services, reader, doc_id, name, progress)
+        require_text_layer(total_pages, chars)
         progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
-            session.get_one(Document, doc_id).status = "indexed"
+            document = session.get_one(Document, doc_id)
+            document.chunks, document.status = chunks, "indexed"
     except Exception as exc:
+        remove_document_data(services, doc_id)
+        if isinstance(exc, PdfError):
+            return IngestResult(name, doc_id, "failed", error=str(exc))
         # The user gets the reason; the traceback is for whoever turns logging up.
         log.info("ingesting %s failed", name, exc_info=True)
-        remove_document_data(services, doc_id)
         return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {exc}")
     progress("Done", 1.0)
-    return IngestResult(name, doc_id, "indexed", len(pages), len(chunks))
+    return IngestResult(name, doc_id, "indexed", total_pages, chunks)
+
+
+_END = object()
+
+
+def _embed_while_reading(
+    services: Services, reader: PdfReader, doc_id: str, name: str, progress: Progress
+) -> tuple[int, int]:
+    """Embeds and stores chunks while a thread goes on reading pages: text extraction is pure Python
+    and the model spends its time in torch, which releases the GIL, so the two overlap.
+    Returns (chunks stored, characters of text found)."""
+    settings = services.settings
+    queue: Queue = Queue()
+    chars = 0
+
+    def counted_pages() -> Iterator[Page]:
+        nonlocal chars
+        for page in extract_pages(reader):
+            chars += text_chars(page)
+            yield page
+
+    def read() -> None:
+        try:
+            for chunk in iter_chunks(
+                counted_pages(),
+                doc_id=doc_id,
+                filename=name,
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+            ):
+                queue.put(chunk)
+            queue.put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the embedding side, which raises it
+            queue.put(exc)
+
+    Thread(target=read, name=f"read-{doc_id[:8]}", daemon=True).start()
+    batch: list[Chunk] = []
+    stored, total = 0, len(reader.pages)
+    while True:
+        item = queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        if item is not _END:
+            batch.append(item)
+        if batch and (item is _END or len(batch) >= settings.embed_batch_size):
+            page = batch[-1].page
+            progress(f"Reading and embedding: page {page}/{total}", 0.05 + 0.9 * page / total)
+            services.store.upsert(batch, services.embedding.embeddings.embed_documents([c.text for c in batch]))
+            stored += len(batch)
+            batch = []
+        if item is _END:
+            return stored, chars
 
 
 def ingest_path(services: Services, path: Path, progress: Progress = _noop) -> IngestResult:

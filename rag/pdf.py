@@ -74,7 +74,14 @@ def read_pdf(data: bytes, max_bytes: int, on_page: Callable[[int, int], None] | 
     check_pdf_bytes(data, max_bytes)
     reader = open_pdf(data)
     pages = list(extract_pages(reader, on_page))
-    chars = sum(len("".join(page.text.split())) for page in pages)
-    if chars < MIN_CHARS_PER_PAGE * len(pages):
-        raise PdfError("No text could be extracted: it looks scanned (no text layer). OCR it first.")
+    require_text_layer(len(pages), sum(text_chars(page) for page in pages))
     return pages
+
+
+def text_chars(page: Page) -> int:
+    return len("".join(page.text.split()))
+
+
+def require_text_layer(pages: int, chars: int) -> None:
+    if chars < MIN_CHARS_PER_PAGE * pages:
+        raise PdfError("No text could be extracted: it looks scanned (no text layer). OCR it first.")
