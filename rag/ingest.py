@@ -7,18 +7,25 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from queue import Queue
-from threading import Thread
 from typing import Literal
 
 from pypdf import PdfReader
 
-from rag.chunking import Chunk, iter_chunks
+from rag.chunking import chunk_pages
 from rag.models import Document
-from rag.pdf import Page, PdfError, check_pdf_bytes, extract_pages, open_pdf, require_text_layer, text_chars
+from rag.pdf import (
+    Page,
+    PdfError,
+    check_pdf_bytes,
+    document_title,
+    extract_pages,
+    open_pdf,
+    require_text_layer,
+    text_chars,
+)
 from rag.services import Services
 
 log = logging.getLogger(__name__)
@@ -101,8 +108,7 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
             )
         progress("Saving the file", 0.03)
         _write_atomically(stored, data)
-        chunks, chars = _embed_while_reading(services, reader, doc_id, name, progress)
-        require_text_layer(total_pages, chars)
+        chunks = _index(services, data, reader, doc_id, name, progress)
         progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
             document = session.get_one(Document, doc_id)
@@ -118,56 +124,41 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
     return IngestResult(name, doc_id, "indexed", total_pages, chunks)
 
 
-_END = object()
+def reindex_document(services: Services, document: Document, progress: Progress = _noop) -> int:
+    """Embeds an indexed document again from its stored file, into the current store; returns its chunks."""
+    data = (services.settings.storage_dir / document.stored_path).read_bytes()
+    chunks = _index(services, data, open_pdf(data), document.doc_id, document.filename, progress)
+    with services.sessions.begin() as session:
+        session.get_one(Document, document.doc_id).chunks = chunks
+    return chunks
 
 
-def _embed_while_reading(
-    services: Services, reader: PdfReader, doc_id: str, name: str, progress: Progress
-) -> tuple[int, int]:
-    """Embeds and stores chunks while a thread goes on reading pages: text extraction is pure Python
-    and the model spends its time in torch, which releases the GIL, so the two overlap.
-    Returns (chunks stored, characters of text found)."""
+def _index(services: Services, data: bytes, reader: PdfReader, doc_id: str, name: str, progress: Progress) -> int:
+    pages = extract_pages(data, reader, lambda n, total: progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total))
+    require_text_layer(len(pages), sum(text_chars(page) for page in pages))
+    return _embed_and_store(services, pages, doc_id, name, document_title(reader), progress)
+
+
+def _embed_and_store(
+    services: Services, pages: list[Page], doc_id: str, name: str, title: str | None, progress: Progress
+) -> int:
     settings = services.settings
-    queue: Queue = Queue()
-    chars = 0
-
-    def counted_pages() -> Iterator[Page]:
-        nonlocal chars
-        for page in extract_pages(reader):
-            chars += text_chars(page)
-            yield page
-
-    def read() -> None:
-        try:
-            for chunk in iter_chunks(
-                counted_pages(),
-                doc_id=doc_id,
-                filename=name,
-                chunk_size=settings.chunk_size,
-                chunk_overlap=settings.chunk_overlap,
-            ):
-                queue.put(chunk)
-            queue.put(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the embedding side, which raises it
-            queue.put(exc)
-
-    Thread(target=read, name=f"read-{doc_id[:8]}", daemon=True).start()
-    batch: list[Chunk] = []
-    stored, total = 0, len(reader.pages)
-    while True:
-        item = queue.get()
-        if isinstance(item, BaseException):
-            raise item
-        if item is not _END:
-            batch.append(item)
-        if batch and (item is _END or len(batch) >= settings.embed_batch_size):
-            page = batch[-1].page
-            progress(f"Reading and embedding: page {page}/{total}", 0.05 + 0.9 * page / total)
-            services.store.upsert(batch, services.embedding.embeddings.embed_documents([c.text for c in batch]))
-            stored += len(batch)
-            batch = []
-        if item is _END:
-            return stored, chars
+    chunks = chunk_pages(
+        pages,
+        doc_id=doc_id,
+        filename=name,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        title=title,
+    )
+    embed = services.embedding.embeddings.embed_documents
+    # Batches of passages of similar length waste the least compute on padding; the store keeps no order.
+    by_length = sorted(chunks, key=lambda c: len(c.search_text))
+    for start in range(0, len(by_length), settings.embed_batch_size):
+        batch = by_length[start : start + settings.embed_batch_size]
+        progress(f"Embedding passages {start + len(batch)}/{len(chunks)}", 0.15 + 0.8 * start / len(chunks))
+        services.store.upsert(batch, embed([c.search_text for c in batch]))
+    return len(chunks)
 
 
 def ingest_path(services: Services, path: Path, progress: Progress = _noop) -> IngestResult:

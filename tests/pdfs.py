@@ -56,3 +56,14 @@ def encrypt(pdf: bytes, password: str = "secret") -> bytes:
 def scanned_pdf() -> bytes:
     """Pages with no text layer at all, as a scanner without OCR produces."""
     return make_pdf([[], []])
+
+
+def with_outline(pdf: bytes, entries: list[tuple[str, int, str | None]]) -> bytes:
+    """The PDF with bookmarks: (title, 0-based page, parent title or None), parents listed first."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    items = {}
+    for title, page, parent in entries:
+        items[title] = writer.add_outline_item(title=title, page_number=page, parent=items[parent] if parent else None)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,7 +1,7 @@
 import pytest
 
 from rag.pdf import PdfError, read_pdf
-from tests.pdfs import encrypt, make_pdf, scanned_pdf
+from tests.pdfs import encrypt, make_pdf, scanned_pdf, with_outline
 
 MB = 1024 * 1024
 
@@ -33,3 +33,17 @@ def test_over_the_size_cap_is_refused():
     data = make_pdf([["x" * 50]])
     with pytest.raises(PdfError, match="over the 0 MB limit"):
         read_pdf(data, len(data) - 1)
+
+
+def test_sections_come_from_the_pdf_outline():
+    pdf = with_outline(
+        make_pdf([["Introduction", "what it is"], ["Installation", "make install", "Windows", "run setup"], ["x y"]]),
+        [("1 Introduction", 0, None), ("2 Installation", 1, None), ("Windows", 1, "2 Installation")],
+    )
+    pages = read_pdf(pdf, MB)
+    assert [p.sections for p in pages] == [
+        (("1 Introduction",),),
+        (("2 Installation",), ("2 Installation", "Windows")),
+        (),
+    ]
+    assert "make install" in pages[1].text
