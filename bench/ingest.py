@@ -49,7 +49,7 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
             )
         ]
         t2 = time.perf_counter()
-        vectors = services.embedding.embeddings.embed_documents([c.text for c in chunks])
+        vectors = services.embedding.embeddings.embed_documents([c.search_text for c in chunks])
         t3 = time.perf_counter()
         services.store.upsert(chunks, vectors)
         index_new_passages(services)

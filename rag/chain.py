@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
-from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
-from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.retrieval import make_retriever
 from rag.services import Services
-from rag.vectorstore import VectorStore
 
 NOT_FOUND = "I couldn't find anything about that in your documents."
-SNIPPET_CHARS = 280
 
 CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
     [
@@ -74,33 +70,7 @@ class Answer:
     standalone_question: str
     sources: list[Source]
     tokens: Iterator[str]  # the answer, streamed; consume once
-
-
-class HybridRetriever(BaseRetriever):
-    """Dense + BM25 retrieval from the vector store, fused with RRF, as a LangChain retriever."""
-
-    store: VectorStore
-    embeddings: Embeddings
-    k: int = 5
-    min_relevance: float = 0.2
-    doc_ids: list[str] | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        result = self.store.search(self.embeddings.embed_query(query), query, self.k, self.doc_ids)
-        if result.top_similarity < self.min_relevance:
-            return []
-        return [
-            LCDocument(
-                page_content=hit.chunk.text,
-                metadata={
-                    "doc_id": hit.chunk.doc_id,
-                    "filename": hit.chunk.filename,
-                    "page": hit.chunk.page,
-                    "score": hit.score,
-                },
-            )
-            for hit in result.hits
-        ]
+    passages: list[str] = field(default_factory=list)  # the full texts the answer was given, for grounding
 
 
 def _clean_rewrite(text: str) -> str:
@@ -153,27 +123,11 @@ def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
             d.metadata["doc_id"],
             d.metadata["filename"],
             d.metadata["page"],
-            _snippet(d.page_content),
+            d.metadata["snippet"],
             round(float(d.metadata["score"]), 4),
         )
         for d in docs
     ]
-
-
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-
-
-def make_retriever(services: Services, doc_ids: Sequence[str] | None = None) -> HybridRetriever:
-    s = services.settings
-    return HybridRetriever(
-        store=services.store,
-        embeddings=services.embedding.embeddings,
-        k=s.top_k,
-        min_relevance=s.min_relevance,
-        doc_ids=list(doc_ids) if doc_ids else None,
-    )
 
 
 def retrieve(
@@ -205,7 +159,8 @@ def ask(
         return Answer(standalone, [], iter([NOT_FOUND]))
     answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
     inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
-    return Answer(standalone, to_sources(docs), _guard_stream(answer_chain.stream(inputs)))
+    passages = [d.page_content for d in docs]
+    return Answer(standalone, to_sources(docs), _guard_stream(answer_chain.stream(inputs)), passages)
 
 
 def _guard_stream(tokens: Iterator[str]) -> Iterator[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,13 +24,21 @@ class Chunk:
     page: int  # 1-based physical page; a chunk never spans two pages
     chunk_index: int
     text: str
+    # "Document title > section" where the passage sits. It is embedded and indexed with the text, so
+    # "how do I install it" finds the install section of the right manual, but never shown as a snippet.
+    context: str = ""
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
     def payload(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Chunk:
-        return cls(**{name: payload[name] for name in cls.__dataclass_fields__})
+        # Passages stored before a field existed lack it, and take its default.
+        return cls(**{name: payload[name] for name in cls.__dataclass_fields__ if name in payload})
 
 
 def clean_text(text: str) -> str:
@@ -41,22 +49,78 @@ def clean_text(text: str) -> str:
     return text.strip()
 
 
+def _section_marks(text: str, sections: Sequence[tuple[str, ...]]) -> list[tuple[int, tuple[str, ...]]]:
+    """(offset in text, section path) for each section starting on the page. A heading that cannot be
+    found in the text is taken to start the page, where most do."""
+    marks, lowered, start = [], text.lower(), 0
+    for path in sections:
+        found = lowered.find(path[-1].lower(), start)
+        if found < 0:
+            found = _find_squashed(lowered, path[-1], start)
+        offset = found if found >= 0 else start
+        marks.append((offset, path))
+        start = offset
+    return marks
+
+
+def _find_squashed(lowered: str, title: str, start: int) -> int:
+    # Titles in outlines have single spaces; page text may break them over lines.
+    pattern = r"\s+".join(re.escape(word) for word in title.lower().split())
+    found = re.compile(pattern).search(lowered, start) if pattern else None
+    return found.start() if found else -1
+
+
+def context_label(title: str, section: tuple[str, ...]) -> str:
+    # The two innermost headings say where a passage is; the outer ones mostly repeat the title.
+    return " > ".join([title, *section[-2:]]) if section else title
+
+
 def iter_chunks(
-    pages: Iterable[Page], *, doc_id: str, filename: str, chunk_size: int, chunk_overlap: int
+    pages: Iterable[Page],
+    *,
+    doc_id: str,
+    filename: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    title: str | None = None,
 ) -> Iterator[Chunk]:
     """Chunks as the pages come, so embedding can start before the last page is read."""
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    title = title or _title_from_filename(filename)
     index = 0
+    section: tuple[str, ...] = ()  # carries over from page to page until the next heading
     # Splitting each page on its own keeps every chunk's page exact, which citations rely on.
     for page in pages:
-        for piece in splitter.split_text(clean_text(page.text)):
-            yield Chunk(doc_id, filename, page.number, index, piece)
+        text = clean_text(page.text)
+        marks = _section_marks(text, page.sections)
+        cursor = 0
+        for piece in splitter.split_text(text):
+            at = text.find(piece[:80], cursor)
+            cursor = at if at >= 0 else cursor
+            middle = cursor + len(piece) // 2
+            current = next((path for offset, path in reversed(marks) if offset <= middle), section)
+            yield Chunk(doc_id, filename, page.number, index, piece, context_label(title, current))
             index += 1
+        if marks:
+            section = marks[-1][1]
+
+
+def _title_from_filename(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return " ".join(stem.replace("_", " ").replace("-", " ").split()) or filename
 
 
 def chunk_pages(
-    pages: Iterable[Page], *, doc_id: str, filename: str, chunk_size: int, chunk_overlap: int
+    pages: Iterable[Page],
+    *,
+    doc_id: str,
+    filename: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    title: str | None = None,
 ) -> list[Chunk]:
     return list(
-        iter_chunks(pages, doc_id=doc_id, filename=filename, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+        iter_chunks(
+            pages, doc_id=doc_id, filename=filename, chunk_size=chunk_size, chunk_overlap=chunk_overlap, title=title
+        )
     )

@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from qdrant_client import QdrantClient, models
 
 from rag.chunking import Chunk
-from rag.vectorstore import DENSE, RRF_K, SPARSE, Hit, SearchResult, StoreError, bm25, identity_mismatch, point_id
+from rag.vectorstore import (
+    DENSE,
+    FUSION_WEIGHTS,
+    RRF_K,
+    SPARSE,
+    Hit,
+    SearchResult,
+    StoreError,
+    bm25,
+    identity_mismatch,
+    point_id,
+    prefetch_depth,
+)
 
 
 class ServerStore:
@@ -50,7 +62,7 @@ class ServerStore:
         points = [
             models.PointStruct(
                 id=point_id(chunk.doc_id, chunk.chunk_index),
-                vector={DENSE: list(vector), SPARSE: self._sparse(self._bm25.embed_document(chunk.text))},
+                vector={DENSE: list(vector), SPARSE: self._sparse(self._bm25.embed_document(chunk.search_text))},
                 payload=chunk.payload(),
             )
             for chunk, vector in zip(chunks, dense, strict=True)
@@ -66,7 +78,7 @@ class ServerStore:
         self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids)
-        depth = max(limit * 4, 20)
+        depth = prefetch_depth(limit)
         fused = models.QueryRequest(
             prefetch=[
                 models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
@@ -74,7 +86,7 @@ class ServerStore:
                     query=self._sparse(self._bm25.embed_query(text)), using=SPARSE, limit=depth, filter=doc_filter
                 ),
             ],
-            query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+            query=models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=list(FUSION_WEIGHTS))),
             limit=limit,
             with_payload=True,
         )

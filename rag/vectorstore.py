@@ -26,8 +26,13 @@ SPARSE = "bm25"
 # Deterministic ids make a retried upsert overwrite, never duplicate.
 POINT_NAMESPACE = uuid.UUID("0b5c6d43-5f5e-4d43-9d0b-2f3f8e7a9c11")
 IDENTITY_FILE = "docchat-collection.json"
-# The usual RRF constant; both backends must use the same one to rank alike.
+# The fusion, shared by both backends so that they rank alike.
 RRF_K = 60
+FUSION_WEIGHTS = (1.0, 1.0)  # dense, BM25
+
+
+def prefetch_depth(limit: int) -> int:
+    return max(limit * 4, 20)
 
 
 class StoreError(Exception):
@@ -76,8 +81,8 @@ def identity_mismatch(recorded: dict, name: str, dimension: int) -> StoreError:
     return StoreError(
         f"This library was indexed with the embedding model {recorded.get('embedding_model')} "
         f"({recorded.get('dimension')} dimensions), but DocChat is now configured for {name} "
-        f"({dimension} dimensions). Mixing them would give wrong answers: switch the embedding "
-        "settings back, or use a new STORAGE_DIR (or Qdrant collection) for the new model."
+        f"({dimension} dimensions). Mixing them would give wrong answers: run `python -m rag reindex` "
+        "(with the app stopped) to re-embed your documents with the new model, or switch the settings back."
     )
 
 
@@ -129,7 +134,7 @@ class EdgeStore:
         points = [
             qe.Point(
                 point_id(chunk.doc_id, chunk.chunk_index),
-                {DENSE: list(vector), SPARSE: self._bm25.embed_document(chunk.text)},
+                {DENSE: list(vector), SPARSE: self._bm25.embed_document(chunk.search_text)},
                 chunk.payload(),
             )
             for chunk, vector in zip(chunks, dense, strict=True)
@@ -145,7 +150,7 @@ class EdgeStore:
         self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids)
-        depth = max(limit * 4, 20)
+        depth = prefetch_depth(limit)
         fused = qe.QueryRequest(
             limit=limit,
             prefetches=[
@@ -156,7 +161,7 @@ class EdgeStore:
                     filter=doc_filter,
                 ),
             ],
-            query=qe.Fusion.Rrf(k=RRF_K),
+            query=qe.Fusion.Rrf(k=RRF_K, weights=list(FUSION_WEIGHTS)),
             with_payload=True,
         )
         best = qe.QueryRequest(

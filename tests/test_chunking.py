@@ -29,3 +29,26 @@ def test_display_name_has_no_path_and_keeps_unicode():
     assert display_name("a\x00b\nc.pdf") == "a_b_c.pdf"
     assert display_name("...") == "document.pdf"
     assert len(display_name("x" * 500 + ".pdf")) <= 200 and display_name("x" * 500 + ".pdf").endswith(".pdf")
+
+
+def test_chunks_carry_the_document_title_and_the_section_they_sit_in():
+    overview = "The tool draws pictures from a description. " * 8
+    install = "Run make install as root, then check the path. " * 8
+    pages = [
+        Page(1, overview, sections=(("1 Overview",),)),
+        Page(2, overview + "\n2 Installation\n" + install, sections=(("2 Installation",),)),
+        Page(3, install),  # no heading starts here: the section carries over
+    ]
+    chunks = chunk_pages(pages, doc_id="d", filename="tool-manual.pdf", chunk_size=300, chunk_overlap=0, title=None)
+    for chunk in chunks:
+        expected = "tool manual > 1 Overview" if "draws pictures" in chunk.text else "tool manual > 2 Installation"
+        assert chunk.context == expected, chunk
+        assert chunk.search_text == f"{expected}\n{chunk.text}"
+    assert {c.page for c in chunks if c.context.endswith("Installation")} == {2, 3}
+    titled = chunk_pages(pages[:1], doc_id="d", filename="x.pdf", chunk_size=300, chunk_overlap=0, title="Tool Guide")
+    assert titled[0].context == "Tool Guide > 1 Overview"
+
+
+def test_passages_stored_before_sections_existed_still_load():
+    old_payload = {"doc_id": "abc", "filename": "f.pdf", "page": 7, "chunk_index": 3, "text": "text"}
+    assert Chunk.from_payload(old_payload) == Chunk("abc", "f.pdf", 7, 3, "text", "")

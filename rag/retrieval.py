@@ -1,0 +1,105 @@
+"""Retrieval: hybrid search in the vector store, one passage per page, and the snippet that shows why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+
+from rag.services import Services
+from rag.vectorstore import Hit, VectorStore
+
+SNIPPET_CHARS = 280
+# Candidates fetched per passage wanted, so that dropping repeats of a page still leaves enough.
+OVERFETCH = 3
+
+_WORD = re.compile(r"[a-z0-9_]{3,}")
+_SENTENCE_END = re.compile(r"[.!?:;]\s+")
+_STOP = frozenset(
+    "the and for are but not you all any can had her was one our out has him his how its may new now see who did "
+    "get use does with from that this what when where which will your into than then them they there these those "
+    "about would could should have been were their other some also only just more most such".split()
+)
+
+
+def one_per_page(hits: Sequence[Hit], limit: int) -> list[Hit]:
+    """The best hit of each page, best first: five chunks of one page would cite it five times and crowd
+    the other pages out of the answer."""
+    seen: set[tuple[str, int]] = set()
+    kept = []
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.chunk.page)
+        if key not in seen:
+            seen.add(key)
+            kept.append(hit)
+            if len(kept) == limit:
+                break
+    return kept
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
+    """The window of the passage that shares the most words with the question, cut at word boundaries."""
+    flat = " ".join(text.split())
+    if len(flat) <= size:
+        return flat
+    wanted = content_words(query)
+    sentence_starts = {0} | {m.end() for m in _SENTENCE_END.finditer(flat)}
+    best, best_score = 0, -1.0
+    for start in sorted({0} | {m.end() for m in re.finditer(r" ", flat)}):
+        if start >= len(flat) - size // 2:
+            break
+        score = len(content_words(flat[start : start + size]) & wanted) + 0.5 * (start in sentence_starts)
+        if score > best_score:  # strictly better, so ties keep the earlier window
+            best, best_score = start, score
+    window = flat[best : best + size]
+    if best + size < len(flat):
+        window = window.rsplit(" ", 1)[0] + "…"
+    return ("…" if best > 0 else "") + window
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval from the vector store, fused with RRF, one passage per page."""
+
+    store: VectorStore
+    embeddings: Embeddings
+    k: int = 5
+    min_relevance: float = 0.2
+    doc_ids: list[str] | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        result = self.store.search(self.embeddings.embed_query(query), query, self.k * OVERFETCH, self.doc_ids)
+        if result.top_similarity < self.min_relevance:
+            return []
+        return [
+            LCDocument(
+                page_content=hit.chunk.text,
+                metadata={
+                    "doc_id": hit.chunk.doc_id,
+                    "filename": hit.chunk.filename,
+                    "page": hit.chunk.page,
+                    "section": hit.chunk.context,
+                    "score": hit.score,
+                    "snippet": best_snippet(hit.chunk.text, query),
+                },
+            )
+            for hit in one_per_page(result.hits, self.k)
+        ]
+
+
+def make_retriever(services: Services, doc_ids: Sequence[str] | None = None) -> HybridRetriever:
+    s = services.settings
+    return HybridRetriever(
+        store=services.store,
+        embeddings=services.embedding.embeddings,
+        k=s.top_k,
+        min_relevance=s.min_relevance,
+        doc_ids=list(doc_ids) if doc_ids else None,
+    )
