@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import html
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 import streamlit as st
@@ -10,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rag.config import Settings
 from rag.db import display_url
+from rag.grounding import SentenceCheck, verdict
 from rag.library import purge_incomplete
 from rag.models import Message
 from rag.services import Services, open_services
@@ -50,8 +52,42 @@ def database_guard(consequence: str | None = None) -> Iterator[None]:
         st.stop()
 
 
+UNSUPPORTED_STYLE = (
+    "text-decoration: underline dotted #b45309; text-decoration-thickness: 2px; "
+    "text-underline-offset: 3px; cursor: help"
+)
+UNSUPPORTED_TIP = "Not found in your documents"
+
+
+def marked_answer(content: str, grounding: Sequence[dict] | None) -> str:
+    """The answer as Markdown, with each sentence no source supports underlined (dotted, with a tooltip).
+    The text is HTML-escaped first: with the marks, it is rendered as HTML, and it came from a model."""
+    text = html.escape(content, quote=False)
+    position = 0
+    for check in grounding or []:
+        sentence = html.escape(check["text"], quote=False)
+        found = text.find(sentence, position)
+        if found < 0:
+            continue
+        if check["supported"] is False:
+            span = f'<span style="{UNSUPPORTED_STYLE}" title="{UNSUPPORTED_TIP}">{sentence}</span>'
+            text = text[:found] + span + text[found + len(sentence) :]
+            position = found + len(span)
+        else:
+            position = found + len(sentence)
+    return text
+
+
 def render_answer(message: Message, question: str, library: Collection[str]) -> None:
-    st.markdown(message.content or "")
+    checks = message.grounding or []
+    if any(c["supported"] is False for c in checks):
+        st.markdown(marked_answer(message.content or "", checks), unsafe_allow_html=True)
+        if verdict([SentenceCheck(**c) for c in checks]) == "unsupported":
+            st.caption("⚠️ Nothing in this answer could be found in your documents: it is probably not in them.")
+        else:
+            st.caption("Dotted underline: not found in your documents. Check it against the sources.")
+    else:
+        st.markdown(message.content or "")
     if message.status == "interrupted":
         st.caption("⚠️ This answer was interrupted before it finished.")
     elif message.status == "failed":

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rag.chain import LLMError, Source, ask
+from rag.chain import NOT_FOUND, LLMError, Source, ask
+from rag.grounding import SentenceCheck, check_sentences
 from rag.llm import model_label
 from rag.services import Services
 from rag.transcripts import add_answer, add_user_message, history, set_scope, update_answer
+
+log = logging.getLogger(__name__)
 
 # How often a streaming answer's partial text is written, so a crash loses at most this much of it.
 FLUSH_SECONDS = 1.0
@@ -22,6 +26,8 @@ class Turn:
     standalone_question: str
     sources: list[Source]
     tokens: Iterator[str]  # consume once; the stored answer follows it
+    # Filled in once the stream is complete: each sentence checked against the sources.
+    grounding: list[SentenceCheck] = field(default_factory=list)
 
 
 def ask_in_conversation(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:
@@ -42,11 +48,15 @@ def ask_in_conversation(services: Services, conversation_id: str, question: str,
         sources=[s.to_dict() for s in answer.sources],
         model=model,
     )
-    tokens = _stored_stream(services, message.id, answer.tokens, started)
-    return Turn(conversation_id, message.id, answer.standalone_question, answer.sources, tokens)
+    turn = Turn(conversation_id, message.id, answer.standalone_question, answer.sources, iter(()))
+    turn.tokens = _stored_stream(services, turn, answer.tokens, answer.passages, started)
+    return turn
 
 
-def _stored_stream(services: Services, message_id: int, tokens: Iterator[str], started: float) -> Iterator[str]:
+def _stored_stream(
+    services: Services, turn: Turn, tokens: Iterator[str], passages: list[str], started: float
+) -> Iterator[str]:
+    message_id = turn.answer_id
     parts: list[str] = []
     first_token_ms: float | None = None
     flushed = time.perf_counter()
@@ -78,3 +88,11 @@ def _stored_stream(services: Services, message_id: int, tokens: Iterator[str], s
         save("interrupted" if parts else "failed", str(exc))
         raise
     save("complete")
+    answer = "".join(parts)
+    if passages and answer.strip() != NOT_FOUND:
+        # After the answer is safely stored: a failure here costs the marks, never the answer.
+        try:
+            turn.grounding = check_sentences(answer, passages, services.embedding.embeddings)
+            update_answer(services, message_id, grounding=[c.to_dict() for c in turn.grounding])
+        except Exception:
+            log.warning("grounding check failed for message %s", message_id, exc_info=True)

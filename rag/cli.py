@@ -92,6 +92,7 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
                 "answer": answer,
                 "standalone_question": turn.standalone_question,
                 "sources": [s.to_dict() for s in turn.sources],
+                "grounding": [c.to_dict() for c in turn.grounding],
                 "conversation_id": conversation_id,
             }
         )
@@ -101,6 +102,11 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     for token in turn.tokens:
         print(token, end="", flush=True)
     print()
+    unsupported = [c.text for c in turn.grounding if c.supported is False]
+    if unsupported:
+        print("\nNot found in your documents (check these against the sources):")
+        for sentence in unsupported:
+            print(f"  ? {sentence}")
     _print_sources(turn.sources)
     print(f"\nConversation {conversation_id[:8]}: continue it with --conversation {conversation_id[:8]}")
     return 0
@@ -196,6 +202,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from rag.reindex import reindex
+
+    def progress(name: str, position: int, total: int) -> None:
+        if not args.json:
+            print(f"[{position}/{total}] {name}", flush=True)
+
+    result = reindex(Settings(), progress)
+    if args.json:
+        _print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
+    else:
+        print(f"Re-embedded {result.documents} document(s), {result.chunks} passages.")
+        for name, reason in result.failed.items():
+            print(f"failed     {name}  {reason}")
+    return 1 if result.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag", description="DocChat: chat with your PDFs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,7 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
     p.set_defaults(func=cmd_eval)
 
-    for name in ("ingest", "ask", "docs", "delete", "conversations", "eval"):
+    p = sub.add_parser("reindex", help="embed every document again, e.g. after changing the embedding model")
+    p.set_defaults(func=cmd_reindex)
+
+    for name in ("ingest", "ask", "docs", "delete", "conversations", "eval", "reindex"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -250,6 +276,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (QAFileError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if args.command == "reindex":
+        # It must open a store whose recorded model no longer matches, so it opens everything itself.
+        try:
+            return cmd_reindex(args)
+        except ValidationError as exc:
+            print(f"error: invalid configuration: {exc}", file=sys.stderr)
+            return 2
+        except (StoreError, SQLAlchemyError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     try:
         settings = Settings()
         services = open_services(settings)

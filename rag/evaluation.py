@@ -118,3 +118,106 @@ def evaluate(qa_path: Path, corpus: Path, baseline: bool = True) -> dict[str, di
             finally:
                 close()
     return report
+
+
+@dataclass(frozen=True)
+class GroundingItem:
+    doc: str
+    pages: tuple[int, ...]
+    sentence: str
+    supported: bool
+
+
+def load_grounding(path: Path) -> list[GroundingItem]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(
+                GroundingItem(raw["doc"], tuple(int(p) for p in raw["pages"]), raw["sentence"], bool(raw["supported"]))
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise QAFileError(f"{path}, line {number}: not a grounding item ({exc})") from exc
+    if not items:
+        raise QAFileError(f"{path} holds no sentences.")
+    return items
+
+
+def flag_scores(flagged: Sequence[bool], truth_unsupported: Sequence[bool]) -> dict[str, float]:
+    """Precision and recall of the "not found in your documents" mark."""
+    tp = sum(1 for f, t in zip(flagged, truth_unsupported, strict=True) if f and t)
+    marked, actual = sum(flagged), sum(truth_unsupported)
+    correct = sum(1 for f, t in zip(flagged, truth_unsupported, strict=True) if f == t)
+    return {
+        "precision": tp / marked if marked else 1.0,
+        "recall": tp / actual if actual else 1.0,
+        "accuracy": correct / len(flagged),
+        "sentences": len(flagged),
+    }
+
+
+def evaluate_grounding(path: Path, corpus: Path) -> dict[str, dict[str, float]]:
+    """The grounding check on labelled sentences, each against the text of the pages it cites. Even lines
+    (the first, third, …) were used to choose the thresholds ("dev"); odd lines were not ("held out")."""
+    from rag.embeddings import build_embeddings
+    from rag.grounding import check_sentences
+    from rag.pdf import read_pdf
+
+    items = load_grounding(path)
+    embeddings = build_embeddings(Settings(_env_file=None)).embeddings
+    texts: dict[str, dict[int, str]] = {}
+    flagged = []
+    for item in items:
+        if item.doc not in texts:
+            pdf = corpus / item.doc
+            if not pdf.is_file():
+                raise QAFileError(f"Not in {corpus}: {item.doc} (bench/corpus.sh fetches the benchmark corpus).")
+            texts[item.doc] = {p.number: p.text for p in read_pdf(pdf.read_bytes(), 1 << 40)}
+        checks = check_sentences(item.sentence, [texts[item.doc][p] for p in item.pages], embeddings)
+        flagged.append(any(c.supported is False for c in checks))
+    truth = [not item.supported for item in items]
+    return {
+        "dev": flag_scores(flagged[0::2], truth[0::2]),
+        "held out": flag_scores(flagged[1::2], truth[1::2]),
+        "all": flag_scores(flagged, truth),
+    }
+
+
+def evaluate_not_found(unanswerable: Path, answerable: Path, corpus: Path) -> dict[str, dict[str, float]]:
+    """How often the full chat (retrieval, local model, grounding check) tells the user the answer is not in
+    their documents: it should for unanswerable questions, and should not for answerable ones.
+    "Says not found" is the refusal, or an answer none of whose sentences the sources support."""
+    from rag.chain import NOT_FOUND, ask
+    from rag.grounding import check_sentences, verdict
+
+    questions = [json.loads(line)["question"] for line in unanswerable.read_text().splitlines() if line.strip()]
+    answerable_items = [item for item in load_qa(answerable) if not item.history]
+    names = sorted({item.doc for item in answerable_items})
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
+        try:
+            for name in names:
+                if ingest_path(services, corpus / name).status == "failed":
+                    raise QAFileError(f"{name} could not be indexed from {corpus}.")
+            for label, batch in (("unanswerable", questions), ("answerable", [i.question for i in answerable_items])):
+                refused = unsupported = 0
+                for question in batch:
+                    answer = ask(services, question)
+                    text = "".join(answer.tokens)
+                    checks = check_sentences(text, answer.passages, services.embedding.embeddings)
+                    if text.strip() == NOT_FOUND:
+                        refused += 1
+                    elif verdict(checks) == "unsupported":
+                        unsupported += 1
+                report[label] = {
+                    "says not found": (refused + unsupported) / len(batch),
+                    "refused before the model": refused / len(batch),
+                    "answer wholly unsupported": unsupported / len(batch),
+                    "questions": len(batch),
+                }
+        finally:
+            services.close()
+    return report

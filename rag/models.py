@@ -74,5 +74,7 @@ class Message(Base):
     total_ms: Mapped[float | None] = mapped_column(Float, default=None)
     status: Mapped[str | None] = mapped_column(String(16), default=None)  # complete | interrupted | failed
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Per sentence of the answer: whether the cited passages support it (rag/grounding.py).
+    grounding: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -160,3 +160,35 @@ def test_a_question_while_the_database_fails_is_refused_with_a_message(tmp_path,
         with engine.begin() as conn:
             conn.execute(text(f'ALTER SCHEMA "{schema}_away" RENAME TO "{schema}"'))
         engine.dispose()
+
+
+def test_sentences_no_source_supports_are_underlined_in_the_stored_answer(tmp_path, monkeypatch, embedding):
+    from rag.config import Settings
+    from rag.grounding import SentenceCheck
+    from rag.services import open_services
+    from rag.transcripts import add_answer, add_user_message, create_conversation
+
+    storage = tmp_path / "storage"
+    services = open_services(Settings(_env_file=None, storage_dir=storage), embedding)
+    conversation = create_conversation(services)
+    add_user_message(services, conversation.id, "What do penguins eat?")
+    checks = [SentenceCheck("They eat herring.", True, 1.0, 0.9), SentenceCheck("They love jazz.", False, 0.0, 0.1)]
+    add_answer(
+        services,
+        conversation.id,
+        content="They eat herring. They love jazz.",
+        status="complete",
+        grounding=[c.to_dict() for c in checks],
+    )
+    services.close()
+
+    monkeypatch.setenv("STORAGE_DIR", str(storage))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["c"] = conversation.id
+    at.run()
+    assert not at.exception
+    answer = at.chat_message[1]
+    assert 'title="Not found in your documents">They love jazz.</span>' in answer.markdown[0].value
+    assert "They eat herring. <span" in answer.markdown[0].value
+    assert "not found in your documents" in _texts(answer.caption)

@@ -213,9 +213,10 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
             )
         init_db(engine)
         assert {"conversations", "messages"} <= set(inspect(engine).get_table_names())
+        assert "grounding" in {c["name"] for c in inspect(engine).get_columns("messages")}
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
 
         # A database the foundation made with create_all, before there were migrations.
         Base.metadata.drop_all(engine)
@@ -224,7 +225,7 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         Base.metadata.tables["documents"].create(engine)
         init_db(engine)
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
     finally:
         engine.dispose()
 

@@ -1,0 +1,69 @@
+"""Grounding and "not in your documents": the sentence check's precision, and how the chat answers
+questions the documents cannot answer.
+
+    .venv/bin/python bench/grounding.py [--quick]
+
+Uses bench/qa/grounding.jsonl (labelled sentences), bench/qa/unanswerable.jsonl and the standalone
+questions of bench/qa/manuals.jsonl, over bench/corpus/. Answers come from the configured model
+(the local SmolLM2 by default), so this takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from common import CORPUS, ROOT, SHARED, table
+
+from rag.evaluation import evaluate_grounding, evaluate_not_found
+
+QA = ROOT / "bench" / "qa"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a few items of each set, on the small PDFs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.quick:
+            run(*quick_inputs(Path(tmp)))
+        else:
+            run(QA / "grounding.jsonl", QA / "unanswerable.jsonl", QA / "manuals.jsonl", CORPUS)
+
+
+def quick_inputs(tmp: Path) -> tuple[Path, Path, Path, Path]:
+    """A few items of each set, over the small PDFs in ../shared/corpus (bench/corpus may not be fetched)."""
+    available = {p.name for p in SHARED.glob("*.pdf")}
+    paths = []
+    for name, keep in (("grounding.jsonl", 6), ("unanswerable.jsonl", 3), ("manuals.jsonl", 3)):
+        lines = [line for line in (QA / name).read_text().splitlines() if line.strip()]
+        lines = [line for line in lines if json.loads(line).get("doc", next(iter(available))) in available]
+        (tmp / name).write_text("\n".join(lines[:keep]))
+        paths.append(tmp / name)
+    return paths[0], paths[1], paths[2], SHARED
+
+
+def run(grounding_set: Path, unanswerable: Path, answerable: Path, corpus: Path) -> None:
+    start = time.perf_counter()
+    grounding = evaluate_grounding(grounding_set, corpus)
+    table(
+        f"Grounding check: the 'not found in your documents' mark ({time.perf_counter() - start:.0f} s)",
+        ["sentences", "precision", "recall", "accuracy", "count"],
+        [[split, r["precision"], r["recall"], r["accuracy"], int(r["sentences"])] for split, r in grounding.items()],
+    )
+
+    start = time.perf_counter()
+    report = evaluate_not_found(unanswerable, answerable, corpus)
+    columns = ["says not found", "refused before the model", "answer wholly unsupported"]
+    table(
+        f"Says 'not in your documents' ({time.perf_counter() - start:.0f} s)",
+        ["questions", *columns, "count"],
+        [[label, *(r[c] for c in columns), int(r["questions"])] for label, r in report.items()],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Checks each sentence of an answer against the passages it cites, and marks the ones nothing supports.
+
+A sentence counts as supported when most of its content words occur in the sources, or when its
+embedding is close to a sentence window of a source. Both are needed: the lexical test catches
+close paraphrases with exact names and numbers, the embedding test catches paraphrases in other words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.retrieval import content_words
+
+# Chosen on the even lines of bench/qa/grounding.jsonl, reported on the odd ones (python -m rag grounding).
+MIN_OVERLAP = 0.6
+MIN_SIMILARITY = 0.7
+# Sentences with fewer content words than this ("Sure!", "See page 4.") say nothing to check.
+MIN_WORDS = 3
+WINDOW_SENTENCES = 2
+
+_CITATION = re.compile(r"\[\s*(?:p\.?|page)\s*[\d,\s–-]+\]", re.I)
+# A sentence ends at . ! ? followed by space and a capital/digit/quote, or at a line break.
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*_`-])|\n+")
+_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    text: str  # exactly as it appears in the answer
+    supported: bool | None  # None: too short to judge
+    overlap: float
+    similarity: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def split_sentences(text: str) -> list[str]:
+    """The answer's sentences, each exactly as written, so marks can be placed back into the text."""
+    return [s for s in (part.strip() for part in _SENTENCE.split(text)) if s]
+
+
+def source_windows(texts: Sequence[str]) -> list[str]:
+    windows = []
+    for text in texts:
+        sentences = split_sentences(" ".join(text.split())) or [text]
+        for i in range(len(sentences)):
+            windows.append(" ".join(sentences[i : i + WINDOW_SENTENCES]))
+    return windows
+
+
+def check_sentences(answer: str, sources: Sequence[str], embeddings: Embeddings) -> list[SentenceCheck]:
+    sentences = split_sentences(answer)
+    if not sentences:
+        return []
+    source_text = " ".join(sources)
+    source_words = content_words(source_text)
+    source_numbers = set(_NUMBER.findall(source_text))
+    claims = [_CITATION.sub("", s) for s in sentences]
+    judged = [i for i, claim in enumerate(claims) if len(content_words(claim)) >= MIN_WORDS]
+
+    similarity = np.zeros(len(sentences))
+    windows = source_windows(sources)
+    if judged and windows:
+        vectors = np.asarray(embeddings.embed_documents([claims[i] for i in judged] + windows))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        claim_vectors, window_vectors = vectors[: len(judged)], vectors[len(judged) :]
+        similarity[judged] = (claim_vectors @ window_vectors.T).max(axis=1)
+
+    checks = []
+    for i, (sentence, claim) in enumerate(zip(sentences, claims, strict=True)):
+        words = content_words(claim)
+        if i not in judged:
+            checks.append(SentenceCheck(sentence, None, 0.0, 0.0))
+            continue
+        overlap = len(words & source_words) / len(words)
+        # A number the sources never state is the commonest invented detail; no similarity excuses it.
+        invented_number = any(n not in source_numbers for n in _NUMBER.findall(claim))
+        supported = not invented_number and bool(overlap >= MIN_OVERLAP or similarity[i] >= MIN_SIMILARITY)
+        checks.append(SentenceCheck(sentence, supported, round(overlap, 3), round(float(similarity[i]), 3)))
+    return checks
+
+
+def unsupported_share(checks: Sequence[SentenceCheck]) -> float:
+    judged = [c for c in checks if c.supported is not None]
+    return sum(1 for c in judged if not c.supported) / len(judged) if judged else 0.0
+
+
+def verdict(checks: Sequence[SentenceCheck]) -> str | None:
+    """ "supported", "partly" or "unsupported" for the answer as a whole; None when nothing could be judged."""
+    judged = [c.supported for c in checks if c.supported is not None]
+    if not judged:
+        return None
+    if all(judged):
+        return "supported"
+    return "partly" if any(judged) else "unsupported"

@@ -1,0 +1,47 @@
+"""The grounding check on fixed inputs: which sentences the sources support, and how the UI marks the others."""
+
+from pages.shared import UNSUPPORTED_TIP, marked_answer
+from rag.grounding import SentenceCheck, check_sentences, split_sentences, verdict
+
+SOURCE = (
+    "Penguin care. Adult penguins eat two kilograms of herring every day. Keepers weigh each bird on Mondays. "
+    "The pool water is kept at 4 degrees Celsius."
+)
+
+
+def test_sentences_are_split_exactly_as_written():
+    answer = "Penguins eat herring [p.1]. They are weighed on Mondays!\nWater: 4 °C. e.g. cold"
+    assert split_sentences(answer) == [
+        "Penguins eat herring [p.1].",
+        "They are weighed on Mondays!",
+        "Water: 4 °C. e.g. cold",
+    ]
+
+
+def test_supported_paraphrases_pass_and_invented_claims_are_flagged(embedding):
+    answer = (
+        "Adult penguins eat two kilograms of herring each day [p.1]. "
+        "Every bird is weighed by the keepers on Monday. "
+        "The pool water is kept at 12 degrees Celsius. "
+        "Penguins should be vaccinated against avian flu every spring. "
+        "Sure!"
+    )
+    checks = check_sentences(answer, [SOURCE], embedding.embeddings)
+    assert [c.supported for c in checks] == [True, True, False, False, None]
+    assert checks[0].overlap == 1.0  # the citation is not counted as a claim
+    assert verdict(checks) == "partly"
+    assert verdict([c for c in checks if c.supported is not True]) == "unsupported"
+    assert verdict(check_sentences("Ok.", [SOURCE], embedding.embeddings)) is None
+
+
+def test_the_ui_underlines_only_unsupported_sentences_and_escapes_the_answer():
+    content = "Penguins eat herring. They <b>love</b> jazz music. Water is cold."
+    checks = [
+        SentenceCheck("Penguins eat herring.", True, 1.0, 0.9).to_dict(),
+        SentenceCheck("They <b>love</b> jazz music.", False, 0.0, 0.1).to_dict(),
+        SentenceCheck("Water is cold.", None, 0.0, 0.0).to_dict(),
+    ]
+    html = marked_answer(content, checks)
+    assert html.startswith("Penguins eat herring. <span ")
+    assert f'title="{UNSUPPORTED_TIP}">They &lt;b&gt;love&lt;/b&gt; jazz music.</span> Water is cold.' in html
+    assert html.count("<span") == 1 and "<b>" not in html
