@@ -11,6 +11,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +52,50 @@ def build_llm(settings: Settings) -> BaseChatModel:
     path = local_model_path(settings)
     if not path.is_file():
         raise FileNotFoundError(f"The local model file {path} does not exist (LOCAL_LLM_PATH).")
-    return _local_chat_model_class()(
-        model_path=str(path),
-        n_ctx=4096,
-        n_threads=os.cpu_count() or 2,
-        max_tokens=settings.llm_max_tokens,
-        temperature=settings.llm_temperature,
-        repeat_penalty=1.15,
-        streaming=True,
-        verbose=False,
-    )
+    with _without_amx_kernels():
+        return _local_chat_model_class()(
+            model_path=str(path),
+            n_ctx=4096,
+            n_threads=os.cpu_count() or 2,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            repeat_penalty=1.15,
+            streaming=True,
+            verbose=False,
+        )
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        return "amx_int8" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+@contextmanager
+def _without_amx_kernels() -> Iterator[None]:
+    """On Intel CPUs with AMX, llama.cpp (llama-cpp-python 0.3.36, built natively) crashes the process in
+    its AMX matrix kernels at the first token (SIGSEGV in ggml_backend_amx_mul_mat, measured with SmolLM2
+    Q4_1 on a Xeon with AMX). The AMX kernels come in as an "extra buffer type"; loading the model without
+    those sends its matrices to the AVX-512 kernels, which work. llama-cpp-python has no option for it, so
+    the default model parameters are adjusted while the model loads."""
+    if not _cpu_has_amx():
+        yield
+        return
+    import llama_cpp.llama_cpp as bindings
+
+    defaults = bindings.llama_model_default_params
+
+    def without_extra_buffers():  # type: ignore[no-untyped-def]
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    bindings.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        bindings.llama_model_default_params = defaults
 
 
 def _local_chat_model_class() -> type[BaseChatModel]:
