@@ -17,14 +17,14 @@ from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 
 
-def test_a_float_library_is_refused_then_reindexed_with_int8_keeping_every_document(tmp_path):
+def test_a_float_library_is_refused_then_reindexed_in_int8_keeping_every_document(tmp_path):
     storage = tmp_path / "storage"
-    old = open_services(Settings(_env_file=None, storage_dir=storage, embeddings_int8=False))
+    old = open_services(Settings(_env_file=None, storage_dir=storage, embeddings_precision="float32"))
     owls = ingest_bytes(old, make_pdf([["Owls hunt at night."], ["Owls sleep in the day."]]), "owls.pdf")
     ingest_bytes(old, make_pdf([["Badgers dig setts."]]), "badgers.pdf")
     old.close()
 
-    settings = Settings(_env_file=None, storage_dir=storage)
+    settings = Settings(_env_file=None, storage_dir=storage, embeddings_precision="int8")
     with pytest.raises(StoreError, match="python -m rag reindex"):
         open_services(settings)
 
