@@ -16,6 +16,7 @@ from tests.conftest import CORPUS, ROOT
         ("ingest.py", "DocChat / textbook pages/s"),
         ("retrieval.py", "recall@5"),
         ("latency.py", "first token s"),
+        ("grounding.py", "says not found"),
     ],
 )
 def test_benchmark_runs_quick(script, expected):
