@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from pages.shared import database_guard, render_answer, services
+from pages.shared import database_guard, model_indicator, render_answer, services
 from rag.chain import LLMError
 from rag.chat import ask_in_conversation
 from rag.library import list_documents
-from rag.llm import model_label
 from rag.transcripts import (
     create_conversation,
     delete_conversation,
@@ -45,12 +44,7 @@ with st.sidebar:
             st.query_params["c"] = conversation.id
             st.rerun()
     st.divider()
-    st.caption(f"Model: {model_label(svc.settings)}")
-    if svc.settings.llm_provider == "local":
-        st.caption(
-            "A tiny offline model: trust the sources more than its wording. "
-            "Set OPENAI_API_KEY, or OPENAI_BASE_URL for Ollama, for better answers."
-        )
+    model_indicator(svc.settings)
 
 title_column, actions = st.columns([4, 2], vertical_alignment="bottom")
 title_column.title(current.title if current else "💬 Chat with your documents")
@@ -97,9 +91,13 @@ if current:
                 question_text = message.content
                 st.markdown(message.content)
             else:
-                render_answer(message, question_text, names.keys())
+                render_answer(svc, message, question_text, names.keys())
 
-question = st.chat_input("Ask a question about your documents", disabled=not documents, key="question")
+question = st.chat_input(
+    "Ask a question about your documents" if documents else "Add a PDF on the Documents page first",
+    disabled=not documents,
+    key="question",
+)
 if st.session_state.get("failed_question") and st.button("Ask the last question again", icon="🔁"):
     question = st.session_state.pop("failed_question")
 

@@ -2,13 +2,20 @@
 
 import streamlit as st
 
-from pages.shared import services
+from pages.shared import model_indicator, services
 from rag.ingest import ingest_bytes
 from rag.library import delete_document, index_new_passages, list_documents
 
 svc = services()
 st.title("📄 Your documents")
-st.caption("Add PDFs here, then ask about them in the chat. Everything stays on this machine.")
+where = (
+    "Everything stays on this computer."
+    if svc.settings.embeddings_provider == "local"
+    else f"Passages are sent to OpenAI ({svc.settings.openai_embeddings_model}) to be indexed."
+)
+st.caption(f"Add PDFs here, then ask about them in the chat. {where}")
+with st.sidebar:
+    model_indicator(svc.settings)
 
 st.session_state.setdefault("uploader_key", 0)
 files = st.file_uploader(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -13,7 +14,9 @@ from rag.config import Settings
 from rag.db import display_url
 from rag.grounding import SentenceCheck, verdict
 from rag.library import purge_incomplete
+from rag.llm import model_label
 from rag.models import Message
+from rag.preview import PagePreview, PreviewError, page_preview
 from rag.services import Services, open_services
 from rag.vectorstore import StoreError
 
@@ -40,6 +43,19 @@ def services() -> Services:
     except Exception as exc:  # noqa: BLE001 - configuration errors of every kind end here
         st.error(f"DocChat could not start: {exc}", icon="⚠️")
     st.stop()
+
+
+def model_indicator(settings: Settings) -> None:
+    """Which model answers, where the documents go, and how to change it, in the sidebar."""
+    if settings.llm_provider == "local":
+        st.markdown(f"🖥️ **Offline** · {model_label(settings)}")
+        st.caption(
+            "A tiny model that runs on this computer: trust the sources more than its wording. For better "
+            "answers, start DocChat with OPENAI_API_KEY set, or OPENAI_BASE_URL for Ollama."
+        )
+    else:
+        st.markdown(f"☁️ **Online** · {model_label(settings)}")
+        st.caption("Questions and passages are sent to this model. To stay offline, start with LLM_PROVIDER=local.")
 
 
 @contextmanager
@@ -78,7 +94,12 @@ def marked_answer(content: str, grounding: Sequence[dict] | None) -> str:
     return text
 
 
-def render_answer(message: Message, question: str, library: Collection[str]) -> None:
+def literal(text: str) -> str:
+    """Text from a PDF, shown as written: Markdown would read `*`, `_` or `$...$` (LaTeX) in it as formatting."""
+    return re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", " ".join(text.split()))
+
+
+def render_answer(svc: Services, message: Message, question: str, library: Collection[str]) -> None:
     checks = message.grounding or []
     if any(c["supported"] is False for c in checks):
         st.markdown(marked_answer(message.content or "", checks), unsafe_allow_html=True)
@@ -95,10 +116,44 @@ def render_answer(message: Message, question: str, library: Collection[str]) -> 
     if message.standalone_question and message.standalone_question != question:
         with st.expander("Searched for"):
             st.write(message.standalone_question)
-    sources = message.sources or []
-    if sources:
-        with st.expander(f"Sources ({len(sources)})"):
-            for n, source in enumerate(sources, 1):
-                removed = "" if source["doc_id"] in library else " · _document removed_"
-                st.markdown(f"**[{n}] {source['filename']} · p. {source['page']}**{removed}")
-                st.caption(source["snippet"])
+    render_sources(svc, message.id, message.sources or [], library)
+
+
+def render_sources(svc: Services, message_id: str, sources: Sequence[dict], library: Collection[str]) -> None:
+    """One compact chip per cited page; it opens on the passage, and from there on the page itself."""
+    if not sources:
+        return
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"sources_{message_id}"):
+        st.caption("Sources")
+        for n, source in enumerate(sources, 1):
+            removed = source["doc_id"] not in library
+            with st.popover(f"{source['filename']} · p. {source['page']}", icon="📄", type="tertiary"):
+                st.markdown(f"**{source['filename']}**, page {source['page']}")
+                st.caption(literal(source["snippet"]))
+                if removed:
+                    st.caption("_Document removed_ from your library since.")
+                elif st.button("Show the page", key=f"page_{message_id}_{n}", icon="🔍"):
+                    show_page(svc, source)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _page_picture(_svc: Services, doc_id: str, page: int, snippet: str) -> PagePreview:
+    # A document id is the hash of its content, so the picture is the same whichever library holds it.
+    return page_preview(_svc, doc_id, page, snippet)
+
+
+@st.dialog("Cited page", width="large")
+def show_page(svc: Services, source: dict) -> None:
+    st.markdown(f"**{source['filename']}** · page {source['page']}")
+    picture, quote = st.columns([3, 2])
+    quote.caption("The passage cited")
+    quote.markdown(f"> {literal(source['snippet'])}")
+    try:
+        with st.spinner("Drawing the page…"):
+            preview = _page_picture(svc, source["doc_id"], source["page"], source["snippet"])
+    except PreviewError as exc:
+        picture.info(str(exc), icon="📄")
+        return
+    picture.image(preview.png, width="stretch")
+    if preview.highlighted:
+        quote.caption("It is highlighted in yellow on the page.")

@@ -120,7 +120,7 @@ def extract_pages(data: bytes, reader: PdfReader, on_page: Callable[[int, int], 
 
 
 # PDFium is not thread-safe, and two users may upload at once.
-_PDFIUM = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 
 
 def _pdfium_read(
@@ -129,7 +129,7 @@ def _pdfium_read(
     """Page texts from PDFium, None for each page it could not read, and where sections start
     (None if PDFium cannot open the file at all)."""
     texts: list[str | None] = [None] * total
-    with _PDFIUM:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError:

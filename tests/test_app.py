@@ -34,6 +34,18 @@ def _texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
+def _blocks(node, kind: str) -> list:
+    """Every container of a kind (popover, dialog...) under a node; AppTest has no accessor for these."""
+    if getattr(node, "type", "") == kind:
+        return [node]
+    return [found for child in getattr(node, "children", {}).values() for found in _blocks(child, kind)]
+
+
+def _chips(block) -> list[str]:
+    """The labels of the source chips (popovers) under an answer."""
+    return [popover.proto.popover.label for popover in _blocks(block, "popover")]
+
+
 def test_empty_library_explains_the_two_steps_and_disables_the_chat(app):
     assert not app.exception
     assert "Step 1" in _texts(app.info)
@@ -70,9 +82,15 @@ def test_chat_streams_a_cited_answer(app):
     [user, assistant] = at.chat_message
     assert user.markdown[0].value.startswith("How much herring")
     assert assistant.markdown, "the answer was not written"
-    sources = assistant.expander[0]
-    assert sources.label == "Sources (2)"
-    assert "penguins.pdf · p. 1" in _texts(sources.markdown)
+    chips = _chips(assistant)
+    assert len(chips) == 2 and "penguins.pdf · p. 1" in chips
+    # A chip opens on the passage, and from there the page itself, drawn from the stored PDF.
+    show = next(b for b in assistant.button if b.key and b.key.startswith("page_"))
+    show.click().run()
+    assert not at.exception
+    [dialog] = _blocks(at._tree, "dialog")
+    assert dialog.get("image"), "the page picture is in the dialog"
+    assert "Feeding: adult penguins eat" in _texts(dialog.markdown)
     # The turn is kept: a rerun shows it again from the conversation history.
     at.run()
     assert len(at.chat_message) == 2
@@ -106,7 +124,7 @@ def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
     assert fresh.chat_message[2].markdown[0].value == "And what do they build nests from?"
     follow_up = fresh.chat_message[3]
     assert "How much herring" in _texts(follow_up.expander[0].children.values())  # "Searched for"
-    assert "penguins.pdf · p. 2" in _texts(follow_up.expander[1].markdown)
+    assert "penguins.pdf · p. 2" in _chips(follow_up)
     assert fresh.sidebar.button(key=f"open_{conversation_id}").label.startswith("How much herring")
 
 
@@ -125,7 +143,8 @@ def test_rename_delete_and_a_removed_document(app):
     at.switch_page("pages/documents.py").run()
     at.button(key=delete_key).click().run()
     at.switch_page("pages/chat.py").run()
-    assert "document removed" in _texts(at.chat_message[1].expander[0].markdown)
+    assert "Document removed" in _texts(at.chat_message[1].caption)
+    assert not [b for b in at.chat_message[1].button if b.key and b.key.startswith("page_")], "no page to show"
 
     at.button(key=f"delete_{conversation_id}").click().run()
     assert not at.exception

@@ -1,0 +1,125 @@
+"""A cited page as a picture: rendered from the stored PDF by PDFium, with the cited passage highlighted."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageDraw
+
+from rag.models import Document
+from rag.pdf import PDFIUM_LOCK
+from rag.services import Services
+
+HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow, like a marker pen
+# Long snippets rarely match the page whole (ellipses, dropped hyphens): their two ends are matched instead.
+ANCHOR_CHARS = 48
+
+
+class PreviewError(Exception):
+    """The page cannot be shown; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class PagePreview:
+    png: bytes
+    width: int
+    height: int
+    highlighted: bool  # False when the passage could not be located on the page
+
+
+def page_preview(services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900) -> PagePreview:
+    """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted."""
+    with services.sessions() as session:
+        document = session.get(Document, doc_id)
+    if document is None or document.status != "indexed":
+        raise PreviewError("This document is no longer in your library.")
+    path = services.settings.storage_dir / document.stored_path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PreviewError(f"The stored file of {document.filename} cannot be read.") from exc
+    return render_page(data, page, snippet, width)
+
+
+def render_page(data: bytes, page: int, snippet: str = "", width: int = 900) -> PagePreview:
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise PreviewError("This PDF cannot be displayed.") from exc
+        try:
+            if not 1 <= page <= len(pdf):
+                raise PreviewError(f"This document has no page {page}.")
+            pdf_page = pdf[page - 1]
+            scale = width / pdf_page.get_width()
+            image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+            boxes = _snippet_boxes(pdf_page, snippet) if snippet and pdf_page.get_rotation() == 0 else []
+            left, _, _, top = pdf_page.get_cropbox()
+            pdf_page.close()
+        finally:
+            pdf.close()
+    if boxes:
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        for x0, y0, x1, y1 in boxes:
+            # PDF space grows upwards from the crop box's lower left; the picture downwards from its top left.
+            draw.rectangle(
+                [(x0 - left) * scale - 1, (top - y1) * scale - 1, (x1 - left) * scale + 1, (top - y0) * scale + 1],
+                fill=HIGHLIGHT,
+            )
+        image = Image.alpha_composite(image, overlay)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=True)
+    return PagePreview(out.getvalue(), image.width, image.height, bool(boxes))
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def _snippet_boxes(page: pdfium.PdfPage, snippet: str) -> list[tuple[float, float, float, float]]:
+    """The rectangles the snippet's text covers on the page, or [] if it cannot be found there.
+    Matching ignores everything but letters and digits: spacing, line breaks and hyphenation differ
+    between the extracted passage and the page's characters."""
+    textpage = page.get_textpage()
+    try:
+        # One entry per character index, so a match maps straight back to PDFium's indices.
+        index: list[int] = []
+        letters: list[str] = []
+        for i in range(textpage.count_chars()):
+            char = _letters(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)))
+            if char:
+                letters.append(char)
+                index.append(i)
+        page_text = "".join(letters)
+        wanted = _letters(snippet.replace("…", " "))
+        span = _find(page_text, wanted)
+        if span is None:
+            return []
+        first, last = index[span[0]], index[span[1] - 1]
+        count = textpage.count_rects(first, last - first + 1)
+        return [textpage.get_rect(i) for i in range(count)]
+    finally:
+        textpage.close()
+
+
+def _find(page_text: str, wanted: str) -> tuple[int, int] | None:
+    if not wanted:
+        return None
+    start = page_text.find(wanted)
+    if start >= 0:
+        return start, start + len(wanted)
+    if len(wanted) <= 2 * ANCHOR_CHARS:
+        return None
+    head = page_text.find(wanted[:ANCHOR_CHARS])
+    tail = page_text.find(wanted[-ANCHOR_CHARS:], max(head, 0))
+    # Both ends, in order, and not absurdly far apart: the passage with some characters lost in between.
+    if head >= 0 and tail > head and tail - head < 2 * len(wanted):
+        return head, tail + ANCHOR_CHARS
+    if head >= 0:
+        return head, head + ANCHOR_CHARS
+    return None
