@@ -120,20 +120,16 @@ def render_answer(svc: Services, message: Message, question: str, library: Colle
 
 
 def render_sources(svc: Services, message_id: str, sources: Sequence[dict], library: Collection[str]) -> None:
-    """One compact chip per cited page; it opens on the passage, and from there on the page itself."""
+    """One compact chip per cited page: hovering shows the passage, clicking opens the page itself."""
     if not sources:
         return
     with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"sources_{message_id}"):
         st.caption("Sources")
         for n, source in enumerate(sources, 1):
-            removed = source["doc_id"] not in library
-            with st.popover(f"{source['filename']} · p. {source['page']}", icon="📄", type="tertiary"):
-                st.markdown(f"**{source['filename']}**, page {source['page']}")
-                st.caption(literal(source["snippet"]))
-                if removed:
-                    st.caption("_Document removed_ from your library since.")
-                elif st.button("Show the page", key=f"page_{message_id}_{n}", icon="🔍"):
-                    show_page(svc, source)
+            removed = " (document removed)" if source["doc_id"] not in library else ""
+            label = f"{source['filename']} · p. {source['page']}{removed}"
+            if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=literal(source["snippet"])):
+                show_page(svc, source)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

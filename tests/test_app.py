@@ -42,8 +42,8 @@ def _blocks(node, kind: str) -> list:
 
 
 def _chips(block) -> list[str]:
-    """The labels of the source chips (popovers) under an answer."""
-    return [popover.proto.popover.label for popover in _blocks(block, "popover")]
+    """The labels of the source chips under an answer."""
+    return [b.label for b in block.button if b.key and b.key.startswith("page_")]
 
 
 def test_empty_library_explains_the_two_steps_and_disables_the_chat(app):
@@ -84,7 +84,7 @@ def test_chat_streams_a_cited_answer(app):
     assert assistant.markdown, "the answer was not written"
     chips = _chips(assistant)
     assert len(chips) == 2 and "penguins.pdf · p. 1" in chips
-    # A chip opens on the passage, and from there the page itself, drawn from the stored PDF.
+    # A chip opens the page itself, drawn from the stored PDF, with the passage beside it.
     show = next(b for b in assistant.button if b.key and b.key.startswith("page_"))
     show.click().run()
     assert not at.exception
@@ -143,8 +143,13 @@ def test_rename_delete_and_a_removed_document(app):
     at.switch_page("pages/documents.py").run()
     at.button(key=delete_key).click().run()
     at.switch_page("pages/chat.py").run()
-    assert "Document removed" in _texts(at.chat_message[1].caption)
-    assert not [b for b in at.chat_message[1].button if b.key and b.key.startswith("page_")], "no page to show"
+    [chip] = _chips(at.chat_message[1])
+    assert chip.endswith("(document removed)")
+    next(b for b in at.chat_message[1].button if b.label == chip).click().run()
+    assert not at.exception
+    [dialog] = _blocks(at._tree, "dialog")
+    assert "no longer in your library" in _texts(dialog.info)
+    assert not dialog.get("image")
 
     at.button(key=f"delete_{conversation_id}").click().run()
     assert not at.exception

@@ -1,0 +1,183 @@
+"""One user's first visit, in a real Chromium against `streamlit run app.py`: upload, ask, follow up, reload,
+bad files, delete. The scenarios run in order on one tab and one library, as the user would."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+from tests.e2e.conftest import screenshot
+from tests.pdfs import encrypt, make_pdf
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+MANUAL = CORPUS / "libtasn1.pdf"
+OTHER = CORPUS / "shared-mime-info-spec.pdf"
+# bench/qa/manuals.jsonl: answered on page 7 of the Libtasn1 manual.
+QUESTION = "How large must the buffer be that I pass as the error description argument to libtasn1 functions?"
+ANSWER_PAGE = "libtasn1.pdf · p. 7"
+FOLLOW_UP = "And what is the maximum length of an identifier?"
+
+MESSAGES = '[data-testid="stChatMessage"]'
+CHIPS = '[class*="st-key-sources_"] button'
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]{4,}", text.lower()))
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    """Waits until the app has finished its current script run."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-test-script-state="notRunning"]')).to_have_count(1, timeout=180_000)
+
+
+def _open(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url)
+    _idle(page)
+
+
+def _ask(page, question: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Sends a question; returns the texts the answer showed while it streamed, in order, until its
+    sources appeared (the turn redrawn from the database)."""
+    before = page.locator(MESSAGES).count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_be_enabled()
+    box.fill(question)
+    box.press("Enter")
+    states = page.evaluate(
+        """([selector, before]) => new Promise((resolve) => {
+            const seen = [];
+            const started = Date.now();
+            const timer = setInterval(() => {
+                const messages = document.querySelectorAll(selector);
+                const running = document.querySelector('[data-test-script-state="running"]');
+                if (messages.length >= before + 2) {
+                    const text = messages[messages.length - 1].innerText.trim();
+                    if (text && text !== seen[seen.length - 1]) seen.push(text);
+                }
+                const done = messages.length >= before + 2 && !running && Date.now() - started > 1000;
+                if (done || Date.now() - started > 240000) { clearInterval(timer); resolve(seen); }
+            }, 25);
+        })""",
+        [MESSAGES, before],
+    )
+    _idle(page)
+    return states
+
+
+def _answer(page, index: int = -1):  # type: ignore[no-untyped-def]
+    return page.locator(MESSAGES).nth(index if index >= 0 else page.locator(MESSAGES).count() + index)
+
+
+def _chips(message):  # type: ignore[no-untyped-def]
+    """The source chips under an answer (Streamlit also keeps hidden copies of a row's buttons)."""
+    return message.locator(CHIPS).filter(visible=True)
+
+
+def _library_rows(page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_role("button", name="Delete"))
+
+
+def test_1_upload_shows_progress_then_the_document_in_the_library(page, app_url):
+    _open(page, f"{app_url}/documents")
+    expect(page.get_by_text("Your library is empty")).to_be_visible()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(MANUAL))
+    expect(page.get_by_test_id("stProgress").first).to_be_visible()
+    expect(page.get_by_text("libtasn1.pdf was added: 36 pages")).to_be_visible(timeout=180_000)
+    _idle(page)
+    rows = _library_rows(page)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("libtasn1.pdf")
+    expect(rows.first).to_contain_text("36 pages")
+    screenshot(page, "1-uploaded")
+
+
+def test_2_the_answer_streams_in_and_cites_the_right_page(page, app_url):
+    _open(page, app_url)
+    states = _ask(page, QUESTION)
+    answer = _answer(page)
+    final = answer.inner_text()
+    partial = [s for s in states if s != final and ANSWER_PAGE not in s]
+    assert len(set(partial)) >= 2, f"the answer did not stream: {states}"
+    assert any(len(later) > len(earlier) for earlier, later in itertools.pairwise(partial)), partial
+    chips = _chips(answer)
+    expect(chips.filter(has_text=ANSWER_PAGE)).to_have_count(1)
+    # Clicking the chip shows the cited page, drawn from the stored PDF, with the passage beside it.
+    chips.filter(has_text=ANSWER_PAGE).click()
+    dialog = page.get_by_role("dialog", name="Cited page")
+    expect(dialog.get_by_role("img")).to_be_visible(timeout=60_000)
+    expect(dialog).to_contain_text("ASN1_MAX_ERROR_DESCRIPTION_SIZE")
+    expect(dialog).to_contain_text("highlighted")
+    screenshot(page, "2-answer-and-cited-page")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
+def test_3_a_follow_up_is_searched_as_a_standalone_question(page):
+    _ask(page, FOLLOW_UP)
+    answer = _answer(page)
+    searched = answer.get_by_test_id("stExpander").filter(has_text="Searched for")
+    searched.locator("summary").click()
+    standalone = searched.inner_text().replace("Searched for", "").strip()
+    # Self-contained: it carries what the follow-up leaves to the previous question.
+    assert standalone != FOLLOW_UP
+    assert _words(standalone) & (_words(QUESTION) - _words(FOLLOW_UP)), standalone
+    expect(_chips(answer).first).to_contain_text("libtasn1.pdf · p.")
+    screenshot(page, "3-follow-up")
+
+
+def test_4_a_reload_then_the_sidebar_brings_the_conversation_back(page, app_url):
+    page.reload()
+    _idle(page)
+    _open(page, app_url)  # a new conversation: nothing on screen
+    expect(page.locator(MESSAGES)).to_have_count(0)
+    page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile("^How large must the buffer")).click()
+    _idle(page)
+    messages = page.locator(MESSAGES)
+    expect(messages).to_have_count(4)
+    expect(messages.nth(0)).to_contain_text(QUESTION)
+    expect(messages.nth(2)).to_contain_text(FOLLOW_UP)
+    expect(_chips(messages.nth(1)).filter(has_text=ANSWER_PAGE)).to_have_count(1)
+    expect(_chips(messages.nth(3)).first).to_contain_text("libtasn1.pdf · p.")
+    screenshot(page, "4-reopened")
+
+
+def test_5_bad_files_are_named_and_explained_and_the_library_is_unchanged(page, app_url, tmp_path: Path):
+    not_a_pdf = tmp_path / "meeting-notes.pdf"
+    not_a_pdf.write_text("These are meeting notes saved as text, then renamed.")
+    locked = tmp_path / "salaries.pdf"
+    locked.write_bytes(encrypt(make_pdf([["Confidential salary table."]])))
+    _open(page, f"{app_url}/documents")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(not_a_pdf), str(locked)])
+    expect(page.get_by_text("meeting-notes.pdf could not be added. This is not a PDF")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("salaries.pdf could not be added. The PDF is password-protected")).to_be_visible()
+    _idle(page)
+    rows = _library_rows(page)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("libtasn1.pdf")
+    screenshot(page, "5-bad-files")
+
+
+def test_6_a_deleted_document_is_no_longer_searched(page, app_url):
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(OTHER))
+    expect(page.get_by_text("shared-mime-info-spec.pdf was added")).to_be_visible(timeout=180_000)
+    _idle(page)
+    row = _library_rows(page).filter(has_text="libtasn1.pdf")
+    row.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete for good").click()
+    _idle(page)
+    rows = _library_rows(page)
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("shared-mime-info-spec.pdf")
+
+    _open(page, app_url)
+    _ask(page, QUESTION)
+    answer = _answer(page)
+    expect(answer).not_to_contain_text("libtasn1.pdf")
+    expect(_chips(answer).filter(has_text="libtasn1.pdf")).to_have_count(0)
+    screenshot(page, "6-after-delete")
