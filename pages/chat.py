@@ -46,11 +46,12 @@ with st.sidebar:
     st.divider()
     model_indicator(svc.settings)
 
-title_column, actions = st.columns([4, 2], vertical_alignment="bottom")
+title_column, actions = st.columns([3, 2], vertical_alignment="bottom")
 title_column.title(current.title if current else "💬 Chat with your documents")
 if current:
-    rename, export, delete = actions.columns(3)
-    with rename.popover("Rename", icon="✏️"):
+    # One row sized to its buttons, so their labels never wrap or clip beside a long title.
+    row = actions.container(horizontal=True, horizontal_alignment="right", gap="small")
+    with row.popover("Rename", icon="✏️"):
         new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
         if st.button("Save", key=f"rename_{current.id}"):
             with database_guard(refusal):
@@ -58,8 +59,8 @@ if current:
             st.rerun()
     with database_guard(refusal):
         markdown = export_markdown(svc, current.id, names.keys())
-    export.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
-    with delete.popover("Delete", icon="🗑️"):
+    row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
+    with row.popover("Delete", icon="🗑️"):
         st.write("Delete this conversation and all its messages?")
         if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
             with database_guard(refusal):

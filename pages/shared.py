@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +17,7 @@ from rag.grounding import SentenceCheck, verdict
 from rag.library import purge_incomplete
 from rag.llm import model_label
 from rag.models import Message
-from rag.preview import PagePreview, PreviewError, page_preview
+from rag.preview import PagePreview, PreviewError, render_file, stored_pdf
 from rag.services import Services, open_services
 from rag.vectorstore import StoreError
 
@@ -133,9 +134,10 @@ def render_sources(svc: Services, message_id: str, sources: Sequence[dict], libr
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _page_picture(_svc: Services, doc_id: str, page: int, snippet: str) -> PagePreview:
-    # A document id is the hash of its content, so the picture is the same whichever library holds it.
-    return page_preview(_svc, doc_id, page, snippet)
+def _page_picture(path: Path, page: int, snippet: str) -> PagePreview:
+    # Keyed by the stored file, whose name is the hash of its content; whether the document is still in the
+    # library is asked afresh each time, outside the cache.
+    return render_file(path, page, snippet)
 
 
 @st.dialog("Cited page", width="large")
@@ -146,7 +148,7 @@ def show_page(svc: Services, source: dict) -> None:
     quote.markdown(f"> {literal(source['snippet'])}")
     try:
         with st.spinner("Drawing the page…"):
-            preview = _page_picture(svc, source["doc_id"], source["page"], source["snippet"])
+            preview = _page_picture(stored_pdf(svc, source["doc_id"]), source["page"], source["snippet"])
     except PreviewError as exc:
         picture.info(str(exc), icon="📄")
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -33,15 +34,23 @@ class PagePreview:
 
 def page_preview(services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900) -> PagePreview:
     """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted."""
+    return render_file(stored_pdf(services, doc_id), page, snippet, width)
+
+
+def stored_pdf(services: Services, doc_id: str) -> Path:
+    """The stored file of a document that is in the library now."""
     with services.sessions() as session:
         document = session.get(Document, doc_id)
     if document is None or document.status != "indexed":
         raise PreviewError("This document is no longer in your library.")
-    path = services.settings.storage_dir / document.stored_path
+    return services.settings.storage_dir / document.stored_path
+
+
+def render_file(path: Path, page: int, snippet: str = "", width: int = 900) -> PagePreview:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PreviewError(f"The stored file of {document.filename} cannot be read.") from exc
+        raise PreviewError(f"The stored file of {path.name} cannot be read.") from exc
     return render_page(data, page, snippet, width)
 
 
