@@ -31,7 +31,13 @@ def main() -> None:
         if args.quick:
             run(*quick_inputs(Path(tmp)))
         else:
-            run(QA / "grounding.jsonl", QA / "unanswerable.jsonl", QA / "manuals.jsonl", CORPUS)
+            run(
+                QA / "grounding.jsonl",
+                QA / "unanswerable.jsonl",
+                QA / "manuals.jsonl",
+                CORPUS,
+                QA / "unanswerable-heldout.jsonl",
+            )
 
 
 def quick_inputs(tmp: Path) -> tuple[Path, Path, Path, Path]:
@@ -46,7 +52,7 @@ def quick_inputs(tmp: Path) -> tuple[Path, Path, Path, Path]:
     return paths[0], paths[1], paths[2], SHARED
 
 
-def run(grounding_set: Path, unanswerable: Path, answerable: Path, corpus: Path) -> None:
+def run(grounding_set: Path, unanswerable: Path, answerable: Path, corpus: Path, held_out: Path | None = None) -> None:
     start = time.perf_counter()
     grounding = evaluate_grounding(grounding_set, corpus)
     table(
@@ -56,8 +62,8 @@ def run(grounding_set: Path, unanswerable: Path, answerable: Path, corpus: Path)
     )
 
     start = time.perf_counter()
-    report = evaluate_not_found(unanswerable, answerable, corpus)
-    columns = ["says not found", "refused before the model", "answer wholly unsupported"]
+    report = evaluate_not_found(unanswerable, answerable, corpus, held_out)
+    columns = ["says not found", "refused", "answer wholly unsupported"]
     table(
         f"Says 'not in your documents' ({time.perf_counter() - start:.0f} s)",
         ["questions", *columns, "count"],

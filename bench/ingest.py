@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from common import QUICK_PDF, corpus, table
+from langchain_core.embeddings import Embeddings
 
 from rag.baseline import Textbook
 from rag.chunking import chunk_pages
@@ -66,20 +67,34 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
     }
 
 
+class TimedEmbeddings(Embeddings):
+    """Times the embedding calls inside from_documents, which splits its embed stage from its store stage."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.seconds = inner, 0.0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        start = time.perf_counter()
+        vectors = self.inner.embed_documents(texts)
+        self.seconds += time.perf_counter() - start
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
 def textbook_run(pdfs: list[Path], textbook: Textbook) -> dict[str, float]:
+    timed = TimedEmbeddings(textbook.embeddings)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         pages = textbook.load(pdfs)
         t1 = time.perf_counter()
         chunks = textbook.split(pages)
         t2 = time.perf_counter()
-        store = textbook.index(chunks, Path(tmp) / "q")
+        store = textbook.index(chunks, Path(tmp) / "q", timed)
         total = time.perf_counter() - start
         store.client.close()
-        # Its embedding stage alone, to split from_documents into embed and store.
-        t3 = time.perf_counter()
-        textbook.embeddings.embed_documents([c.page_content for c in chunks])
-        embed = time.perf_counter() - t3
+        embed = timed.seconds
     return {
         "total": total,
         "extract": t1 - start,

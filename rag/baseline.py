@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
 
 
 class Textbook:
@@ -37,8 +38,10 @@ class Textbook:
     def split(self, pages: list[LCDocument]) -> list[LCDocument]:
         return self.splitter.split_documents(pages)
 
-    def index(self, chunks: list[LCDocument], path: Path) -> Any:
-        return self.store_cls.from_documents(chunks, self.embeddings, path=str(path), collection_name="textbook")
+    def index(self, chunks: list[LCDocument], path: Path, embeddings: Embeddings | None = None) -> Any:
+        return self.store_cls.from_documents(
+            chunks, embeddings or self.embeddings, path=str(path), collection_name="textbook"
+        )
 
     @staticmethod
     def page_of(doc: LCDocument) -> int:

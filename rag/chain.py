@@ -13,10 +13,13 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.grounding import mentions, unmatched_terms
 from rag.retrieval import make_retriever
 from rag.services import Services
 
 NOT_FOUND = "I couldn't find anything about that in your documents."
+# Passages a keyword search reads to see whether the library mentions a name at all.
+KEYWORD_CHECK = 20
 
 CONDENSE_PROMPT = ChatPromptTemplate.from_messages(
     [
@@ -47,6 +50,12 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
         ),
     ]
 )
+
+
+def not_found_about(terms: Sequence[str]) -> str:
+    names = [f"“{t}”" for t in terms]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"I couldn't find anything about {listed} in your documents."
 
 
 class LLMError(Exception):
@@ -157,10 +166,30 @@ def ask(
     standalone, docs = retrieve(services, question, history, doc_ids)
     if not docs:
         return Answer(standalone, [], iter([NOT_FOUND]))
+    missing = unmentioned_terms(services, standalone, docs, doc_ids)
+    if missing:
+        # A small model asked about a name its context never mentions answers about something else, fluently.
+        return Answer(standalone, [], iter([not_found_about(missing)]))
     answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
     inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
     passages = [d.page_content for d in docs]
     return Answer(standalone, to_sources(docs), _guard_stream(answer_chain.stream(inputs)), passages)
+
+
+def unmentioned_terms(
+    services: Services, question: str, docs: Sequence[LCDocument], doc_ids: Sequence[str] | None = None
+) -> list[str]:
+    """The names in the question that neither the retrieved passages nor any passage of the library mention.
+    A name the passages miss but the library has is a retrieval miss, not a missing answer: it passes."""
+    found = [f"{d.metadata['filename']} {d.metadata['section']} {d.page_content}" for d in docs]
+    return [
+        term
+        for term in unmatched_terms(question, found)
+        if not any(
+            mentions(f"{c.filename} {c.search_text}", term)
+            for c in services.store.keyword_search(term, KEYWORD_CHECK, doc_ids)
+        )
+    ]
 
 
 def _guard_stream(tokens: Iterator[str]) -> Iterator[str]:

@@ -185,14 +185,21 @@ def evaluate_grounding(path: Path, corpus: Path) -> dict[str, dict[str, float]]:
     }
 
 
-def evaluate_not_found(unanswerable: Path, answerable: Path, corpus: Path) -> dict[str, dict[str, float]]:
+def evaluate_not_found(
+    unanswerable: Path, answerable: Path, corpus: Path, held_out: Path | None = None
+) -> dict[str, dict[str, float]]:
     """How often the full chat (retrieval, local model, grounding check) tells the user the answer is not in
     their documents: it should for unanswerable questions, and should not for answerable ones.
     "Says not found" is the refusal, or an answer none of whose sentences the sources support."""
     from rag.chain import NOT_FOUND, ask
     from rag.grounding import check_sentences, verdict
 
-    questions = [json.loads(line)["question"] for line in unanswerable.read_text().splitlines() if line.strip()]
+    def questions(path: Path) -> list[str]:
+        return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
+
+    batches = {"unanswerable": questions(unanswerable)}
+    if held_out:
+        batches["unanswerable, held out"] = questions(held_out)
     answerable_items = [item for item in load_qa(answerable) if not item.history]
     names = sorted({item.doc for item in answerable_items})
     report = {}
@@ -202,19 +209,21 @@ def evaluate_not_found(unanswerable: Path, answerable: Path, corpus: Path) -> di
             for name in names:
                 if ingest_path(services, corpus / name).status == "failed":
                     raise QAFileError(f"{name} could not be indexed from {corpus}.")
-            for label, batch in (("unanswerable", questions), ("answerable", [i.question for i in answerable_items])):
+            batches["answerable"] = [i.question for i in answerable_items]
+            for label, batch in batches.items():
                 refused = unsupported = 0
                 for question in batch:
                     answer = ask(services, question)
                     text = "".join(answer.tokens)
                     checks = check_sentences(text, answer.passages, services.embedding.embeddings)
-                    if text.strip() == NOT_FOUND:
+                    # No sources: nothing relevant, or the question names something the documents never mention.
+                    if not answer.sources or text.strip() == NOT_FOUND:
                         refused += 1
                     elif verdict(checks) == "unsupported":
                         unsupported += 1
                 report[label] = {
                     "says not found": (refused + unsupported) / len(batch),
-                    "refused before the model": refused / len(batch),
+                    "refused": refused / len(batch),
                     "answer wholly unsupported": unsupported / len(batch),
                     "questions": len(batch),
                 }

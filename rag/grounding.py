@@ -54,6 +54,57 @@ def source_windows(texts: Sequence[str]) -> list[str]:
     return windows
 
 
+# A token of a question that names something: a version or number, an identifier, an acronym, a camel-cased or
+# capitalised word, or a file extension. Lower-case words are left out: users paraphrase those freely.
+_TOKEN = re.compile(r"\.?[A-Za-z0-9][\w.]*[\w]|\.?[A-Za-z0-9]")
+_INNER_PUNCTUATION = re.compile(r"(?<=[a-z0-9])[._-](?=[a-z0-9])")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+)[\"'(]*$")
+
+
+def named_terms(question: str) -> list[str]:
+    """The names in a question: "Vulkan", "MSVC", "TikZ", "4.19.0", "ASN1_MAX_NAME_SIZE", "pptx"."""
+    terms = []
+    for match in _TOKEN.finditer(question):
+        token = re.sub(r"['’]s$", "", match.group().rstrip("."))
+        word = token.lstrip(".")
+        if len(word) < 2:
+            continue
+        capitalised = word[0].isupper() and word[1:].islower()
+        at_sentence_start = bool(_SENTENCE_START.search(question[: match.start()]))
+        if (
+            token.startswith(".")  # a file extension
+            or any(c.isdigit() for c in word)
+            or "_" in word
+            or (word[0].isupper() and not capitalised)  # MSVC, TikZ, GitLab
+            or any(c.isupper() for c in word[1:])  # iPad, macOS
+            or (capitalised and not at_sentence_start)
+        ):
+            terms.append(word)
+    return list(dict.fromkeys(terms))
+
+
+def mentions(text: str, term: str) -> bool:
+    """Whether `text` names `term`, as a word prefix, which forgives plurals and suffixes (PDFs, Makefiles)
+    but no other name. Case and inner punctuation are ignored: "X.509" is "X509", "pdf" is "PDF"."""
+    text = text.lower()
+    for term_form, text_form in ((term.lower(), text), (_joined(term.lower()), _joined(text))):
+        stem = term_form.removesuffix("s") if len(term_form) > 3 else term_form
+        if re.search(r"(?<![a-z0-9])" + re.escape(stem), text_form):
+            return True
+    return False
+
+
+def _joined(text: str) -> str:
+    return _INNER_PUNCTUATION.sub("", text)
+
+
+def unmatched_terms(question: str, sources: Sequence[str]) -> list[str]:
+    """The names a question asks about that none of the sources mention. An answer from these sources cannot
+    be about them: "Does it support Vulkan?" over passages that never say Vulkan is not in the documents."""
+    text = " ".join(sources)
+    return [term for term in named_terms(question) if not mentions(text, term)]
+
+
 def check_sentences(answer: str, sources: Sequence[str], embeddings: Embeddings) -> list[SentenceCheck]:
     sentences = split_sentences(answer)
     if not sentences:

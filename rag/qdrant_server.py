@@ -97,6 +97,21 @@ class ServerStore:
             top_similarity=best_res.points[0].score if best_res.points else -1.0,
         )
 
+    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+        """BM25 alone: the passages that share the most words with `text`."""
+        sparse = self._bm25.embed_query(text)
+        if not sparse.indices:
+            return []  # only stopwords: BM25 has nothing to look for
+        points = self._client.query_points(
+            self._collection,
+            query=self._sparse(sparse),
+            using=SPARSE,
+            query_filter=self._doc_filter(doc_ids),
+            limit=limit,
+            with_payload=True,
+        ).points
+        return [Chunk.from_payload(p.payload or {}) for p in points]
+
     def count(self, doc_id: str | None = None) -> int:
         return self._client.count(
             self._collection, count_filter=self._doc_filter([doc_id] if doc_id else None), exact=True

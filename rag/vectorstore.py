@@ -68,6 +68,7 @@ class VectorStore(Protocol):
     def search(
         self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
     ) -> SearchResult: ...
+    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]: ...
     def count(self, doc_id: str | None = None) -> int: ...
     def optimize(self) -> None: ...
     def close(self) -> None: ...
@@ -172,6 +173,19 @@ class EdgeStore:
             hits=[Hit(Chunk.from_payload(p.payload), p.score) for p in fused_points],
             top_similarity=best_points[0].score if best_points else -1.0,
         )
+
+    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+        """BM25 alone: the passages that share the most words with `text`."""
+        sparse = self._bm25.embed_query(text)
+        if not sparse.indices:
+            return []  # only stopwords: BM25 has nothing to look for
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(sparse, using=SPARSE),
+            filter=self._doc_filter(doc_ids),
+            with_payload=True,
+        )
+        return [Chunk.from_payload(p.payload) for p in self._shard.query(request)]
 
     def count(self, doc_id: str | None = None) -> int:
         return self._shard.count(qe.CountRequest(exact=True, filter=self._doc_filter([doc_id] if doc_id else None)))

@@ -1,7 +1,7 @@
 """The grounding check on fixed inputs: which sentences the sources support, and how the UI marks the others."""
 
 from pages.shared import UNSUPPORTED_TIP, marked_answer
-from rag.grounding import SentenceCheck, check_sentences, split_sentences, verdict
+from rag.grounding import SentenceCheck, check_sentences, named_terms, split_sentences, unmatched_terms, verdict
 
 SOURCE = (
     "Penguin care. Adult penguins eat two kilograms of herring every day. Keepers weigh each bird on Mondays. "
@@ -45,3 +45,24 @@ def test_the_ui_underlines_only_unsupported_sentences_and_escapes_the_answer():
     assert html.startswith("Penguins eat herring. <span ")
     assert f'title="{UNSUPPORTED_TIP}">They &lt;b&gt;love&lt;/b&gt; jazz music.</span> Water is cold.' in html
     assert html.count("<span") == 1 and "<b>" not in html
+
+
+def test_the_names_a_question_asks_about():
+    question = "Does Asymptote support Vulkan? Is there a GitLab project for it?"
+    assert named_terms(question) == ["Asymptote", "Vulkan", "GitLab"]
+    assert named_terms("Which CVEs were fixed in libtasn1 4.19.0, and what is ASN1_MAX_NAME_SIZE?") == [
+        "CVEs",
+        "libtasn1",
+        "4.19.0",
+        "ASN1_MAX_NAME_SIZE",
+    ]
+    assert named_terms("Can I export to a PowerPoint .pptx file or TikZ/PGF?") == ["PowerPoint", "pptx", "TikZ", "PGF"]
+    assert named_terms("How do I make the arrowheads bigger in my drawings?") == []
+
+
+def test_names_the_sources_never_mention_are_unmatched():
+    sources = ["The Makefiles build libtasn1 with GCC. See the PDF manual, version 4.19."]
+    question = "Do the makefiles of libtasn1 4.19 build PDFs with MSVC or with GCC, and with Google's OSS-Fuzz?"
+    assert unmatched_terms(question, sources) == ["MSVC", "Google", "OSS", "Fuzz"]
+    assert unmatched_terms("Is GCC's output a PDF?", sources) == []
+    assert unmatched_terms("Does it read ASN.2 files?", sources) == ["ASN.2"]

@@ -67,3 +67,20 @@ def test_concurrent_sessions_share_the_local_model_without_crashing():
     proc = subprocess.run([sys.executable, "-c", CONCURRENT], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "all answered" in proc.stdout
+
+
+def test_a_question_about_a_name_no_passage_mentions_is_not_found_without_the_model(tmp_path, embedding):
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", top_k=1, **UNREACHABLE_LLM)
+    services = open_services(settings, embedding)
+    try:
+        pages = [["The zoo opens at nine in the morning and closes at six."], ["Keeper Anna feeds the lions at noon."]]
+        ingest_bytes(services, make_pdf(pages), "zoo.pdf")
+        # The model is unreachable, so an answer that streams without error never asked it.
+        answer = ask(services, "Does the zoo open earlier on Easter Monday?")
+        assert "".join(answer.tokens) == "I couldn't find anything about “Easter” or “Monday” in your documents."
+        assert answer.sources == []
+        assert ask(services, "When does the zoo open in the morning?").sources[0].page == 1
+        # Anna is on a page the search did not return, but in the library: a retrieval miss, not a refusal.
+        assert [s.page for s in ask(services, "Does the zoo open at nine in the morning for Anna?").sources] == [1]
+    finally:
+        services.close()

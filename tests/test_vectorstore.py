@@ -66,6 +66,13 @@ def test_count_and_delete_by_document(store):
     assert {h.chunk.doc_id for h in store.search(_unit(1, 0, 0, 0), "penguins", limit=5).hits} == {"doc-b"}
 
 
+def test_keyword_search_finds_only_passages_with_the_words(store):
+    assert store.keyword_search("volcanoes", 5) == [CHUNKS[1][0]]
+    assert store.keyword_search("volcanoes", 5, doc_ids=["doc-b"]) == []
+    assert store.keyword_search("jupyter", 5) == []
+    assert store.keyword_search("the of and", 5) == []  # only stopwords
+
+
 def test_upsert_is_idempotent(store):
     store.upsert([c for c, _ in CHUNKS], [v for _, v in CHUNKS])
     assert store.count() == 3
