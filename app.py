@@ -6,8 +6,8 @@ st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/chat.py", title="Chat", icon="💬", default=True),
-        st.Page("pages/documents.py", title="Documents", icon="📄"),
+        st.Page("ui/chat.py", title="Chat", icon="💬", default=True),
+        st.Page("ui/documents.py", title="Documents", icon="📄"),
     ]
 )
 navigation.run()

@@ -25,7 +25,7 @@ def app(tmp_path, monkeypatch):
 
 
 def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
-    at.switch_page("pages/documents.py").run()
+    at.switch_page("ui/documents.py").run()
     at.file_uploader[0].set_value([(name, data, "application/pdf") for name, data in files])
     return at.run()
 
@@ -75,7 +75,7 @@ def test_delete_from_the_library(app):
 
 def test_chat_streams_a_cited_answer(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     assert not at.chat_input[0].disabled
     at.chat_input[0].set_value("How much herring does an adult penguin eat per day?").run()
     assert not at.exception
@@ -98,7 +98,7 @@ def test_chat_streams_a_cited_answer(app):
 
 def test_off_topic_question_says_so_instead_of_inventing(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     at.chat_input[0].set_value("Who won the football world cup in 1998?").run()
     assert "couldn't find anything about that in your documents" in at.chat_message[1].markdown[0].value
 
@@ -110,7 +110,7 @@ def _ask(at: AppTest, question: str) -> AppTest:
 
 def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     _ask(at, "How much herring does an adult penguin eat per day?")
     _ask(at, "And what do they build nests from?")
     conversation_id = at.query_params["c"][0] if isinstance(at.query_params["c"], list) else at.query_params["c"]
@@ -131,7 +131,7 @@ def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
 def test_rename_delete_and_a_removed_document(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
     delete_key = next(b.key for b in at.button if b.key and b.key.startswith("delete_"))
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     _ask(at, "How much herring does an adult penguin eat per day?")
     conversation_id = at.query_params["c"]
     conversation_id = conversation_id[0] if isinstance(conversation_id, list) else conversation_id
@@ -140,9 +140,9 @@ def test_rename_delete_and_a_removed_document(app):
     at.button(key=f"rename_{conversation_id}").click().run()
     assert at.title[0].value == "Feeding"
 
-    at.switch_page("pages/documents.py").run()
+    at.switch_page("ui/documents.py").run()
     at.button(key=delete_key).click().run()
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     chips = _chips(at.chat_message[1])
     assert chips and all(chip.endswith("(document removed)") for chip in chips)
     next(b for b in at.chat_message[1].button if b.label == chips[0]).click().run()
@@ -171,7 +171,7 @@ def test_a_question_while_the_database_fails_is_refused_with_a_message(tmp_path,
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.chdir(ROOT)
     at = _upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)])
-    at.switch_page("pages/chat.py").run()
+    at.switch_page("ui/chat.py").run()
     schema = postgres_url.rsplit("%3D", 1)[1]
     engine = create_engine(postgres_url)
     with engine.begin() as conn:  # the database loses its tables, as a broken server would answer

@@ -1,7 +1,7 @@
 """The grounding check on fixed inputs: which sentences the sources support, and how the UI marks the others."""
 
-from pages.shared import UNSUPPORTED_TIP, marked_answer
 from rag.grounding import SentenceCheck, check_sentences, named_terms, split_sentences, unmatched_terms, verdict
+from ui.shared import UNSUPPORTED_TIP, marked_answer
 
 SOURCE = (
     "Penguin care. Adult penguins eat two kilograms of herring every day. Keepers weigh each bird on Mondays. "

@@ -84,7 +84,11 @@ def _library_rows(page):  # type: ignore[no-untyped-def]
 
 
 def test_1_upload_shows_progress_then_the_document_in_the_library(page, app_url):
+    # The first visit after the server starts is a deep link: the app's own navigation must still be the one shown.
     _open(page, f"{app_url}/documents")
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_text(
+        [re.compile("Chat$"), re.compile("Documents$")]
+    )
     expect(page.get_by_text("Your library is empty")).to_be_visible()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(MANUAL))
     expect(page.get_by_test_id("stProgress").first).to_be_visible()
@@ -180,4 +184,6 @@ def test_6_a_deleted_document_is_no_longer_searched(page, app_url):
     answer = _answer(page)
     expect(answer).not_to_contain_text("libtasn1.pdf")
     expect(_chips(answer).filter(has_text="libtasn1.pdf")).to_have_count(0)
+    # The library no longer mentions libtasn1 anywhere, so the chat says so instead of improvising.
+    expect(answer).to_contain_text("I couldn't find anything about “libtasn1” in your documents.")
     screenshot(page, "6-after-delete")

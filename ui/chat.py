@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from pages.shared import database_guard, model_indicator, render_answer, services
 from rag.chain import LLMError
 from rag.chat import ask_in_conversation
 from rag.library import list_documents
@@ -14,6 +13,7 @@ from rag.transcripts import (
     list_messages,
     rename_conversation,
 )
+from ui.shared import database_guard, model_indicator, render_answer, services
 
 svc = services()
 # A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
@@ -46,11 +46,9 @@ with st.sidebar:
     st.divider()
     model_indicator(svc.settings)
 
-title_column, actions = st.columns([3, 2], vertical_alignment="bottom")
-title_column.title(current.title if current else "💬 Chat with your documents")
 if current:
-    # One row sized to its buttons, so their labels never wrap or clip beside a long title.
-    row = actions.container(horizontal=True, horizontal_alignment="right", gap="small")
+    # A toolbar above the title, so neither a long title nor the buttons' labels wrap or clip.
+    row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
     with row.popover("Rename", icon="✏️"):
         new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
         if st.button("Save", key=f"rename_{current.id}"):
@@ -67,10 +65,11 @@ if current:
                 delete_conversation(svc, current.id)
             st.query_params.clear()
             st.rerun()
+st.title(current.title if current else "💬 Chat with your documents")
 
 if not documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
-    st.page_link("pages/documents.py", label="Add your first PDF", icon="📄")
+    st.page_link("ui/documents.py", label="Add your first PDF", icon="📄")
 
 scope = st.multiselect(
     "Search in",

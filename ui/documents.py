@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from pages.shared import model_indicator, services
 from rag.ingest import ingest_bytes
 from rag.library import delete_document, index_new_passages, list_documents
+from ui.shared import model_indicator, services
 
 svc = services()
 st.title("📄 Your documents")
