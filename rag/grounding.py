@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.retrieval import content_words
 
-# Chosen on the even lines of bench/qa/grounding.jsonl, reported on the odd ones (python -m rag grounding).
+# Chosen on the even lines of bench/qa/grounding.jsonl, reported on the odd ones (bench/grounding.py).
 MIN_OVERLAP = 0.6
 MIN_SIMILARITY = 0.7
 # Sentences with fewer content words than this ("Sure!", "See page 4.") say nothing to check.
@@ -75,8 +75,7 @@ def named_terms(question: str) -> list[str]:
             token.startswith(".")  # a file extension
             or any(c.isdigit() for c in word)
             or "_" in word
-            or (word[0].isupper() and not capitalised)  # MSVC, TikZ, GitLab
-            or any(c.isupper() for c in word[1:])  # iPad, macOS
+            or any(c.isupper() for c in word[1:])  # MSVC, TikZ, iPad, macOS
             or (capitalised and not at_sentence_start)
         ):
             terms.append(word)

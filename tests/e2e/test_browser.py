@@ -132,6 +132,7 @@ def test_3_a_follow_up_is_searched_as_a_standalone_question(page):
     assert standalone != FOLLOW_UP
     assert _words(standalone) & (_words(QUESTION) - _words(FOLLOW_UP)), standalone
     expect(_chips(answer).first).to_contain_text("libtasn1.pdf · p.")
+    expect(searched.get_by_text(standalone)).to_be_visible()  # the expander has finished opening
     screenshot(page, "3-follow-up")
 
 
