@@ -201,6 +201,7 @@ def evaluate_not_found(
     if held_out:
         batches["unanswerable, held out"] = questions(held_out)
     answerable_items = [item for item in load_qa(answerable) if not item.history]
+    batches["answerable"] = [i.question for i in answerable_items]
     names = sorted({item.doc for item in answerable_items})
     report = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,7 +210,6 @@ def evaluate_not_found(
             for name in names:
                 if ingest_path(services, corpus / name).status == "failed":
                     raise QAFileError(f"{name} could not be indexed from {corpus}.")
-            batches["answerable"] = [i.question for i in answerable_items]
             for label, batch in batches.items():
                 refused = unsupported = 0
                 for question in batch:
