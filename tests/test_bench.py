@@ -27,6 +27,7 @@ def test_benchmark_runs_quick(script, expected):
     assert expected in proc.stdout
 
 
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
 def test_eval_cli_reports_both_retrievers(tmp_path):
     qa = tmp_path / "qa.jsonl"
     qa.write_text(

@@ -17,6 +17,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 MANUAL = CORPUS / "libtasn1.pdf"
 OTHER = CORPUS / "shared-mime-info-spec.pdf"
+pytestmark = pytest.mark.skipif(not MANUAL.exists(), reason="../shared/corpus is not beside the checkout")
 # bench/qa/manuals.jsonl: answered on page 7 of the Libtasn1 manual.
 QUESTION = "How large must the buffer be that I pass as the error description argument to libtasn1 functions?"
 ANSWER_PAGE = "libtasn1.pdf · p. 7"
