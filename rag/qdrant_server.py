@@ -53,10 +53,14 @@ class ServerStore:
         return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
 
     @staticmethod
-    def _doc_filter(doc_ids: Sequence[str] | None) -> models.Filter | None:
-        if not doc_ids:
+    def _doc_filter(doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None) -> models.Filter | None:
+        if not doc_ids and not exclude:
             return None
-        return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))])
+        condition = models.FieldCondition
+        return models.Filter(
+            must=[condition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))] if doc_ids else None,
+            must_not=[condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else None,
+        )
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
         points = [
@@ -75,9 +79,14 @@ class ServerStore:
         )
 
     def search(
-        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+        self,
+        dense: Sequence[float],
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> SearchResult:
-        doc_filter = self._doc_filter(doc_ids)
+        doc_filter = self._doc_filter(doc_ids, exclude)
         depth = prefetch_depth(limit)
         fused = models.QueryRequest(
             prefetch=[
@@ -97,7 +106,9 @@ class ServerStore:
             top_similarity=best_res.points[0].score if best_res.points else -1.0,
         )
 
-    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+    def keyword_search(
+        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text`."""
         sparse = self._bm25.embed_query(text)
         if not sparse.indices:
@@ -106,7 +117,7 @@ class ServerStore:
             self._collection,
             query=self._sparse(sparse),
             using=SPARSE,
-            query_filter=self._doc_filter(doc_ids),
+            query_filter=self._doc_filter(doc_ids, exclude),
             limit=limit,
             with_payload=True,
         ).points

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import qdrant_edge as qe
 
 from rag.chunking import Chunk
+from rag.config import secret
+from rag.errors import StoreError
+from rag.store_lock import StoreLock, busy_message
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -33,14 +36,6 @@ FUSION_WEIGHTS = (1.0, 1.0)  # dense, BM25
 
 def prefetch_depth(limit: int) -> int:
     return max(limit * 4, 20)
-
-
-class StoreError(Exception):
-    """The vector store cannot be used as configured; the message says what to do."""
-
-
-class StoreBusyError(StoreError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -65,10 +60,18 @@ def point_id(doc_id: str, chunk_index: int) -> str:
 class VectorStore(Protocol):
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None: ...
     def delete_document(self, doc_id: str) -> None: ...
+    # `doc_ids` limits a search to those documents; `exclude` leaves documents out (those in the trash).
     def search(
-        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+        self,
+        dense: Sequence[float],
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> SearchResult: ...
-    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]: ...
+    def keyword_search(
+        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> list[Chunk]: ...
     def count(self, doc_id: str | None = None) -> int: ...
     def optimize(self) -> None: ...
     def close(self) -> None: ...
@@ -92,6 +95,14 @@ class EdgeStore:
 
     def __init__(self, path: Path, embedding_model: str, dimension: int) -> None:
         self._bm25 = bm25()
+        self._lock = StoreLock(path)  # before anything reads or repairs the shard's files
+        try:
+            self._open(path, embedding_model, dimension)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, path: Path, embedding_model: str, dimension: int) -> None:
         path.mkdir(parents=True, exist_ok=True)
         identity_path = path / IDENTITY_FILE
         identity = {"embedding_model": embedding_model, "dimension": dimension}
@@ -111,11 +122,8 @@ class EdgeStore:
             raise
         except Exception as exc:
             if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
-                raise StoreBusyError(
-                    f"The document store in {path} is open in another DocChat process "
-                    "(probably the running app). Stop that process, or set QDRANT_URL to share "
-                    "a Qdrant server between processes."
-                ) from exc
+                # Edge's own lock, e.g. a process of an older DocChat that did not take ours.
+                raise StoreError(busy_message(path)) from exc
             raise StoreError(f"Cannot open the document store in {path}: {exc}") from exc
 
     @staticmethod
@@ -126,10 +134,13 @@ class EdgeStore:
         )
 
     @staticmethod
-    def _doc_filter(doc_ids: Sequence[str] | None) -> qe.Filter | None:
-        if not doc_ids:
+    def _doc_filter(doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None) -> qe.Filter | None:
+        if not doc_ids and not exclude:
             return None
-        return qe.Filter(must=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))])
+        return qe.Filter(
+            must=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else None,
+            must_not=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else None,
+        )
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
         points = [
@@ -148,9 +159,14 @@ class EdgeStore:
         self._shard.flush()
 
     def search(
-        self, dense: Sequence[float], text: str, limit: int, doc_ids: Sequence[str] | None = None
+        self,
+        dense: Sequence[float],
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
     ) -> SearchResult:
-        doc_filter = self._doc_filter(doc_ids)
+        doc_filter = self._doc_filter(doc_ids, exclude)
         depth = prefetch_depth(limit)
         fused = qe.QueryRequest(
             limit=limit,
@@ -174,7 +190,9 @@ class EdgeStore:
             top_similarity=best_points[0].score if best_points else -1.0,
         )
 
-    def keyword_search(self, text: str, limit: int, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+    def keyword_search(
+        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text`."""
         sparse = self._bm25.embed_query(text)
         if not sparse.indices:
@@ -182,7 +200,7 @@ class EdgeStore:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(sparse, using=SPARSE),
-            filter=self._doc_filter(doc_ids),
+            filter=self._doc_filter(doc_ids, exclude),
             with_payload=True,
         )
         return [Chunk.from_payload(p.payload) for p in self._shard.query(request)]
@@ -196,7 +214,10 @@ class EdgeStore:
         self._shard.optimize()
 
     def close(self) -> None:
-        self._shard.close()
+        try:
+            self._shard.close()
+        finally:
+            self._lock.release()
 
 
 def open_store(settings: Settings, embedding: EmbeddingModel) -> VectorStore:
@@ -205,7 +226,7 @@ def open_store(settings: Settings, embedding: EmbeddingModel) -> VectorStore:
 
         return ServerStore(
             settings.qdrant_url,
-            settings.qdrant_api_key,
+            secret(settings.qdrant_api_key),
             settings.qdrant_collection,
             embedding.name,
             embedding.dimension,

@@ -85,14 +85,18 @@ def test_a_bad_file_in_a_folder_fails_alone_with_exit_1(tmp_path):
     assert results["bad.PDF"]["status"] == "failed" and "not a PDF" in results["bad.PDF"]["error"]
 
 
-def test_cli_explains_a_store_held_by_the_app(tmp_path, embedding):
+def test_cli_beside_the_app_lists_but_does_not_write(tmp_path, embedding):
     holder = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage"), embedding)
+    pdf = tmp_path / "kiwis.pdf"
+    pdf.write_bytes(make_pdf([["Kiwis are flightless birds from New Zealand."]]))
     try:
-        proc = run_cli(tmp_path / "storage", "docs")
+        listed = run_cli(tmp_path / "storage", "docs")  # needs only the database
+        refused = run_cli(tmp_path / "storage", "ingest", str(pdf))
     finally:
         holder.close()
-    assert proc.returncode == 2
-    assert "open in another DocChat process" in proc.stderr and "Traceback" not in proc.stderr
+    assert listed.returncode == 0 and "Your library is empty" in listed.stdout, listed.stderr
+    assert refused.returncode == 2
+    assert "open in another DocChat process" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_delete_of_an_unknown_id_is_a_clear_error(tmp_path):

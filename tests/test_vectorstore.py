@@ -102,7 +102,7 @@ def test_a_second_process_gets_a_clear_busy_error(tmp_path):
     try:
         code = (
             "import sys; from pathlib import Path\n"
-            "from rag.vectorstore import EdgeStore, StoreBusyError\n"
+            "from rag.errors import StoreBusyError\nfrom rag.vectorstore import EdgeStore\n"
             "try:\n    EdgeStore(Path(sys.argv[1]), 'm', 4)\n"
             "except StoreBusyError as e:\n    print(e); sys.exit(3)\n"
         )
@@ -113,6 +113,28 @@ def test_a_second_process_gets_a_clear_busy_error(tmp_path):
         assert "open in another DocChat process" in proc.stdout and "QDRANT_URL" in proc.stdout
     finally:
         s.close()
+
+
+def test_a_refused_second_process_leaves_the_first_store_whole(tmp_path):
+    # EdgeShard.load in a second process deleted the live shard's BM25 tracker journal, and the first
+    # process's next flush failed. Our lock refuses before Edge reads a file.
+    path = tmp_path / "q"
+    s = EdgeStore(path, "m", DIM)
+    try:
+        s.upsert([CHUNKS[0][0]], [CHUNKS[0][1]])
+        before = sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file())
+        code = "import sys; from pathlib import Path\nfrom rag.vectorstore import EdgeStore\nEdgeStore(Path(sys.argv[1]), 'm', 4)"
+        for _ in range(3):
+            proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+            assert proc.returncode != 0 and "StoreBusyError" in proc.stderr
+        assert sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file()) == before
+        s.upsert([c for c, _ in CHUNKS[1:]], [v for _, v in CHUNKS[1:]])  # flushes: failed before the fix
+        s.delete_document("doc-b")
+    finally:
+        s.close()
+    reopened = EdgeStore(path, "m", DIM)
+    assert reopened.count() == 2 and reopened.count("doc-b") == 0
+    reopened.close()
 
 
 def test_optimize_keeps_every_point_and_the_ranking(store):

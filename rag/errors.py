@@ -1,0 +1,52 @@
+"""Every error DocChat shows a user. Front ends catch `DocChatError` alone and print its message as it is.
+
+Each message is written for a person with no technical background: what happened, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class DocChatError(Exception):
+    """An error whose message is for the user. `exit_code` is what the CLI returns for it."""
+
+    exit_code = 1
+
+
+class ConfigError(DocChatError):
+    """A setting (environment or .env) is wrong; the message names it."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailableError(DocChatError):
+    """The database cannot be reached, or failed in the middle of a request."""
+
+
+class StoreError(DocChatError):
+    """The vector store cannot be used as configured."""
+
+    exit_code = 2
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the embedded store."""
+
+
+class PdfError(DocChatError):
+    """A PDF the user gave us cannot be used."""
+
+
+class LLMError(DocChatError):
+    """The language model cannot be loaded, or failed while answering."""
+
+
+class NotFoundError(DocChatError, LookupError):
+    """No document or conversation has the id the user gave."""
+
+
+class UnknownDocumentError(NotFoundError):
+    pass
+
+
+class UnknownConversationError(NotFoundError):
+    pass
