@@ -6,8 +6,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from rag.errors import ConfigError
+
+# The drivers DocChat ships, by the URL schemes people write: "postgresql://" is what PostgreSQL's own
+# docs and most hosting dashboards give, and SQLAlchemy would read it as psycopg (3), which is not installed.
+_DRIVERS = {
+    "postgres": "postgresql+psycopg2",
+    "postgresql": "postgresql+psycopg2",
+    "postgresql+psycopg2": "postgresql+psycopg2",
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+}
 
 
 class Settings(BaseSettings):
@@ -16,13 +30,13 @@ class Settings(BaseSettings):
     storage_dir: Path = Path("./storage")
 
     qdrant_url: str | None = None
-    qdrant_api_key: str | None = None
+    qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "docchat"
 
-    database_url: str | None = None
+    database_url: SecretStr | None = None
 
     llm_provider: Literal["local", "openai"] | None = None
-    openai_api_key: str | None = None
+    openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     local_llm_path: Path | None = None
@@ -50,6 +64,34 @@ class Settings(BaseSettings):
     context_chars: int | None = Field(default=None, ge=200)
     history_turns: int = Field(default=4, ge=0)
     max_upload_mb: int = Field(default=200, ge=1)
+    # Reading a PDF (rag/pdf.py ReadLimits has the measurements). PDFium reads in a child process that may
+    # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.
+    max_pdf_memory_mb: int = Field(default=512, ge=64)
+    # The slowest real page measured took 0.03 s, a 196-page manual 1.4 s in all.
+    max_page_seconds: float = Field(default=30.0, gt=0)
+    max_read_minutes: float = Field(default=15.0, gt=0)
+    # The densest real page measured holds 9,962 characters (asymptote.pdf); most hold 2,000-4,000.
+    max_page_chars: int = Field(default=100_000, ge=1_000)
+    # A 5,000-page manual at a dense 5,000 characters a page makes about 25,000 passages of 1,200.
+    max_passages: int = Field(default=50_000, ge=1)
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_driver(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        try:
+            url = make_url(value.strip())
+        except (ArgumentError, ValueError) as exc:
+            # make_url reads the port as a number: "host:abc" lands here too.
+            raise ValueError(
+                "it is not a database URL (the form is postgresql://user:password@host:5432/database; "
+                "the port is a number)"
+            ) from exc
+        driver = _DRIVERS.get(url.drivername)
+        if driver is None:
+            raise ValueError(f"DocChat works with PostgreSQL or SQLite, not {url.get_backend_name()}")
+        return url.set(drivername=driver).render_as_string(hide_password=False)
 
     @model_validator(mode="after")
     def _defaults_follow_key(self) -> Settings:
@@ -75,8 +117,27 @@ class Settings(BaseSettings):
 
     @cached_property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.storage_dir / 'docchat.db').resolve()}"
+        if self.database_url:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.storage_dir / 'docchat.db').resolve()}"
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+
+def secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings, or a ConfigError naming each wrong variable in words a user can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "configuration"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("DocChat's settings are not valid. " + "; ".join(problems) + ".") from None

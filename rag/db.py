@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from rag.errors import DatabaseUnavailableError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision that matches the schema the foundation made with create_all, before Alembic.
@@ -16,6 +18,24 @@ FOUNDATION_REVISION = "0001"
 
 
 def make_engine(url: str) -> Engine:
+    engine = _create(url)
+    where = display_url(url)
+
+    @event.listens_for(engine, "handle_error")
+    def _unavailable(context: ExceptionContext) -> None:
+        # Raised here, the one place every statement and connection attempt passes, so no caller ever
+        # sees a driver's exception: a stopped server, a dropped connection, a full disk or a locked file.
+        # A pre-ping's failure is left alone: the pool recycles the connection and retries by itself.
+        if context.is_pre_ping or isinstance(context.sqlalchemy_exception, exc.IntegrityError):
+            return
+        raise DatabaseUnavailableError(
+            f"DocChat cannot reach its database ({where}). Check that it is running, then try again."
+        ) from context.sqlalchemy_exception
+
+    return engine
+
+
+def _create(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
-from rag.config import Settings
+from rag.config import Settings, secret
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -104,7 +104,9 @@ def build_embeddings(settings: Settings) -> EmbeddingModel:
 
     def factory() -> Embeddings:
         return OpenAIEmbeddings(
-            model=settings.openai_embeddings_model, api_key=settings.openai_api_key, base_url=settings.openai_base_url
+            model=settings.openai_embeddings_model,
+            api_key=secret(settings.openai_api_key),
+            base_url=settings.openai_base_url,
         )
 
     model = settings.openai_embeddings_model

@@ -18,7 +18,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import PrivateAttr
 
-from rag.config import Settings
+from rag.config import Settings, secret
 
 
 def local_model_path(settings: Settings) -> Path:
@@ -41,7 +41,7 @@ def build_llm(settings: Settings) -> BaseChatModel:
 
         return ChatOpenAI(
             model=settings.openai_model,
-            api_key=settings.openai_api_key or "not-needed",  # local OpenAI-compatible servers ignore it
+            api_key=secret(settings.openai_api_key) or "not-needed",  # local OpenAI-compatible servers ignore it
             base_url=settings.openai_base_url,
             temperature=settings.llm_temperature,
             max_tokens=settings.llm_max_tokens,

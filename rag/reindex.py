@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from qdrant_client import QdrantClient
 
-from rag.config import Settings
+from rag.config import Settings, secret
 from rag.ingest import reindex_document
 from rag.library import index_new_passages, list_documents
 from rag.services import open_services
+from rag.store_lock import StoreLock
 
 # (document file name, position, total)
 ReindexProgress = Callable[[str, int, int], None]
@@ -31,10 +32,12 @@ class ReindexResult:
 def reindex(settings: Settings, progress: ReindexProgress | None = None) -> ReindexResult:
     previous = settings.qdrant_path.with_name(settings.qdrant_path.name + ".previous")
     if settings.qdrant_url:
-        with QdrantClient(location=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=30) as client:
+        with QdrantClient(location=settings.qdrant_url, api_key=secret(settings.qdrant_api_key), timeout=30) as client:
             if client.collection_exists(settings.qdrant_collection):
                 client.delete_collection(settings.qdrant_collection)
     elif settings.qdrant_path.exists():
+        # Moving the folder from under the running app would lose its writes: refuse first, touching nothing.
+        StoreLock(settings.qdrant_path).release()
         if previous.exists():
             # An earlier run stopped half-way: its backup is the real old index, the folder a partial new one.
             shutil.rmtree(settings.qdrant_path)

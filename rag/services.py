@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -10,48 +11,83 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.config import Settings
+from rag.config import Settings, load_settings
 from rag.db import init_db, make_engine
 from rag.embeddings import EmbeddingModel, build_embeddings
+from rag.errors import DocChatError, LLMError
 from rag.llm import build_llm
 from rag.vectorstore import VectorStore, open_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
     settings: Settings
     embedding: EmbeddingModel
-    store: VectorStore
     engine: Engine
     sessions: sessionmaker[Session]
     _closed: bool = field(default=False, repr=False)
 
     @cached_property
+    def store(self) -> VectorStore:
+        # Opened on first use: listing documents or conversations needs only the database, so it works
+        # while another process (the running app) holds the embedded store.
+        return open_store(self.settings, self.embedding)
+
+    @cached_property
     def llm(self) -> BaseChatModel:
-        # Loaded on first use: ingestion and retrieval-only runs never pay for it.
-        return build_llm(self.settings)
+        # Loaded on first use: ingestion and retrieval-only runs never pay for it. Not cached on failure,
+        # so a fixed model file is picked up by the next question without a restart.
+        try:
+            return build_llm(self.settings)
+        except DocChatError:
+            raise
+        except Exception as exc:
+            log.info("loading the language model failed", exc_info=True)
+            raise LLMError(_model_failure(self.settings, exc)) from exc
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self.store.close()
+        if "store" in self.__dict__:
+            self.store.close()
         self.engine.dispose()
 
 
-def open_services(settings: Settings | None = None, embedding: EmbeddingModel | None = None) -> Services:
-    """Opens everything; `embedding` lets callers that already hold the model (tests) share it."""
-    settings = settings or Settings()
+def _model_failure(settings: Settings, exc: Exception) -> str:
+    if settings.llm_provider == "openai":
+        return f"The language model could not be set up: {exc}"
+    where = f"LOCAL_LLM_PATH={settings.local_llm_path}" if settings.local_llm_path else "the bundled model"
+    reason = "the file does not exist" if isinstance(exc, FileNotFoundError) else "it is not a usable GGUF model file"
+    return (
+        f"The local language model cannot be loaded ({where}: {reason}). Point LOCAL_LLM_PATH at a GGUF "
+        "model file, or unset it to use the bundled model, then ask again."
+    )
+
+
+def open_services(
+    settings: Settings | None = None, embedding: EmbeddingModel | None = None, *, store: bool = True
+) -> Services:
+    """Opens everything; `embedding` lets callers that already hold the model (tests) share it.
+    With `store=False` the vector store waits until something needs it."""
+    settings = settings or load_settings()
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
     embedding = embedding or build_embeddings(settings)
-    store = open_store(settings, embedding)
     engine = make_engine(settings.db_url)
     try:
         sessions = init_db(engine)
-    except Exception:
-        store.close()
+    except BaseException:
+        engine.dispose()
         raise
-    services = Services(settings, embedding, store, engine, sessions)
+    services = Services(settings, embedding, engine, sessions)
+    if store:
+        try:
+            services.store  # noqa: B018 - opened now, so a refusal comes before any work starts
+        except BaseException:
+            services.close()
+            raise
     # An embedded store left open at exit loses its last writes and prints a traceback.
     atexit.register(services.close)
     return services

@@ -123,7 +123,7 @@ def test_a_refused_second_process_leaves_the_first_store_whole(tmp_path):
     try:
         s.upsert([CHUNKS[0][0]], [CHUNKS[0][1]])
         before = sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file())
-        code = "import sys; from pathlib import Path\nfrom rag.vectorstore import EdgeStore\nEdgeStore(Path(sys.argv[1]), 'm', 4)"
+        code = "import sys,pathlib\nfrom rag.vectorstore import EdgeStore\nEdgeStore(pathlib.Path(sys.argv[1]), 'm', 4)"
         for _ in range(3):
             proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
             assert proc.returncode != 0 and "StoreBusyError" in proc.stderr
