@@ -13,7 +13,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.errors import LLMError
 from rag.grounding import mentions, unmatched_terms
+from rag.library import trashed_ids
 from rag.retrieval import make_retriever
 from rag.services import Services
 
@@ -56,10 +58,6 @@ def not_found_about(terms: Sequence[str]) -> str:
     names = [f"“{t}”" for t in terms]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return f"I couldn't find anything about {listed} in your documents."
-
-
-class LLMError(Exception):
-    """The language model failed; the message is for the user."""
 
 
 @dataclass(frozen=True)
@@ -151,9 +149,11 @@ def retrieve(
     if history:
         try:
             standalone = history_aware_question(services.llm).invoke({"input": question, "chat_history": history})
+        except LLMError:
+            raise
         except Exception as exc:
             raise LLMError(f"The language model failed while reading the conversation: {exc}") from exc
-    return standalone, make_retriever(services, doc_ids).invoke(standalone)
+    return standalone, make_retriever(services, doc_ids, trashed_ids(services)).invoke(standalone)
 
 
 def ask(
@@ -182,12 +182,14 @@ def unmentioned_terms(
     """The names in the question that neither the retrieved passages nor any passage of the library mention.
     A name the passages miss but the library has is a retrieval miss, not a missing answer: it passes."""
     found = [f"{d.metadata['filename']} {d.metadata['section']} {d.page_content}" for d in docs]
+    unmatched = unmatched_terms(question, found)
+    exclude = trashed_ids(services) if unmatched else []
     return [
         term
-        for term in unmatched_terms(question, found)
+        for term in unmatched
         if not any(
             mentions(f"{c.filename} {c.search_text}", term)
-            for c in services.store.keyword_search(term, KEYWORD_CHECK, doc_ids)
+            for c in services.store.keyword_search(term, KEYWORD_CHECK, doc_ids, exclude)
         )
     ]
 

@@ -1,16 +1,19 @@
-"""The document library: what is indexed, and removing a document with everything that belongs to it."""
+"""The document library: what is indexed, the trash, and removing a document with everything that belongs to it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
+from sqlalchemy import select, update
+
+from rag.errors import UnknownDocumentError
 from rag.ingest import remove_document_data
-from rag.models import Document
+from rag.models import Document, utcnow
 from rag.services import Services
 
-
-class UnknownDocumentError(LookupError):
-    pass
+# A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
+# touches it at least every HEARTBEAT_SECONDS (rag/ingest.py), so this is many missed beats, not a slow file.
+STALE_AFTER = timedelta(minutes=10)
 
 
 def list_documents(services: Services) -> list[Document]:
@@ -19,7 +22,19 @@ def list_documents(services: Services) -> list[Document]:
         return list(session.scalars(query))
 
 
-def find_document(services: Services, doc_id_or_prefix: str) -> Document:
+def list_trash(services: Services) -> list[Document]:
+    with services.sessions() as session:
+        query = select(Document).where(Document.status == "trashed").order_by(Document.trashed_at.desc())
+        return list(session.scalars(query))
+
+
+def trashed_ids(services: Services) -> list[str]:
+    """Documents whose passages are still stored but must not be searched."""
+    with services.sessions() as session:
+        return list(session.scalars(select(Document.doc_id).where(Document.status == "trashed")))
+
+
+def find_document(services: Services, doc_id_or_prefix: str, status: str = "indexed") -> Document:
     """A document by its id, or by an unambiguous prefix of it (ids are long hex strings)."""
     prefix = doc_id_or_prefix.strip().lower()
     if len(prefix) < 4:
@@ -27,26 +42,63 @@ def find_document(services: Services, doc_id_or_prefix: str) -> Document:
     with services.sessions() as session:
         matches = list(
             session.scalars(
-                select(Document).where(Document.status == "indexed", Document.doc_id.startswith(prefix)).limit(2)
+                select(Document).where(Document.status == status, Document.doc_id.startswith(prefix)).limit(2)
             )
         )
+    where = "in your library" if status == "indexed" else "in the trash"
     if not matches:
-        raise UnknownDocumentError(f"No document in your library has the id {doc_id_or_prefix}.")
+        raise UnknownDocumentError(f"No document {where} has the id {doc_id_or_prefix}.")
     if len(matches) > 1:
         raise UnknownDocumentError(f"More than one document id starts with {doc_id_or_prefix}; give more of it.")
     return matches[0]
 
 
+def trash_document(services: Services, doc_id: str) -> Document:
+    """Takes a document out of the library and out of every search, keeping it restorable."""
+    document = find_document(services, doc_id)
+    _set_status(services, document.doc_id, "indexed", "trashed", trashed_at=utcnow())
+    return document
+
+
+def restore_document(services: Services, doc_id: str) -> Document:
+    document = find_document(services, doc_id, status="trashed")
+    _set_status(services, document.doc_id, "trashed", "indexed", trashed_at=None)
+    return document
+
+
+def _set_status(services: Services, doc_id: str, old: str, new: str, **values: object) -> None:
+    with services.sessions.begin() as session:
+        # Guarded on the old status, so a second click on a stale screen changes nothing twice.
+        changed = session.execute(
+            update(Document).where(Document.doc_id == doc_id, Document.status == old).values(status=new, **values)
+        ).rowcount
+    if not changed:
+        raise UnknownDocumentError("That document has changed in the meantime; the page now shows it as it is.")
+
+
 def delete_document(services: Services, doc_id_or_prefix: str) -> Document:
+    """Deletes a document of the library for good: its passages, its file and its record."""
     document = find_document(services, doc_id_or_prefix)
     remove_document_data(services, document.doc_id)
     return document
 
 
+def empty_trash(services: Services) -> int:
+    trashed = list_trash(services)
+    for document in trashed:
+        remove_document_data(services, document.doc_id)
+    return len(trashed)
+
+
 def purge_incomplete(services: Services) -> int:
-    """Removes documents a crash left half-indexed. Safe only while this process owns the store."""
+    """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
+    nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go."""
+    query = select(Document.doc_id).where(Document.status == "indexing")
+    if services.settings.qdrant_url:
+        cutoff = utcnow() - STALE_AFTER
+        query = query.where((Document.updated_at < cutoff) | Document.updated_at.is_(None))
     with services.sessions() as session:
-        stale = list(session.scalars(select(Document.doc_id).where(Document.status != "indexed")))
+        stale = list(session.scalars(query))
     for doc_id in stale:
         remove_document_data(services, doc_id)
     return len(stale)

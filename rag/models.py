@@ -36,10 +36,14 @@ class Document(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     chunks: Mapped[int] = mapped_column(Integer, default=0)
-    # "indexing" while vectors are being written; only "indexed" documents are in the library.
+    # "indexing" while vectors are being written; only "indexed" documents are in the library and searched.
+    # "trashed": deleted in the UI but restorable; its vectors and file stay until the trash is emptied.
     status: Mapped[str] = mapped_column(String(16), default="indexing")
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Touched while indexing, so a record whose process died can be told from one still being written.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    trashed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class Conversation(Base):

@@ -73,9 +73,11 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     min_relevance: float = 0.2
     doc_ids: list[str] | None = None
+    exclude: list[str] | None = None  # documents in the trash
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        result = self.store.search(self.embeddings.embed_query(query), query, self.k * OVERFETCH, self.doc_ids)
+        dense = self.embeddings.embed_query(query)
+        result = self.store.search(dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude)
         if result.top_similarity < self.min_relevance:
             return []
         return [
@@ -94,7 +96,9 @@ class HybridRetriever(BaseRetriever):
         ]
 
 
-def make_retriever(services: Services, doc_ids: Sequence[str] | None = None) -> HybridRetriever:
+def make_retriever(
+    services: Services, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+) -> HybridRetriever:
     s = services.settings
     return HybridRetriever(
         store=services.store,
@@ -102,4 +106,5 @@ def make_retriever(services: Services, doc_ids: Sequence[str] | None = None) -> 
         k=s.top_k,
         min_relevance=s.min_relevance,
         doc_ids=list(doc_ids) if doc_ids else None,
+        exclude=list(exclude) if exclude else None,
     )
