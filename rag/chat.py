@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from rag.chain import NOT_FOUND, LLMError, Source, ask
+from rag.chain import NOT_FOUND, Source, ask
+from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.grounding import SentenceCheck, check_sentences
 from rag.llm import model_label
 from rag.services import Services
@@ -16,7 +17,9 @@ from rag.transcripts import add_answer, add_user_message, history, set_scope, up
 log = logging.getLogger(__name__)
 
 # How often a streaming answer's partial text is written, so a crash loses at most this much of it.
+# An interruption the process lives through (a closed tab, a new question, Ctrl-C) stores all of it.
 FLUSH_SECONDS = 1.0
+INTERRUPTED = "The answer was interrupted before it finished."
 
 
 @dataclass
@@ -29,6 +32,12 @@ class Turn:
     # Filled in once the stream is complete: each sentence checked against the sources.
     grounding: list[SentenceCheck] = field(default_factory=list)
 
+    def close(self) -> None:
+        """Stops the answer where it is: what streamed so far is stored, marked interrupted, and the model's
+        stream is finalised now, while the model is alive (finalised at exit, after llama.cpp freed the
+        model, it aborted the process with GGML_ASSERT)."""
+        _close(self.tokens)
+
 
 def ask_in_conversation(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:
     set_scope(services, conversation_id, doc_ids)
@@ -38,8 +47,10 @@ def ask_in_conversation(services: Services, conversation_id: str, question: str,
     model = model_label(services.settings)
     try:
         answer = ask(services, question, past, doc_ids)
-    except LLMError as exc:
-        add_answer(services, conversation_id, status="failed", error=str(exc), model=model)
+    except DocChatError as exc:
+        if not isinstance(exc, DatabaseUnavailableError):
+            # The question is stored: the failure goes beside it, so the conversation shows why and offers a retry.
+            add_answer(services, conversation_id, status="failed", error=str(exc), model=model)
         raise
     message = add_answer(
         services,
@@ -72,6 +83,15 @@ def _stored_stream(
             total_ms=(time.perf_counter() - started) * 1000,
         )
 
+    def save_after(failure: BaseException) -> None:
+        # Best effort: when the failure is the database itself, there is nowhere to save to.
+        status = "interrupted" if parts else "failed"
+        message = INTERRUPTED if isinstance(failure, GeneratorExit | KeyboardInterrupt) else str(failure)
+        try:
+            save(status, message)
+        except DocChatError:
+            log.info("could not store the interrupted answer %s", message_id)
+
     try:
         for token in tokens:
             if first_token_ms is None:
@@ -81,11 +101,10 @@ def _stored_stream(
             if time.perf_counter() - flushed > FLUSH_SECONDS:
                 update_answer(services, message_id, content="".join(parts))
                 flushed = time.perf_counter()
-    except GeneratorExit:  # the reader went away: the user navigated off, or a new question came
-        save("interrupted", "The answer was interrupted before it finished.")
-        raise
-    except Exception as exc:
-        save("interrupted" if parts else "failed", str(exc))
+    except (GeneratorExit, KeyboardInterrupt, Exception) as failure:
+        # GeneratorExit: the reader went away (a closed tab, a new question); KeyboardInterrupt: Ctrl-C.
+        _close(tokens)
+        save_after(failure)
         raise
     save("complete")
     answer = "".join(parts)
@@ -96,3 +115,9 @@ def _stored_stream(
             update_answer(services, message_id, grounding=[c.to_dict() for c in turn.grounding])
         except Exception:
             log.warning("grounding check failed for message %s", message_id, exc_info=True)
+
+
+def _close(tokens: Iterator[str]) -> None:
+    close = getattr(tokens, "close", None)
+    if close is not None:
+        close()

@@ -4,33 +4,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
-
-from rag.chain import LLMError, Source, retrieve, to_sources
-from rag.chat import ask_in_conversation
-from rag.config import Settings
-from rag.db import display_url
+from rag.chain import Source, retrieve, to_sources
+from rag.chat import Turn, ask_in_conversation
+from rag.config import load_settings
+from rag.errors import DocChatError
 from rag.ingest import ingest_path
-from rag.library import UnknownDocumentError, delete_document, index_new_passages, list_documents, purge_incomplete
+from rag.library import delete_document, index_new_passages, list_documents, purge_incomplete
 from rag.services import Services, open_services
 from rag.transcripts import (
-    UnknownConversationError,
     create_conversation,
     export_markdown,
     get_conversation,
     history,
     list_conversations,
 )
-from rag.vectorstore import StoreError
 
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
+def _fields(record: object, *names: str) -> dict:
+    values = {name: getattr(record, name) for name in names}
+    return {name: v.isoformat() if isinstance(v, datetime) else v for name, v in values.items()}
 
 
 def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
@@ -85,6 +87,18 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
 
     conversation_id = conversation.id if conversation else create_conversation(services, args.doc or ()).id
     turn = ask_in_conversation(services, conversation_id, args.question, args.doc or ())
+    try:
+        return _print_turn(turn, args)
+    except KeyboardInterrupt:
+        turn.close()
+        print("\n(interrupted: the answer so far is saved in the conversation)", file=sys.stderr)
+        return 130
+    finally:
+        turn.close()  # whatever stopped the printing, the model's stream ends now and the answer is stored
+
+
+def _print_turn(turn: Turn, args: argparse.Namespace) -> int:
+    conversation_id = turn.conversation_id
     if args.json:
         answer = "".join(turn.tokens)
         _print_json(
@@ -124,17 +138,7 @@ def _print_sources(sources: list[Source]) -> None:
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
     conversations = list_conversations(services)
     if args.json:
-        _print_json(
-            [
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "created_at": c.created_at.isoformat(),
-                    "updated_at": c.updated_at.isoformat(),
-                }
-                for c in conversations
-            ]
-        )
+        _print_json([_fields(c, "id", "title", "created_at", "updated_at") for c in conversations])
     elif not conversations:
         print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
     else:
@@ -153,18 +157,7 @@ def cmd_export(services: Services, args: argparse.Namespace) -> int:
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
     documents = list_documents(services)
     if args.json:
-        _print_json(
-            [
-                {
-                    "doc_id": d.doc_id,
-                    "filename": d.filename,
-                    "pages": d.pages,
-                    "chunks": d.chunks,
-                    "created_at": d.created_at.isoformat(),
-                }
-                for d in documents
-            ]
-        )
+        _print_json([_fields(d, "doc_id", "filename", "pages", "chunks", "created_at") for d in documents])
     elif not documents:
         print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
     else:
@@ -209,7 +202,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"[{position}/{total}] {name}", flush=True)
 
-    result = reindex(Settings(), progress)
+    result = reindex(load_settings(), progress)
     if args.json:
         _print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
     else:
@@ -262,11 +255,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that need only the database: they work while another process (the app) holds the embedded store.
+READ_ONLY = frozenset({"docs", "conversations", "export"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "question", None) is not None and not args.question.strip():
         print("error: the question is empty.", file=sys.stderr)
         return 2
+    try:
+        return _run(args)
+    except DocChatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader left (`… | head`): say nothing more, and keep Python from failing to flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "eval":
         # Evaluation builds its own throwaway libraries, so it never touches (or locks) the user's.
         from rag.evaluation import QAFileError
@@ -278,39 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if args.command == "reindex":
         # It must open a store whose recorded model no longer matches, so it opens everything itself.
-        try:
-            return cmd_reindex(args)
-        except ValidationError as exc:
-            print(f"error: invalid configuration: {exc}", file=sys.stderr)
-            return 2
-        except (StoreError, SQLAlchemyError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        return cmd_reindex(args)
+    needs_store = args.command not in READ_ONLY
+    services = open_services(load_settings(), store=needs_store)
     try:
-        settings = Settings()
-        services = open_services(settings)
-    except ValidationError as exc:
-        print(f"error: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as exc:
-        where = display_url(settings.db_url)
-        print(f"error: cannot reach the database ({where}): {exc.__class__.__name__}", file=sys.stderr)
-        return 2
-    try:
-        if not services.settings.qdrant_url:
+        if needs_store:
             purge_incomplete(services)
         return args.func(services, args)
-    except (UnknownDocumentError, UnknownConversationError, LLMError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:
-        where = display_url(services.settings.db_url)
-        print(f"error: the database ({where}) failed: {exc.__class__.__name__}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
     finally:
         services.close()
