@@ -8,15 +8,13 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from sqlalchemy import select, update
 
+from rag.errors import UnknownConversationError
 from rag.models import Conversation, Message, utcnow
+from rag.safe_markdown import export_text
 from rag.services import Services
 
 DEFAULT_TITLE = "New conversation"
 TITLE_CHARS = 80
-
-
-class UnknownConversationError(LookupError):
-    pass
 
 
 def _title_from(question: str) -> str:
@@ -117,18 +115,21 @@ def export_markdown(services: Services, conversation_id: str, library: Collectio
     """The conversation as Markdown: questions, answers and sources. `library` holds the doc_ids
     still indexed, so sources of deleted documents are marked."""
     conversation = get_conversation(services, conversation_id)
-    lines = [f"# {conversation.title}", "", f"_Started {conversation.created_at:%Y-%m-%d %H:%M}_", ""]
+    # Everything from a model or a PDF goes through export_text: the file is opened in other Markdown viewers,
+    # and an image or link a document planted must not load or lead out from there either.
+    lines = [f"# {export_text(conversation.title)}", "", f"_Started {conversation.created_at:%Y-%m-%d %H:%M}_", ""]
     for message in list_messages(services, conversation.id):
         if message.role == "user":
-            lines += [f"## Q: {message.content}", ""]
+            lines += [f"## Q: {export_text(message.content)}", ""]
             continue
-        lines += [message.content or "_(no answer)_", ""]
+        lines += [export_text(message.content) if message.content else "_(no answer)_", ""]
         if message.status != "complete":
             lines += [f"_Answer {message.status}{': ' + message.error if message.error else ''}_", ""]
         if message.sources:
             lines.append("**Sources**")
             for n, source in enumerate(message.sources, 1):
                 removed = "" if source["doc_id"] in library else " (document removed)"
-                lines.append(f"{n}. {source['filename']}, p. {source['page']}{removed}: {source['snippet']}")
+                where = f"{export_text(source['filename'])}, p. {source['page']}{removed}"
+                lines.append(f"{n}. {where}: {export_text(source['snippet'])}")
             lines.append("")
     return "\n".join(lines)

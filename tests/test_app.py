@@ -1,5 +1,7 @@
 """The two pages, run by Streamlit's AppTest against real services in a temporary STORAGE_DIR."""
 
+import re
+
 import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
@@ -30,8 +32,13 @@ def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
     return at.run()
 
 
+def _shown(markdown: str) -> str:
+    """What Markdown shows: file names and titles reach it escaped (rag.safe_markdown.label_markdown)."""
+    return re.sub(r"\\([^\w\s])", r"\1", markdown).replace("\u2060", "")
+
+
 def _texts(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+    return _shown("\n".join(str(e.value) for e in elements))
 
 
 def _blocks(node, kind: str) -> list:
@@ -43,7 +50,7 @@ def _blocks(node, kind: str) -> list:
 
 def _chips(block) -> list[str]:
     """The labels of the source chips under an answer."""
-    return [b.label for b in block.button if b.key and b.key.startswith("page_")]
+    return [_shown(b.label) for b in block.button if b.key and b.key.startswith("page_")]
 
 
 def test_empty_library_explains_the_two_steps_and_disables_the_chat(app):
@@ -71,6 +78,13 @@ def test_delete_from_the_library(app):
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("delete_"))).click().run()
     assert not at.exception
     assert "Your library is empty" in _texts(at.info)
+    assert "penguins.pdf** was moved to the trash." in _texts(at.info)
+    # A delete is undone from above the list, where no other row's button can slide under the pointer.
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("undo_"))).click().run()
+    assert "**penguins.pdf**" in _texts(at.markdown) and "Your library is empty" not in _texts(at.info)
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("delete_"))).click().run()
+    at.button(key="empty_trash").click().run()
+    assert not at.exception and not [b for b in at.button if b.key and b.key.startswith("restore_")]
 
 
 def test_chat_streams_a_cited_answer(app):
@@ -121,7 +135,7 @@ def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
     fresh.run()
     assert not fresh.exception
     assert [m.name for m in fresh.chat_message] == ["user", "assistant", "user", "assistant"]
-    assert fresh.chat_message[2].markdown[0].value == "And what do they build nests from?"
+    assert _shown(fresh.chat_message[2].markdown[0].value) == "And what do they build nests from?"
     follow_up = fresh.chat_message[3]
     assert "How much herring" in _texts(follow_up.expander[0].children.values())  # "Searched for"
     assert "penguins.pdf · p. 2" in _chips(follow_up)
@@ -145,7 +159,7 @@ def test_rename_delete_and_a_removed_document(app):
     at.switch_page("ui/chat.py").run()
     chips = _chips(at.chat_message[1])
     assert chips and all(chip.endswith("(document removed)") for chip in chips)
-    next(b for b in at.chat_message[1].button if b.label == chips[0]).click().run()
+    next(b for b in at.chat_message[1].button if _shown(b.label) == chips[0]).click().run()
     assert not at.exception
     [dialog] = _blocks(at._tree, "dialog")
     assert "no longer in your library" in _texts(dialog.info)

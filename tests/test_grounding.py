@@ -1,7 +1,7 @@
 """The grounding check on fixed inputs: which sentences the sources support, and how the UI marks the others."""
 
 from rag.grounding import SentenceCheck, check_sentences, named_terms, split_sentences, unmatched_terms, verdict
-from ui.shared import UNSUPPORTED_TIP, marked_answer
+from rag.safe_markdown import UNSUPPORTED_TIP, answer_html
 
 SOURCE = (
     "Penguin care. Adult penguins eat two kilograms of herring every day. Keepers weigh each bird on Mondays. "
@@ -41,9 +41,9 @@ def test_the_ui_underlines_only_unsupported_sentences_and_escapes_the_answer():
         SentenceCheck("They <b>love</b> jazz music.", False, 0.0, 0.1).to_dict(),
         SentenceCheck("Water is cold.", None, 0.0, 0.0).to_dict(),
     ]
-    html = marked_answer(content, checks)
+    html = answer_html(content, [c["text"] for c in checks if c["supported"] is False])
     assert html.startswith("Penguins eat herring. <span ")
-    assert f'title="{UNSUPPORTED_TIP}">They &lt;b&gt;love&lt;/b&gt; jazz music.</span> Water is cold.' in html
+    assert f'title="{UNSUPPORTED_TIP}">They &lt;b>love&lt;/b> jazz music.</span> Water is cold.' in html
     assert html.count("<span") == 1 and "<b>" not in html
 
 

@@ -1,10 +1,13 @@
 """Chat: ask questions, get answers streamed from your documents, with the pages they came from."""
 
+from collections.abc import Iterator
+
 import streamlit as st
 
-from rag.chain import LLMError
 from rag.chat import ask_in_conversation
+from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.library import list_documents
+from rag.safe_markdown import label_markdown
 from rag.transcripts import (
     create_conversation,
     delete_conversation,
@@ -15,10 +18,19 @@ from rag.transcripts import (
 )
 from ui.shared import database_guard, model_indicator, render_answer, services
 
+
+def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    for n, token in enumerate(tokens):
+        if n == 0:
+            notice.empty()
+        yield token
+
+
 svc = services()
+# The question typed (the chat input's value, this run only), or one a retry button set for this run.
+question = st.session_state.get("question") or st.session_state.pop("pending", None)
 # A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
-pending = st.session_state.get("question")
-refusal = f", so your question was not sent: “{pending}”. Try again in a moment." if pending else None
+refusal = f", so your question was not sent: “{question}”. Try again in a moment." if question else None
 with database_guard(refusal):
     documents = list_documents(svc)
     conversations = list_conversations(svc)
@@ -36,7 +48,7 @@ with st.sidebar:
     for conversation in conversations:
         selected = current is not None and conversation.id == current.id
         if st.button(
-            conversation.title,
+            label_markdown(conversation.title),
             key=f"open_{conversation.id}",
             use_container_width=True,
             type="primary" if selected else "tertiary",
@@ -65,7 +77,7 @@ if current:
                 delete_conversation(svc, current.id)
             st.query_params.clear()
             st.rerun()
-st.title(current.title if current else "💬 Chat with your documents")
+st.title(label_markdown(current.title) if current else "💬 Chat with your documents")
 
 if not documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
@@ -81,6 +93,7 @@ scope = st.multiselect(
     help="Leave empty to search every document.",
 )
 
+messages = []
 if current:
     with database_guard(refusal):
         messages = list_messages(svc, current.id)
@@ -89,35 +102,51 @@ if current:
         with st.chat_message(message.role):
             if message.role == "user":
                 question_text = message.content
-                st.markdown(message.content)
+                st.markdown(label_markdown(message.content))
             else:
                 render_answer(svc, message, question_text, names.keys())
 
-question = st.chat_input(
+st.chat_input(
     "Ask a question about your documents" if documents else "Add a PDF on the Documents page first",
     disabled=not documents,
     key="question",
+    # Disabled while the answer streams, its button a Stop: a second question typed meanwhile cut the first
+    # answer off at "The" and was answered about the old topic. A stopped answer is stored, with a retry.
+    submit_mode="stop",
 )
-if st.session_state.get("failed_question") and st.button("Ask the last question again", icon="🔁"):
-    question = st.session_state.pop("failed_question")
+last = messages[-1] if messages else None
+if question is None and last is not None and last.role == "assistant" and last.status in ("interrupted", "failed"):
+    asked = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    if asked and st.button("Ask this question again", icon="🔁", key=f"retry_{last.id}"):
+        st.session_state.pending = asked
+        st.rerun()
 
 if question:
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(label_markdown(question))
     with st.chat_message("assistant"):
+        notice = st.empty()
+        turn = None
         try:
-            with database_guard(f", so your question was not sent: “{question}”. Try again in a moment."):
-                conversation_id = current.id if current else create_conversation(svc, scope).id
-                st.query_params["c"] = conversation_id
-                with st.spinner("Searching your documents…"):
-                    turn = ask_in_conversation(svc, conversation_id, question, scope)
-                if turn.standalone_question != question:
-                    with st.expander("Searched for"):
-                        st.write(turn.standalone_question)
-                st.write_stream(turn.tokens)
-        except LLMError as exc:
-            st.session_state.failed_question = question
-            st.error(f"{exc} Your question is saved; use the button below to ask it again.", icon="⚠️")
-        else:
-            st.session_state.pop("failed_question", None)
-            st.rerun()  # draw the stored turn, with its sources, from the database
+            conversation_id = current.id if current else create_conversation(svc, scope).id
+            st.query_params["c"] = conversation_id
+            notice.caption("🔎 Searching your documents…")
+            turn = ask_in_conversation(svc, conversation_id, question, scope)
+            if turn.standalone_question != question:
+                with st.expander("Searched for"):
+                    st.text(turn.standalone_question)
+            found = len(turn.sources)
+            waiting = "the model is starting" if svc.settings.llm_provider == "local" else "waiting for the model"
+            notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
+            st.write_stream(_until_first_token(turn.tokens, notice))
+        except DatabaseUnavailableError:
+            notice.empty()
+            kept = ". What was written of the answer is kept; reload the page once it is back."
+            st.error(f"DocChat cannot reach its database{refusal if turn is None else kept}", icon="🔌")
+            st.stop()
+        except DocChatError:
+            pass  # stored with the question as a failed answer, which the rerun shows with its reason and a retry
+        finally:
+            if turn is not None:
+                turn.close()  # a rerun that overtakes the answer: what streamed so far is stored
+    st.rerun()  # draw the stored turn, with its sources, from the database

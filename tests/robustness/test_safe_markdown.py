@@ -1,0 +1,326 @@
+"""Hostile text from PDFs and models, rendered as Markdown, loads no image and links nowhere; code stays as written.
+
+markdown-it stands in for Streamlit's remark-gfm. Two things it does differently are modelled here: remark-gfm
+(and Streamlit) rewrite *decoded* text nodes after parsing (bare URLs, e-mails, `:streamlit:`, `:smile:`, `->`),
+so every text node of the rendered tree is searched for those patterns too; and with linkify-it-py missing,
+that search is the only check on literal autolinks.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+import time
+from html.parser import HTMLParser
+
+import pytest
+from markdown_it import MarkdownIt
+
+from rag.safe_markdown import UNSUPPORTED_STYLE, UNSUPPORTED_TIP, answer_html, export_text, label_markdown
+
+try:
+    import linkify_it  # noqa: F401
+
+    HAS_LINKIFY = True
+except ImportError:
+    HAS_LINKIFY = False
+
+MARK = f'<span style="{UNSUPPORTED_STYLE}" title="{UNSUPPORTED_TIP}">'
+WORD_JOINER = "\u2060"
+
+
+def _markdown_it(allow_html: bool, linkify: bool = HAS_LINKIFY) -> MarkdownIt:
+    if linkify:
+        md = MarkdownIt("gfm-like", {"html": allow_html, "linkify": True})
+        md.linkify.set({"fuzzy_link": False})  # as in GFM: www. and http:// are links, a bare domain is not
+        return md
+    return MarkdownIt("commonmark", {"html": allow_html}).enable(["table", "strikethrough"])
+
+
+WITH_HTML, WITHOUT_HTML = _markdown_it(True), _markdown_it(False)
+# Only to see the text nodes as parsed: linkify would already have turned some into links.
+TREE = _markdown_it(True, linkify=False)
+
+# What remark-gfm (mdast-util-gfm-autolink-literal) and Streamlit look for in decoded text nodes.
+AUTOLINK_LITERALS = [re.compile(r"(?:https?://|www(?=\.))[-.\w]+", re.I), re.compile(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+")]
+STREAMLIT_REWRITES = [re.compile(r":streamlit:")]  # not checked in exports, which other viewers open
+# Also rewritten, harmless in prose but not in code or labels: emoji shortcodes and typographic arrows.
+CODE_REWRITES = [re.compile(r":[\w+-]+:"), re.compile(r"(?:^|\s)(?:<->|->|<-|--|>=|<=|~=)(?:\s|$)")]
+
+ALLOWED_TAGS = {"p", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "table", "thead", "tbody", "tr"}
+ALLOWED_TAGS |= {"th", "td", "br", "hr", "s", "del", "wbr", "span", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+class _Page(HTMLParser):
+    def __init__(self, rendered: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.chunks: list[str] = []
+        self.feed(rendered)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.chunks).replace(WORD_JOINER, "").split())
+
+
+def _text_nodes(markdown: str) -> list[str]:
+    """The text nodes a Markdown parser builds: runs of text between any other inline element."""
+    nodes: list[str] = []
+    for block in TREE.parse(markdown):
+        run: list[str] = []
+        for child in block.children or []:
+            if child.type in ("text", "text_special", "softbreak"):
+                run.append(child.content if child.type != "softbreak" else "\n")
+            else:
+                nodes.append("".join(run))
+                run = []
+        nodes.append("".join(run))
+    return [n for n in nodes if n]
+
+
+def _assert_inert(markdown: str, allow_html: bool = True, in_streamlit: bool = True) -> _Page:
+    rendered = (WITH_HTML if allow_html else WITHOUT_HTML).render(markdown)
+    page = _Page(rendered)
+    for tag, attrs in page.tags:
+        assert tag in ALLOWED_TAGS, (tag, markdown, rendered)
+        if tag == "span":
+            assert f'<span style="{attrs.get("style")}" title="{attrs.get("title")}">' == MARK, rendered
+        elif tag == "code":
+            assert set(attrs) <= {"class"} and (attrs.get("class") or "language-").startswith("language-")
+        elif tag == "ol":
+            assert set(attrs) <= {"start"}
+        elif tag in ("th", "td"):
+            assert set(attrs) <= {"style"} and re.fullmatch(r"(text-align:\w+)?", attrs.get("style") or "")
+        else:
+            assert not attrs, (tag, attrs, rendered)
+    for node in _text_nodes(markdown):
+        for pattern in AUTOLINK_LITERALS + (STREAMLIT_REWRITES if in_streamlit else []):
+            assert not pattern.search(node), (node, markdown)
+    return page
+
+
+# name: (hostile text, what must still be visible, what must not be)
+PAYLOADS: dict[str, tuple[str, list[str], list[str]]] = {
+    "image": ("![secret plan](http://127.0.0.1:9/steal?q=secret)", ["secret plan"], ["steal"]),
+    "image without alt": ("![](http://127.0.0.1:9/steal)", [], ["steal"]),
+    "image by reference": ("![the pic][pic]\n\n[pic]: http://127.0.0.1:9/p.png", ["the pic"], []),
+    "image over lines": ("![a\nb](\nhttp://127.0.0.1:9/steal.png\n)", ["a b"], ["steal"]),
+    "image with title": ('![x](http://127.0.0.1:9/steal "t")', ["x"], ["steal"]),
+    "img tag": ('<img src="http://127.0.0.1:9/x" onerror="alert(1)">', ['<img src="http://127.0.0.1:9/x"'], []),
+    "link": ("[the docs](http://evil.example/a?b=1&c=2)", ["the docs", "http://evil.example/a?b=1&c=2"], []),
+    "link with title": ('[t](http://evil.example/t "title")', ["t", "http://evil.example/t"], []),
+    "link in angles": ("[t](<http://evil.example/a b>)", ["t", "http://evil.example/a b"], []),
+    "links by reference": ("[t][ref], [ref][] and [ref]\n\n[ref]: http://evil.example/r", ["t", "evil.example/r"], []),
+    "javascript link": ("[x](javascript:alert(1))", ["x", "javascript:alert(1)"], []),
+    "code in link text": ("[a `]` b](http://e.example/c)", ["]", "http://e.example/c"], []),
+    "nested links": ("[a [b](http://e.example/1) c](http://e.example/2)", ["b", "e.example/1", "e.example/2"], []),
+    "image in a link": ("[![logo](http://e.example/i.png)](http://e.example/l)", ["logo", "e.example/l"], ["i.png"]),
+    "autolink": ("<http://evil.example/a>", ["http://evil.example/a"], []),
+    "e-mail autolink": ("<mail@evil.example>", ["mail@evil.example"], []),
+    "bare URL": ("see http://evil.example/x.", ["http://evil.example/x"], []),
+    "www": ("see www.evil.example today", ["www.evil.example"], []),
+    "e-mail": ("write to mail@evil.example", ["mail@evil.example"], []),
+    "mailto": ("mailto:mail@evil.example", ["mailto:mail@evil.example"], []),
+    "escaped URL": (r"http:\/\/evil.example, www\.evil.example, mail\@evil.example", ["http://evil.example"], []),
+    "URL joined by an image": ("www![](x).evil.example", ["www.evil.example"], []),
+    "a tag": ('<a href="http://evil.example">x</a>', ['<a href="http://evil.example">x</a>'], []),
+    "script": ("<script>alert(1)</script>", ["<script>alert(1)</script>"], []),
+    "entities": ("&lt;img src=x&gt; &#60;a&#62; &amp;", ["&lt;img src=x&gt; &#60;a&#62; &amp;"], []),
+    "footnote": ("see[^1]\n\n[^1]: http://evil.example/f", ["see[^1]", "[^1]: http://evil.example/f"], []),
+    "Streamlit syntax": (":streamlit: :red[x] :material/home: a:green", [":red[x] :material/home: a:green"], []),
+    "unclosed backtick": ("`[x](http://evil.example)", ["x", "http://evil.example"], []),
+    "unclosed fence": ("```\n![x](http://e.example/i.png)\n[y](http://e.example)", ["![x](http://e.example/i"], []),
+    "code span": ("`![x](http://e.example/i.png) <img src=x>`", ["![x](http://e.example/i.png) <img src=x>"], []),
+    "fenced": ("~~~\n[x](http://e.example) <b>\n~~~", ["[x](http://e.example) <b>"], []),
+    "backslashes": (r"a\http://e.example \\`[x](http://e.example)`", [r"a\http://e.example \[x](http://e.e"], []),
+    "escaped backtick": (r"b\`[c](http://e.example)` ok", ["b`c (http://e.example)` ok"], []),
+}
+# A fence opens only at the start of a line: elsewhere these are prose, neutralised like any other.
+FENCED = {"unclosed fence", "fenced"}
+CONTEXTS = {
+    "plain": "{}",
+    "bold": "**{}**",
+    "list": "- {}\n- after",
+    "numbered list": "1. {}\n2. after",
+    "quote": "> {}",
+    "heading": "## {}",
+    "table": "| a | b |\n|---|---|\n| {} | x |",
+    "paragraphs": "before\n\n{}\n\nafter",
+}
+
+
+@pytest.mark.parametrize("context", CONTEXTS.keys())
+@pytest.mark.parametrize("payload", PAYLOADS.keys())
+@pytest.mark.parametrize("convert", [answer_html, export_text])
+def test_hostile_text_loads_nothing_links_nowhere_and_stays_readable(convert, payload, context):
+    text, visible, hidden = PAYLOADS[payload]
+    page = _assert_inert(convert(CONTEXTS[context].format(text)), in_streamlit=convert is not export_text)
+    if payload in FENCED and context not in ("plain", "paragraphs"):
+        visible = []
+    for part in visible:
+        assert part in page.text
+    for part in hidden:
+        assert part not in page.text
+
+
+# The fences answer_html writes, whose content is raw and literal.
+OWN_FENCE = re.compile(r"\n\n(`{3,})[\w+#.-]*\n.*?\1\n\n", re.S)
+OWN_TAGS = re.compile(r"<code>|</code>|<wbr>|</span>|" + re.escape(MARK))
+
+
+def _assert_no_raw_syntax(answer: str) -> None:
+    """Whatever the code detector decided, nothing outside a fence can open a link, image, tag, code span or
+    Streamlit directive (`:red` swallows the word after it)."""
+    rest = OWN_TAGS.sub(" ", OWN_FENCE.sub(" ", answer))
+    assert not set(rest) & set("[]`<") and not re.search(r":[a-z]", rest, re.I), answer
+
+
+def test_answers_have_no_raw_brackets_backticks_or_tags_outside_fences():
+    for text, _, _ in PAYLOADS.values():
+        for context in CONTEXTS.values():
+            _assert_no_raw_syntax(answer_html(context.format(text), [text]))
+
+
+@pytest.mark.parametrize("convert", [answer_html, export_text])
+def test_random_markdown_soup_stays_inert(convert):
+    pieces = ["[", "]", "(", ")", "!", "<", ">", "`", "```", "~~~", "\n", "\n\n", "*", "_", "\\", ":", "/", "@"]
+    pieces += ["http://e.example/p", "www.e.example", "m@e.example", "&lt;", "&", "#", "|", "-", " ", "a", "    "]
+    pieces += ["<img src=x>", "<a href=x>", "1. ", "> ", "$", "|---|", ":streamlit:", "streamlit", "www", "."]
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        _assert_inert(convert(text), in_streamlit=convert is not export_text)
+        if convert is answer_html:
+            _assert_no_raw_syntax(convert(text))
+
+
+CODE = r"a<b>&c [x](http://e.example) ![i](u) *s* _u_ ~t~ #h |p| :smile: -> <= -- www.e.example m@e.example \ $x$"
+
+
+def test_inline_code_shows_exactly_as_written():
+    rendered = WITH_HTML.render(answer_html(f"Use `{CODE}` now."))
+    (content,) = re.findall(r"<code>(.*?)</code>", rendered)
+    assert html.unescape(content.replace("<wbr>", "")) == CODE
+    for node in _text_nodes(answer_html(f"`{CODE}`")):
+        for pattern in CODE_REWRITES:
+            assert not pattern.search(node), node
+    exported = WITH_HTML.render(export_text(f"Use `{CODE}` now."))
+    assert re.findall(r"<code>(.*?)</code>", exported) == [html.escape(CODE, quote=False)]
+
+
+def test_stdio_is_escaped_once_in_inline_and_fenced_code():
+    text = "Add `#include <stdio.h>` first:\n```c\n#include <stdio.h>\nint x = a && b;\n```"
+    rendered = WITH_HTML.render(answer_html(text))
+    assert rendered.count("&lt;stdio.h&gt;") == 2 and "&amp;lt;" not in rendered
+    assert '<pre><code class="language-c">#include &lt;stdio.h&gt;\nint x = a &amp;&amp; b;\n</code></pre>' in rendered
+
+
+def test_fences_keep_their_code_and_cannot_be_closed_from_inside():
+    body = "print('```')\n```\n<b>&amp;</b>\n    [x](http://e.example)\n"
+    for convert in (answer_html, export_text):
+        rendered = WITH_HTML.render(convert(f"Code:\n~~~~python\n{body}~~~~\nafter *it*"))
+        assert f'<pre><code class="language-python">{html.escape(body, quote=False)}</code></pre>' in rendered
+        assert "<em>it</em>" in rendered
+    assert "<pre><code>x &lt; y\n</code></pre>" in WITH_HTML.render(answer_html("1. step\n   ```\n   x < y\n   ```"))
+
+
+def test_harmless_formatting_still_works():
+    text = "# Title\n\nSome **bold**, *it* and `code`.\n\n- one\n- two\n\n3. three\n\n> quoted\n\nline one  \nline two"
+    rendered = WITH_HTML.render(answer_html(text))
+    for tag in ("<h1>", "<strong>bold</strong>", "<em>it</em>", "<code>code</code>", "<ul>", '<ol start="3">'):
+        assert tag in rendered
+    assert "<blockquote>" in rendered and "line one<br />" in rendered
+
+
+def test_an_unsupported_sentence_is_underlined():
+    result = answer_html("They eat herring. They love jazz.", ["They love jazz."])
+    assert "They eat herring. <span" in result
+    assert f'title="{UNSUPPORTED_TIP}">They love jazz.</span>' in result
+    assert answer_html("They eat herring.", ["Not there."]) == "They eat herring."
+
+
+def test_marks_go_around_code_and_urls_never_inside():
+    text = "Penguins eat fish. Call `open(<path>)` at http://x.example/a now. Done."
+    rendered = WITH_HTML.render(answer_html(text, ["Call `open(<path>)` at http://x.example/a now."]))
+    code = r"<code>open\(&lt;path&gt;\)</code> at <code>http:(<wbr>)?//x\.example/a</code>"
+    marked = rf"<span [^>]*>Call {code} now\.</span>"
+    assert re.search(marked, rendered), rendered
+    # A sentence cut inside code by the splitter still underlines the whole code span.
+    rendered = WITH_HTML.render(answer_html("Run `a. B` now.", ["Run `a."]))
+    assert re.search(r"<span [^>]*>Run <code>a. B</code></span> now.", rendered), rendered
+
+
+def test_marks_skip_fenced_code_and_keep_list_markers():
+    text = "Intro.\n```\nThey love jazz.\n```\nThey love jazz.\n\n- Penguins fly south.\n- They swim."
+    rendered = WITH_HTML.render(answer_html(text, ["They love jazz.", "They love jazz.", "- Penguins fly south."]))
+    assert "<pre><code>They love jazz.\n</code></pre>" in rendered
+    assert f"{MARK}They love jazz.</span>" in rendered
+    assert f"<li>{MARK}Penguins fly south.</span></li>" in rendered
+    assert rendered.count("<span") == 2
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_marks_on_every_sentence_never_land_in_code(payload):
+    text = f"Intro sentence. {payload[0]} Closing `x.` words. Last one.\n\n```\nFenced words.\n```"
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+    rendered = WITH_HTML.render(answer_html(text, sentences))
+    _assert_inert(answer_html(text, sentences))
+    for code in re.findall(r"<code[^>]*>.*?</code>", rendered, re.S):
+        assert "<span" not in code and "</span>" not in code
+    assert rendered.count("<span") == rendered.count("</span>")
+    for marked in re.findall(r"<span [^>]*>(.*?)</span>", rendered, re.S):  # within one paragraph, item or cell
+        assert not re.search(r"</?(p|pre|li|ul|ol|h\d|blockquote|t[rdh])\b", marked), marked
+
+
+LABELS = [
+    "**bold** [link](x) ![i](x)",
+    "report_v2 (final) #3 <b>draft</b> `x` $5 and $6 | a ~~b~~",
+    "- item",
+    "1. chapter",
+    "> quote",
+    ":smile: :red[x] :material/home: :streamlit: a -> b <= c -- d",
+    "see http://evil.example and www.evil.example or mail@evil.example",
+    "back\\slash \\*not bold\\* &amp; &lt;",
+]
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_labels_show_literally(label):
+    page = _assert_inert(label_markdown(label + "\n  tail"), allow_html=False)
+    assert [tag for tag, _ in page.tags] == ["p"]
+    assert page.text == f"{label} tail"
+    for node in _text_nodes(label_markdown(label)):
+        for pattern in CODE_REWRITES:
+            assert not pattern.search(node), node
+
+
+def test_labels_collapse_whitespace():
+    assert label_markdown("  a \n\t b  ") == "a b"
+
+
+def test_export_keeps_code_and_drops_html():
+    exported = export_text("A <b>bold</b> claim ![pic](http://e.example/p.png) [src](http://e.example/s) `<b>`")
+    assert exported == "A &lt;b>bold&lt;/b> claim pic src (`http://e.example/s`) `<b>`"
+    # In a table `|` splits cells even inside code, which would let a link out of it.
+    table = export_text("| a |\n|---|\n| `x|[e](http://e.example)` |")
+    assert r"`x\|[e](http://e.example)`" in table
+    _assert_inert(table, in_streamlit=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 20000, "`" * 5000 + " x", "` `` ``` " * 3000, "[" * 300 + "x" + "](http://e.example)" * 300, "a@" * 8000],
+)
+def test_pathological_input_is_fast(text):
+    started = time.monotonic()
+    for convert in (answer_html, export_text, label_markdown):
+        convert(text)
+    assert time.monotonic() - started < 5
