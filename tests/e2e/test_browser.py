@@ -176,17 +176,22 @@ def test_6_a_deleted_document_is_no_longer_searched(page, app_url):
     _idle(page)
     row = _library_rows(page).filter(has_text="libtasn1.pdf")
     row.get_by_role("button", name="Delete").click()
-    page.get_by_role("button", name="Delete for good").click()
+    page.get_by_role("button", name="Move to trash").click()
     _idle(page)
     rows = _library_rows(page)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("shared-mime-info-spec.pdf")
+    # The undo sits above the library, not under the pointer, and the trash keeps the document restorable.
+    expect(page.get_by_text("libtasn1.pdf was moved to the trash.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
 
     _open(page, app_url)
     _ask(page, QUESTION)
     answer = _answer(page)
     expect(answer).not_to_contain_text("libtasn1.pdf")
     expect(_chips(answer).filter(has_text="libtasn1.pdf")).to_have_count(0)
-    # The library no longer mentions libtasn1 anywhere, so the chat says so instead of improvising.
-    expect(answer).to_contain_text("I couldn't find anything about “libtasn1” in your documents.")
+    # The library no longer mentions libtasn1 anywhere, so the chat says so instead of improvising. Which of the
+    # two refusals comes depends on the embedding precision (bfloat16 finds nothing relevant enough and gives
+    # the generic one; int8 and float32 find passages that never name libtasn1): both are right.
+    expect(answer).to_contain_text(re.compile(r"I couldn't find anything about (“libtasn1”|that) in your documents\."))
     screenshot(page, "6-after-delete")

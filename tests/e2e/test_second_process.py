@@ -1,0 +1,137 @@
+"""The CLI beside the running app, on the same library: reading works, writing is refused with a friendly
+message, and the app goes on as if nothing happened. A real Chromium against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, ROOT
+from tests.e2e.conftest import STARTUP_TIMEOUT_S, _free_port, _tail, screenshot
+from tests.robustness.procs import cli_env, run_cli, tail
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+MANUAL = CORPUS / "libtasn1.pdf"
+OTHER = CORPUS / "shared-mime-info-spec.pdf"
+pytestmark = pytest.mark.skipif(
+    not (MANUAL.exists() and OTHER.exists()), reason="../shared/corpus is not beside the checkout"
+)
+CRASH = "This app has encountered an error"
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    storage: Path
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """As conftest's app_url, but the test also needs the STORAGE_DIR, to run the CLI on the same library."""
+    storage = tmp_path_factory.mktemp("e2e-second") / "storage"
+    port = _free_port()
+    env = {**cli_env(storage), "PYTHONUNBUFFERED": "1"}
+    log_path = storage.parent / "streamlit.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}: {_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S} s")
+            time.sleep(0.3)
+        yield App(url, storage)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        log.close()
+        if os.environ.get("DOCCHAT_E2E_LOG"):
+            print(_tail(log_path, 20_000))
+
+
+@pytest.fixture(scope="module")
+def app_url(app: App) -> str:
+    # Overrides conftest's app_url, so its `page` fixture opens this module's server.
+    return app.url
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-test-script-state="notRunning"]')).to_have_count(1, timeout=180_000)
+
+
+def _upload(page, path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    expect(page.get_by_text(f"{path.name} was added")).to_be_visible(timeout=180_000)
+    _idle(page)
+
+
+def _library_rows(page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_role("button", name="Delete"))
+
+
+def test_the_cli_beside_the_app_reads_is_refused_writes_and_the_app_carries_on(page, app):
+    page.goto(f"{app.url}/documents")
+    _idle(page)
+    _upload(page, MANUAL)
+    expect(_library_rows(page)).to_have_count(1)
+
+    env = cli_env(app.storage)
+    docs = run_cli(env, "docs", timeout=120)
+    assert docs.returncode == 0, f"docs beside the app exited {docs.returncode}: {tail(docs.stderr)}"
+    assert "libtasn1.pdf" in docs.stdout, docs.stdout
+    refused = run_cli(env, "ingest", str(OTHER), timeout=120)
+    assert refused.returncode == 2, f"exit {refused.returncode}: {tail(refused.stderr)}"
+    assert "open in another DocChat process" in refused.stderr, tail(refused.stderr)
+    assert "Traceback" not in refused.stderr, tail(refused.stderr, 20)
+
+    # The app still owns its library: the next upload works as the first did.
+    page.reload()
+    _idle(page)
+    _upload(page, OTHER)
+    rows = _library_rows(page)
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="libtasn1.pdf")).to_have_count(1)
+    expect(rows.filter(has_text="shared-mime-info-spec.pdf")).to_have_count(1)
+    expect(page.get_by_text(CRASH)).to_have_count(0)
+    screenshot(page, "second-process")
+
+    # And the CLI, run again, sees both.
+    docs = run_cli(env, "docs", timeout=120)
+    assert docs.returncode == 0, f"exit {docs.returncode}: {tail(docs.stderr)}"
+    assert "libtasn1.pdf" in docs.stdout and "shared-mime-info-spec.pdf" in docs.stdout, docs.stdout
