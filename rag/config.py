@@ -64,10 +64,10 @@ class Settings(BaseSettings):
     context_chars: int | None = Field(default=None, ge=200)
     history_turns: int = Field(default=4, ge=0)
     max_upload_mb: int = Field(default=200, ge=1)
-    # Reading a PDF (rag/pdf.py ReadLimits has the measurements). PDFium reads in a child process that may
+    # Reading a PDF (measured in rag/pdf.py _read_isolated). PDFium reads in a child process that may
     # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.
     max_pdf_memory_mb: int = Field(default=512, ge=64)
-    # The slowest real page measured took 0.03 s, a 196-page manual 1.4 s in all.
+    # The slowest real page measured took 0.03 s, a 196-page manual 0.5 s in all.
     max_page_seconds: float = Field(default=30.0, gt=0)
     max_read_minutes: float = Field(default=15.0, gt=0)
     # The densest real page measured holds 9,962 characters (asymptote.pdf); most hold 2,000-4,000.

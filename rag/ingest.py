@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -13,10 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 from pypdf import PdfReader
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from rag.chunking import chunk_pages
-from rag.models import Document
+from rag.errors import DatabaseUnavailableError, DocChatError
+from rag.models import Document, utcnow
 from rag.pdf import (
+    TOO_MANY_PASSAGES,
     Page,
     PdfError,
     check_pdf_bytes,
@@ -34,6 +39,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+# Bidirectional controls reorder what is shown: "invoice\u202efdp.exe" displays as "invoiceexe.pdf".
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# How often a document being indexed proves its process is alive (rag/library.py STALE_AFTER).
+HEARTBEAT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class IngestResult:
 def display_name(name: str) -> str:
     """The user's file name, safe to show and store: no directories, no control characters."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip(" ._")
+    name = _UNSAFE.sub("_", _BIDI.sub("", name)).strip(" ._")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = f"{stem[:190]}{dot}{ext}" if dot and len(ext) <= 8 else name[:200]
@@ -65,6 +74,14 @@ def _noop(_message: str, _fraction: float) -> None:
 
 def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progress = _noop) -> IngestResult:
     name = display_name(filename)
+    try:
+        return _ingest(services, data, name, progress)
+    except DatabaseUnavailableError as exc:
+        # Reported like any other failure, so a batch goes on and names every file.
+        return IngestResult(name, None, "failed", error=str(exc))
+
+
+def _ingest(services: Services, data: bytes, name: str, progress: Progress) -> IngestResult:
     settings = services.settings
     try:
         progress("Checking the file", 0.0)
@@ -73,17 +90,15 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
         return IngestResult(name, None, "failed", error=str(exc))
 
     doc_id = hashlib.sha256(data).hexdigest()
-    with services.sessions() as session:
+    with services.sessions.begin() as session:
         existing = session.get(Document, doc_id)
+        if existing is not None and existing.status == "trashed":
+            # The same content again: the user wants it back, and its passages are still stored.
+            existing.status, existing.trashed_at = "indexed", None
+            return _duplicate(existing, f"It was in the trash and is back in your library as {existing.filename}.")
         if existing is not None and existing.status == "indexed":
-            return IngestResult(
-                name,
-                doc_id,
-                "duplicate",
-                existing.pages,
-                existing.chunks,
-                error=f"Already in your library as {existing.filename}.",
-            )
+            return _duplicate(existing, f"Already in your library as {existing.filename}.")
+        name = unique_name(session, name, doc_id)
 
     try:
         reader = open_pdf(data)
@@ -104,24 +119,67 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
                     chunks=0,
                     stored_path=str(stored.relative_to(settings.storage_dir)),
                     status="indexing",
+                    updated_at=utcnow(),
                 )
             )
         progress("Saving the file", 0.03)
         _write_atomically(stored, data)
-        chunks = _index(services, data, reader, doc_id, name, progress)
+        chunks = _index(services, data, reader, doc_id, name, _with_heartbeat(services, doc_id, progress))
         progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
             document = session.get_one(Document, doc_id)
-            document.chunks, document.status = chunks, "indexed"
+            document.chunks, document.status, document.updated_at = chunks, "indexed", utcnow()
     except Exception as exc:
-        remove_document_data(services, doc_id)
-        if isinstance(exc, PdfError):
+        _discard(services, doc_id)
+        if isinstance(exc, DocChatError):
             return IngestResult(name, doc_id, "failed", error=str(exc))
         # The user gets the reason; the traceback is for whoever turns logging up.
         log.info("ingesting %s failed", name, exc_info=True)
         return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {exc}")
     progress("Done", 1.0)
     return IngestResult(name, doc_id, "indexed", total_pages, chunks)
+
+
+def _duplicate(document: Document, message: str) -> IngestResult:
+    return IngestResult(document.filename, document.doc_id, "duplicate", document.pages, document.chunks, message)
+
+
+def unique_name(session: Session, name: str, doc_id: str) -> str:
+    """`name`, or "name (2).pdf" when another document is already called so: two files that look the same
+    in the library, in "Search in" and in the source chips cannot be told apart."""
+    taken = set(
+        session.scalars(
+            select(Document.filename).where(Document.doc_id != doc_id, Document.status.in_(("indexed", "trashed")))
+        )
+    )
+    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{stem} ({n}){dot}{ext}", n + 1
+    return candidate
+
+
+def _with_heartbeat(services: Services, doc_id: str, progress: Progress) -> Progress:
+    beat = time.monotonic()
+
+    def report(message: str, fraction: float) -> None:
+        nonlocal beat
+        progress(message, fraction)
+        if time.monotonic() - beat > HEARTBEAT_SECONDS:
+            beat = time.monotonic()
+            with services.sessions.begin() as session:
+                session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=utcnow()))
+
+    return report
+
+
+def _discard(services: Services, doc_id: str) -> None:
+    """Removes what a failed ingestion wrote. With the database gone, the vectors and the file still go, and the
+    record, left "indexing", is purged at the next start."""
+    try:
+        remove_document_data(services, doc_id)
+    except DatabaseUnavailableError:
+        log.info("the database is unavailable: the record of %s is left for the next start to purge", doc_id)
 
 
 def reindex_document(services: Services, document: Document, progress: Progress = _noop) -> int:
@@ -134,7 +192,10 @@ def reindex_document(services: Services, document: Document, progress: Progress 
 
 
 def _index(services: Services, data: bytes, reader: PdfReader, doc_id: str, name: str, progress: Progress) -> int:
-    pages = extract_pages(data, reader, lambda n, total: progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total))
+    def on_page(n: int, total: int) -> None:
+        progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total)
+
+    pages = extract_pages(data, reader, on_page, services.settings)
     require_text_layer(len(pages), sum(text_chars(page) for page in pages))
     return _embed_and_store(services, pages, doc_id, name, document_title(reader), progress)
 
@@ -151,6 +212,9 @@ def _embed_and_store(
         chunk_overlap=settings.chunk_overlap,
         title=title,
     )
+    if len(chunks) > settings.max_passages:
+        # Before any embedding: 31,000 passages of a 100 KB text bomb once queued for minutes of CPU.
+        raise PdfError(TOO_MANY_PASSAGES.format(limit=settings.max_passages))
     embed = services.embedding.embeddings.embed_documents
     # Batches of passages of similar length waste the least compute on padding; the store keeps no order.
     by_length = sorted(chunks, key=lambda c: len(c.search_text))

@@ -53,8 +53,8 @@ def encrypt(pdf: bytes, password: str = "secret") -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf() -> bytes:
-    """Pages with no text layer at all, as a scanner without OCR produces."""
+def blank_pdf() -> bytes:
+    """Pages with nothing on them: no text and no image."""
     return make_pdf([[], []])
 
 

@@ -17,6 +17,7 @@ from tests.conftest import CORPUS, ROOT
         ("retrieval.py", "recall@5"),
         ("latency.py", "first token s"),
         ("grounding.py", "says not found"),
+        ("pdf_bombs.py", "peak"),
     ],
 )
 def test_benchmark_runs_quick(script, expected):

@@ -10,7 +10,8 @@ from rag.ingest import ingest_bytes
 from rag.library import delete_document, list_documents, purge_incomplete
 from rag.models import Document
 from rag.services import Services
-from tests.pdfs import encrypt, make_pdf, scanned_pdf
+from tests.pdfs import blank_pdf, encrypt, make_pdf
+from tests.robustness.hostile_pdfs import image_only_pdf
 
 PAGES = [
     ["Chapter one. Installing the frobnicator requires a working compiler."],
@@ -79,9 +80,10 @@ def test_delete_removes_file_vectors_and_record(services):
         (b"just some text, renamed to pdf\n" * 20, "not a PDF"),
         (make_pdf(PAGES)[:200], "damaged or truncated"),
         (encrypt(make_pdf(PAGES)), "password-protected"),
-        (scanned_pdf(), "looks scanned"),
+        (blank_pdf(), "pages are blank"),
+        (image_only_pdf(), "looks scanned"),
     ],
-    ids=["empty", "not-pdf", "truncated", "encrypted", "scanned"],
+    ids=["empty", "not-pdf", "truncated", "encrypted", "blank", "scanned"],
 )
 def test_bad_input_fails_clearly_and_leaves_nothing(services, data, reason):
     result = ingest_bytes(services, data, "bad.pdf")
@@ -129,6 +131,7 @@ def test_failure_while_embedding_leaves_no_half_indexed_document(services):
     model = services.embedding
     crashing_model = EmbeddingModel(model.name, model.dimension, lambda: _CrashingEmbeddings(model.embeddings))
     crashing = replace(services, embedding=crashing_model)
+    crashing.__dict__["store"] = services.store  # the same open store: a second one would find it locked
     result = ingest_bytes(crashing, make_pdf(PAGES), "zoo.pdf")
     assert result.status == "failed" and "embedding backend crashed" in result.error
     assert services.store.count() == 0

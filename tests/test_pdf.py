@@ -1,7 +1,8 @@
 import pytest
 
 from rag.pdf import PdfError, read_pdf
-from tests.pdfs import encrypt, make_pdf, scanned_pdf, with_outline
+from tests.pdfs import blank_pdf, encrypt, make_pdf, with_outline
+from tests.robustness.hostile_pdfs import image_only_pdf
 
 MB = 1024 * 1024
 
@@ -20,9 +21,10 @@ def test_reads_text_page_by_page_with_physical_page_numbers():
         (make_pdf([["some text"]])[:60], "damaged or truncated"),
         (b"%PDF-1.7\n" + b"\x00garbage" * 100, "damaged or truncated"),
         (encrypt(make_pdf([["secret text here"]])), "password-protected"),
-        (scanned_pdf(), "looks scanned"),
+        (blank_pdf(), "pages are blank"),
+        (image_only_pdf(), "looks scanned"),
     ],
-    ids=["empty", "not-pdf", "truncated", "corrupt", "encrypted", "scanned"],
+    ids=["empty", "not-pdf", "truncated", "corrupt", "encrypted", "blank", "scanned"],
 )
 def test_bad_input_is_refused_with_a_reason(data, reason):
     with pytest.raises(PdfError, match=reason):
