@@ -1,0 +1,161 @@
+"""Every bad input, through each front end's path (the service layer, the CLI, the UI), each with its exact message;
+after each, the library, the stored passages, the uploads folder and the database still agree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from rag.config import Settings
+from rag.ingest import ingest_bytes
+from rag.library import list_documents
+from rag.models import Document
+from rag.pdf import BLANK, PAGE_CHARS, PAGE_MEMORY, SCANNED, TOO_MANY_PASSAGES
+from rag.services import Services, open_services
+from tests.conftest import ROOT
+from tests.pdfs import encrypt, make_pdf
+from tests.robustness.hostile_pdfs import blank_pdf, flate_bomb, image_only_pdf, many_chars_pdf
+
+# Small limits, so each case is quick: the defaults are measured in rag/config.py.
+LIMITS = {"max_upload_mb": 1, "max_pdf_memory_mb": 64, "max_page_chars": 1_000, "max_passages": 20}
+GOOD = make_pdf([["Kiwis are flightless birds from New Zealand; they sleep in burrows by day."]])
+_WHY = "; DocChat does not read it, to protect the server. If the file is genuine, split or re-save (print to PDF) it."
+
+
+def _too_large() -> bytes:
+    # A valid PDF with a comment after it, 1.5 MB in all: readers ignore what follows %%EOF.
+    return GOOD + b"%" + b"0" * (3 * 1024 * 1024 // 2 - len(GOOD) - 1)
+
+
+# (file name, its bytes, the exact message)
+CASES: list[tuple[str, Callable[[], bytes], str]] = [
+    ("empty.pdf", lambda: b"", "The file is empty (0 bytes)."),
+    ("notes.pdf", lambda: b"Notes.", "This is not a PDF file (its content is not PDF, whatever its name says)."),
+    ("locked.pdf", lambda: encrypt(GOOD), "The PDF is password-protected; remove the password and upload it again."),
+    ("truncated.pdf", lambda: GOOD[: len(GOOD) // 2], "The PDF is damaged or truncated and cannot be read."),
+    ("blank.pdf", blank_pdf, BLANK),
+    ("scan.pdf", image_only_pdf, SCANNED),
+    ("bomb.pdf", lambda: flate_bomb(mib=256), PAGE_MEMORY.format(page=2, mb=64)),
+    ("dense.pdf", lambda: many_chars_pdf(5_000), PAGE_CHARS.format(page=2, limit=1_000)),
+    ("long.pdf", lambda: make_pdf([[f"Page {p}, topic {p}."] for p in range(30)]), TOO_MANY_PASSAGES.format(limit=20)),
+    ("huge.pdf", _too_large, "The file is 1.5 MB, over the 1 MB limit."),
+]  # fmt: skip
+
+
+def assert_consistent(services: Services) -> None:
+    """The database, the store and the uploads folder tell one story, with nothing half-written."""
+    with services.sessions() as session:
+        documents = list(session.scalars(select(Document)))
+    assert all(d.status in ("indexed", "trashed") for d in documents), [(d.filename, d.status) for d in documents]
+    files = (
+        sorted(p.name for p in services.settings.uploads_dir.glob("*"))
+        if services.settings.uploads_dir.exists()
+        else []
+    )
+    assert files == sorted(f"{d.doc_id}.pdf" for d in documents)
+    for document in documents:
+        assert services.store.count(document.doc_id) == document.chunks > 0
+    assert services.store.count() == sum(d.chunks for d in documents)
+
+
+@pytest.fixture
+def limited(tmp_path, embedding):
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage", **LIMITS), embedding)
+    yield services
+    services.close()
+
+
+@pytest.mark.parametrize(("name", "make", "message"), CASES, ids=[c[0] for c in CASES])
+def test_service_layer_refuses_with_its_message_and_keeps_the_library_whole(limited, name, make, message):
+    assert ingest_bytes(limited, GOOD, "good.pdf").status == "indexed"
+    result = ingest_bytes(limited, make(), name)
+    assert (result.status, result.error) == ("failed", message)
+    assert [d.filename for d in list_documents(limited)] == ["good.pdf"]
+    assert_consistent(limited)
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        # "*" is one of the characters no file system takes everywhere; the Markdown stays, to be shown as text.
+        ("**bold** [link](x) ![i](x).pdf", "bold_ [link](x) ![i](x).pdf"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\me\\report.pdf", "report.pdf"),
+    ],
+)
+def test_hostile_names_are_stored_as_plain_text_and_the_file_under_its_hash(limited, given, shown):
+    result = ingest_bytes(limited, GOOD, given)
+    assert (result.status, result.file) == ("indexed", shown)
+    assert [p.name for p in limited.settings.uploads_dir.iterdir()] == [f"{result.doc_id}.pdf"]
+    assert_consistent(limited)
+
+
+HOSTILE_NAME = "![i](steal.png) [link](away.html).pdf"  # a file system's name has no "/" for a full URL
+
+
+def _write_cases(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "good.pdf").write_bytes(GOOD)
+    (folder / HOSTILE_NAME).write_bytes(make_pdf([["Penguins eat herring and krill in the southern ocean."]]))
+    for name, make, _ in CASES:
+        (folder / name).write_bytes(make())
+
+
+def test_cli_reports_every_file_with_its_message(tmp_path, embedding):
+    folder = tmp_path / "pdfs"
+    _write_cases(folder)
+    env = {**os.environ, "STORAGE_DIR": str(tmp_path / "storage"), **{k.upper(): str(v) for k, v in LIMITS.items()}}
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(folder), "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    results = {Path(r["file"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert results.pop("good.pdf")["status"] == "indexed"
+    assert results.pop(HOSTILE_NAME)["status"] == "indexed"
+    assert {name: (r["status"], r["error"]) for name, r in results.items()} == {
+        name: ("failed", message) for name, _, message in CASES
+    }
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage", **LIMITS), embedding)
+    try:
+        assert sorted(d.filename for d in list_documents(services)) == sorted(["good.pdf", HOSTILE_NAME])
+        assert_consistent(services)
+    finally:
+        services.close()
+
+
+def test_ui_names_each_refused_file_and_keeps_the_library_whole(tmp_path, monkeypatch, embedding):
+    folder = tmp_path / "pdfs"
+    _write_cases(folder)
+    monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
+    for key, value in LIMITS.items():
+        monkeypatch.setenv(key.upper(), str(value))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
+    at.switch_page("ui/documents.py").run()
+    uploads = [(p.name, p.read_bytes(), "application/pdf") for p in sorted(folder.iterdir())]
+    at.file_uploader[0].set_value(uploads).run()
+    assert not at.exception
+    errors = [str(e.value).replace("\\", "").replace("\u2060", "") for e in at.error]
+    for name, _, message in CASES:
+        assert any(f"**{name}** could not be added. {message}" in e for e in errors), (name, errors)
+    assert any("good.pdf** was added" in str(s.value).replace("\\", "") for s in at.success)
+    # The library row and its delete prompt: the hostile name as text, so neither its image nor its link can form.
+    rows = [m.value for m in at.markdown if "steal" in m.value]
+    assert len(rows) == 2 and all("](" not in row and "![" not in row for row in rows), rows
+    st.cache_resource.clear()  # closes the app's services, and with them the store's lock
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage", **LIMITS), embedding)
+    try:
+        assert_consistent(services)
+    finally:
+        services.close()
