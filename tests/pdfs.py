@@ -31,8 +31,13 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         kids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    return serialise(objects)
+
+
+def serialise(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects, numbered from 1 (the first is the catalog), with its cross-reference table."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
+    out.write(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, 1):
         offsets.append(out.tell())

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app, served by Streamlit from a fresh STORAGE_DIR, until the module's tests are done."""
-    storage = tmp_path_factory.mktemp("e2e") / "storage"
+@contextmanager
+def serve_app(storage: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over `storage`, its URL once it is healthy, stopped afterwards."""
     port = _free_port()
     env = {**os.environ, "STORAGE_DIR": str(storage), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    log = (storage.parent / "streamlit.log").open("wb")
+    storage.mkdir(parents=True, exist_ok=True)
+    log_path = storage.parent / "streamlit.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
@@ -58,6 +60,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
+        stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -66,7 +69,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}: {_tail(storage.parent / 'streamlit.log')}")
+                pytest.fail(f"streamlit exited with {server.returncode}: {_tail(log_path)}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                     if response.read() == b"ok":
@@ -83,9 +86,17 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait(timeout=30)
         log.close()
         if os.environ.get("DOCCHAT_E2E_LOG"):
-            print(_tail(storage.parent / "streamlit.log", 20_000))
+            print(_tail(log_path, 20_000))
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app, served by Streamlit from a fresh STORAGE_DIR, until the module's tests are done."""
+    with serve_app(tmp_path_factory.mktemp("e2e") / "storage") as url:
+        yield url
 
 
 def _tail(path: Path, chars: int = 2000) -> str:

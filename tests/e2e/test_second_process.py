@@ -3,19 +3,14 @@ message, and the app goes on as if nothing happened. A real Chromium against `st
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT
-from tests.e2e.conftest import STARTUP_TIMEOUT_S, _free_port, _tail, screenshot
+from tests.conftest import CORPUS
+from tests.e2e.conftest import screenshot, serve_app
 from tests.robustness.procs import cli_env, run_cli, tail
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -38,50 +33,8 @@ class App:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """As conftest's app_url, but the test also needs the STORAGE_DIR, to run the CLI on the same library."""
     storage = tmp_path_factory.mktemp("e2e-second") / "storage"
-    port = _free_port()
-    env = {**cli_env(storage), "PYTHONUNBUFFERED": "1"}
-    log_path = storage.parent / "streamlit.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--server.headless", "true",
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}: {_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S} s")
-            time.sleep(0.3)
+    with serve_app(storage) as url:
         yield App(url, storage)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
-        log.close()
-        if os.environ.get("DOCCHAT_E2E_LOG"):
-            print(_tail(log_path, 20_000))
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ import io
 import struct
 import zlib
 
+from tests.pdfs import serialise
+
 MIB = 1 << 20
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 FONT_RESOURCES = b"<< /Font << /F1 3 0 R >> >>"
@@ -52,17 +54,7 @@ def assemble(pages: list[tuple[bytes, bytes]], extra: list[bytes] = ()) -> bytes
         )
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return serialise(objects)
 
 
 def _escape(text: str) -> bytes:
