@@ -28,8 +28,6 @@ from rag.pdf import (
     document_title,
     extract_pages,
     open_pdf,
-    require_text_layer,
-    text_chars,
 )
 from rag.services import Services
 
@@ -195,8 +193,7 @@ def _index(services: Services, data: bytes, reader: PdfReader, doc_id: str, name
     def on_page(n: int, total: int) -> None:
         progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total)
 
-    pages = extract_pages(data, reader, on_page, services.settings)
-    require_text_layer(len(pages), sum(text_chars(page) for page in pages))
+    pages = extract_pages(data, reader, on_page, services.settings)  # refuses blank, scanned and hostile PDFs
     return _embed_and_store(services, pages, doc_id, name, document_title(reader), progress)
 
 
