@@ -7,7 +7,7 @@ import sys
 import threading
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
 from rag.chain import LLMError
 from rag.chat import ask_in_conversation
@@ -216,16 +216,20 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         assert "grounding" in {c["name"] for c in inspect(engine).get_columns("messages")}
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+        assert {"updated_at", "trashed_at"} <= {c["name"] for c in inspect(engine).get_columns("documents")}
 
         # A database the foundation made with create_all, before there were migrations.
         Base.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
-        Base.metadata.tables["documents"].create(engine)
+        later = {"updated_at", "trashed_at"}  # added by 0004: the foundation's table had neither
+        columns = [c._copy() for c in Base.metadata.tables["documents"].columns if c.name not in later]
+        Table("documents", MetaData(), *columns).create(engine)
         init_db(engine)
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+        assert later <= {c["name"] for c in inspect(engine).get_columns("documents")}
     finally:
         engine.dispose()
 
