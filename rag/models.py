@@ -44,6 +44,9 @@ class Document(Base):
     # Touched while indexing, so a record whose process died can be told from one still being written.
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
     trashed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The document card (rag/cards.py DocumentCard as JSON): title, outline, summary, suggested questions.
+    # None for documents indexed before cards existed; built from the stored file on first use.
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class Conversation(Base):
@@ -80,5 +83,12 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     # Per sentence of the answer: whether the cited passages support it (rag/grounding.py).
     grounding: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # What produced the answer the user sees (rag/answers.py AnswerMode): "quotes" (the documents' own
+    # sentences, the model's answer withheld), "quotes+model", "model", "summary" or "not_found".
+    mode: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The quoted sentences (rag/quotes.py Quote as JSON), each with its file and page.
+    quotes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    # Up to 3 follow-up questions, each checked to retrieve its own section.
+    suggestions: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -216,19 +216,20 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         assert "grounding" in {c["name"] for c in inspect(engine).get_columns("messages")}
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
-        assert {"updated_at", "trashed_at"} <= {c["name"] for c in inspect(engine).get_columns("documents")}
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
+        assert {"updated_at", "trashed_at", "card"} <= {c["name"] for c in inspect(engine).get_columns("documents")}
+        assert {"mode", "quotes", "suggestions"} <= {c["name"] for c in inspect(engine).get_columns("messages")}
 
         # A database the foundation made with create_all, before there were migrations.
         Base.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
-        later = {"updated_at", "trashed_at"}  # added by 0004: the foundation's table had neither
+        later = {"updated_at", "trashed_at", "card"}  # added by 0004 and 0005: the foundation's table had none
         columns = [c._copy() for c in Base.metadata.tables["documents"].columns if c.name not in later]
         Table("documents", MetaData(), *columns).create(engine)
         init_db(engine)
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
         assert later <= {c["name"] for c in inspect(engine).get_columns("documents")}
     finally:
         engine.dispose()
