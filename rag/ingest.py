@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from rag.cards import DocumentCard, build_card, summarise_in_background
 from rag.chunking import chunk_pages
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.models import Document, utcnow
@@ -122,11 +123,12 @@ def _ingest(services: Services, data: bytes, name: str, progress: Progress) -> I
             )
         progress("Saving the file", 0.03)
         _write_atomically(stored, data)
-        chunks = _index(services, data, reader, doc_id, name, _with_heartbeat(services, doc_id, progress))
+        chunks, card = _index(services, data, reader, doc_id, name, _with_heartbeat(services, doc_id, progress))
         progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
             document = session.get_one(Document, doc_id)
             document.chunks, document.status, document.updated_at = chunks, "indexed", utcnow()
+            document.card = card.model_dump()
     except Exception as exc:
         _discard(services, doc_id)
         if isinstance(exc, DocChatError):
@@ -134,6 +136,7 @@ def _ingest(services: Services, data: bytes, name: str, progress: Progress) -> I
         # The user gets the reason; the traceback is for whoever turns logging up.
         log.info("ingesting %s failed", name, exc_info=True)
         return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {exc}")
+    summarise_in_background(services, doc_id, card)
     progress("Done", 1.0)
     return IngestResult(name, doc_id, "indexed", total_pages, chunks)
 
@@ -181,20 +184,33 @@ def _discard(services: Services, doc_id: str) -> None:
 
 
 def reindex_document(services: Services, document: Document, progress: Progress = _noop) -> int:
-    """Embeds an indexed document again from its stored file, into the current store; returns its chunks."""
+    """Embeds an indexed document again from its stored file, into the current store, with a fresh card;
+    returns its chunks."""
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
-    chunks = _index(services, data, open_pdf(data), document.doc_id, document.filename, progress)
+    chunks, card = _index(services, data, open_pdf(data), document.doc_id, document.filename, progress)
+    # The same content: a large model's summary of it still holds, and costs a call to write again.
+    card.model_summary = (document.card or {}).get("model_summary")
     with services.sessions.begin() as session:
-        session.get_one(Document, document.doc_id).chunks = chunks
+        stored = session.get_one(Document, document.doc_id)
+        stored.chunks, stored.card = chunks, card.model_dump()
     return chunks
 
 
-def _index(services: Services, data: bytes, reader: PdfReader, doc_id: str, name: str, progress: Progress) -> int:
+def _index(
+    services: Services, data: bytes, reader: PdfReader, doc_id: str, name: str, progress: Progress
+) -> tuple[int, DocumentCard]:
     def on_page(n: int, total: int) -> None:
         progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total)
 
     pages = extract_pages(data, reader, on_page, services.settings)  # refuses blank, scanned and hostile PDFs
-    return _embed_and_store(services, pages, doc_id, name, document_title(reader), progress)
+    title = document_title(reader)
+    chunks = _embed_and_store(services, pages, doc_id, name, title, progress)
+    progress("Summarising", 0.95)
+    try:
+        return chunks, build_card(pages, title, name, services.embedding.embeddings)
+    except Exception:  # the card is a convenience: the document is searchable without its summary
+        log.warning("building the card of %s failed", name, exc_info=True)
+        return chunks, DocumentCard(title=title or name, pages=len(pages))
 
 
 def _embed_and_store(

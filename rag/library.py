@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from rag.errors import UnknownDocumentError
+from rag.cards import DocumentCard, build_card, summarise_in_background
+from rag.errors import DocChatError, UnknownDocumentError
 from rag.ingest import remove_document_data
 from rag.models import Document, utcnow
+from rag.pdf import document_title, extract_pages, open_pdf
 from rag.services import Services
+
+log = logging.getLogger(__name__)
 
 # A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
 # touches it at least every HEARTBEAT_SECONDS (rag/ingest.py), so this is many missed beats, not a slow file.
@@ -107,3 +113,47 @@ def purge_incomplete(services: Services) -> int:
 def index_new_passages(services: Services) -> None:
     """Builds the search indexes over what a batch of uploads added; call once per batch."""
     services.store.optimize()
+
+
+def document_cards(services: Services, doc_ids: Sequence[str] | None = None) -> dict[str, DocumentCard]:
+    """The cards of the indexed documents (all, or those of `doc_ids`), by doc_id."""
+    return {document.doc_id: card for document, card in documents_with_cards(services, doc_ids)}
+
+
+def documents_with_cards(
+    services: Services, doc_ids: Sequence[str] | None = None
+) -> list[tuple[Document, DocumentCard]]:
+    """The indexed documents (all, or those of `doc_ids`), newest first, each with its card. A document indexed
+    before cards existed gets one now, built from its stored file and saved; one whose file cannot be read is
+    left out."""
+    query = select(Document).where(Document.status == "indexed").order_by(Document.created_at.desc())
+    if doc_ids:
+        query = query.where(Document.doc_id.in_(list(doc_ids)))
+    with services.sessions() as session:
+        documents = list(session.scalars(query))
+    carded = []
+    for document in documents:
+        try:
+            card = (
+                DocumentCard.model_validate(document.card) if document.card else build_missing_card(services, document)
+            )
+        except (OSError, ValueError, DocChatError) as exc:  # unreadable file, or a card no longer valid
+            log.warning("no card for %s: %s", document.filename, exc)
+            continue
+        # A process that stopped before its model summary was written (the CLI exits at once) leaves it to this one.
+        summarise_in_background(services, document.doc_id, card)
+        carded.append((document, card))
+    return carded
+
+
+def build_missing_card(services: Services, document: Document) -> DocumentCard:
+    """Builds and saves the card of a document indexed before cards existed."""
+    data = (services.settings.storage_dir / document.stored_path).read_bytes()
+    reader = open_pdf(data)
+    pages = extract_pages(data, reader, settings=services.settings)
+    card = build_card(pages, document_title(reader), document.filename, services.embedding.embeddings)
+    with services.sessions.begin() as session:
+        stored = session.get(Document, document.doc_id)
+        if stored is not None and not stored.card:  # not built meanwhile by another page or process
+            stored.card = card.model_dump()
+    return card

@@ -2,11 +2,40 @@
 
 import streamlit as st
 
+from rag.cards import DocumentCard
 from rag.errors import DocChatError
 from rag.ingest import display_name, ingest_bytes
-from rag.library import empty_trash, index_new_passages, list_documents, list_trash, restore_document, trash_document
+from rag.library import (
+    document_cards,
+    empty_trash,
+    index_new_passages,
+    list_documents,
+    list_trash,
+    restore_document,
+    trash_document,
+)
 from rag.safe_markdown import label_markdown
+from rag.transcripts import create_conversation
 from ui.shared import database_guard, model_indicator, services
+
+
+def show_card(card: DocumentCard | None, waiting_for_model: bool) -> None:
+    """What the document is about: its summary in its own words, and its chapters with their pages."""
+    if card is None:
+        st.caption("Its summary could not be made: the stored file cannot be read.")
+        return
+    st.markdown(f"**{label_markdown(card.title)}** · {card.pages} pages")
+    if card.model_summary:
+        st.caption("Summary written by the language model")
+        st.markdown(label_markdown(card.model_summary))
+    elif waiting_for_model:
+        st.caption("The language model’s summary appears here once written; meanwhile, the document’s own words:")
+    for sentence in card.summary:
+        st.markdown(f"> {label_markdown(sentence.text)} (p. {sentence.page})")
+    if card.top_sections():
+        st.caption("Contents" + (" (from its headings)" if card.outline_source == "headings" else ""))
+        st.markdown("\n".join(f"- {label_markdown(e.title)} · p. {e.page}" for e in card.top_sections()))
+
 
 svc = services()
 st.title("📄 Your documents")
@@ -87,14 +116,27 @@ st.subheader("Library")
 with database_guard():
     documents = list_documents(svc)
     trash = list_trash(svc)
+    # Documents added before summaries existed get theirs now, once: a few seconds each.
+    with st.spinner("Summarising your documents…"):
+        cards = document_cards(svc)
 if not documents:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
 for document in documents:
-    name, pages, chunks, added, action = st.columns([5, 1, 1, 2, 1.5], vertical_alignment="center")
+    name, pages, chunks, added, about, summarise, action = st.columns(
+        [4, 0.9, 1, 1.6, 1.2, 1.5, 1.4], vertical_alignment="center"
+    )
     name.markdown(f"**{label_markdown(document.filename)}**")
     pages.caption(f"{document.pages} pages")
     chunks.caption(f"{document.chunks} passages")
     added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")
+    with about.popover("About", icon="ℹ️", key=f"card_{document.doc_id}"):
+        show_card(cards.get(document.doc_id), svc.settings.llm_provider == "openai")
+    if summarise.button("Summarise", key=f"summarise_{document.doc_id}", icon="📝"):
+        # A conversation of its own, searching this document only; the chat page asks the question.
+        with database_guard():
+            conversation = create_conversation(svc, [document.doc_id])
+        st.session_state.pending = f"Summarise {document.filename}"
+        st.switch_page("ui/chat.py", query_params={"c": conversation.id})
     # Keyed by the document, so a popover left open never passes to the row that moves into its place.
     with action.popover("Delete", icon="🗑️", key=f"confirm_{document.doc_id}"):
         st.write(f"Move **{label_markdown(document.filename)}** to the trash? It will no longer be searched.")
