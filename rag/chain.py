@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.language_models import BaseChatModel
@@ -13,13 +13,21 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.answer_policy import Mode, Strategy, strategy_for, uses_model
 from rag.errors import LLMError
+from rag.followups import search_followup
 from rag.grounding import mentions, unmatched_terms
 from rag.library import trashed_ids
+from rag.quotes import Quote, answers_question, extract_quotes
 from rag.retrieval import make_retriever
 from rag.services import Services
+from rag.sources import Source, to_sources
+from rag.summaries import SUMMARY_PROMPT, SummaryRequest, answer_summary, summary_request
 
 NOT_FOUND = "I couldn't find anything about that in your documents."
+NO_ANSWERING_PASSAGE = (
+    "I couldn't find a passage in your documents that answers this. The pages that came closest are listed below."
+)
 # Passages a keyword search reads to see whether the library mentions a name at all.
 KEYWORD_CHECK = 20
 
@@ -60,24 +68,16 @@ def not_found_about(terms: Sequence[str]) -> str:
     return f"I couldn't find anything about {listed} in your documents."
 
 
-@dataclass(frozen=True)
-class Source:
-    doc_id: str
-    filename: str
-    page: int
-    snippet: str
-    score: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 @dataclass
 class Answer:
     standalone_question: str
     sources: list[Source]
-    tokens: Iterator[str]  # the answer, streamed; consume once
+    tokens: Iterator[str]  # the model's answer (or the summary, or the refusal), streamed; consume once
     passages: list[str] = field(default_factory=list)  # the full texts the answer was given, for grounding
+    quotes: list[Quote] = field(default_factory=list)  # the documents' own sentences that answer it, best first
+    strategy: Strategy = "model"
+    # Known before the stream for refusals and summaries; otherwise decided once the answer is checked.
+    mode: Mode | None = None
 
 
 def _clean_rewrite(text: str) -> str:
@@ -124,36 +124,30 @@ def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:
     return "\n\n".join(parts)
 
 
-def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
-    return [
-        Source(
-            d.metadata["doc_id"],
-            d.metadata["filename"],
-            d.metadata["page"],
-            d.metadata["snippet"],
-            round(float(d.metadata["score"]), 4),
-        )
-        for d in docs
-    ]
-
-
 def retrieve(
     services: Services,
     question: str,
     history: Sequence[BaseMessage] = (),
     doc_ids: Sequence[str] | None = None,
+    previous_doc_ids: Sequence[str] = (),
 ) -> tuple[str, list[LCDocument]]:
-    """The standalone question and the retrieved passages, best first."""
+    """The standalone question and the retrieved passages, best first. `previous_doc_ids`: the documents the
+    previous answer cited, a soft preference for a follow-up."""
     history = list(history)[-2 * services.settings.history_turns :] if services.settings.history_turns else []
-    standalone = question
-    if history:
-        try:
-            standalone = history_aware_question(services.llm).invoke({"input": question, "chat_history": history})
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise LLMError(f"The language model failed while reading the conversation: {exc}") from exc
-    return standalone, make_retriever(services, doc_ids, trashed_ids(services)).invoke(standalone)
+    exclude = trashed_ids(services)
+    previous = next((m.content for m in reversed(history) if isinstance(m, HumanMessage)), "")
+    if not previous:
+        return question, make_retriever(services, doc_ids, exclude).invoke(question)
+    if services.settings.llm_provider == "local":
+        # SmolLM2's rewrites were never usable (bench/followups.py): the follow-up is searched without one.
+        return search_followup(services, question, previous, doc_ids, exclude, previous_doc_ids)
+    try:
+        standalone = history_aware_question(services.llm).invoke({"input": question, "chat_history": history})
+    except LLMError:
+        raise
+    except Exception as exc:
+        raise LLMError(f"The language model failed while reading the conversation: {exc}") from exc
+    return standalone, make_retriever(services, doc_ids, exclude).invoke(standalone)
 
 
 def ask(
@@ -161,19 +155,50 @@ def ask(
     question: str,
     history: Sequence[BaseMessage] = (),
     doc_ids: Sequence[str] | None = None,
+    previous_doc_ids: Sequence[str] = (),
+    strategy: Strategy | None = None,
 ) -> Answer:
-    """Retrieves now and returns the answer as a lazy token stream, so the UI can show sources early."""
-    standalone, docs = retrieve(services, question, history, doc_ids)
+    """Retrieves now and returns the answer as a lazy token stream, so the UI can show sources and quotes early."""
+    strategy = strategy or strategy_for(services.settings)
+    request = summary_request(question)
+    if request is not None:
+        return _summary(services, question, request, doc_ids)
+    standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids)
     if not docs:
-        return Answer(standalone, [], iter([NOT_FOUND]))
-    missing = unmentioned_terms(services, standalone, docs, doc_ids)
+        return Answer(standalone, [], iter([NOT_FOUND]), mode="not_found")
+    # A follow-up is refused for names it asks about, not for the previous question's ("I couldn't find anything
+    # about “Kubernetes” or “Excel”" when only Excel was asked); a large model's rewrite carries only what it needs.
+    local = services.settings.llm_provider == "local"
+    missing = unmentioned_terms(services, question if local else standalone, docs, doc_ids)
     if missing:
         # A small model asked about a name its context never mentions answers about something else, fluently.
-        return Answer(standalone, [], iter([not_found_about(missing)]))
-    answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
-    inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
+        return Answer(standalone, [], iter([not_found_about(missing)]), mode="not_found")
+    # Without a model's rewrite, the follow-up's own words pick its sentences best: scored against the previous
+    # question joined to it, the first topic's sentences won (bench/answers.py, key fact in the quotes).
+    quoted_for = question if local else standalone
+    quotes = extract_quotes(quoted_for, docs, services.embedding.embeddings)
     passages = [d.page_content for d in docs]
-    return Answer(standalone, to_sources(docs), _guard_stream(answer_chain.stream(inputs)), passages)
+    if strategy in ("quotes", "quotes_first") and not answers_question(quotes):
+        # The closest sentences do not answer it: saying so beats quoting them as if they did.
+        return Answer(standalone, to_sources(docs), iter([NO_ANSWERING_PASSAGE]), passages, mode="not_found")
+    tokens: Iterator[str] = iter(())
+    if uses_model(strategy):
+        answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
+        inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
+        tokens = _guard_stream(answer_chain.stream(inputs))
+    return Answer(standalone, to_sources(docs), tokens, passages, quotes, strategy)
+
+
+def _summary(services: Services, question: str, request: SummaryRequest, doc_ids: Sequence[str] | None) -> Answer:
+    """A summary or overview, from the document cards instead of top-k passages: offline in the documents' own
+    words; with a large model, written by it from the same material."""
+    summary = answer_summary(services, request, doc_ids)
+    tokens: Iterator[str] = iter([summary.text])
+    if services.settings.llm_provider != "local" and summary.sources:
+        tokens = _guard_stream(
+            (SUMMARY_PROMPT | services.llm | StrOutputParser()).stream({"input": question, "context": summary.context})
+        )
+    return Answer(question, summary.sources, tokens, [summary.context], mode="summary")
 
 
 def unmentioned_terms(

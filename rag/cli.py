@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from rag.chain import Source, retrieve, to_sources
-from rag.chat import Turn, ask_in_conversation
+from rag.chain import retrieve
+from rag.chat import ask_in_conversation
+from rag.cli_print import print_json, print_sources, print_turn
 from rag.config import load_settings
 from rag.errors import DocChatError
 from rag.ingest import ingest_path
 from rag.library import delete_document, index_new_passages, list_documents, purge_incomplete
 from rag.services import Services, open_services
+from rag.sources import to_sources
 from rag.transcripts import (
     create_conversation,
     export_markdown,
@@ -24,10 +25,6 @@ from rag.transcripts import (
     history,
     list_conversations,
 )
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False), flush=True)
 
 
 def _fields(record: object, *names: str) -> dict:
@@ -61,7 +58,7 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
             result["file"] = str(path)
         failed |= result["status"] == "failed"
         if args.json:
-            _print_json(result)
+            print_json(result)
         elif result["status"] == "indexed":
             print(
                 f"indexed    {path}  ({result['pages']} pages, {result['chunks']} chunks, id {result['doc_id'][:12]})"
@@ -80,15 +77,15 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         past = history(services, conversation.id, services.settings.history_turns) if conversation else []
         standalone, docs = retrieve(services, args.question, past, doc_ids=args.doc)
         if args.json:
-            _print_json({"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]})
+            print_json({"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]})
         else:
-            _print_sources(to_sources(docs))
+            print_sources(to_sources(docs))
         return 0
 
     conversation_id = conversation.id if conversation else create_conversation(services, args.doc or ()).id
     turn = ask_in_conversation(services, conversation_id, args.question, args.doc or ())
     try:
-        return _print_turn(turn, args)
+        return print_turn(turn, args)
     except KeyboardInterrupt:
         turn.close()
         print("\n(interrupted: the answer so far is saved in the conversation)", file=sys.stderr)
@@ -97,48 +94,10 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         turn.close()  # whatever stopped the printing, the model's stream ends now and the answer is stored
 
 
-def _print_turn(turn: Turn, args: argparse.Namespace) -> int:
-    conversation_id = turn.conversation_id
-    if args.json:
-        answer = "".join(turn.tokens)
-        _print_json(
-            {
-                "answer": answer,
-                "standalone_question": turn.standalone_question,
-                "sources": [s.to_dict() for s in turn.sources],
-                "grounding": [c.to_dict() for c in turn.grounding],
-                "conversation_id": conversation_id,
-            }
-        )
-        return 0
-    if turn.standalone_question != args.question:
-        print(f"(searched for: {turn.standalone_question})\n")
-    for token in turn.tokens:
-        print(token, end="", flush=True)
-    print()
-    unsupported = [c.text for c in turn.grounding if c.supported is False]
-    if unsupported:
-        print("\nNot found in your documents (check these against the sources):")
-        for sentence in unsupported:
-            print(f"  ? {sentence}")
-    _print_sources(turn.sources)
-    print(f"\nConversation {conversation_id[:8]}: continue it with --conversation {conversation_id[:8]}")
-    return 0
-
-
-def _print_sources(sources: list[Source]) -> None:
-    if not sources:
-        print("No relevant passages found in your documents.")
-        return
-    print("\nSources:")
-    for n, s in enumerate(sources, 1):
-        print(f"  [{n}] {s.filename}, p. {s.page}: {s.snippet}")
-
-
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
     conversations = list_conversations(services)
     if args.json:
-        _print_json([_fields(c, "id", "title", "created_at", "updated_at") for c in conversations])
+        print_json([_fields(c, "id", "title", "created_at", "updated_at") for c in conversations])
     elif not conversations:
         print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
     else:
@@ -157,7 +116,7 @@ def cmd_export(services: Services, args: argparse.Namespace) -> int:
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
     documents = list_documents(services)
     if args.json:
-        _print_json([_fields(d, "doc_id", "filename", "pages", "chunks", "created_at") for d in documents])
+        print_json([_fields(d, "doc_id", "filename", "pages", "chunks", "created_at") for d in documents])
     elif not documents:
         print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
     else:
@@ -170,7 +129,7 @@ def cmd_docs(services: Services, args: argparse.Namespace) -> int:
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
     document = delete_document(services, args.doc_id)
     if args.json:
-        _print_json({"doc_id": document.doc_id, "filename": document.filename, "status": "deleted"})
+        print_json({"doc_id": document.doc_id, "filename": document.filename, "status": "deleted"})
     else:
         print(f"Deleted {document.filename} ({document.doc_id[:12]}).")
     return 0
@@ -186,7 +145,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     report = evaluate(Path(args.qa), corpus, baseline=not args.no_baseline)
     if args.json:
-        _print_json(report)
+        print_json(report)
         return 0
     columns = [f"recall@{k}" for k in KS] + ["MRR@5", "MRR@10"]
     print(f"{'retriever':<10}" + "".join(f"{c:>11}" for c in columns) + f"{'questions':>11}")
@@ -204,7 +163,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     result = reindex(load_settings(), progress)
     if args.json:
-        _print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
+        print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
     else:
         print(f"Re-embedded {result.documents} document(s), {result.chunks} passages.")
         for name, reason in result.failed.items():

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # How much retrieved text the answer prompt may carry; small local models do best with little.
     context_chars: int | None = Field(default=None, ge=200)
     history_turns: int = Field(default=4, ge=0)
+    # What the user reads first (rag/answer_policy.py): "auto" quotes the documents first with the local model
+    # and lets a large model answer; "quotes", "quotes_first", "model_checked" or "model" force one.
+    answer_mode: Literal["auto", "quotes", "quotes_first", "model_checked", "model"] = "auto"
     max_upload_mb: int = Field(default=200, ge=1)
     # Reading a PDF (measured in rag/pdf.py _read_isolated). PDFium reads in a child process that may
     # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.

@@ -213,7 +213,8 @@ def evaluate_not_found(
             for label, batch in batches.items():
                 refused = unsupported = 0
                 for question in batch:
-                    answer = ask(services, question)
+                    # The model's own answer, as before quotes existed; bench/answers.py compares every strategy.
+                    answer = ask(services, question, strategy="model")
                     text = "".join(answer.tokens)
                     checks = check_sentences(text, answer.passages, services.embedding.embeddings)
                     # No sources: nothing relevant, or the question names something the documents never mention.

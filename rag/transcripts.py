@@ -122,7 +122,17 @@ def export_markdown(services: Services, conversation_id: str, library: Collectio
         if message.role == "user":
             lines += [f"## Q: {export_text(message.content)}", ""]
             continue
-        lines += [export_text(message.content) if message.content else "_(no answer)_", ""]
+        quoted = message.quotes if message.mode in ("quotes", "quotes+model") else []
+        for quote in quoted or []:
+            # The documents' own words, as quotes: a reader of the file can tell them from the model's.
+            removed = "" if quote["doc_id"] in library else " (document removed)"
+            cite = f"> — {export_text(quote['filename'])}, p. {quote['page']}{removed}"
+            lines += [f"> {export_text(quote['text'])}", cite, ""]
+        if message.content:
+            lines += ["_The model's short answer, checked against the passages:_", ""] if quoted else []
+            lines += [export_text(message.content), ""]
+        elif not quoted:
+            lines += ["_(no answer)_", ""]
         if message.status != "complete":
             lines += [f"_Answer {message.status}{': ' + message.error if message.error else ''}_", ""]
         if message.sources:
@@ -133,3 +143,13 @@ def export_markdown(services: Services, conversation_id: str, library: Collectio
                 lines.append(f"{n}. {where}: {export_text(source['snippet'])}")
             lines.append("")
     return "\n".join(lines)
+
+
+def cited_documents(services: Services, conversation_id: str, before_id: int | None = None) -> list[str]:
+    """The documents the conversation's last answer cited: what a follow-up most likely asks about."""
+    with services.sessions() as session:
+        query = select(Message.sources).where(Message.conversation_id == conversation_id, Message.role == "assistant")
+        if before_id is not None:
+            query = query.where(Message.id < before_id)
+        sources = session.scalar(query.order_by(Message.id.desc()).limit(1)) or []
+    return list(dict.fromkeys(s["doc_id"] for s in sources))

@@ -8,6 +8,7 @@ from rag.chat import ask_in_conversation
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.library import list_documents
 from rag.safe_markdown import label_markdown
+from rag.suggestions import suggest_questions
 from rag.transcripts import (
     create_conversation,
     delete_conversation,
@@ -16,7 +17,13 @@ from rag.transcripts import (
     list_messages,
     rename_conversation,
 )
-from ui.shared import database_guard, model_indicator, render_answer, services
+from ui.shared import database_guard, model_indicator, render_answer, render_quotes, render_suggestions, services
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _first_questions(_svc, library: tuple[str, ...], scope: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+    # Keyed by the library and the scope: each suggestion is checked with a retrieval, so not on every rerun.
+    return suggest_questions(_svc, list(scope) or None)
 
 
 def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -115,6 +122,12 @@ st.chat_input(
     submit_mode="stop",
 )
 last = messages[-1] if messages else None
+if question is None and last is not None and last.role == "assistant" and last.status == "complete":
+    render_suggestions(last.suggestions or [], str(last.id))
+if question is None and not messages and documents:
+    st.caption("Try asking:")
+    with database_guard(refusal):
+        render_suggestions(_first_questions(svc, tuple(sorted(names)), tuple(scope)), "start")
 if question is None and last is not None and last.role == "assistant" and last.status in ("interrupted", "failed"):
     asked = next((m.content for m in reversed(messages) if m.role == "user"), "")
     if asked and st.button("Ask this question again", icon="🔁", key=f"retry_{last.id}"):
@@ -136,9 +149,17 @@ if question:
                 with st.expander("Searched for"):
                     st.text(turn.standalone_question)
             found = len(turn.sources)
-            waiting = "the model is starting" if svc.settings.llm_provider == "local" else "waiting for the model"
-            notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
+            if turn.quotes_first:
+                # The documents' own words are the answer: shown at once, before the model has said anything.
+                notice.empty()
+                render_quotes(svc, "live", [q.to_dict() for q in turn.quotes], names.keys())
+                notice = st.empty()
+                notice.caption("✍️ The model is writing a short answer; it is shown only if the passages support it…")
+            else:
+                waiting = "the model is starting" if svc.settings.llm_provider == "local" else "waiting for the model"
+                notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
             st.write_stream(_until_first_token(turn.tokens, notice))
+            notice.empty()
         except DatabaseUnavailableError:
             notice.empty()
             kept = ". What was written of the answer is kept; reload the page once it is back."

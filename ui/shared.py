@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 from pydantic import SecretStr
 
+from rag.answer_policy import DOUBT, doubtful
 from rag.config import Settings, load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
 from rag.grounding import SentenceCheck, verdict
@@ -76,6 +77,31 @@ def database_guard(consequence: str | None = None) -> Iterator[None]:
 
 
 def render_answer(svc: Services, message: Message, question: str, library: Collection[str]) -> None:
+    mode, quotes = message.mode, message.quotes or []
+    if quotes and mode in ("quotes", "quotes+model"):
+        render_quotes(svc, message.id, quotes, library)
+        if mode == "quotes" and doubtful(quotes[0]["score"], [SentenceCheck(**c) for c in message.grounding or []]):
+            st.caption(f"⚠️ {DOUBT}")
+    if message.content and mode == "quotes+model":
+        st.caption("The model's short answer, checked against these passages:")
+    if message.content:
+        render_model_answer(message)
+    elif mode == "quotes" and message.grounding:
+        st.caption("The model's own answer is not shown: the passages do not support it.")
+    if message.status == "interrupted":
+        st.caption("⚠️ This answer was interrupted before it finished.")
+    elif message.status == "failed":
+        st.error(message.error or "The answer failed.", icon="⚠️")
+    if quotes and mode == "model":
+        with st.expander("What the documents say", icon="❝"):
+            render_quotes(svc, f"{message.id}_more", quotes, library)
+    if message.standalone_question and message.standalone_question != question:
+        with st.expander("Searched for"):
+            st.text(message.standalone_question)
+    render_sources(svc, message.id, message.sources or [], library)
+
+
+def render_model_answer(message: Message) -> None:
     checks = message.grounding or []
     unsupported = [c["text"] for c in checks if c["supported"] is False]
     # Always through the sanitiser: a model echoing a document must not load an image or link out of the app.
@@ -85,14 +111,29 @@ def render_answer(svc: Services, message: Message, question: str, library: Colle
             st.caption("⚠️ Nothing in this answer could be found in your documents: it is probably not in them.")
         else:
             st.caption("Dotted underline: not found in your documents. Check it against the sources.")
-    if message.status == "interrupted":
-        st.caption("⚠️ This answer was interrupted before it finished.")
-    elif message.status == "failed":
-        st.error(message.error or "The answer failed.", icon="⚠️")
-    if message.standalone_question and message.standalone_question != question:
-        with st.expander("Searched for"):
-            st.text(message.standalone_question)
-    render_sources(svc, message.id, message.sources or [], library)
+
+
+def render_quotes(svc: Services, key: object, quotes: Sequence[dict], library: Collection[str]) -> None:
+    """The documents' own sentences, each a quote with the page it stands on; a click opens that page."""
+    st.caption("From your documents, word for word:")
+    for n, quote in enumerate(quotes, 1):
+        with st.container(key=f"quote_{key}_{n}"):
+            st.markdown(f"> {label_markdown(quote['text'])}")
+            removed = " (document removed)" if quote["doc_id"] not in library else ""
+            label = label_markdown(f"{quote['filename']} · p. {quote['page']}{removed}")
+            if st.button(label, key=f"quote_page_{key}_{n}", icon="📄", type="tertiary"):
+                show_page(svc, {**quote, "snippet": quote["text"]})
+
+
+def render_suggestions(suggestions: Sequence[str], key: str) -> None:
+    """Questions the documents can answer, each checked to find its own section; a click asks it."""
+    if not suggestions:
+        return
+    with st.container(horizontal=True, gap="small", key=f"suggestions_{key}"):
+        for n, suggestion in enumerate(suggestions):
+            if st.button(label_markdown(suggestion), key=f"suggest_{key}_{n}", icon="💡"):
+                st.session_state.pending = suggestion
+                st.rerun()
 
 
 def render_sources(svc: Services, message_id: str, sources: Sequence[dict], library: Collection[str]) -> None:

@@ -151,6 +151,7 @@ def _fake_model(services, words: list[str]) -> StreamingFake:
 
 
 def test_an_answer_closed_half_way_is_stored_whole_and_the_model_stream_ends(services):
+    services.settings.answer_mode = "model"  # the model's words reach the reader as they come
     ingest_bytes(services, PENGUINS, "penguins.pdf")
     model = _fake_model(services, ["Penguins ", "eat ", "herring ", "and ", "krill."])
     conversation = create_conversation(services)
@@ -161,6 +162,21 @@ def test_an_answer_closed_half_way_is_stored_whole_and_the_model_stream_ends(ser
     answer = list_messages(services, conversation.id)[-1]
     assert answer.status == "interrupted"
     assert answer.content == "".join(streamed) == "Penguins eat herring "  # not just the last flush
+
+
+def test_quotes_first_closed_while_the_model_writes_keeps_the_quotes_as_the_answer(services):
+    services.settings.answer_mode = "quotes_first"
+    ingest_bytes(services, PENGUINS, "penguins.pdf")
+    model = _fake_model(services, ["Penguins ", "eat ", "herring ", "and ", "krill."])
+    conversation = create_conversation(services)
+    turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+    assert turn.quotes_first and "herring" in turn.quotes[0].text
+    turn.close()  # the tab closed before the model's answer was checked
+    assert model.closed in ([], [True])  # closed, or never started: the stream is lazy
+    answer = list_messages(services, conversation.id)[-1]
+    # The quotes were on the screen: they stay the answer, and no unchecked words of the model are stored.
+    assert (answer.status, answer.mode, answer.content) == ("complete", "quotes", "")
+    assert "herring" in answer.quotes[0]["text"]
 
 
 def test_a_model_file_that_cannot_load_is_a_failed_answer_with_a_reason(services, tmp_path):

@@ -1,0 +1,136 @@
+"""Quote mode: the sentences of the retrieved passages that best answer the question, in the documents' words.
+
+A small local model often contradicts the very passage it was given; the passage itself never does. Each
+sentence is scored by how close its meaning is to the question (MiniLM, which is already loaded) and by
+how many of the question's rarer words it contains, and the best 1–3 are quoted with their file and page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+
+from rag.retrieval import content_words
+
+# Weights and limits chosen on the dev set alone (bench/answers.py --dev); see the README's Answers table.
+LEXICAL_WEIGHT = 0.5
+RANK_WEIGHT = 0.05
+# Passages whose sentences are read: the best-ranked pages hold the answer far more often than the fifth.
+PASSAGES_READ = 3
+MAX_QUOTES = 3
+# Sentences quoted after the best one, and quotes taken from one page at most.
+WINDOW = 0
+PER_PAGE = 3
+# A second or third quote must come close to the best one, or it is noise the user has to read past.
+KEEP_WITHIN = 0.85
+# Below this score the best sentence does not answer the question: the chat says so instead of quoting it.
+MIN_QUOTE_SCORE: float | None = None
+MIN_CHARS = 25
+MAX_CHARS = 400
+
+# Sentence ends, in flattened PDF text: ". " before a capital, a digit, a quote or a bracket.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`])")
+# Dot leaders of a table of contents, or a line of nothing but numbers and symbols.
+_JUNK = re.compile(r"\.{4,}|^[\W\d_]+$")
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    doc_id: str
+    filename: str
+    page: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage's sentences. PDF text breaks lines mid-sentence, so lines are joined first; a "sentence"
+    with no full stop for hundreds of characters (an option list, code) is cut into pieces a reader can take in."""
+    flat = " ".join(text.split())
+    pieces = []
+    for sentence in _SENTENCE_END.split(flat):
+        while len(sentence) > MAX_CHARS:
+            cut = sentence.rfind(" ", MIN_CHARS, MAX_CHARS)
+            cut = cut if cut > 0 else MAX_CHARS
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        pieces.append(sentence.strip())
+    return [p for p in pieces if len(p) >= MIN_CHARS and not _JUNK.search(p)]
+
+
+def _lexical(question_words: set[str], sentence: str, weights: dict[str, float]) -> float:
+    if not question_words:
+        return 0.0
+    found = content_words(sentence) & question_words
+    return sum(weights[w] for w in found) / sum(weights.values())
+
+
+def extract_quotes(
+    question: str,
+    docs: Sequence[LCDocument],
+    embeddings: Embeddings,
+    limit: int = MAX_QUOTES,
+    *,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    dense_weight: float = 1.0,
+    passages_read: int = PASSAGES_READ,
+    keep_within: float = KEEP_WITHIN,
+    window: int = WINDOW,
+    per_page: int = PER_PAGE,
+) -> list[Quote]:
+    """The 1–`limit` sentences of the first passages that best answer `question`, best first. The keyword
+    arguments exist for bench/answers.py, which measures the alternatives."""
+    candidates: list[tuple[int, int, list[str], LCDocument]] = []
+    for rank, doc in enumerate(docs[:passages_read]):
+        sentences = passage_sentences(doc.page_content)
+        candidates += [(rank, i, sentences, doc) for i in range(len(sentences))]
+    if not candidates:
+        return []
+    texts = [sentences[i] for _, i, sentences, _ in candidates]
+    wanted = content_words(question)
+    # A word of the question that most candidate sentences share ("file", "use") tells them apart least.
+    spread = {w: sum(1 for t in texts if w in content_words(t)) for w in wanted}
+    weights = {w: math.log(1 + len(texts) / (1 + n)) for w, n in spread.items()}
+
+    vectors = np.asarray(embeddings.embed_documents([question, *texts]), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+    similarity = vectors[1:] @ vectors[0]
+    scores = [
+        dense_weight * float(similarity[n]) + lexical_weight * _lexical(wanted, text, weights) - RANK_WEIGHT * rank
+        for n, (text, (rank, _, _, _)) in enumerate(zip(texts, candidates, strict=True))
+    ]
+    order = sorted(range(len(texts)), key=lambda n: -scores[n])
+    best = scores[order[0]]
+    quotes: list[Quote] = []
+    for n in order:
+        if len(quotes) == limit or (quotes and scores[n] < keep_within * best):
+            break
+        _, i, sentences, doc = candidates[n]
+        # The sentence after the best one often finishes its thought (the value after "The default is:").
+        text = " ".join(sentences[i : i + 1 + window])
+        page = (doc.metadata["doc_id"], doc.metadata["page"])
+        if any(text == q.text or sentences[i] in q.text for q in quotes):
+            continue  # overlapping passages repeat sentences
+        if sum(1 for q in quotes if (q.doc_id, q.page) == page) >= per_page:
+            continue
+        quotes.append(Quote(text, page[0], doc.metadata["filename"], page[1], scores[n]))
+    return quotes
+
+
+def quotes_markdown(quotes: Sequence[Quote]) -> str:
+    """The quotes as the plain text a CLI prints and an export keeps: each a blockquote with its citation."""
+    return "\n\n".join(f"> “{q.text}”\n> — {q.filename}, p. {q.page}" for q in quotes)
+
+
+def answers_question(quotes: Sequence[Quote]) -> bool:
+    """Whether the best quote is close enough to the question to be offered as its answer."""
+    return bool(quotes) and (MIN_QUOTE_SCORE is None or quotes[0].score >= MIN_QUOTE_SCORE)
