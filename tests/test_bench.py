@@ -18,6 +18,8 @@ from tests.conftest import CORPUS, ROOT
         ("latency.py", "first token s"),
         ("grounding.py", "says not found"),
         ("pdf_bombs.py", "peak"),
+        ("answers.py", "quotes_first"),
+        ("followups.py", "fused+prefer"),
     ],
 )
 def test_benchmark_runs_quick(script, expected):

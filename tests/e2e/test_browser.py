@@ -3,7 +3,6 @@ bad files, delete. The scenarios run in order on one tab and one library, as the
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
@@ -25,6 +24,8 @@ FOLLOW_UP = "And what is the maximum length of an identifier?"
 
 MESSAGES = '[data-testid="stChatMessage"]'
 CHIPS = '[class*="st-key-sources_"] button'
+QUOTE_CHIPS = '[class*="st-key-quote_"] button'
+SUGGESTIONS = '[class*="st-key-suggestions_"] button'
 
 
 def _words(text: str) -> set[str]:
@@ -80,6 +81,11 @@ def _chips(message):  # type: ignore[no-untyped-def]
     return message.locator(CHIPS).filter(visible=True)
 
 
+def _quote_chips(message):  # type: ignore[no-untyped-def]
+    """The page chips under the quotes of an answer."""
+    return message.locator(QUOTE_CHIPS).filter(visible=True)
+
+
 def _library_rows(page):  # type: ignore[no-untyped-def]
     return page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_role("button", name="Delete"))
 
@@ -102,23 +108,31 @@ def test_1_upload_shows_progress_then_the_document_in_the_library(page, app_url)
     screenshot(page, "1-uploaded")
 
 
-def test_2_the_answer_streams_in_and_cites_the_right_page(page, app_url):
+def test_2_a_quoted_answer_comes_at_once_and_cites_the_right_page(page, app_url):
     _open(page, app_url)
     states = _ask(page, QUESTION)
     answer = _answer(page)
-    final = answer.inner_text()
-    partial = [s for s in states if s != final and ANSWER_PAGE not in s]
-    assert len(set(partial)) >= 2, f"the answer did not stream: {states}"
-    assert any(len(later) > len(earlier) for earlier, later in itertools.pairwise(partial)), partial
-    chips = _chips(answer)
-    expect(chips.filter(has_text=ANSWER_PAGE)).to_have_count(1)
-    # Clicking the chip shows the cited page, drawn from the stored PDF, with the passage beside it.
-    chips.filter(has_text=ANSWER_PAGE).click()
+    # The documents' own words are on the screen while the model is still writing its short answer.
+    early = [s for s in states if "The model is writing" in s]
+    assert early, f"the quotes did not come before the model's answer: {states}"
+    assert "word for word" in early[0] and "libtasn1.pdf · p." in early[0], early[0]
+    quotes = _quote_chips(answer)
+    expect(quotes.first).to_contain_text("libtasn1.pdf · p.")
+    expect(_chips(answer).filter(has_text=ANSWER_PAGE)).to_have_count(1)
+    # A quote's chip opens its page, drawn from the stored PDF, with the quoted sentence highlighted on it.
+    quoted = answer.locator("blockquote").first.inner_text().strip()
+    quotes.first.click()
     dialog = page.get_by_role("dialog", name="Cited page")
     expect(dialog.get_by_role("img")).to_be_visible(timeout=60_000)
-    expect(dialog).to_contain_text("ASN1_MAX_ERROR_DESCRIPTION_SIZE")
+    expect(dialog).to_contain_text(quoted[:40])
     expect(dialog).to_contain_text("highlighted")
-    screenshot(page, "2-answer-and-cited-page")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    # A source chip opens its page too: the one that states the answer.
+    _chips(answer).filter(has_text=ANSWER_PAGE).click()
+    expect(dialog.get_by_role("img")).to_be_visible(timeout=60_000)
+    expect(dialog).to_contain_text("ASN1_MAX_ERROR_DESCRIPTION_SIZE")
+    screenshot(page, "2-quoted-answer-and-cited-page")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
 
@@ -152,6 +166,51 @@ def test_4_a_reload_then_the_sidebar_brings_the_conversation_back(page, app_url)
     expect(_chips(messages.nth(1)).filter(has_text=ANSWER_PAGE)).to_have_count(1)
     expect(_chips(messages.nth(3)).first).to_contain_text("libtasn1.pdf · p.")
     screenshot(page, "4-reopened")
+
+
+def test_4a_the_document_card_shows_what_the_document_is_about(page, app_url):
+    _open(page, f"{app_url}/documents")
+    row = _library_rows(page).filter(has_text="libtasn1.pdf")
+    row.get_by_role("button", name="About").click()
+    card = page.get_by_test_id("stPopoverBody").filter(visible=True)
+    expect(card).to_contain_text("36 pages")
+    # The summary in the document's own words, each sentence with its page, and the chapters from the bookmarks.
+    expect(card.locator("blockquote").first).to_contain_text(re.compile(r"\(p\. \d+\)"))
+    expect(card).to_contain_text("Contents")
+    screenshot(page, "4a-document-card")
+    page.keyboard.press("Escape")
+
+
+def test_4b_summarise_opens_a_conversation_scoped_to_the_document(page, app_url):
+    _open(page, f"{app_url}/documents")
+    _library_rows(page).filter(has_text="libtasn1.pdf").get_by_role("button", name="Summarise").click()
+    page.wait_for_url(re.compile(r"\?c="), timeout=60_000)
+    _idle(page)
+    messages = page.locator(MESSAGES)
+    expect(messages).to_have_count(2, timeout=180_000)
+    expect(messages.nth(0)).to_contain_text("Summarise libtasn1.pdf")
+    summary = messages.nth(1)
+    expect(summary).to_contain_text("36 pages")
+    expect(_chips(summary).first).to_contain_text("libtasn1.pdf · p.")
+    # The conversation searches that document only.
+    expect(page.get_by_test_id("stMultiSelect")).to_contain_text("libtasn1.pdf")
+    screenshot(page, "4b-summary")
+
+
+def test_4c_a_suggested_question_is_answered_from_its_section(page, app_url):
+    _open(page, app_url)  # a new conversation: suggestions instead of an empty screen
+    suggestions = page.locator(SUGGESTIONS).filter(visible=True)
+    expect(suggestions.first).to_be_visible(timeout=60_000)
+    asked = suggestions.first.inner_text().strip().splitlines()[-1]  # after the button's icon
+    suggestions.first.click()
+    _idle(page)
+    messages = page.locator(MESSAGES)
+    expect(messages).to_have_count(2, timeout=180_000)
+    expect(messages.nth(0)).to_contain_text(asked)
+    answer = messages.nth(1)
+    expect(answer).not_to_contain_text("couldn't find")
+    expect(_chips(answer).first).to_contain_text("libtasn1.pdf · p.")
+    screenshot(page, "4c-suggested-question")
 
 
 def test_5_bad_files_are_named_and_explained_and_the_library_is_unchanged(page, app_url, tmp_path: Path):
