@@ -80,12 +80,14 @@ def ask_in_conversation(services: Services, conversation_id: str, question: str,
     )
     turn = Turn(conversation_id, message.id, answer.standalone_question, answer.sources, iter(()), answer.quotes)
     turn.quotes_first = quotes_first
-    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, question)
+    # Never suggested again: what this conversation has asked.
+    asked = [m.content for m in past if m.type == "human"] + [question]
+    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, asked)
     return turn
 
 
 def _stored_stream(
-    services: Services, turn: Turn, answer: Answer, started: float, doc_ids: Sequence[str], question: str
+    services: Services, turn: Turn, answer: Answer, started: float, doc_ids: Sequence[str], asked: list[str]
 ) -> Iterator[str]:
     message_id, tokens = turn.answer_id, answer.tokens
     # quotes_first holds the model's words back until the grounding check has read them.
@@ -139,14 +141,16 @@ def _stored_stream(
             log.warning("grounding check failed for message %s", message_id, exc_info=True)
     turn.mode = answer.mode or decide(answer.strategy, bool(answer.quotes), text, turn.grounding)
     turn.doubtful = turn.mode == "quotes" and doubtful(answer.quotes[0].score, turn.grounding)
-    if hold and turn.mode == "quotes+model":
-        hold = False
-        yield text
+    shown = hold and turn.mode == "quotes+model"
+    hold = hold and not shown
+    # Stored before it is shown: a reader that goes away at the last word loses nothing.
     save("complete", mode=turn.mode, grounding=[c.to_dict() for c in turn.grounding] or None)
+    if shown:
+        yield text
     if turn.mode != "not_found":
         # After the answer is safely stored: a failure here costs the suggestions, never the answer.
         try:
-            turn.suggestions = suggest_questions(services, doc_ids or None, near=turn.sources, asked=[question])
+            turn.suggestions = suggest_questions(services, doc_ids or None, near=turn.sources, asked=asked)
             update_answer(services, message_id, suggestions=turn.suggestions)
         except Exception:
             log.warning("no suggestions for message %s", message_id, exc_info=True)

@@ -168,3 +168,16 @@ def test_quotes_alone_never_ask_the_model(tmp_path, embedding):
         assert turn.quotes[0].page == 2
     finally:
         services.close()
+
+
+def test_a_checked_answer_is_stored_before_it_is_shown(tmp_path, embedding):
+    services = _services(tmp_path, embedding, "quotes_first", SUPPORTED)
+    try:
+        conversation = create_conversation(services)
+        turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+        shown = next(turn.tokens)  # the whole checked answer, at once
+        turn.close()  # the reader went away right after it
+        stored = list_messages(services, conversation.id)[-1]
+        assert (stored.status, stored.mode, stored.content) == ("complete", "quotes+model", shown)
+    finally:
+        services.close()

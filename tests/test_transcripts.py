@@ -109,6 +109,7 @@ def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_ur
 
 
 def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
+    svc.settings.answer_mode = "model"  # the model's words reach the reader as they come
     ingest_bytes(svc, ZOO, "zoo.pdf")
     conversation = create_conversation(svc)
     turn = ask_in_conversation(svc, conversation.id, "What do adult penguins eat?")

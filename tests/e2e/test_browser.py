@@ -194,6 +194,8 @@ def test_4b_summarise_opens_a_conversation_scoped_to_the_document(page, app_url)
     expect(_chips(summary).first).to_contain_text("libtasn1.pdf · p.")
     # The conversation searches that document only.
     expect(page.get_by_test_id("stMultiSelect")).to_contain_text("libtasn1.pdf")
+    _idle(page)
+    expect(summary).to_contain_text("36 pages")  # still there once the turn is redrawn from the database
     screenshot(page, "4b-summary")
 
 

@@ -150,9 +150,10 @@ def test_ui_names_each_refused_file_and_keeps_the_library_whole(tmp_path, monkey
     for name, _, message in CASES:
         assert any(f"**{name}** could not be added. {message}" in e for e in errors), (name, errors)
     assert any("good.pdf** was added" in str(s.value).replace("\\", "") for s in at.success)
-    # The library row and its delete prompt: the hostile name as text, so neither its image nor its link can form.
+    # The library row, its delete prompt and its card: the hostile name as text, so neither its image nor its
+    # link can form.
     rows = [m.value for m in at.markdown if "steal" in m.value]
-    assert len(rows) == 2 and all("](" not in row and "![" not in row for row in rows), rows
+    assert len(rows) == 3 and all("](" not in row and "![" not in row for row in rows), rows
     st.cache_resource.clear()  # closes the app's services, and with them the store's lock
     services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage", **LIMITS), embedding)
     try:
