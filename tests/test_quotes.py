@@ -105,12 +105,16 @@ def _services(tmp_path, embedding, mode: str, answer: str):  # type: ignore[no-u
     return services
 
 
+def _ask(services, question: str):  # type: ignore[no-untyped-def]
+    conversation = create_conversation(services)
+    return conversation, ask_in_conversation(services, conversation.id, question)
+
+
 @pytest.mark.parametrize(("answer", "shown"), [(SUPPORTED, True), (UNSUPPORTED, False)])
 def test_quotes_first_shows_the_quotes_at_once_and_the_model_only_when_supported(tmp_path, embedding, answer, shown):
     services = _services(tmp_path, embedding, "quotes_first", answer)
     try:
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+        conversation, turn = _ask(services, "What do penguins eat?")
         # Before a single token: the quotes are there, and already stored as the answer.
         assert turn.quotes_first and "herring" in turn.quotes[0].text
         stored = list_messages(services, conversation.id)[-1]
@@ -132,8 +136,7 @@ def test_quotes_first_shows_the_quotes_at_once_and_the_model_only_when_supported
 def test_model_mode_streams_the_model_and_keeps_the_quotes_one_click_away(tmp_path, embedding):
     services = _services(tmp_path, embedding, "model", UNSUPPORTED)
     try:
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+        conversation, turn = _ask(services, "What do penguins eat?")
         assert not turn.quotes_first
         first = next(turn.tokens)
         assert first.strip() == "Penguins"  # streamed as it comes, unchecked
@@ -148,8 +151,7 @@ def test_model_mode_streams_the_model_and_keeps_the_quotes_one_click_away(tmp_pa
 def test_model_checked_replaces_a_mostly_unsupported_answer_by_the_quotes(tmp_path, embedding):
     services = _services(tmp_path, embedding, "model_checked", UNSUPPORTED)
     try:
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+        conversation, turn = _ask(services, "What do penguins eat?")
         "".join(turn.tokens)
         assert turn.mode == "quotes"
         assert list_messages(services, conversation.id)[-1].mode == "quotes"
@@ -161,8 +163,7 @@ def test_quotes_alone_never_ask_the_model(tmp_path, embedding):
     services = _services(tmp_path, embedding, "quotes", SUPPORTED)
     services.__dict__["llm"] = None  # any use of the model would fail
     try:
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "When does the zoo open?")
+        _, turn = _ask(services, "When does the zoo open?")
         assert "".join(turn.tokens) == ""
         assert turn.mode == "quotes" and "nine in the morning" in turn.quotes[0].text
         assert turn.quotes[0].page == 2
@@ -173,8 +174,7 @@ def test_quotes_alone_never_ask_the_model(tmp_path, embedding):
 def test_a_checked_answer_is_stored_before_it_is_shown(tmp_path, embedding):
     services = _services(tmp_path, embedding, "quotes_first", SUPPORTED)
     try:
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+        conversation, turn = _ask(services, "What do penguins eat?")
         shown = next(turn.tokens)  # the whole checked answer, at once
         turn.close()  # the reader went away right after it
         stored = list_messages(services, conversation.id)[-1]
