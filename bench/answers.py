@@ -187,6 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few questions on ../shared/corpus")
     parser.add_argument("--fresh", action="store_true", help="ask the model again instead of reusing its answers")
+    parser.add_argument("--no-variants", action="store_true", help="skip the sentence-choice and threshold tables")
     args = parser.parse_args()
     if CACHE_FILE.exists() and not args.fresh:
         CACHE.update({k: tuple(v) for k, v in json.loads(CACHE_FILE.read_text()).items()})
@@ -219,12 +220,12 @@ def main() -> None:
                         runs.append(run)
             CACHE_FILE.parent.mkdir(exist_ok=True)
             CACHE_FILE.write_text(json.dumps(CACHE))
-            report(services, runs)
+            report(services, runs, with_variants=not (args.no_variants or args.quick))
         finally:
             services.close()
 
 
-def report(services: Services, runs: list[Run]) -> None:
+def report(services: Services, runs: list[Run], with_variants: bool = True) -> None:
     header = ["strategy", "split", "key fact", "wholly unsupported", "false not found", "not found (unanswerable)"]
     rows = []
     for strategy in STRATEGIES:
@@ -243,6 +244,8 @@ def report(services: Services, runs: list[Run]) -> None:
     follow = [r for r in runs if r.item is not None and r.item.history]
     rows = [[s, summary(follow, s).get("key fact", 0.0)] for s in STRATEGIES]
     table(f"Follow-ups only ({len(follow)})", ["strategy", "key fact"], rows)
+    if not with_variants:
+        return
     table(
         "Key fact in the quotes, by sentence choice", ["quotes chosen by", "dev", "held out"], variants(services, runs)
     )
