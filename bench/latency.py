@@ -24,7 +24,7 @@ from rag.embeddings import build_embeddings
 from rag.ingest import ingest_path
 from rag.retrieval import OVERFETCH, HybridRetriever
 from rag.services import open_services
-from rag.vectorstore import EdgeStore
+from rag.store.edge import EdgeStore
 
 WORDS = (
     "parser encoding tag length structure element value definition module integer sequence choice "

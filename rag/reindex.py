@@ -6,17 +6,14 @@ the embedded store is moved aside, not deleted, until every document is in the n
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from qdrant_client import QdrantClient
-
-from rag.config import Settings, secret
+from rag.config import Settings
 from rag.ingest import reindex_document
-from rag.library import index_new_passages, list_documents
+from rag.library import list_documents
 from rag.services import open_services
-from rag.store_lock import StoreLock
+from rag.store import begin_rebuild
 
 # (document file name, position, total)
 ReindexProgress = Callable[[str, int, int], None]
@@ -30,20 +27,8 @@ class ReindexResult:
 
 
 def reindex(settings: Settings, progress: ReindexProgress | None = None) -> ReindexResult:
-    previous = settings.qdrant_path.with_name(settings.qdrant_path.name + ".previous")
-    if settings.qdrant_url:
-        with QdrantClient(location=settings.qdrant_url, api_key=secret(settings.qdrant_api_key), timeout=30) as client:
-            if client.collection_exists(settings.qdrant_collection):
-                client.delete_collection(settings.qdrant_collection)
-    elif settings.qdrant_path.exists():
-        # Moving the folder from under the running app would lose its writes: refuse first, touching nothing.
-        StoreLock(settings.qdrant_path).release()
-        if previous.exists():
-            # An earlier run stopped half-way: its backup is the real old index, the folder a partial new one.
-            shutil.rmtree(settings.qdrant_path)
-        else:
-            settings.qdrant_path.rename(previous)
-
+    # Refuses, touching nothing, while the app holds the embedded store.
+    rebuild = begin_rebuild(settings)
     services = open_services(settings)
     result = ReindexResult()
     try:
@@ -58,9 +43,9 @@ def reindex(settings: Settings, progress: ReindexProgress | None = None) -> Rein
                 result.failed[document.filename] = f"its stored file {document.stored_path} is missing"
             except Exception as exc:  # noqa: BLE001 - reported per file; the others go on
                 result.failed[document.filename] = str(exc) or exc.__class__.__name__
-        index_new_passages(services)
+        services.store.optimize()  # one index build for the whole batch, not one per document
     finally:
         services.close()
-    if previous.exists() and not result.failed:
-        shutil.rmtree(previous)
+    # Reached only without an exception: the old index stays until every document is in the new one.
+    rebuild.finish(ok=not result.failed)
     return result

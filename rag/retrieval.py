@@ -11,7 +11,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from rag.services import Services
-from rag.vectorstore import Hit, VectorStore
+from rag.store import Hit, VectorStore
 
 SNIPPET_CHARS = 280
 # Candidates fetched per passage wanted, so that dropping repeats of a page still leaves enough.

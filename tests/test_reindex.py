@@ -7,12 +7,12 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import LOCAL_MODEL_NAME
+from rag.errors import StoreError
 from rag.ingest import ingest_bytes
 from rag.library import list_documents
 from rag.reindex import reindex
 from rag.retrieval import make_retriever
 from rag.services import open_services
-from rag.vectorstore import StoreError
 from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 

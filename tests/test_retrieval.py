@@ -2,10 +2,12 @@
 
 import pytest
 
-import rag.vectorstore as vectorstore
+import rag.store.base as base
 from rag.chunking import Chunk
 from rag.retrieval import best_snippet, one_per_page
-from rag.vectorstore import EdgeStore, Hit
+from rag.store import Hit
+from rag.store.edge import EdgeStore
+from rag.store.server import ServerStore
 
 
 def _hit(doc: str, page: int, index: int, score: float) -> Hit:
@@ -46,8 +48,6 @@ def _unit(*values: float) -> list[float]:
 
 @pytest.fixture(params=["edge", "client-memory"])
 def two_chunk_store(request, tmp_path):
-    from rag.qdrant_server import ServerStore
-
     store = EdgeStore(tmp_path / "q", "m", 2) if request.param == "edge" else ServerStore(":memory:", None, "t", "m", 2)
     # Page 1 is the dense favourite, page 2 the BM25 one: each list ranks them the other way round.
     store.upsert(
@@ -63,13 +63,13 @@ def two_chunk_store(request, tmp_path):
 
 def _rrf(positions: dict[int, int], weights: tuple[float, float]) -> float:
     # Qdrant's weighted RRF: a weight shrinks its list's ranks, 1 / (rank / weight + k - 1), rank from 1.
-    return sum(1 / ((position + 1) / weights[source] + vectorstore.RRF_K - 1) for source, position in positions.items())
+    return sum(1 / ((position + 1) / weights[source] + base.RRF_K - 1) for source, position in positions.items())
 
 
 @pytest.mark.parametrize("weights", [(1.0, 1.0), (3.0, 1.0), (1.0, 3.0)])
 def test_fusion_scores_are_weighted_rrf_of_both_lists_in_both_backends(two_chunk_store, monkeypatch, weights):
-    monkeypatch.setattr(vectorstore, "FUSION_WEIGHTS", weights)
-    monkeypatch.setattr("rag.qdrant_server.FUSION_WEIGHTS", weights)
+    monkeypatch.setattr("rag.store.edge.FUSION_WEIGHTS", weights)
+    monkeypatch.setattr("rag.store.server.FUSION_WEIGHTS", weights)
     result = two_chunk_store.search(_unit(1, 0), "zircon quartz", limit=2)
     # Dense ranks page 1 then 2; BM25 ranks page 2 (both words) then 1 (one word).
     expected = {1: _rrf({0: 0, 1: 1}, weights), 2: _rrf({0: 1, 1: 0}, weights)}

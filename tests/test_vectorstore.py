@@ -6,7 +6,10 @@ import uuid
 import pytest
 
 from rag.chunking import Chunk
-from rag.vectorstore import EdgeStore, StoreError, point_id
+from rag.errors import StoreError
+from rag.store import point_id
+from rag.store.edge import EdgeStore
+from rag.store.server import ServerStore
 from tests.conftest import QDRANT_SERVER_URL
 
 DIM = 4
@@ -28,8 +31,6 @@ CHUNKS = [
 # "server" runs it against a real Qdrant server, which these machines cannot install.
 @pytest.fixture(params=["edge", "client-memory", "server"])
 def store(request, tmp_path):
-    from rag.qdrant_server import ServerStore
-
     if request.param == "edge":
         s = EdgeStore(tmp_path / "qdrant", "test-model", DIM)
     elif request.param == "client-memory":
@@ -102,7 +103,7 @@ def test_a_second_process_gets_a_clear_busy_error(tmp_path):
     try:
         code = (
             "import sys; from pathlib import Path\n"
-            "from rag.errors import StoreBusyError\nfrom rag.vectorstore import EdgeStore\n"
+            "from rag.errors import StoreBusyError\nfrom rag.store.edge import EdgeStore\n"
             "try:\n    EdgeStore(Path(sys.argv[1]), 'm', 4)\n"
             "except StoreBusyError as e:\n    print(e); sys.exit(3)\n"
         )
@@ -123,7 +124,7 @@ def test_a_refused_second_process_leaves_the_first_store_whole(tmp_path):
     try:
         s.upsert([CHUNKS[0][0]], [CHUNKS[0][1]])
         before = sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file())
-        code = "import sys,pathlib\nfrom rag.vectorstore import EdgeStore\nEdgeStore(pathlib.Path(sys.argv[1]), 'm', 4)"
+        code = "import sys,pathlib\nfrom rag.store.edge import EdgeStore\nEdgeStore(pathlib.Path(sys.argv[1]), 'm', 4)"
         for _ in range(3):
             proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
             assert proc.returncode != 0 and "StoreBusyError" in proc.stderr

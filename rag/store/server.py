@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from qdrant_client import QdrantClient, models
 
 from rag.chunking import Chunk
-from rag.vectorstore import (
+from rag.errors import StoreError
+from rag.store.base import (
     DENSE,
     FUSION_WEIGHTS,
     RRF_K,
     SPARSE,
     Hit,
     SearchResult,
-    StoreError,
     bm25,
     identity_mismatch,
     point_id,
@@ -133,3 +133,17 @@ class ServerStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+class ServerRebuild:
+    """The old collection is deleted when the rebuild begins, so there is nothing to keep or discard after."""
+
+    @classmethod
+    def begin(cls, url: str, api_key: str | None, collection: str) -> ServerRebuild:
+        with QdrantClient(location=url, api_key=api_key, timeout=30) as client:
+            if client.collection_exists(collection):
+                client.delete_collection(collection)
+        return cls()
+
+    def finish(self, ok: bool) -> None:
+        pass

@@ -1,93 +1,32 @@
-"""Qdrant behind one small interface: Qdrant Edge in-process by default, a Qdrant server when configured.
-
-Every chunk carries a dense vector and a BM25 sparse vector; queries fuse both with RRF through
-the Query API (prefetch + fusion), identically in both backends.
-"""
+"""Qdrant Edge: the official in-process engine, persisted to a folder. The default backend."""
 
 from __future__ import annotations
 
 import json
-import uuid
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import qdrant_edge as qe
 
 from rag.chunking import Chunk
-from rag.config import secret
 from rag.errors import StoreError
-from rag.store_lock import StoreLock, busy_message
+from rag.store.base import (
+    DENSE,
+    FUSION_WEIGHTS,
+    RRF_K,
+    SPARSE,
+    Hit,
+    SearchResult,
+    bm25,
+    identity_mismatch,
+    point_id,
+    prefetch_depth,
+)
+from rag.store.lock import StoreLock, busy_message
 
-if TYPE_CHECKING:
-    from rag.config import Settings
-    from rag.embeddings import EmbeddingModel
-
-DENSE = "dense"
-SPARSE = "bm25"
-# Deterministic ids make a retried upsert overwrite, never duplicate.
-POINT_NAMESPACE = uuid.UUID("0b5c6d43-5f5e-4d43-9d0b-2f3f8e7a9c11")
 IDENTITY_FILE = "docchat-collection.json"
-# The fusion, shared by both backends so that they rank alike.
-RRF_K = 60
-FUSION_WEIGHTS = (1.0, 1.0)  # dense, BM25
-
-
-def prefetch_depth(limit: int) -> int:
-    return max(limit * 4, 20)
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: Chunk
-    score: float
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hits: list[Hit]
-    # Cosine similarity of the best dense match: RRF scores are rank-based and cannot tell
-    # "relevant" from "least irrelevant", so relevance is judged on this instead.
-    top_similarity: float
-
-
-def point_id(doc_id: str, chunk_index: int) -> str:
-    return str(uuid.uuid5(POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
-
-
-@runtime_checkable
-class VectorStore(Protocol):
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None: ...
-    def delete_document(self, doc_id: str) -> None: ...
-    # `doc_ids` limits a search to those documents; `exclude` leaves documents out (those in the trash).
-    def search(
-        self,
-        dense: Sequence[float],
-        text: str,
-        limit: int,
-        doc_ids: Sequence[str] | None = None,
-        exclude: Sequence[str] | None = None,
-    ) -> SearchResult: ...
-    def keyword_search(
-        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
-    ) -> list[Chunk]: ...
-    def count(self, doc_id: str | None = None) -> int: ...
-    def optimize(self) -> None: ...
-    def close(self) -> None: ...
-
-
-def bm25() -> qe.Bm25:
-    return qe.Bm25(qe.Bm25Config(language="english"))
-
-
-def identity_mismatch(recorded: dict, name: str, dimension: int) -> StoreError:
-    return StoreError(
-        f"This library was indexed with the embedding model {recorded.get('embedding_model')} "
-        f"({recorded.get('dimension')} dimensions), but DocChat is now configured for {name} "
-        f"({dimension} dimensions). Mixing them would give wrong answers: run `python -m rag reindex` "
-        "(with the app stopped) to re-embed your documents with the new model, or switch the settings back."
-    )
 
 
 class EdgeStore:
@@ -220,15 +159,25 @@ class EdgeStore:
             self._lock.release()
 
 
-def open_store(settings: Settings, embedding: EmbeddingModel) -> VectorStore:
-    if settings.qdrant_url:
-        from rag.qdrant_server import ServerStore
+@dataclass(frozen=True)
+class EdgeRebuild:
+    """The old store folder, moved aside to `<folder>.previous` until the new one is complete."""
 
-        return ServerStore(
-            settings.qdrant_url,
-            secret(settings.qdrant_api_key),
-            settings.qdrant_collection,
-            embedding.name,
-            embedding.dimension,
-        )
-    return EdgeStore(settings.qdrant_path, embedding.name, embedding.dimension)
+    previous: Path
+
+    @classmethod
+    def begin(cls, path: Path) -> EdgeRebuild:
+        previous = path.with_name(path.name + ".previous")
+        if path.exists():
+            # Moving the folder from under the running app would lose its writes: refuse first, touching nothing.
+            StoreLock(path).release()
+            if previous.exists():
+                # An earlier run stopped half-way: its backup is the real old index, the folder a partial new one.
+                shutil.rmtree(path)
+            else:
+                path.rename(previous)
+        return cls(previous)
+
+    def finish(self, ok: bool) -> None:
+        if ok and self.previous.exists():
+            shutil.rmtree(self.previous)

@@ -1,0 +1,93 @@
+"""The contract every vector store backend keeps, and what the backends share so that they rank alike.
+
+Every chunk carries a dense vector and a BM25 sparse vector; queries fuse both with RRF through
+the Query API (prefetch + fusion), identically in both backends.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import qdrant_edge as qe
+
+from rag.chunking import Chunk
+from rag.errors import StoreError
+
+DENSE = "dense"
+SPARSE = "bm25"
+# Deterministic ids make a retried upsert overwrite, never duplicate.
+POINT_NAMESPACE = uuid.UUID("0b5c6d43-5f5e-4d43-9d0b-2f3f8e7a9c11")
+# The fusion, shared by both backends so that they rank alike.
+RRF_K = 60
+FUSION_WEIGHTS = (1.0, 1.0)  # dense, BM25
+
+
+def prefetch_depth(limit: int) -> int:
+    return max(limit * 4, 20)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    # Cosine similarity of the best dense match: RRF scores are rank-based and cannot tell
+    # "relevant" from "least irrelevant", so relevance is judged on this instead.
+    top_similarity: float
+
+
+def point_id(doc_id: str, chunk_index: int) -> str:
+    return str(uuid.uuid5(POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None: ...
+    def delete_document(self, doc_id: str) -> None: ...
+    # `doc_ids` limits a search to those documents; `exclude` leaves documents out (those in the trash).
+    def search(
+        self,
+        dense: Sequence[float],
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+    ) -> SearchResult: ...
+    def keyword_search(
+        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    ) -> list[Chunk]: ...
+    def count(self, doc_id: str | None = None) -> int: ...
+    def optimize(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Rebuild(Protocol):
+    """An index set aside by a backend's `begin_rebuild`, so that a new, empty one can be filled.
+
+    `finish(True)` discards the old index once the new one holds everything; `finish(False)` keeps it.
+    A rebuild never finished (the process died, an exception) keeps it too, and the next rebuild
+    takes it as the real old index. A backend that could not set its index aside (a server deletes
+    the collection at once) has nothing left to keep or discard.
+    """
+
+    def finish(self, ok: bool) -> None: ...
+
+
+def bm25() -> qe.Bm25:
+    return qe.Bm25(qe.Bm25Config(language="english"))
+
+
+def identity_mismatch(recorded: dict, name: str, dimension: int) -> StoreError:
+    return StoreError(
+        f"This library was indexed with the embedding model {recorded.get('embedding_model')} "
+        f"({recorded.get('dimension')} dimensions), but DocChat is now configured for {name} "
+        f"({dimension} dimensions). Mixing them would give wrong answers: run `python -m rag reindex` "
+        "(with the app stopped) to re-embed your documents with the new model, or switch the settings back."
+    )
