@@ -6,11 +6,15 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY requirements.txt .
+# pyproject.toml alone first: pip installs the dependencies (an empty package, no code yet), so a code change
+# reuses this layer instead of compiling llama.cpp again.
+COPY pyproject.toml .
 # The CPU build of torch: PyPI's default torch wheel brings several GB of CUDA libraries.
-RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu .
 
 COPY . .
+# The same version again, now with its packages, hence --force-reinstall.
+RUN pip install --no-cache-dir --no-deps --force-reinstall .
 ENV STORAGE_DIR=/data HF_HUB_OFFLINE=1
 VOLUME ["/data"]
 EXPOSE 8501

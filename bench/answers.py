@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, table
+from evaluation import QAItem, load_qa
 from langchain_core.documents import Document as LCDocument
 
 from rag import answer_policy
@@ -29,7 +30,6 @@ from rag import quotes as quotes_module
 from rag.answer_policy import decide, doubtful
 from rag.chain import NOT_FOUND, ask, retrieve
 from rag.config import Settings
-from rag.evaluation import QAItem, load_qa
 from rag.grounding import SentenceCheck, check_sentences, verdict
 from rag.ingest import ingest_path
 from rag.quotes import Quote, answers_question, extract_quotes, quotes_markdown

@@ -1,14 +1,19 @@
-"""Shared by the benchmarks: the corpus, the textbook LangChain baseline, and table printing."""
+"""Shared by the benchmarks: where the corpus is, the test helpers they reuse, and table printing."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
+# `rag` comes from the installed package (pip install -e .); sibling modules from this folder, which
+# Python puts first on sys.path when it runs bench/x.py.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 CORPUS = ROOT / "bench" / "corpus"
@@ -33,3 +38,16 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+
+
+def from_checkout(name: str) -> ModuleType:
+    """A module of the checkout's tests/ package (e.g. its hostile PDF builders): tests/ is not installed and
+    not beside the scripts, so its top package is loaded from ROOT by path rather than by editing sys.path."""
+    top = name.partition(".")[0]
+    if top not in sys.modules:
+        spec = importlib.machinery.PathFinder.find_spec(top, [str(ROOT)])
+        if spec is None or spec.loader is None:
+            raise ModuleNotFoundError(f"No {top}/ package in {ROOT}")
+        sys.modules[top] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return importlib.import_module(name)

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, table
+from evaluation import first_hit, load_qa, scores
 
 from rag.chain import retrieve
 from rag.config import Settings
-from rag.evaluation import first_hit, load_qa, scores
 from rag.followups import search_followup
 from rag.ingest import ingest_path
 from rag.library import trashed_ids

@@ -14,14 +14,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from baseline import Textbook
 from common import QUICK_PDF, corpus, table
 from langchain_core.embeddings import Embeddings
 
-from rag.baseline import Textbook
 from rag.chunking import chunk_pages
 from rag.config import Settings
 from rag.ingest import ingest_path
-from rag.library import index_new_passages
 from rag.pdf import read_pdf
 from rag.services import open_services
 
@@ -32,7 +31,7 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
         start = time.perf_counter()
         for pdf in pdfs:
             assert ingest_path(services, pdf).status == "indexed"
-        index_new_passages(services)
+        services.store.optimize()  # one index build per batch, as rag.usecases.add_files does
         total = time.perf_counter() - start
         services.close()
 
@@ -53,7 +52,7 @@ def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type
         vectors = services.embedding.embeddings.embed_documents([c.search_text for c in chunks])
         t3 = time.perf_counter()
         services.store.upsert(chunks, vectors)
-        index_new_passages(services)
+        services.store.optimize()  # one index build per batch, as rag.usecases.add_files does
         t4 = time.perf_counter()
         services.close()
     return {

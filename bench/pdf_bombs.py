@@ -23,10 +23,11 @@ import threading
 import time
 from pathlib import Path
 
-from common import CORPUS, SHARED, table
+from common import CORPUS, SHARED, from_checkout, table
 
 import rag.pdf
-from tests.robustness import hostile_pdfs  # noqa: F401 - run_one evaluates its calls
+
+hostile_pdfs = from_checkout("tests.robustness.hostile_pdfs")  # run_one evaluates its calls
 
 ASYMPTOTE = CORPUS / "asymptote.pdf"
 UNGUARDED_LIMIT = 8 << 30

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/retrieval.py [QA.jsonl] [--corpus DIR] [--quick]
 
-The same as `python -m rag eval QA.jsonl`. Default set: bench/qa/manuals.jsonl over bench/corpus/.
+The same measures as `bench/eval.py QA.jsonl`. Default set: bench/qa/manuals.jsonl over bench/corpus/.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, table
-
-from rag.evaluation import KS, evaluate
+from evaluation import KS, evaluate
 
 QUICK_QA = [
     {"question": "How do I decode the class and tag of DER encoded data?", "doc": "libtasn1.pdf", "pages": [21]},

@@ -31,13 +31,13 @@ def test_benchmark_runs_quick(script, expected):
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
-def test_eval_cli_reports_both_retrievers(tmp_path):
+def test_eval_reports_both_retrievers(tmp_path):
     qa = tmp_path / "qa.jsonl"
     qa.write_text(
         '{"question": "How do I decode the class and tag of DER data?", "doc": "libtasn1.pdf", "pages": [21]}\n'
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "rag", "eval", str(qa), "--corpus", str(CORPUS), "--json"],
+        [sys.executable, str(ROOT / "bench" / "eval.py"), str(qa), "--corpus", str(CORPUS), "--json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -49,11 +49,33 @@ def test_eval_cli_reports_both_retrievers(tmp_path):
     assert report["DocChat"]["recall@5"] == 1.0 and report["DocChat"]["questions"] == 1
 
 
-def test_eval_cli_explains_a_bad_question_file(tmp_path):
+def test_eval_explains_a_bad_question_file(tmp_path):
     qa = tmp_path / "qa.jsonl"
     qa.write_text('{"question": "no doc or pages"}\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "rag", "eval", str(qa)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, str(ROOT / "bench" / "eval.py"), str(qa)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert "line 1: not a QA item" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+def test_eval_prints_a_table_without_the_baseline(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text('{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [5]}\n')
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "eval.py"), str(qa), "--corpus", str(CORPUS), "--no-baseline"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    header, *rows = proc.stdout.splitlines()
+    columns = ["recall@1", "recall@3", "recall@5", "recall@10", "MRR@5", "MRR@10"]
+    assert header.split() == ["retriever", *columns, "questions"]
+    assert [row.split()[0] for row in rows] == ["DocChat"]

@@ -1,7 +1,7 @@
 """The textbook LangChain pipeline, the baseline DocChat's benchmarks and evaluation compare against:
 PyPDFLoader -> RecursiveCharacterTextSplitter(1000, 200) -> the same MiniLM -> QdrantVectorStore (local mode).
 
-Needs the dev requirements (langchain-qdrant); nothing in the app imports this module.
+Needs the dev extra (langchain-qdrant), which is why it lives in bench/ and not in the installed package.
 """
 
 from __future__ import annotations

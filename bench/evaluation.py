@@ -2,6 +2,7 @@
 
 Each line: {"question", "doc", "pages": [1-based physical pages], "history": [{"role", "content"}]?}.
 A hit is a retrieved passage from `doc` whose page is in `pages`.
+Run by bench/eval.py and the benchmarks; it points at bench/corpus.sh, so it is not part of the installed package.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def docchat_retriever(documents: Sequence[Path], storage: Path, k: int = max(KS)
 
 
 def textbook_retriever(documents: Sequence[Path], storage: Path, k: int = max(KS)) -> tuple[Retriever, Callable]:
-    from rag.baseline import Textbook
+    from baseline import Textbook
 
     textbook = Textbook()
     store = textbook.index(textbook.split(textbook.load(documents)), storage)
