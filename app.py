@@ -1,13 +1,32 @@
-"""DocChat's Streamlit entry point: `streamlit run app.py`."""
+"""DocChat's entry point: `streamlit run app.py` serves the pages at / and the HTTP API at /api/v1, from one
+process that shares one set of services (the embedded store can be opened by one process only)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
+from streamlit import config
 
-st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
+from api.main import PREFIX, create_api
+from rag import usecases
 
-navigation = st.navigation(
-    [
-        st.Page("ui/chat.py", title="Chat", icon="💬", default=True),
-        st.Page("ui/documents.py", title="Documents", icon="📄"),
-    ]
-)
-navigation.run()
+settings = usecases.load_settings()
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    # Opened before the first page or request, so neither waits for the models; shared by both.
+    await run_in_threadpool(usecases.shared_services, settings)
+    # The CLI reads this to work through the API while this process holds the store.
+    port = config.get_option("server.port")
+    usecases.publish_address(settings, f"http://127.0.0.1:{port}{PREFIX}")
+    try:
+        yield
+    finally:
+        usecases.withdraw_address(settings)
+        await run_in_threadpool(usecases.release_shared, settings)
+
+
+app = st.App("ui/main.py", routes=[Mount(PREFIX, app=create_api(settings=settings))], lifespan=lifespan)

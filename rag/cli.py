@@ -6,30 +6,12 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 
-from rag.chain import retrieve
-from rag.chat import ask_in_conversation
+from rag import usecases
 from rag.cli_print import print_json, print_sources, print_turn
-from rag.config import load_settings
 from rag.errors import DocChatError
-from rag.ingest import ingest_path
-from rag.library import delete_document, index_new_passages, list_documents, purge_incomplete
-from rag.services import Services, open_services
-from rag.sources import to_sources
-from rag.transcripts import (
-    create_conversation,
-    export_markdown,
-    get_conversation,
-    history,
-    list_conversations,
-)
-
-
-def _fields(record: object, *names: str) -> dict:
-    values = {name: getattr(record, name) for name in names}
-    return {name: v.isoformat() if isinstance(v, datetime) else v for name, v in values.items()}
+from rag.usecases import Services
 
 
 def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
@@ -43,48 +25,33 @@ def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
 
 def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     failed = False
-    for path in _pdf_paths(args.paths):
-        if not path.exists():
-            result = {
-                "file": str(path),
-                "doc_id": None,
-                "status": "failed",
-                "pages": 0,
-                "chunks": 0,
-                "error": "No such file or folder.",
-            }
-        else:
-            result = ingest_path(services, path).to_dict()
-            result["file"] = str(path)
-        failed |= result["status"] == "failed"
+    paths = list(_pdf_paths(args.paths))
+    for path, result in zip(paths, usecases.add_files(services, paths), strict=True):
+        failed |= result.status == "failed"
         if args.json:
-            print_json(result)
-        elif result["status"] == "indexed":
-            print(
-                f"indexed    {path}  ({result['pages']} pages, {result['chunks']} chunks, id {result['doc_id'][:12]})"
-            )
-        elif result["status"] == "duplicate":
-            print(f"duplicate  {path}  {result['error']}")
+            print_json({**result.model_dump(), "file": str(path)})
+        elif result.status == "indexed":
+            print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {(result.doc_id or '')[:12]})")
+        elif result.status == "duplicate":
+            print(f"duplicate  {path}  {result.error}")
         else:
-            print(f"failed     {path}  {result['error']}")
-    index_new_passages(services)
+            print(f"failed     {path}  {result.error}")
     return 1 if failed else 0
 
 
 def cmd_ask(services: Services, args: argparse.Namespace) -> int:
-    conversation = get_conversation(services, args.conversation) if args.conversation else None
     if args.retrieve_only:
-        past = history(services, conversation.id, services.settings.history_turns) if conversation else []
-        standalone, docs = retrieve(services, args.question, past, doc_ids=args.doc)
+        found = usecases.retrieve_only(services, args.question, args.conversation, args.doc)
         if args.json:
-            print_json({"standalone_question": standalone, "sources": [s.to_dict() for s in to_sources(docs)]})
+            print_json(found.model_dump(mode="json"))
         else:
-            print_sources(to_sources(docs))
+            print_sources(found.sources)
         return 0
-
-    conversation_id = conversation.id if conversation else create_conversation(services, args.doc or ()).id
-    turn = ask_in_conversation(services, conversation_id, args.question, args.doc or ())
+    turn = usecases.ask(services, args.question, args.conversation, args.doc)
     try:
+        if args.json:
+            print_json(usecases.answer_of(turn, args.question).model_dump(mode="json"))
+            return 0
         return print_turn(turn, args)
     except KeyboardInterrupt:
         turn.close()
@@ -95,9 +62,11 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
-    conversations = list_conversations(services)
+    conversations = usecases.list_conversations(services)
     if args.json:
-        print_json([_fields(c, "id", "title", "created_at", "updated_at") for c in conversations])
+        print_json(
+            [c.model_dump(mode="json", include={"id", "title", "created_at", "updated_at"}) for c in conversations]
+        )
     elif not conversations:
         print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
     else:
@@ -107,61 +76,38 @@ def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_export(services: Services, args: argparse.Namespace) -> int:
-    conversation = get_conversation(services, args.conversation_id)
-    library = {d.doc_id for d in list_documents(services)}
-    print(export_markdown(services, conversation.id, library))
+    print(usecases.export_conversation(services, args.conversation_id))
     return 0
 
 
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
-    documents = list_documents(services)
+    documents = usecases.list_documents(services)
     if args.json:
-        print_json([_fields(d, "doc_id", "filename", "pages", "chunks", "created_at") for d in documents])
+        print_json([{"doc_id": d.id, "chunks": d.passages, **d.model_dump(mode="json")} for d in documents])
     elif not documents:
         print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
     else:
         for d in documents:
             added = f"{d.created_at:%Y-%m-%d %H:%M}"
-            print(f"{d.doc_id[:12]}  {d.pages:>5} pages  {d.chunks:>6} chunks  {added}  {d.filename}")
+            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}")
     return 0
 
 
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
-    document = delete_document(services, args.doc_id)
+    document = usecases.delete_document(services, args.doc_id)
     if args.json:
-        print_json({"doc_id": document.doc_id, "filename": document.filename, "status": "deleted"})
+        print_json({"doc_id": document.id, "filename": document.filename, "status": "deleted"})
     else:
-        print(f"Deleted {document.filename} ({document.doc_id[:12]}).")
-    return 0
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from rag.evaluation import KS, evaluate
-
-    corpus = (
-        Path(args.corpus)
-        if args.corpus
-        else next((p for p in (Path("bench/corpus"), Path("../shared/corpus")) if p.is_dir()), Path("."))
-    )
-    report = evaluate(Path(args.qa), corpus, baseline=not args.no_baseline)
-    if args.json:
-        print_json(report)
-        return 0
-    columns = [f"recall@{k}" for k in KS] + ["MRR@5", "MRR@10"]
-    print(f"{'retriever':<10}" + "".join(f"{c:>11}" for c in columns) + f"{'questions':>11}")
-    for name, row in report.items():
-        print(f"{name:<10}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{int(row['questions']):>11}")
+        print(f"Deleted {document.filename} ({document.id[:12]}).")
     return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from rag.reindex import reindex
-
     def progress(name: str, position: int, total: int) -> None:
         if not args.json:
             print(f"[{position}/{total}] {name}", flush=True)
 
-    result = reindex(load_settings(), progress)
+    result = usecases.reindex_library(usecases.load_settings(), progress)
     if args.json:
         print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
     else:
@@ -200,16 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document id, or its first characters")
     p.set_defaults(func=cmd_delete)
 
-    p = sub.add_parser("eval", help="page-level retrieval quality on a JSONL question set, beside the baseline")
-    p.add_argument("qa", metavar="QA.jsonl")
-    p.add_argument("--corpus", metavar="DIR", help="where the PDFs named in the set are (default: bench/corpus)")
-    p.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
-    p.set_defaults(func=cmd_eval)
-
     p = sub.add_parser("reindex", help="embed every document again, e.g. after changing the embedding model")
     p.set_defaults(func=cmd_reindex)
 
-    for name in ("ingest", "ask", "docs", "delete", "conversations", "eval", "reindex"):
+    for name in ("ingest", "ask", "docs", "delete", "conversations", "reindex"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
@@ -220,9 +160,6 @@ READ_ONLY = frozenset({"docs", "conversations", "export"})
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "question", None) is not None and not args.question.strip():
-        print("error: the question is empty.", file=sys.stderr)
-        return 2
     try:
         return _run(args)
     except DocChatError as exc:
@@ -237,23 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.command == "eval":
-        # Evaluation builds its own throwaway libraries, so it never touches (or locks) the user's.
-        from rag.evaluation import QAFileError
-
-        try:
-            return cmd_eval(args)
-        except (QAFileError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
     if args.command == "reindex":
         # It must open a store whose recorded model no longer matches, so it opens everything itself.
         return cmd_reindex(args)
     needs_store = args.command not in READ_ONLY
-    services = open_services(load_settings(), store=needs_store)
+    services = usecases.open_services(store=needs_store)
     try:
-        if needs_store:
-            purge_incomplete(services)
         return args.func(services, args)
     finally:
         services.close()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
-from rag.answer_policy import DOUBT
-from rag.chat import Turn
-from rag.quotes import quotes_markdown
-from rag.sources import Source
+from rag.schemas import Source
+from rag.usecases import DOUBT, Turn, quotes_markdown
 
 
 def print_json(value: object) -> None:
@@ -17,25 +16,6 @@ def print_json(value: object) -> None:
 
 def print_turn(turn: Turn, args: argparse.Namespace) -> int:
     conversation_id = turn.conversation_id
-    if args.json:
-        model_answer = "".join(turn.tokens)
-        quoted = quotes_markdown(turn.quotes) if turn.mode in ("quotes", "quotes+model") else ""
-        print_json(
-            {
-                # What the user reads: the quotes, then the model's answer when it is shown.
-                "answer": "\n\n".join(part for part in (quoted, model_answer) if part),
-                "mode": turn.mode,
-                "doubtful": turn.doubtful,
-                "quotes": [q.to_dict() for q in turn.quotes],
-                "model_answer": model_answer,
-                "standalone_question": turn.standalone_question,
-                "sources": [s.to_dict() for s in turn.sources],
-                "grounding": [c.to_dict() for c in turn.grounding],
-                "suggestions": turn.suggestions,
-                "conversation_id": conversation_id,
-            }
-        )
-        return 0
     if turn.standalone_question != args.question:
         print(f"(searched for: {turn.standalone_question})\n")
     if turn.quotes_first:
@@ -63,7 +43,7 @@ def print_turn(turn: Turn, args: argparse.Namespace) -> int:
     return 0
 
 
-def print_sources(sources: list[Source]) -> None:
+def print_sources(sources: Sequence[Source]) -> None:
     if not sources:
         print("No relevant passages found in your documents.")
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,7 +35,8 @@ class Settings(BaseSettings):
 
     database_url: SecretStr | None = None
 
-    llm_provider: Literal["local", "openai"] | None = None
+    # "fake": an instant model that quotes its context (rag/fake_model.py), for tests and benchmarks only.
+    llm_provider: Literal["local", "openai", "fake"] | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     # and lets a large model answer; "quotes", "quotes_first", "model_checked" or "model" force one.
     answer_mode: Literal["auto", "quotes", "quotes_first", "model_checked", "model"] = "auto"
     max_upload_mb: int = Field(default=200, ge=1)
+    # The HTTP API (api/): keys accepted as "Authorization: Bearer <key>", comma-separated. With none, the API
+    # answers requests from this computer (loopback) only.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Requests per minute per key (or per address without keys): a runaway script cannot starve the others.
+    api_rate_per_minute: int = Field(default=120, ge=1)
+    # A question longer than a page is a pasted document, not a question; the embedding reads 256 tokens anyway.
+    max_question_chars: int = Field(default=4000, ge=10)
     # Reading a PDF (measured in rag/pdf.py _read_isolated). PDFium reads in a child process that may
     # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.
     max_pdf_memory_mb: int = Field(default=512, ge=64)
@@ -77,6 +85,13 @@ class Settings(BaseSettings):
     max_page_chars: int = Field(default=100_000, ge=1_000)
     # A 5,000-page manual at a dense 5,000 characters a page makes about 25,000 passages of 1,200.
     max_passages: int = Field(default=50_000, ge=1)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     @field_validator("database_url", mode="before")
     @classmethod

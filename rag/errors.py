@@ -19,7 +19,8 @@ class ConfigError(DocChatError):
 
 
 class DatabaseUnavailableError(DocChatError):
-    """The database cannot be reached, or failed in the middle of a request."""
+    """The database cannot be reached, or failed in the middle of a request. rag/db.py raises it for every
+    driver error, so no front end ever sees SQLAlchemy's exceptions."""
 
 
 class StoreError(DocChatError):
@@ -40,6 +41,12 @@ class LLMError(DocChatError):
     """The language model cannot be loaded, or failed while answering."""
 
 
+class InvalidInputError(DocChatError, ValueError):
+    """What the user gave cannot be used as it is (an empty question, a title of spaces); the message says why."""
+
+    exit_code = 2
+
+
 class NotFoundError(DocChatError, LookupError):
     """No document or conversation has the id the user gave."""
 
@@ -49,4 +56,8 @@ class UnknownDocumentError(NotFoundError):
 
 
 class UnknownConversationError(NotFoundError):
+    pass
+
+
+class UnknownMessageError(NotFoundError):
     pass

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.retrieval import content_words
+from rag.schemas import SentenceCheck
 
 # Chosen on the even lines of bench/qa/grounding.jsonl, reported on the odd ones (bench/grounding.py).
 MIN_OVERLAP = 0.6
@@ -27,17 +27,6 @@ _CITATION = re.compile(r"\[\s*(?:p\.?|page)\s*[\d,\s–-]+\]", re.I)
 # A sentence ends at . ! ? followed by space and a capital/digit/quote, or at a line break.
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*_`-])|\n+")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
-
-
-@dataclass(frozen=True)
-class SentenceCheck:
-    text: str  # exactly as it appears in the answer
-    supported: bool | None  # None: too short to judge
-    overlap: float
-    similarity: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -149,3 +138,8 @@ def verdict(checks: Sequence[SentenceCheck]) -> str | None:
     if all(judged):
         return "supported"
     return "partly" if any(judged) else "unsupported"
+
+
+def unsupported_sentences(checks: Sequence[SentenceCheck]) -> tuple[list[str], bool]:
+    """The answer's sentences nothing in the sources supports, and whether that is the whole answer."""
+    return [c.text for c in checks if c.supported is False], verdict(checks) == "unsupported"

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import re
+import threading
 import time
-import unicodedata
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
 
 from pypdf import PdfReader
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
 from rag.cards import DocumentCard, build_card, summarise_in_background
 from rag.chunking import chunk_pages
+from rag.cleanup import remove_document_data
 from rag.errors import DatabaseUnavailableError, DocChatError
+from rag.filenames import display_name, unique_name, write_atomically
 from rag.models import Document, utcnow
-from rag.pdf import (
-    TOO_MANY_PASSAGES,
-    Page,
-    PdfError,
-    check_pdf_bytes,
-    document_title,
-    extract_pages,
-    open_pdf,
-)
+from rag.pdf import TOO_MANY_PASSAGES, Page, PdfError, check_pdf_bytes, document_title, extract_pages, open_pdf
+from rag.schemas import IngestResult
 from rag.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,34 +27,14 @@ log = logging.getLogger(__name__)
 # (message for the user, fraction done in 0..1)
 Progress = Callable[[str, float], None]
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-# Bidirectional controls reorder what is shown: "invoice\u202efdp.exe" displays as "invoiceexe.pdf".
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# How often a document being indexed proves its process is alive (rag/library.py STALE_AFTER).
-HEARTBEAT_SECONDS = 30.0
+# How often a document being indexed writes its progress, for a page or an API client polling it. The write is
+# also its heartbeat: it proves the indexing process is alive (rag/cleanup.py STALE_AFTER).
+PROGRESS_SECONDS = 1.0
+BEING_ADDED = "It is already being added to your library as {name}."
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    file: str
-    doc_id: str | None
-    status: Literal["indexed", "duplicate", "failed"]
-    pages: int = 0
-    chunks: int = 0
-    error: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def display_name(name: str) -> str:
-    """The user's file name, safe to show and store: no directories, no control characters."""
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", _BIDI.sub("", name)).strip(" ._")
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = f"{stem[:190]}{dot}{ext}" if dot and len(ext) <= 8 else name[:200]
-    return name or "document.pdf"
+class IndexingStopped(Exception):
+    """Raised inside an indexing job when its process is stopping; the document goes back to the queue."""
 
 
 def _noop(_message: str, _fraction: float) -> None:
@@ -72,21 +42,35 @@ def _noop(_message: str, _fraction: float) -> None:
 
 
 def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progress = _noop) -> IngestResult:
+    """Adds a PDF now: when this returns it is searchable, or nothing of it is left."""
+    accepted = accept_bytes(services, data, filename, progress)
+    if accepted.status != "queued" or accepted.doc_id is None:
+        return accepted
+    return index_accepted(services, accepted.doc_id, progress)
+
+
+def accept_bytes(services: Services, data: bytes, filename: str, progress: Progress = _noop) -> IngestResult:
+    """Checks a PDF, stores its file and records it as "queued", in well under a second for any size: the slow
+    part, `index_accepted`, may run later in a background worker. "duplicate" and "failed" results are final."""
     name = display_name(filename)
     try:
-        return _ingest(services, data, name, progress)
+        return _accept(services, data, name, progress)
     except DatabaseUnavailableError as exc:
         # Reported like any other failure, so a batch goes on and names every file.
-        return IngestResult(name, None, "failed", error=str(exc))
+        return IngestResult(file=name, doc_id=None, status="failed", error=str(exc))
 
 
-def _ingest(services: Services, data: bytes, name: str, progress: Progress) -> IngestResult:
+def _failed(name: str, doc_id: str | None, error: str) -> IngestResult:
+    return IngestResult(file=name, doc_id=doc_id, status="failed", error=error)
+
+
+def _accept(services: Services, data: bytes, name: str, progress: Progress) -> IngestResult:
     settings = services.settings
     try:
         progress("Checking the file", 0.0)
         check_pdf_bytes(data, settings.max_upload_bytes)
     except PdfError as exc:
-        return IngestResult(name, None, "failed", error=str(exc))
+        return _failed(name, None, str(exc))
 
     doc_id = hashlib.sha256(data).hexdigest()
     with services.sessions.begin() as session:
@@ -97,81 +81,136 @@ def _ingest(services: Services, data: bytes, name: str, progress: Progress) -> I
             return _duplicate(existing, f"It was in the trash and is back in your library as {existing.filename}.")
         if existing is not None and existing.status == "indexed":
             return _duplicate(existing, f"Already in your library as {existing.filename}.")
+        if existing is not None and existing.status in ("queued", "indexing"):
+            return _duplicate(existing, BEING_ADDED.format(name=existing.filename))
         name = unique_name(session, name, doc_id)
 
     try:
         reader = open_pdf(data)
     except PdfError as exc:
-        return IngestResult(name, doc_id, "failed", error=str(exc))
-    total_pages = len(reader.pages)
+        return _failed(name, doc_id, str(exc))
 
     stored = settings.uploads_dir / f"{doc_id}.pdf"
-    try:
-        # The record goes first as "indexing", so a crash mid-way leaves a marker to clean up.
-        with services.sessions.begin() as session:
-            session.merge(
-                Document(
-                    doc_id=doc_id,
-                    filename=name,
-                    size_bytes=len(data),
-                    pages=total_pages,
-                    chunks=0,
-                    stored_path=str(stored.relative_to(settings.storage_dir)),
-                    status="indexing",
-                    updated_at=utcnow(),
-                )
+    # The record goes first, so a crash mid-way leaves a marker to clean up.
+    with services.sessions.begin() as session:
+        session.merge(
+            Document(
+                doc_id=doc_id,
+                filename=name,
+                size_bytes=len(data),
+                pages=len(reader.pages),
+                chunks=0,
+                stored_path=str(stored.relative_to(settings.storage_dir)),
+                status="queued",
+                error=None,
+                updated_at=utcnow(),
+                progress=0.0,
+                progress_message="Waiting to be indexed",
             )
+        )
+    try:
         progress("Saving the file", 0.03)
-        _write_atomically(stored, data)
-        chunks, card = _index(services, data, reader, doc_id, name, _with_heartbeat(services, doc_id, progress))
+        write_atomically(stored, data)
+    except OSError as exc:
+        _discard(services, doc_id)
+        return _failed(name, doc_id, f"The file could not be saved: {exc.strerror}")
+    return IngestResult(file=name, doc_id=doc_id, status="queued", pages=len(reader.pages))
+
+
+def index_accepted(
+    services: Services,
+    doc_id: str,
+    progress: Progress = _noop,
+    *,
+    keep_failure: bool = False,
+    stop: threading.Event | None = None,
+) -> IngestResult:
+    """Indexes a queued document from its stored file. A failure removes everything it wrote; with
+    `keep_failure` the record stays, "failed" with its reason, for the user who is no longer watching."""
+    with services.sessions.begin() as session:
+        # Claimed by a guarded update: with a Qdrant server, several processes may hold the same queue.
+        claimed = session.execute(
+            update(Document)
+            .where(Document.doc_id == doc_id, Document.status == "queued")
+            .values(status="indexing", updated_at=utcnow(), progress=0.05, progress_message="Reading the file")
+        ).rowcount
+        document = session.get(Document, doc_id)
+    if document is None:
+        return _failed("document.pdf", doc_id, "It was removed before it could be indexed.")
+    if not claimed:
+        return _duplicate(document, BEING_ADDED.format(name=document.filename))
+    name = document.filename
+    try:
+        data = (services.settings.storage_dir / document.stored_path).read_bytes()
+        report = _recorded(services, doc_id, progress, stop)
+        chunks, card = _index(services, data, open_pdf(data), doc_id, name, report)
         progress("Adding to your library", 0.97)
         with services.sessions.begin() as session:
-            document = session.get_one(Document, doc_id)
-            document.chunks, document.status, document.updated_at = chunks, "indexed", utcnow()
-            document.card = card.model_dump()
+            stored = session.get_one(Document, doc_id)
+            stored.chunks, stored.status, stored.updated_at = chunks, "indexed", utcnow()
+            stored.card, stored.progress, stored.progress_message = card.model_dump(), None, None
+    except IndexingStopped:
+        services.store.delete_document(doc_id)
+        _set_state(services, doc_id, status="queued", progress=0.0, progress_message="Waiting to be indexed")
+        return IngestResult(file=name, doc_id=doc_id, status="queued", pages=document.pages)
     except Exception as exc:
-        _discard(services, doc_id)
         if isinstance(exc, DocChatError):
-            return IngestResult(name, doc_id, "failed", error=str(exc))
-        # The user gets the reason; the traceback is for whoever turns logging up.
-        log.info("ingesting %s failed", name, exc_info=True)
-        return IngestResult(name, doc_id, "failed", error=f"Indexing failed: {exc}")
+            reason = str(exc)
+        else:
+            # The user gets the reason; the traceback is for whoever turns logging up.
+            log.info("ingesting %s failed", name, exc_info=True)
+            reason = f"Indexing failed: {exc}"
+        if keep_failure:
+            _keep_failure(services, doc_id, reason)
+        else:
+            _discard(services, doc_id)
+        return _failed(name, doc_id, reason)
     summarise_in_background(services, doc_id, card)
     progress("Done", 1.0)
-    return IngestResult(name, doc_id, "indexed", total_pages, chunks)
+    return IngestResult(file=name, doc_id=doc_id, status="indexed", pages=document.pages, chunks=chunks)
 
 
 def _duplicate(document: Document, message: str) -> IngestResult:
-    return IngestResult(document.filename, document.doc_id, "duplicate", document.pages, document.chunks, message)
-
-
-def unique_name(session: Session, name: str, doc_id: str) -> str:
-    """`name`, or "name (2).pdf" when another document is already called so: two files that look the same
-    in the library, in "Search in" and in the source chips cannot be told apart."""
-    taken = set(
-        session.scalars(
-            select(Document.filename).where(Document.doc_id != doc_id, Document.status.in_(("indexed", "trashed")))
-        )
+    return IngestResult(
+        file=document.filename,
+        doc_id=document.doc_id,
+        status="duplicate",
+        pages=document.pages,
+        chunks=document.chunks,
+        error=message,
     )
-    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{stem} ({n}){dot}{ext}", n + 1
-    return candidate
 
 
-def _with_heartbeat(services: Services, doc_id: str, progress: Progress) -> Progress:
-    beat = time.monotonic()
+def _set_state(services: Services, doc_id: str, **values: object) -> None:
+    with services.sessions.begin() as session:
+        session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=utcnow(), **values))
+
+
+def _recorded(services: Services, doc_id: str, progress: Progress, stop: threading.Event | None) -> Progress:
+    """Passes progress on, and writes it to the record at most every PROGRESS_SECONDS: that write is also the
+    heartbeat that tells a live job from one whose process died."""
+    written = 0.0
 
     def report(message: str, fraction: float) -> None:
-        nonlocal beat
+        nonlocal written
+        if stop is not None and stop.is_set():
+            raise IndexingStopped
         progress(message, fraction)
-        if time.monotonic() - beat > HEARTBEAT_SECONDS:
-            beat = time.monotonic()
-            with services.sessions.begin() as session:
-                session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=utcnow()))
+        if time.monotonic() - written > PROGRESS_SECONDS:
+            written = time.monotonic()
+            _set_state(services, doc_id, progress=round(fraction, 3), progress_message=message[:200])
 
     return report
+
+
+def _keep_failure(services: Services, doc_id: str, reason: str) -> None:
+    """The record stays, "failed" with its reason; its passages and its file go."""
+    try:
+        services.store.delete_document(doc_id)
+        (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+        _set_state(services, doc_id, status="failed", error=reason, progress=None, progress_message=None)
+    except DatabaseUnavailableError:
+        log.info("the database is unavailable: the record of %s is left for the next start to purge", doc_id)
 
 
 def _discard(services: Services, doc_id: str) -> None:
@@ -242,30 +281,11 @@ def ingest_path(services: Services, path: Path, progress: Progress = _noop) -> I
     try:
         size = path.stat().st_size
         if size > services.settings.max_upload_bytes:
-            return IngestResult(
-                display_name(path.name),
-                None,
-                "failed",
-                error=f"The file is {size / 1_048_576:.1f} MB, over the {services.settings.max_upload_mb} MB limit.",
+            limit = services.settings.max_upload_mb
+            return _failed(
+                display_name(path.name), None, f"The file is {size / 1_048_576:.1f} MB, over the {limit} MB limit."
             )
         data = path.read_bytes()
     except OSError as exc:
-        return IngestResult(display_name(path.name), None, "failed", error=f"Cannot read the file: {exc.strerror}")
+        return _failed(display_name(path.name), None, f"Cannot read the file: {exc.strerror}")
     return ingest_bytes(services, data, path.name, progress)
-
-
-def remove_document_data(services: Services, doc_id: str) -> None:
-    """Removes a document's vectors, file and record, in the order that never leaves vectors unowned."""
-    services.store.delete_document(doc_id)
-    (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
-    with services.sessions.begin() as session:
-        document = session.get(Document, doc_id)
-        if document is not None:
-            session.delete(document)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

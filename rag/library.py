@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from rag.cards import DocumentCard, build_card, summarise_in_background
+from rag.cleanup import remove_document_data
 from rag.errors import DocChatError, UnknownDocumentError
-from rag.ingest import remove_document_data
 from rag.models import Document, utcnow
 from rag.pdf import document_title, extract_pages, open_pdf
 from rag.services import Services
 
 log = logging.getLogger(__name__)
-
-# A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
-# touches it at least every HEARTBEAT_SECONDS (rag/ingest.py), so this is many missed beats, not a slow file.
-STALE_AFTER = timedelta(minutes=10)
 
 
 def list_documents(services: Services) -> list[Document]:
@@ -94,25 +89,6 @@ def empty_trash(services: Services) -> int:
     for document in trashed:
         remove_document_data(services, document.doc_id)
     return len(trashed)
-
-
-def purge_incomplete(services: Services) -> int:
-    """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
-    nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go."""
-    query = select(Document.doc_id).where(Document.status == "indexing")
-    if services.settings.qdrant_url:
-        cutoff = utcnow() - STALE_AFTER
-        query = query.where((Document.updated_at < cutoff) | Document.updated_at.is_(None))
-    with services.sessions() as session:
-        stale = list(session.scalars(query))
-    for doc_id in stale:
-        remove_document_data(services, doc_id)
-    return len(stale)
-
-
-def index_new_passages(services: Services) -> None:
-    """Builds the search indexes over what a batch of uploads added; call once per batch."""
-    services.store.optimize()
 
 
 def document_cards(services: Services, doc_ids: Sequence[str] | None = None) -> dict[str, DocumentCard]:

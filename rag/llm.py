@@ -36,6 +36,10 @@ def local_model_name(settings: Settings) -> str:
 
 
 def build_llm(settings: Settings) -> BaseChatModel:
+    if settings.llm_provider == "fake":
+        from rag.fake_model import FakeChatModel
+
+        return FakeChatModel()
     if settings.llm_provider == "openai":
         from langchain_openai import ChatOpenAI
 
@@ -127,4 +131,6 @@ def model_label(settings: Settings) -> str:
     if settings.llm_provider == "openai":
         where = settings.openai_base_url or "OpenAI"
         return f"{settings.openai_model} via {where}"
+    if settings.llm_provider == "fake":
+        return "fake model (tests)"
     return f"{local_model_name(settings)} (local, llama.cpp)"

@@ -36,7 +36,8 @@ class Document(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     chunks: Mapped[int] = mapped_column(Integer, default=0)
-    # "indexing" while vectors are being written; only "indexed" documents are in the library and searched.
+    # "queued" (its file stored, waiting for the background worker), "indexing" while vectors are being written,
+    # "failed" (a queued upload that could not be indexed; `error` says why); only "indexed" ones are searched.
     # "trashed": deleted in the UI but restorable; its vectors and file stay until the trash is emptied.
     status: Mapped[str] = mapped_column(String(16), default="indexing")
     error: Mapped[str | None] = mapped_column(Text, default=None)
@@ -47,6 +48,9 @@ class Document(Base):
     # The document card (rag/cards.py DocumentCard as JSON): title, outline, summary, suggested questions.
     # None for documents indexed before cards existed; built from the stored file on first use.
     card: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # While queued or indexing: how far it is (0..1) and what it is doing, for a page or a client polling it.
+    progress: Mapped[float | None] = mapped_column(Float, default=None)
+    progress_message: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Conversation(Base):

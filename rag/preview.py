@@ -11,6 +11,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
+from rag.errors import DocChatError
 from rag.models import Document
 from rag.pdf import PDFIUM_LOCK
 from rag.services import Services
@@ -20,7 +21,7 @@ HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow, like a marker pen
 ANCHOR_CHARS = 48
 
 
-class PreviewError(Exception):
+class PreviewError(DocChatError):
     """The page cannot be shown; the message is for the user."""
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from rag.retrieval import content_words
+from rag.schemas import Quote
 
 # Weights and limits chosen on the dev set alone (bench/answers.py, "Key fact in the quotes"), then confirmed on
 # the held-out set: quoting the sentence after each best one, three quotes always, from the five passages found,
@@ -42,18 +42,6 @@ MAX_CHARS = 400
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`])")
 # Dot leaders of a table of contents, or a line of nothing but numbers and symbols.
 _JUNK = re.compile(r"\.{4,}|^[\W\d_]+$")
-
-
-@dataclass(frozen=True)
-class Quote:
-    text: str
-    doc_id: str
-    filename: str
-    page: int
-    score: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def passage_sentences(text: str) -> list[str]:

@@ -11,12 +11,14 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.background import BackgroundWorker
+from rag.cleanup import purge_incomplete
 from rag.config import Settings, load_settings
 from rag.db import init_db, make_engine
 from rag.embeddings import EmbeddingModel, build_embeddings
 from rag.errors import DocChatError, LLMError
 from rag.llm import build_llm
-from rag.vectorstore import VectorStore, open_store
+from rag.store import VectorStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ class Services:
     embedding: EmbeddingModel
     engine: Engine
     sessions: sessionmaker[Session]
+    # A chat model given by the caller (a fake one in the fast tests); None builds the configured one.
+    chat_model: BaseChatModel | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     @cached_property
@@ -36,9 +40,15 @@ class Services:
         return open_store(self.settings, self.embedding)
 
     @cached_property
+    def worker(self) -> BackgroundWorker:
+        return BackgroundWorker()
+
+    @cached_property
     def llm(self) -> BaseChatModel:
         # Loaded on first use: ingestion and retrieval-only runs never pay for it. Not cached on failure,
         # so a fixed model file is picked up by the next question without a restart.
+        if self.chat_model is not None:
+            return self.chat_model
         try:
             return build_llm(self.settings)
         except DocChatError:
@@ -47,10 +57,16 @@ class Services:
             log.info("loading the language model failed", exc_info=True)
             raise LLMError(_model_failure(self.settings, exc)) from exc
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if "worker" in self.__dict__:
+            self.worker.close()  # before the store: a running job hands its document back through it
         if "store" in self.__dict__:
             self.store.close()
         self.engine.dispose()
@@ -68,10 +84,15 @@ def _model_failure(settings: Settings, exc: Exception) -> str:
 
 
 def open_services(
-    settings: Settings | None = None, embedding: EmbeddingModel | None = None, *, store: bool = True
+    settings: Settings | None = None,
+    embedding: EmbeddingModel | None = None,
+    *,
+    store: bool = True,
+    llm: BaseChatModel | None = None,
 ) -> Services:
-    """Opens everything; `embedding` lets callers that already hold the model (tests) share it.
-    With `store=False` the vector store waits until something needs it."""
+    """Opens everything; `embedding` and `llm` let callers that already hold a model (tests) pass it in.
+    With `store=False` the vector store waits until something needs it. With the store open, what a crash left
+    half-indexed is removed first, so no caller starts on a half-written library."""
     settings = settings or load_settings()
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
     embedding = embedding or build_embeddings(settings)
@@ -81,10 +102,11 @@ def open_services(
     except BaseException:
         engine.dispose()
         raise
-    services = Services(settings, embedding, engine, sessions)
+    services = Services(settings, embedding, engine, sessions, llm)
     if store:
         try:
             services.store  # noqa: B018 - opened now, so a refusal comes before any work starts
+            purge_incomplete(services)
         except BaseException:
             services.close()
             raise

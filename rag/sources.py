@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 
 from langchain_core.documents import Document as LCDocument
 
-
-@dataclass(frozen=True)
-class Source:
-    doc_id: str
-    filename: str
-    page: int
-    snippet: str
-    score: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from rag.schemas import Source
 
 
 def to_sources(docs: Sequence[LCDocument]) -> list[Source]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from sqlalchemy import select, update
 
-from rag.errors import UnknownConversationError
+from rag.errors import InvalidInputError, UnknownConversationError
 from rag.models import Conversation, Message, utcnow
 from rag.safe_markdown import export_text
+from rag.schemas import ConversationDetail
 from rag.services import Services
 
 DEFAULT_TITLE = "New conversation"
@@ -50,7 +51,7 @@ def get_conversation(services: Services, conversation_id: str) -> Conversation:
 def rename_conversation(services: Services, conversation_id: str, title: str) -> None:
     title = " ".join(title.split())[:200]
     if not title:
-        raise ValueError("A conversation needs a title.")
+        raise InvalidInputError("A conversation needs a title.")
     with services.sessions.begin() as session:
         session.get_one(Conversation, conversation_id).title = title
 
@@ -111,23 +112,24 @@ def history(services: Services, conversation_id: str, turns: int, before_id: int
     return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in reversed(rows)]
 
 
-def export_markdown(services: Services, conversation_id: str, library: Collection[str]) -> str:
-    """The conversation as Markdown: questions, answers and sources. `library` holds the doc_ids
-    still indexed, so sources of deleted documents are marked."""
-    conversation = get_conversation(services, conversation_id)
+def export_markdown(conversation: ConversationDetail) -> str:
+    """The conversation as Markdown: questions, answers and sources, those of removed documents marked."""
     # Everything from a model or a PDF goes through export_text: the file is opened in other Markdown viewers,
     # and an image or link a document planted must not load or lead out from there either.
     lines = [f"# {export_text(conversation.title)}", "", f"_Started {conversation.created_at:%Y-%m-%d %H:%M}_", ""]
-    for message in list_messages(services, conversation.id):
+    for message in conversation.messages:
         if message.role == "user":
             lines += [f"## Q: {export_text(message.content)}", ""]
             continue
         quoted = message.quotes if message.mode in ("quotes", "quotes+model") else []
-        for quote in quoted or []:
+        for quote in quoted:
             # The documents' own words, as quotes: a reader of the file can tell them from the model's.
-            removed = "" if quote["doc_id"] in library else " (document removed)"
-            cite = f"> — {export_text(quote['filename'])}, p. {quote['page']}{removed}"
-            lines += [f"> {export_text(quote['text'])}", cite, ""]
+            removed = " (document removed)" if quote.removed else ""
+            lines += [
+                f"> {export_text(quote.text)}",
+                f"> — {export_text(quote.filename)}, p. {quote.page}{removed}",
+                "",
+            ]
         if message.content:
             lines += ["_The model's short answer, checked against the passages:_", ""] if quoted else []
             lines += [export_text(message.content), ""]
@@ -138,9 +140,9 @@ def export_markdown(services: Services, conversation_id: str, library: Collectio
         if message.sources:
             lines.append("**Sources**")
             for n, source in enumerate(message.sources, 1):
-                removed = "" if source["doc_id"] in library else " (document removed)"
-                where = f"{export_text(source['filename'])}, p. {source['page']}{removed}"
-                lines.append(f"{n}. {where}: {export_text(source['snippet'])}")
+                removed = " (document removed)" if source.removed else ""
+                where = f"{export_text(source.filename)}, p. {source.page}{removed}"
+                lines.append(f"{n}. {where}: {export_text(source.snippet)}")
             lines.append("")
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from rag.config import Settings
 from rag.embeddings import EmbeddingModel, build_embeddings
+from rag.fake_model import FakeChatModel
 from rag.services import Services, open_services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +57,24 @@ def services(settings: Settings, embedding: EmbeddingModel) -> Iterator[Services
     svc = open_services(settings, embedding)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def fake_llm() -> FakeChatModel:
+    return FakeChatModel()
+
+
+@pytest.fixture
+def fake_services(settings: Settings, embedding: EmbeddingModel, fake_llm: FakeChatModel) -> Iterator[Services]:
+    """Services with the instant fake chat model (rag/fake_model.py): for the fast tier."""
+    svc = open_services(settings, embedding, llm=fake_llm)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """The two pages, run by Streamlit's AppTest against real services in a temporary STORAGE_DIR."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
+from rag import usecases
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf
 
@@ -18,18 +20,32 @@ PENGUINS = make_pdf(
 TIMEOUT = 180
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def storage(tmp_path, monkeypatch):
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.chdir(ROOT)  # no stray .env from elsewhere, and relative page paths resolve
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    yield
+    # The pages share one process-wide Services per settings (rag/usecases/process.py): closed with the test.
+    usecases.release_shared(usecases.load_settings())
+
+
+@pytest.fixture
+def app():
+    at = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT)
     return at.run()
 
 
 def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
-    at.switch_page("ui/documents.py").run()
+    at.switch_page("documents.py").run()
     at.file_uploader[0].set_value([(name, data, "application/pdf") for name, data in files])
-    return at.run()
+    at.run()
+    # Indexed in the background: AppTest runs no timers, so the page is rerun until nothing is pending.
+    for _ in range(TIMEOUT * 4):
+        if not [p for p in at.get("progress")] and not at.session_state["watching"]:
+            break
+        time.sleep(0.25)
+        at.run()
+    return at
 
 
 def _shown(markdown: str) -> str:
@@ -89,7 +105,7 @@ def test_delete_from_the_library(app):
 
 def test_chat_streams_a_cited_answer(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("ui/chat.py").run()
+    at.switch_page("chat.py").run()
     assert not at.chat_input[0].disabled
     at.chat_input[0].set_value("How much herring does an adult penguin eat per day?").run()
     assert not at.exception
@@ -112,7 +128,7 @@ def test_chat_streams_a_cited_answer(app):
 
 def test_off_topic_question_says_so_instead_of_inventing(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("ui/chat.py").run()
+    at.switch_page("chat.py").run()
     at.chat_input[0].set_value("Who won the football world cup in 1998?").run()
     assert "couldn't find anything about that in your documents" in at.chat_message[1].markdown[0].value
 
@@ -124,13 +140,13 @@ def _ask(at: AppTest, question: str) -> AppTest:
 
 def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
-    at.switch_page("ui/chat.py").run()
+    at.switch_page("chat.py").run()
     _ask(at, "How much herring does an adult penguin eat per day?")
     _ask(at, "And what do they build nests from?")
     conversation_id = at.query_params["c"][0] if isinstance(at.query_params["c"], list) else at.query_params["c"]
 
     # A reload is a new browser session: nothing survives but the URL.
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    fresh = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT)
     fresh.query_params["c"] = conversation_id
     fresh.run()
     assert not fresh.exception
@@ -145,7 +161,7 @@ def test_a_reload_reopens_the_conversation_with_its_sources(app, tmp_path):
 def test_rename_delete_and_a_removed_document(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
     delete_key = next(b.key for b in at.button if b.key and b.key.startswith("delete_"))
-    at.switch_page("ui/chat.py").run()
+    at.switch_page("chat.py").run()
     _ask(at, "How much herring does an adult penguin eat per day?")
     conversation_id = at.query_params["c"]
     conversation_id = conversation_id[0] if isinstance(conversation_id, list) else conversation_id
@@ -154,9 +170,9 @@ def test_rename_delete_and_a_removed_document(app):
     at.button(key=f"rename_{conversation_id}").click().run()
     assert at.title[0].value == "Feeding"
 
-    at.switch_page("ui/documents.py").run()
+    at.switch_page("documents.py").run()
     at.button(key=delete_key).click().run()
-    at.switch_page("ui/chat.py").run()
+    at.switch_page("chat.py").run()
     chips = _chips(at.chat_message[1])
     assert chips and all(chip.endswith("(document removed)") for chip in chips)
     next(b for b in at.chat_message[1].button if _shown(b.label) == chips[0]).click().run()
@@ -175,7 +191,7 @@ def test_an_unreachable_database_is_explained_not_crashed(tmp_path, monkeypatch)
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:9/test")
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "cannot reach its database (postgresql+psycopg2://postgres@127.0.0.1:9/test)" in _texts(at.error)
 
@@ -184,8 +200,8 @@ def test_a_question_while_the_database_fails_is_refused_with_a_message(tmp_path,
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.chdir(ROOT)
-    at = _upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)])
-    at.switch_page("ui/chat.py").run()
+    at = _upload(AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)])
+    at.switch_page("chat.py").run()
     schema = postgres_url.rsplit("%3D", 1)[1]
     engine = create_engine(postgres_url)
     with engine.begin() as conn:  # the database loses its tables, as a broken server would answer
@@ -222,7 +238,7 @@ def test_sentences_no_source_supports_are_underlined_in_the_stored_answer(tmp_pa
 
     monkeypatch.setenv("STORAGE_DIR", str(storage))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT)
     at.query_params["c"] = conversation.id
     at.run()
     assert not at.exception

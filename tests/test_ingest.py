@@ -7,7 +7,8 @@ from langchain_core.embeddings import Embeddings
 from rag.chain import retrieve
 from rag.embeddings import EmbeddingModel
 from rag.ingest import ingest_bytes
-from rag.library import delete_document, list_documents, purge_incomplete
+from rag.cleanup import purge_incomplete
+from rag.library import delete_document, list_documents
 from rag.models import Document
 from rag.services import Services
 from tests.pdfs import blank_pdf, encrypt, make_pdf

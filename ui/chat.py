@@ -4,26 +4,16 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from rag.chat import ask_in_conversation
+from rag import usecases
 from rag.errors import DatabaseUnavailableError, DocChatError
-from rag.library import list_documents
-from rag.safe_markdown import label_markdown
-from rag.suggestions import suggest_questions
-from rag.transcripts import (
-    create_conversation,
-    delete_conversation,
-    export_markdown,
-    list_conversations,
-    list_messages,
-    rename_conversation,
-)
+from rag.usecases import label_markdown
 from ui.shared import database_guard, model_indicator, render_answer, render_quotes, render_suggestions, services
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _first_questions(_svc, library: tuple[str, ...], scope: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
     # Keyed by the library and the scope: each suggestion is checked with a retrieval, so not on every rerun.
-    return suggest_questions(_svc, list(scope) or None)
+    return usecases.first_questions(_svc, list(scope))
 
 
 def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -39,9 +29,9 @@ question = st.session_state.get("question") or st.session_state.pop("pending", N
 # A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
 refusal = f", so your question was not sent: “{question}”. Try again in a moment." if question else None
 with database_guard(refusal):
-    documents = list_documents(svc)
-    conversations = list_conversations(svc)
-names = {d.doc_id: d.filename for d in documents}
+    documents = usecases.list_documents(svc)
+    conversations = usecases.list_conversations(svc)
+names = {d.id: d.filename for d in documents}
 # The open conversation lives in the URL, so a reload (or a bookmark) comes back to it.
 current = next((c for c in conversations if c.id == st.query_params.get("c")), None)
 
@@ -72,23 +62,23 @@ if current:
         new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
         if st.button("Save", key=f"rename_{current.id}"):
             with database_guard(refusal):
-                rename_conversation(svc, current.id, new_title or current.title)
+                usecases.rename_conversation(svc, current.id, new_title or current.title)
             st.rerun()
     with database_guard(refusal):
-        markdown = export_markdown(svc, current.id, names.keys())
+        markdown = usecases.export_conversation(svc, current.id)
     row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
     with row.popover("Delete", icon="🗑️"):
         st.write("Delete this conversation and all its messages?")
         if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
             with database_guard(refusal):
-                delete_conversation(svc, current.id)
+                usecases.delete_conversation(svc, current.id)
             st.query_params.clear()
             st.rerun()
 st.title(label_markdown(current.title) if current else "💬 Chat with your documents")
 
 if not documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
-    st.page_link("ui/documents.py", label="Add your first PDF", icon="📄")
+    st.page_link("documents.py", label="Add your first PDF", icon="📄")
 
 scope = st.multiselect(
     "Search in",
@@ -103,7 +93,7 @@ scope = st.multiselect(
 messages = []
 if current:
     with database_guard(refusal):
-        messages = list_messages(svc, current.id)
+        messages = usecases.get_conversation(svc, current.id).messages
     question_text = ""
     for message in messages:
         with st.chat_message(message.role):
@@ -111,7 +101,7 @@ if current:
                 question_text = message.content
                 st.markdown(label_markdown(message.content))
             else:
-                render_answer(svc, message, question_text, names.keys())
+                render_answer(svc, message, question_text)
 
 st.chat_input(
     "Ask a question about your documents" if documents else "Add a PDF on the Documents page first",
@@ -141,10 +131,9 @@ if question:
         notice = st.empty()
         turn = None
         try:
-            conversation_id = current.id if current else create_conversation(svc, scope).id
-            st.query_params["c"] = conversation_id
             notice.caption("🔎 Searching your documents…")
-            turn = ask_in_conversation(svc, conversation_id, question, scope)
+            turn = usecases.ask(svc, question, current.id if current else None, scope)
+            st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
                 with st.expander("Searched for"):
                     st.text(turn.standalone_question)
@@ -152,7 +141,7 @@ if question:
             if turn.quotes_first:
                 # The documents' own words are the answer: shown at once, before the model has said anything.
                 notice.empty()
-                render_quotes(svc, "live", [q.to_dict() for q in turn.quotes], names.keys())
+                render_quotes(svc, "live", turn.quotes)
                 notice = st.empty()
                 notice.caption("✍️ The model is writing a short answer; it is shown only if the passages support it…")
             else:
@@ -165,8 +154,14 @@ if question:
             kept = ". What was written of the answer is kept; reload the page once it is back."
             st.error(f"DocChat cannot reach its database{refusal if turn is None else kept}", icon="🔌")
             st.stop()
-        except DocChatError:
-            pass  # stored with the question as a failed answer, which the rerun shows with its reason and a retry
+        except DocChatError as exc:
+            # Stored with the question as a failed answer, which the rerun shows with its reason and a retry.
+            if getattr(exc, "conversation_id", None):
+                st.query_params["c"] = exc.conversation_id  # type: ignore[attr-defined]
+            else:
+                notice.empty()
+                st.error(str(exc), icon="⚠️")
+                st.stop()
         finally:
             if turn is not None:
                 turn.close()  # a rerun that overtakes the answer: what streamed so far is stored

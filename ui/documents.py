@@ -2,20 +2,10 @@
 
 import streamlit as st
 
-from rag.cards import DocumentCard
+from rag import usecases
 from rag.errors import DocChatError
-from rag.ingest import display_name, ingest_bytes
-from rag.library import (
-    document_cards,
-    empty_trash,
-    index_new_passages,
-    list_documents,
-    list_trash,
-    restore_document,
-    trash_document,
-)
-from rag.safe_markdown import label_markdown
-from rag.transcripts import create_conversation
+from rag.schemas import IngestResult
+from rag.usecases import DocumentCard, label_markdown
 from ui.shared import database_guard, model_indicator, services
 
 
@@ -58,43 +48,74 @@ files = st.file_uploader(
 )
 
 if files:
-    results = []
-    for file in files:
-        shown = label_markdown(file.name)
-        with st.status(f"Adding {shown}", expanded=True) as status:
-            bar = st.progress(0.0, text="Saving")
-            result = ingest_bytes(
-                svc,
-                file.getvalue(),
-                file.name,
-                progress=lambda message, fraction, bar=bar: bar.progress(fraction, text=message),
-            )
-            shown = label_markdown(result.file)
-            if result.status == "indexed":
-                status.update(label=f"{shown}: added ({result.pages} pages)", state="complete", expanded=False)
-            elif result.status == "duplicate":
-                status.update(label=f"{shown}: already in your library", state="complete", expanded=False)
-            else:
-                bar.empty()
-                st.error(result.error)
-                status.update(label=f"{shown}: not added", state="error", expanded=True)
-        results.append((display_name(file.name), result))
-    with st.spinner("Indexing the new passages…"), database_guard():
-        index_new_passages(svc)
-    # A fresh uploader key empties the widget, so a rerun does not index the same files again.
-    st.session_state.upload_results = results
+    # Checked and stored at once; indexed in the background, so leaving the page stops nothing.
+    with st.spinner("Checking your files…"), database_guard():
+        results = usecases.queue_uploads(svc, [(file.name, file.getvalue()) for file in files])
+    # A fresh uploader key empties the widget, so a rerun does not add the same files again.
+    st.session_state.upload_results = [(file.name, result) for file, result in zip(files, results, strict=True)]
     st.session_state.uploader_key += 1
     st.rerun()
 
-for given, result in st.session_state.pop("upload_results", []):
+
+def notice(given: str, result: IngestResult) -> tuple[str, str] | None:
+    """What the page says about an upload at once; a queued one is announced when it is indexed."""
     shown = label_markdown(result.file)
     renamed = f" (another document is called {label_markdown(given)})" if result.file != given else ""
-    if result.status == "indexed":
-        st.success(f"**{shown}** was added{renamed}: {result.pages} pages, {result.chunks} passages.", icon="✅")
-    elif result.status == "duplicate":
-        st.info(f"**{shown}** is already in your library. {label_markdown(result.error or '')}", icon="ℹ️")
-    else:
-        st.error(f"**{shown}** could not be added. {label_markdown(result.error or '')}", icon="🚫")
+    if result.status == "queued":
+        st.session_state.watching[result.doc_id] = renamed
+        return None
+    if result.status == "duplicate":
+        return "info", f"**{shown}** is already in your library. {label_markdown(result.error or '')}"
+    return "error", f"**{shown}** could not be added. {label_markdown(result.error or '')}"
+
+
+# Uploads of this browser session, by id, until they are indexed. What the last upload said stays on the page
+# until the next one: an upload's refusal must not vanish when another file of it finishes indexing.
+st.session_state.setdefault("watching", {})
+if "upload_results" in st.session_state:
+    given_results = st.session_state.pop("upload_results")
+    st.session_state.notices = [n for g, r in given_results if (n := notice(usecases.display_name(g), r))]
+for document, renamed in st.session_state.pop("added", []):
+    shown = label_markdown(document.filename)
+    text = f"**{shown}** was added{renamed}: {document.pages} pages, {document.passages} passages."
+    st.session_state.notices = [*st.session_state.get("notices", []), ("success", text)]
+for kind, text in st.session_state.get("notices", []):
+    {"info": st.info, "error": st.error, "success": st.success}[kind](
+        text, icon={"info": "ℹ️", "error": "🚫", "success": "✅"}[kind]
+    )
+
+
+def pending_uploads() -> list:  # type: ignore[type-arg]
+    with database_guard():
+        return [d for d in usecases.list_all_documents(svc) if d.status in ("queued", "indexing", "failed")]
+
+
+def indexing_progress() -> None:
+    """Uploads being indexed, each with its progress, redrawn every second while there are any; once one is
+    indexed the whole page reruns, so the library lists it. Another tab's or an API client's uploads show too."""
+    pending = pending_uploads()
+    with database_guard():
+        watched = {d.id: d for d in usecases.list_documents(svc) if d.id in st.session_state.watching}
+    for document in (d for d in pending if d.status != "failed"):
+        message = label_markdown(document.progress_message or "Waiting")
+        st.progress(document.progress or 0.0, text=f"**{label_markdown(document.filename)}** · {message}")
+    for document in (d for d in pending if d.status == "failed"):
+        with st.container(horizontal=True, vertical_alignment="center"):
+            reason = label_markdown(document.error or "")
+            st.error(f"**{label_markdown(document.filename)}** could not be added. {reason}", icon="🚫")
+            if st.button("Dismiss", key=f"dismiss_{document.id}"):
+                with database_guard():
+                    usecases.dismiss_failed(svc, document.id)
+                st.rerun(scope="fragment")
+    if watched:
+        st.session_state.added = [(d, st.session_state.watching.pop(d.id)) for d in watched.values()]
+    if watched or (polling and not any(d.status != "failed" for d in pending)):
+        st.rerun()  # the whole page: the library lists what was indexed, and the polling stops
+
+
+# Polled every second only while something is being indexed.
+polling = any(d.status != "failed" for d in pending_uploads())
+st.fragment(run_every=1.0 if polling else None)(indexing_progress)()
 
 # An undo sits above the list, away from the rows: after a delete the next row moves under the pointer,
 # and a double click there deleted a second document.
@@ -106,7 +127,7 @@ if undo:
         if st.button("Undo", key=f"undo_{doc_id}", icon="↩️"):
             with database_guard():
                 try:
-                    restore_document(svc, doc_id)
+                    usecases.restore_document(svc, doc_id)
                 except DocChatError as exc:
                     st.warning(str(exc))
             st.session_state.pop("undo", None)
@@ -114,11 +135,11 @@ if undo:
 
 st.subheader("Library")
 with database_guard():
-    documents = list_documents(svc)
-    trash = list_trash(svc)
+    documents = usecases.list_documents(svc)
+    trash = usecases.list_trash(svc)
     # Documents added before summaries existed get theirs now, once: a few seconds each.
     with st.spinner("Summarising your documents…"):
-        cards = document_cards(svc)
+        cards = usecases.document_cards(svc)
 if not documents:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
 for document in documents:
@@ -127,24 +148,24 @@ for document in documents:
     )
     name.markdown(f"**{label_markdown(document.filename)}**")
     pages.caption(f"{document.pages} pages")
-    chunks.caption(f"{document.chunks} passages")
+    chunks.caption(f"{document.passages} passages")
     added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")
-    with about.popover("About", icon="ℹ️", key=f"card_{document.doc_id}"):
-        show_card(cards.get(document.doc_id), svc.settings.llm_provider == "openai")
-    if summarise.button("Summarise", key=f"summarise_{document.doc_id}", icon="📝"):
+    with about.popover("About", icon="ℹ️", key=f"card_{document.id}"):
+        show_card(cards.get(document.id), svc.settings.llm_provider == "openai")
+    if summarise.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
         # A conversation of its own, searching this document only; the chat page asks the question.
         with database_guard():
-            conversation = create_conversation(svc, [document.doc_id])
+            conversation = usecases.create_conversation(svc, [document.id])
         st.session_state.pending = f"Summarise {document.filename}"
-        st.switch_page("ui/chat.py", query_params={"c": conversation.id})
+        st.switch_page("chat.py", query_params={"c": conversation.id})
     # Keyed by the document, so a popover left open never passes to the row that moves into its place.
-    with action.popover("Delete", icon="🗑️", key=f"confirm_{document.doc_id}"):
+    with action.popover("Delete", icon="🗑️", key=f"confirm_{document.id}"):
         st.write(f"Move **{label_markdown(document.filename)}** to the trash? It will no longer be searched.")
-        if st.button("Move to trash", key=f"delete_{document.doc_id}", type="primary"):
+        if st.button("Move to trash", key=f"delete_{document.id}", type="primary"):
             with database_guard():
                 try:
-                    trash_document(svc, document.doc_id)
-                    st.session_state.undo = (document.doc_id, document.filename)
+                    usecases.trash_document(svc, document.id)
+                    st.session_state.undo = (document.id, document.filename)
                 except DocChatError as exc:
                     st.warning(str(exc))
             st.rerun()
@@ -155,15 +176,15 @@ if trash:
         for document in trash:
             name, action = st.columns([6, 2], vertical_alignment="center")
             name.markdown(label_markdown(document.filename))
-            if action.button("Restore", key=f"restore_{document.doc_id}", icon="↩️"):
+            if action.button("Restore", key=f"restore_{document.id}", icon="↩️"):
                 with database_guard():
-                    restore_document(svc, document.doc_id)
+                    usecases.restore_document(svc, document.id)
                 st.session_state.pop("undo", None)
                 st.rerun()
         with st.popover("Empty the trash", icon="⚠️"):
             st.write(f"Delete {len(trash)} document(s), their passages and files for good? This cannot be undone.")
             if st.button("Delete for good", key="empty_trash", type="primary"):
                 with database_guard():
-                    empty_trash(svc)
+                    usecases.empty_trash(svc)
                 st.session_state.pop("undo", None)
                 st.rerun()

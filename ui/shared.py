@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import streamlit as st
-from pydantic import SecretStr
 
-from rag.answer_policy import DOUBT, doubtful
-from rag.config import Settings, load_settings
+from rag import usecases
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
-from rag.grounding import SentenceCheck, verdict
-from rag.library import purge_incomplete
-from rag.llm import model_label
-from rag.models import Message
-from rag.preview import PagePreview, PreviewError, render_file, stored_pdf
-from rag.safe_markdown import answer_html, label_markdown
-from rag.services import Services, open_services
-
-
-@st.cache_resource(show_spinner="Loading DocChat: models and your library…", on_release=lambda s: s.close())
-def _load_services(key: str, _settings: Settings) -> Services:
-    # Keyed on `key`, a hash of the settings with their secrets: the settings object itself is not hashed (the
-    # leading underscore), so a different STORAGE_DIR or DATABASE_URL (e.g. in tests) gets services of its own.
-    services = open_services(_settings)
-    purge_incomplete(services)
-    return services
+from rag.schemas import MessagePublic, Quote, Source
+from rag.usecases import DOUBT, Services, Settings, answer_html, label_markdown, unsupported_sentences
 
 
 def services() -> Services:
     """The process-wide services, or a clear message and a stopped page."""
     try:
-        settings = load_settings()
-        return _load_services(settings_key(settings), settings)
+        # One per process, shared with the HTTP API served beside the pages (app.py); with the background
+        # worker, uploads go on indexing while their page is closed, and a restart resumes them.
+        return usecases.shared_services(usecases.load_settings())
     except StoreBusyError as exc:
         st.error(str(exc), icon="🔒")
     except DocChatError as exc:
@@ -45,21 +28,16 @@ def services() -> Services:
     st.stop()
 
 
-def settings_key(settings: Settings) -> str:
-    values = {k: v.get_secret_value() if isinstance(v, SecretStr) else v for k, v in settings.model_dump().items()}
-    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()
-
-
 def model_indicator(settings: Settings) -> None:
     """Which model answers, where the documents go, and how to change it, in the sidebar."""
     if settings.llm_provider == "local":
-        st.markdown(f"🖥️ **Offline** · {model_label(settings)}")
+        st.markdown(f"🖥️ **Offline** · {usecases.model_label(settings)}")
         st.caption(
             "A tiny model that runs on this computer: trust the sources more than its wording. For better "
             "answers, start DocChat with OPENAI_API_KEY set, or OPENAI_BASE_URL for Ollama."
         )
     else:
-        st.markdown(f"☁️ **Online** · {model_label(settings)}")
+        st.markdown(f"☁️ **Online** · {usecases.model_label(settings)}")
         st.caption("Questions and passages are sent to this model. To stay offline, start with LLM_PROVIDER=local.")
 
 
@@ -76,11 +54,11 @@ def database_guard(consequence: str | None = None) -> Iterator[None]:
         st.stop()
 
 
-def render_answer(svc: Services, message: Message, question: str, library: Collection[str]) -> None:
-    mode, quotes = message.mode, message.quotes or []
+def render_answer(svc: Services, message: MessagePublic, question: str) -> None:
+    mode, quotes = message.mode, message.quotes
     if quotes and mode in ("quotes", "quotes+model"):
-        render_quotes(svc, message.id, quotes, library)
-        if mode == "quotes" and doubtful(quotes[0]["score"], [SentenceCheck(**c) for c in message.grounding or []]):
+        render_quotes(svc, message.id, quotes)
+        if message.doubtful:
             st.caption(f"⚠️ {DOUBT}")
     if message.content and mode == "quotes+model":
         st.caption("The model's short answer, checked against these passages:")
@@ -94,35 +72,33 @@ def render_answer(svc: Services, message: Message, question: str, library: Colle
         st.error(message.error or "The answer failed.", icon="⚠️")
     if quotes and mode == "model":
         with st.expander("What the documents say", icon="❝"):
-            render_quotes(svc, f"{message.id}_more", quotes, library)
+            render_quotes(svc, f"{message.id}_more", quotes)
     if message.standalone_question and message.standalone_question != question:
         with st.expander("Searched for"):
             st.text(message.standalone_question)
-    render_sources(svc, message.id, message.sources or [], library)
+    render_sources(svc, message.id, message.sources)
 
 
-def render_model_answer(message: Message) -> None:
-    checks = message.grounding or []
-    unsupported = [c["text"] for c in checks if c["supported"] is False]
+def render_model_answer(message: MessagePublic) -> None:
+    unsupported, wholly = unsupported_sentences(message.grounding)
     # Always through the sanitiser: a model echoing a document must not load an image or link out of the app.
-    st.markdown(answer_html(message.content or "", unsupported), unsafe_allow_html=True)
-    if unsupported:
-        if verdict([SentenceCheck(**c) for c in checks]) == "unsupported":
-            st.caption("⚠️ Nothing in this answer could be found in your documents: it is probably not in them.")
-        else:
-            st.caption("Dotted underline: not found in your documents. Check it against the sources.")
+    st.markdown(answer_html(message.content, unsupported), unsafe_allow_html=True)
+    if wholly:
+        st.caption("⚠️ Nothing in this answer could be found in your documents: it is probably not in them.")
+    elif unsupported:
+        st.caption("Dotted underline: not found in your documents. Check it against the sources.")
 
 
-def render_quotes(svc: Services, key: object, quotes: Sequence[dict], library: Collection[str]) -> None:
+def render_quotes(svc: Services, key: object, quotes: Sequence[Quote]) -> None:
     """The documents' own sentences, each a quote with the page it stands on; a click opens that page."""
     st.caption("From your documents, word for word:")
     for n, quote in enumerate(quotes, 1):
         with st.container(key=f"quote_{key}_{n}"):
-            st.markdown(f"> {label_markdown(quote['text'])}")
-            removed = " (document removed)" if quote["doc_id"] not in library else ""
-            label = label_markdown(f"{quote['filename']} · p. {quote['page']}{removed}")
+            st.markdown(f"> {label_markdown(quote.text)}")
+            removed = " (document removed)" if quote.removed else ""
+            label = label_markdown(f"{quote.filename} · p. {quote.page}{removed}")
             if st.button(label, key=f"quote_page_{key}_{n}", icon="📄", type="tertiary"):
-                show_page(svc, {**quote, "snippet": quote["text"]})
+                show_page(svc, Source(quote.doc_id, quote.filename, quote.page, quote.text, quote.score, quote.removed))
 
 
 def render_suggestions(suggestions: Sequence[str], key: str) -> None:
@@ -136,36 +112,39 @@ def render_suggestions(suggestions: Sequence[str], key: str) -> None:
                 st.rerun()
 
 
-def render_sources(svc: Services, message_id: str, sources: Sequence[dict], library: Collection[str]) -> None:
+def render_sources(svc: Services, message_id: object, sources: Sequence[Source]) -> None:
     """One compact chip per cited page: hovering shows the passage, clicking opens the page itself."""
     if not sources:
         return
     with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"sources_{message_id}"):
         st.caption("Sources")
         for n, source in enumerate(sources, 1):
-            removed = " (document removed)" if source["doc_id"] not in library else ""
-            label = label_markdown(f"{source['filename']} · p. {source['page']}{removed}")
-            if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=label_markdown(source["snippet"])):
+            removed = " (document removed)" if source.removed else ""
+            label = label_markdown(f"{source.filename} · p. {source.page}{removed}")
+            if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=label_markdown(source.snippet)):
                 show_page(svc, source)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _page_picture(path: Path, page: int, snippet: str) -> PagePreview:
-    # Keyed by the stored file, whose name is the hash of its content; whether the document is still in the
-    # library is asked afresh each time, outside the cache.
-    return render_file(path, page, snippet)
+def _page_picture(_svc: Services, doc_id: str, page: int, snippet: str) -> usecases.PagePreview:
+    # Keyed by the document, whose id is the hash of its content: the picture of a page never changes.
+    return usecases.page_preview(_svc, doc_id, page, snippet)
 
 
 @st.dialog("Cited page", width="large")
-def show_page(svc: Services, source: dict) -> None:
-    st.markdown(f"**{label_markdown(source['filename'])}** · page {source['page']}")
+def show_page(svc: Services, source: Source) -> None:
+    st.markdown(f"**{label_markdown(source.filename)}** · page {source.page}")
     picture, quote = st.columns([3, 2])
     quote.caption("The passage cited")
-    quote.markdown(f"> {label_markdown(source['snippet'])}")
+    quote.markdown(f"> {label_markdown(source.snippet)}")
+    # Asked afresh each time, outside the cache: the document may have been deleted since.
+    if source.doc_id not in usecases.library_ids(svc):
+        picture.info("This document is no longer in your library.", icon="📄")
+        return
     try:
         with st.spinner("Drawing the page…"):
-            preview = _page_picture(stored_pdf(svc, source["doc_id"]), source["page"], source["snippet"])
-    except PreviewError as exc:
+            preview = _page_picture(svc, source.doc_id, source.page, source.snippet)
+    except DocChatError as exc:
         picture.info(str(exc), icon="📄")
         return
     picture.image(preview.png, width="stretch")

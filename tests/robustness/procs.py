@@ -133,20 +133,17 @@ HOLDER = r"""
 import json, sys
 from pathlib import Path
 from rag.config import Settings
-from rag.ingest import ingest_path
-from rag.library import index_new_passages
-from rag.services import open_services
+from rag import usecases
 
-services = open_services(Settings())
+services = usecases.open_services(Settings())
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     command = line.strip()
     if command == "count":
         print(json.dumps({"count": services.store.count()}), flush=True)
     elif command:
-        result = ingest_path(services, Path(command)).to_dict()
-        index_new_passages(services)
-        print(json.dumps(result), flush=True)
+        (result,) = usecases.add_files(services, [Path(command)])
+        print(result.model_dump_json(), flush=True)
 services.close()
 print(json.dumps({"closed": True}), flush=True)
 """

@@ -17,7 +17,8 @@ from rag.chat import ask_in_conversation
 from rag.config import load_settings
 from rag.errors import ConfigError, LLMError, UnknownDocumentError
 from rag.ingest import display_name, ingest_bytes
-from rag.library import list_documents, list_trash, purge_incomplete, restore_document, trash_document
+from rag.cleanup import purge_incomplete
+from rag.library import list_documents, list_trash, restore_document, trash_document
 from rag.models import Document, utcnow
 from rag.transcripts import create_conversation, list_messages
 from tests.pdfs import make_pdf

@@ -1,0 +1,49 @@
+"""Removing a document's data, and what a crash left half-written: run at every start, before any work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from rag.models import Document, utcnow
+
+if TYPE_CHECKING:
+    from rag.services import Services
+
+# A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
+# touches it at least every PROGRESS_SECONDS (rag/ingest.py), so this is many missed beats, not a slow file.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def remove_document_data(services: Services, doc_id: str) -> None:
+    """Removes a document's vectors, file and record, in the order that never leaves vectors unowned."""
+    services.store.delete_document(doc_id)
+    (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    with services.sessions.begin() as session:
+        document = session.get(Document, doc_id)
+        if document is not None:
+            session.delete(document)
+
+
+def purge_incomplete(services: Services) -> int:
+    """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
+    nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go.
+    Queued documents stay: their files are stored, and the background worker indexes them."""
+    query = select(Document.doc_id).where(Document.status == "indexing")
+    if services.settings.qdrant_url:
+        cutoff = utcnow() - STALE_AFTER
+        query = query.where((Document.updated_at < cutoff) | Document.updated_at.is_(None))
+    with services.sessions() as session:
+        stale = list(session.scalars(query))
+    for doc_id in stale:
+        remove_document_data(services, doc_id)
+    return len(stale)
+
+
+def queued_ids(services: Services) -> list[str]:
+    """Documents accepted but not yet indexed, oldest first: the work a restarted worker picks up."""
+    with services.sessions() as session:
+        query = select(Document.doc_id).where(Document.status == "queued").order_by(Document.created_at)
+        return list(session.scalars(query))

@@ -1,0 +1,164 @@
+"""The public shapes: what the UI draws, the CLI prints with `--json` and the HTTP API returns, one shape each.
+
+Sources, quotes and sentence checks are pydantic dataclasses: the library builds them positionally in hot
+loops, and pydantic still validates them when they are read back from a JSON column or a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic.dataclasses import dataclass
+
+DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "trashed"]
+AnswerMode = Literal["quotes", "quotes+model", "model", "summary", "not_found"]
+AnswerStatus = Literal["complete", "interrupted", "failed"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage: the page of a document it stands on and the words of it that were found."""
+
+    doc_id: str
+    filename: str
+    page: int
+    snippet: str
+    score: float
+    # The document was deleted since the answer cited it (decided in rag/usecases/conversations.py only).
+    removed: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sentence of a document, word for word, with the page it stands on."""
+
+    text: str
+    doc_id: str
+    filename: str
+    page: int
+    score: float
+    removed: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One sentence of an answer, checked against the cited passages."""
+
+    text: str  # exactly as it appears in the answer
+    supported: bool | None  # None: too short to judge
+    overlap: float
+    similarity: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SOURCES = TypeAdapter(list[Source])
+QUOTES = TypeAdapter(list[Quote])
+CHECKS = TypeAdapter(list[SentenceCheck])
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DocumentPublic(Public):
+    id: str = Field(description="The SHA-256 of the file's content.")
+    filename: str
+    status: DocumentStatus
+    pages: int
+    passages: int
+    size_bytes: int
+    created_at: datetime
+    # While queued or indexing: how far it is (0..1) and what it is doing, in words.
+    progress: float | None = None
+    progress_message: str | None = None
+    error: str | None = None
+
+
+class IngestResult(BaseModel):
+    """What became of one file given to the library."""
+
+    file: str
+    doc_id: str | None
+    status: Literal["queued", "indexed", "duplicate", "failed"]
+    pages: int = 0
+    chunks: int = 0
+    error: str | None = None
+
+
+class ConversationPublic(Public):
+    id: str
+    title: str
+    doc_ids: list[str] = Field(description="The documents it searches; empty means the whole library.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessagePublic(Public):
+    id: int
+    role: Literal["user", "assistant"]
+    content: str = Field(description="The question, or the model's words as shown (empty when only quotes are).")
+    created_at: datetime
+    standalone_question: str | None = None
+    sources: list[Source] = []
+    quotes: list[Quote] = []
+    grounding: list[SentenceCheck] = []
+    mode: AnswerMode | None = None
+    doubtful: bool = False
+    status: AnswerStatus | None = None
+    error: str | None = None
+    model: str | None = None
+    suggestions: list[str] = []
+    first_token_ms: float | None = None
+    total_ms: float | None = None
+
+
+class ConversationDetail(ConversationPublic):
+    messages: list[MessagePublic]
+
+
+class AnswerPublic(BaseModel):
+    """A finished answer, as `ask --json` prints it and the API returns it when not streaming."""
+
+    conversation_id: str
+    message_id: int
+    question: str
+    # What the user reads: the quotes, then the model's answer when it is shown.
+    answer: str
+    mode: AnswerMode | None
+    doubtful: bool
+    quotes: list[Quote]
+    model_answer: str
+    standalone_question: str
+    sources: list[Source]
+    grounding: list[SentenceCheck]
+    suggestions: list[str]
+
+
+class Retrieval(BaseModel):
+    """The passages a question finds, without a language model."""
+
+    standalone_question: str
+    sources: list[Source]
+
+
+class ComponentHealth(BaseModel):
+    state: Literal["ok", "unavailable", "not loaded"]
+    detail: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: ComponentHealth
+    store: ComponentHealth
+    model: ComponentHealth

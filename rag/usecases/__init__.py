@@ -1,0 +1,119 @@
+"""The doorway: the one small set of functions the UI, the CLI and the HTTP API call, and nothing below it.
+
+Every function takes the process's `Services` first, returns the public shapes of rag/schemas.py, and
+raises only `DocChatError` (rag/errors.py), whose message is for the user.
+"""
+
+from __future__ import annotations
+
+from rag.answer_policy import DOUBT
+from rag.cards import DocumentCard
+from rag.chat import Turn
+from rag.config import Settings, load_settings
+from rag.filenames import display_name
+from rag.grounding import unsupported_sentences
+from rag.llm import model_label
+from rag.preview import PagePreview
+from rag.quotes import quotes_markdown
+from rag.reindex import reindex as reindex_library
+from rag.safe_markdown import answer_html, label_markdown
+from rag.services import Services
+from rag.usecases.asking import (
+    answer_of,
+    ask,
+    checked_question,
+    first_questions,
+    health,
+    model_in_use,
+    retrieve_only,
+    shown_answer,
+)
+from rag.usecases.conversations import (
+    create_conversation,
+    delete_conversation,
+    export_conversation,
+    get_conversation,
+    list_conversations,
+    rename_conversation,
+)
+from rag.usecases.documents import (
+    Upload,
+    add_files,
+    delete_document,
+    dismiss_failed,
+    document_cards,
+    empty_trash,
+    get_document,
+    library_ids,
+    list_all_documents,
+    list_documents,
+    list_trash,
+    page_preview,
+    queue_uploads,
+    restore_document,
+    resume_queued,
+    trash_document,
+)
+from rag.usecases.process import (
+    adopt_shared,
+    publish_address,
+    release_shared,
+    running_app,
+    shared_services,
+    withdraw_address,
+)
+from rag.usecases.startup import open_services
+
+__all__ = [
+    "DOUBT",
+    "DocumentCard",
+    "PagePreview",
+    "Services",
+    "Settings",
+    "Turn",
+    "Upload",
+    "add_files",
+    "adopt_shared",
+    "answer_html",
+    "answer_of",
+    "ask",
+    "checked_question",
+    "create_conversation",
+    "delete_conversation",
+    "delete_document",
+    "dismiss_failed",
+    "display_name",
+    "document_cards",
+    "empty_trash",
+    "export_conversation",
+    "first_questions",
+    "get_conversation",
+    "get_document",
+    "health",
+    "label_markdown",
+    "library_ids",
+    "list_all_documents",
+    "list_conversations",
+    "list_documents",
+    "list_trash",
+    "load_settings",
+    "model_in_use",
+    "model_label",
+    "open_services",
+    "page_preview",
+    "publish_address",
+    "queue_uploads",
+    "quotes_markdown",
+    "reindex_library",
+    "release_shared",
+    "rename_conversation",
+    "restore_document",
+    "resume_queued",
+    "retrieve_only",
+    "running_app",
+    "shared_services",
+    "shown_answer",
+    "trash_document",
+    "unsupported_sentences",
+    "withdraw_address",
+]

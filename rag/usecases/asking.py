@@ -1,0 +1,118 @@
+"""Asking, as every front end does it: a question in, a stored, streamed, checked answer out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import text
+
+from rag import transcripts
+from rag.chain import retrieve
+from rag.chat import Turn, ask_in_conversation
+from rag.errors import DocChatError, InvalidInputError
+from rag.llm import model_label
+from rag.quotes import quotes_markdown
+from rag.schemas import AnswerPublic, ComponentHealth, Health, Retrieval
+from rag.services import Services
+from rag.sources import to_sources
+from rag.suggestions import suggest_questions
+
+
+def checked_question(services: Services, question: str) -> str:
+    """The question as asked, or InvalidInputError saying what is wrong with it."""
+    question = (question or "").strip()
+    if not question:
+        raise InvalidInputError("The question is empty: type what you want to know about your documents.")
+    limit = services.settings.max_question_chars
+    if len(question) > limit:
+        raise InvalidInputError(f"The question is {len(question):,} characters long; ask in at most {limit:,}.")
+    return question
+
+
+def ask(
+    services: Services, question: str, conversation_id: str | None = None, doc_ids: Sequence[str] | None = None
+) -> Turn:
+    """Starts an answer. With no conversation, one is created (its title is the question). `doc_ids` limits the
+    search to those documents; None keeps the conversation's own choice. Consume `turn.tokens` once: the answer
+    is stored as it streams, and `turn.close()` stores what came so far if the reader goes away."""
+    question = checked_question(services, question)
+    if conversation_id:
+        conversation = transcripts.get_conversation(services, conversation_id)
+        scope = conversation.doc_ids if doc_ids is None else list(doc_ids)
+    else:
+        scope = list(doc_ids or ())
+        conversation = transcripts.create_conversation(services, scope)
+    try:
+        return ask_in_conversation(services, conversation.id, question, scope)
+    except DocChatError as exc:
+        # The question (and the failure beside it) is stored in this conversation: a front end opens it.
+        exc.conversation_id = conversation.id  # type: ignore[attr-defined]
+        raise
+
+
+def shown_answer(turn: Turn, model_answer: str) -> str:
+    """What the user reads, as plain text: the quotes, then the model's answer when it is shown."""
+    quoted = quotes_markdown(turn.quotes) if turn.mode in ("quotes", "quotes+model") else ""
+    return "\n\n".join(part for part in (quoted, model_answer) if part)
+
+
+def answer_of(turn: Turn, question: str) -> AnswerPublic:
+    """Reads a turn to its end and returns the finished answer, as stored."""
+    try:
+        model_answer = "".join(turn.tokens)
+    finally:
+        turn.close()
+    return AnswerPublic(
+        conversation_id=turn.conversation_id,
+        message_id=turn.answer_id,
+        question=question,
+        answer=shown_answer(turn, model_answer),
+        mode=turn.mode,  # type: ignore[arg-type]
+        doubtful=turn.doubtful,
+        quotes=turn.quotes,
+        model_answer=model_answer,
+        standalone_question=turn.standalone_question,
+        sources=turn.sources,
+        grounding=turn.grounding,
+        suggestions=turn.suggestions,
+    )
+
+
+def retrieve_only(
+    services: Services, question: str, conversation_id: str | None = None, doc_ids: Sequence[str] | None = None
+) -> Retrieval:
+    """The passages a question finds, with no language model, and nothing stored."""
+    question = checked_question(services, question)
+    past = []
+    if conversation_id:
+        conversation = transcripts.get_conversation(services, conversation_id)
+        past = transcripts.history(services, conversation.id, services.settings.history_turns)
+    standalone, docs = retrieve(services, question, past, doc_ids=doc_ids or None)
+    return Retrieval(standalone_question=standalone, sources=to_sources(docs))
+
+
+def first_questions(services: Services, doc_ids: Sequence[str] | None = None) -> list[str]:
+    """Questions the documents can answer, for an empty chat; each checked to find its own section."""
+    return suggest_questions(services, doc_ids or None)
+
+
+def model_in_use(services: Services) -> str:
+    return model_label(services.settings)
+
+
+def health(services: Services) -> Health:
+    """The database, the store and the model, each with its state, without loading anything new."""
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = ComponentHealth(state="ok", detail=services.engine.dialect.name)
+    except DocChatError as exc:
+        database = ComponentHealth(state="unavailable", detail=str(exc))
+    try:
+        store = ComponentHealth(state="ok", detail=f"{services.store.count()} passages")
+    except DocChatError as exc:
+        store = ComponentHealth(state="unavailable", detail=str(exc))
+    loaded = "llm" in services.__dict__ or services.chat_model is not None
+    model = ComponentHealth(state="ok" if loaded else "not loaded", detail=model_label(services.settings))
+    ok = database.state == "ok" and store.state == "ok"
+    return Health(status="ok" if ok else "degraded", database=database, store=store, model=model)
