@@ -30,9 +30,10 @@ def list_trash(services: Services) -> list[Document]:
 
 
 def trashed_ids(services: Services) -> list[str]:
-    """Documents whose passages are still stored but must not be searched."""
+    """Documents whose passages may be stored but must not be searched: in the trash, or not yet (or no longer
+    being) indexed. A document being indexed in the background has half its passages in the store already."""
     with services.sessions() as session:
-        return list(session.scalars(select(Document.doc_id).where(Document.status == "trashed")))
+        return list(session.scalars(select(Document.doc_id).where(Document.status != "indexed")))
 
 
 def find_document(services: Services, doc_id_or_prefix: str, status: str = "indexed") -> Document:

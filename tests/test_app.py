@@ -1,13 +1,15 @@
-"""The two pages, run by Streamlit's AppTest against real services in a temporary STORAGE_DIR."""
+"""The two pages, run by Streamlit's AppTest against real services in a temporary STORAGE_DIR; their questions are
+answered by the instant fake model (rag/fake_model.py): nothing here depends on SmolLM2's words."""
 
 import re
-import time
 
 import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from rag import usecases
+from rag.fake_model import FakeChatModel
+from tests.apptest import upload
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf
 
@@ -30,22 +32,17 @@ def storage(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def app():
+def app(embedding):
+    # The services the pages will find for these settings: the test's embedding model, and the fake chat model.
+    usecases.adopt_shared(
+        usecases.open_services(usecases.load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
+    )
     at = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT)
     return at.run()
 
 
 def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
-    at.switch_page("documents.py").run()
-    at.file_uploader[0].set_value([(name, data, "application/pdf") for name, data in files])
-    at.run()
-    # Indexed in the background: AppTest runs no timers, so the page is rerun until nothing is pending.
-    for _ in range(TIMEOUT * 4):
-        if not [p for p in at.get("progress")] and not at.session_state["watching"]:
-            break
-        time.sleep(0.25)
-        at.run()
-    return at
+    return upload(at, files, TIMEOUT)
 
 
 def _shown(markdown: str) -> str:
@@ -200,7 +197,9 @@ def test_a_question_while_the_database_fails_is_refused_with_a_message(tmp_path,
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("DATABASE_URL", postgres_url)
     monkeypatch.chdir(ROOT)
-    at = _upload(AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)])
+    at = _upload(
+        AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT).run(), [("penguins.pdf", PENGUINS)]
+    )
     at.switch_page("chat.py").run()
     schema = postgres_url.rsplit("%3D", 1)[1]
     engine = create_engine(postgres_url)

@@ -107,6 +107,9 @@ def indexing_progress() -> None:
                 with database_guard():
                     usecases.dismiss_failed(svc, document.id)
                 st.rerun(scope="fragment")
+    for document in pending:
+        if document.status == "failed":  # its reason stays on the page until dismissed
+            st.session_state.watching.pop(document.id, None)
     if watched:
         st.session_state.added = [(d, st.session_state.watching.pop(d.id)) for d in watched.values()]
     if watched or (polling and not any(d.status != "failed" for d in pending)):

@@ -14,6 +14,9 @@ from rag.services import open_services
 from tests.robustness.procs import Output, cli_env, kill, run_cli, start_cli, tail
 from tests.robustness.test_faults import KIWI_PAGES, KIWI_QUESTION, doc_id, many_pages, write_pdf
 
+# A PostgreSQL server of the test's own, stopped under real CLI processes running the real SmolLM2.
+pytestmark = pytest.mark.slow
+
 
 def test_database_stopped_mid_answer_ends_the_cli_with_a_message(tmp_path, own_postgres):
     # A long answer budget, so the answer is still streaming when the server is gone.

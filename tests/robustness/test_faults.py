@@ -20,6 +20,9 @@ from rag.services import open_services
 from tests.pdfs import make_pdf
 from tests.robustness.procs import Holder, Output, cli_env, kill, run_cli, start_cli, tail
 
+# Real CLI processes, each loading the models; a 150-page ingest killed and run again.
+pytestmark = pytest.mark.slow
+
 BUSY = "open in another DocChat process"
 KIWI_QUESTION = "How do kiwi birds find the earthworms they eat at night?"
 KIWI_PAGES = [

@@ -14,10 +14,10 @@ from sqlalchemy import update
 
 from rag.chain import retrieve
 from rag.chat import ask_in_conversation
+from rag.cleanup import purge_incomplete
 from rag.config import load_settings
 from rag.errors import ConfigError, LLMError, UnknownDocumentError
 from rag.ingest import display_name, ingest_bytes
-from rag.cleanup import purge_incomplete
 from rag.library import list_documents, list_trash, restore_document, trash_document
 from rag.models import Document, utcnow
 from rag.transcripts import create_conversation, list_messages
