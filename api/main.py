@@ -1,0 +1,85 @@
+"""The FastAPI application: DocChat's doorway over HTTP, under /api/v1, with OpenAPI at /api/v1/docs.
+
+Mounted inside the Streamlit app's own process by app.py (the embedded store opens once per process), or run
+on its own with `uvicorn api.main:app` when QDRANT_URL points at a shared Qdrant server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import errors
+from api.deps import RateLimiter
+from api.limits import UploadLimit
+from api.routes import conversations, documents, health, openai_compat
+from rag import usecases
+from rag.usecases import Services, Settings
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+
+
+class PlainIPv4Client:
+    """The caller's address in its IPv4 form. `streamlit run app.py` without --server.address listens on the
+    dual-stack "::", where an IPv4 caller, 127.0.0.1 included, arrives as "::ffff:127.0.0.1", which Python 3.11's
+    ipaddress does not call loopback: without this, every local request was refused with 403."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if client and str(client[0]).lower().startswith("::ffff:"):
+            try:
+                mapped = ipaddress.IPv6Address(client[0]).ipv4_mapped
+            except ValueError:
+                mapped = None
+            if mapped is not None:
+                scope = {**scope, "client": (str(mapped), client[1])}
+        await self.app(scope, receive, send)
+
+
+def create_api(services: Services | None = None, settings: Settings | None = None, *, prefix: str = "") -> FastAPI:
+    """The API over `services` (a test's), or over the process's shared services, which the Streamlit pages use
+    too. `prefix` is "" when app.py mounts it under /api/v1, and "/api/v1" when it is served on its own."""
+    settings = services.settings if services else settings or usecases.load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Opened now, not at the first request. A mounted API has no lifespan of its own: app.py opens them.
+        await run_in_threadpool(usecases.shared_services, settings)
+        yield
+
+    app = FastAPI(
+        title="DocChat API",
+        version="1",
+        summary="Upload PDFs, then ask questions answered from them, with the file and page of each source.",
+        lifespan=None if services else lifespan,
+        docs_url=f"{prefix}/docs",
+        openapi_url=f"{prefix}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.services, app.state.settings = services, settings
+    app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
+    if not settings.api_keys:
+        log.warning("API_KEYS is not set: the DocChat API answers requests from this computer only.")
+    for router in (documents.router, conversations.router, health.router, openai_compat.router):
+        app.include_router(router, prefix=prefix)
+    errors.install(app)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(PlainIPv4Client)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn api.main:app`: built on first access, so importing this module opens nothing.
+    if name == "app":
+        return create_api(prefix=PREFIX)
+    raise AttributeError(name)
