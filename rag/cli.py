@@ -8,9 +8,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag import usecases
+from rag import cli_remote, usecases
 from rag.cli_print import print_json, print_sources, print_turn
-from rag.errors import DocChatError
+from rag.errors import DocChatError, StoreBusyError
 from rag.usecases import Services
 
 
@@ -177,9 +177,24 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "reindex":
         # It must open a store whose recorded model no longer matches, so it opens everything itself.
         return cmd_reindex(args)
+    settings = usecases.load_settings()
     needs_store = args.command not in READ_ONLY
-    services = usecases.open_services(store=needs_store)
-    try:
-        return args.func(services, args)
-    finally:
-        services.close()
+    # A running app on this STORAGE_DIR holds the store: work through its API rather than be refused. Asked
+    # first, so the models are not loaded for nothing; asked again if the store turns out busy (the app may
+    # have started meanwhile). Read-only commands need no store, so they keep using the database directly.
+    address = usecases.running_app(settings) if needs_store else None
+    if address is None:
+        try:
+            services = usecases.open_services(settings, store=needs_store)
+        except StoreBusyError:
+            address = usecases.running_app(settings)
+            if address is None:
+                raise
+        else:
+            try:
+                return args.func(services, args)
+            finally:
+                services.close()
+    print(f"(working through the running app at {address})", file=sys.stderr)
+    pdfs = list(_pdf_paths(args.paths)) if args.command == "ingest" else []
+    return cli_remote.run(address, settings, args, pdfs)
