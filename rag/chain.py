@@ -183,9 +183,8 @@ def ask(
         return Answer(standalone, to_sources(docs), iter([NO_ANSWERING_PASSAGE]), passages, mode="not_found")
     tokens: Iterator[str] = iter(())
     if uses_model(strategy):
-        answer_chain = ANSWER_PROMPT | services.llm | StrOutputParser()
         inputs = {"input": standalone, "context": format_context(docs, services.settings.context_chars)}
-        tokens = _guard_stream(answer_chain.stream(inputs))
+        tokens = _guard_stream((ANSWER_PROMPT | services.llm).stream(inputs))
     return Answer(standalone, to_sources(docs), tokens, passages, quotes, strategy)
 
 
@@ -195,9 +194,7 @@ def _summary(services: Services, question: str, request: SummaryRequest, doc_ids
     summary = answer_summary(services, request, doc_ids)
     tokens: Iterator[str] = iter([summary.text])
     if services.settings.llm_provider != "local" and summary.sources:
-        tokens = _guard_stream(
-            (SUMMARY_PROMPT | services.llm | StrOutputParser()).stream({"input": question, "context": summary.context})
-        )
+        tokens = _guard_stream((SUMMARY_PROMPT | services.llm).stream({"input": question, "context": summary.context}))
     return Answer(question, summary.sources, tokens, [summary.context], mode="summary")
 
 
@@ -219,8 +216,14 @@ def unmentioned_terms(
     ]
 
 
-def _guard_stream(tokens: Iterator[str]) -> Iterator[str]:
+def _guard_stream(chunks: Iterator[BaseMessage]) -> Iterator[str]:
+    """The model's text as it streams. Read from the model's own chunks, not through StrOutputParser: a parser
+    step at the end of the chain read the model to its end when the stream was closed (langchain-core 1.8), so a
+    reader that went away kept the model writing an answer nobody would read, and its stored answer waited."""
     try:
-        yield from tokens
+        for chunk in chunks:
+            text = chunk.content if isinstance(chunk.content, str) else chunk.text
+            if text:
+                yield text
     except Exception as exc:
         raise LLMError(f"The language model stopped with an error: {exc}") from exc
