@@ -8,6 +8,9 @@ import pytest
 
 from tests.conftest import CORPUS, ROOT
 
+# Each benchmark is a child process that loads the models and reads the shared corpus.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
 @pytest.mark.parametrize(

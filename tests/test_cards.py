@@ -88,6 +88,7 @@ def _pypdf_top_level(data: bytes) -> list[tuple[str, int]]:
     ]
 
 
+@pytest.mark.slow  # the shared corpus
 @needs_corpus
 def test_outline_from_bookmarks_and_a_summary_touching_the_chapters(embedding):
     data = LIBTASN1.read_bytes()

@@ -5,9 +5,9 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from rag.chain import retrieve
+from rag.cleanup import purge_incomplete
 from rag.embeddings import EmbeddingModel
 from rag.ingest import ingest_bytes
-from rag.cleanup import purge_incomplete
 from rag.library import delete_document, list_documents
 from rag.models import Document
 from rag.services import Services

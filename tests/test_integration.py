@@ -13,7 +13,11 @@ from tests.conftest import CORPUS, ROOT
 from tests.pdfs import make_pdf
 
 LIBTASN1 = CORPUS / "libtasn1.pdf"
-pytestmark = pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
+# A real manual through the real CLI, one child process per command, and the real SmolLM2.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout"),
+]
 
 
 def run_cli(storage, *args: str) -> subprocess.CompletedProcess:

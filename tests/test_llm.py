@@ -1,14 +1,17 @@
-"""The language model step, with the real local model and a real (refused) network call."""
+"""The language model step: the real local model (slow), the follow-up rewrite with fake models, and a real
+(refused) network call."""
 
 import subprocess
 import sys
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
+from pydantic import Field
 
-from rag.chain import ANSWER_PROMPT, LLMError, ask, history_aware_question
+from rag.chain import ANSWER_PROMPT, LLMError, ask, retrieve
 from rag.config import Settings
+from rag.fake_model import FakeChatModel
 from rag.ingest import ingest_bytes
 from rag.llm import build_llm
 from rag.services import open_services
@@ -16,6 +19,7 @@ from tests.conftest import ROOT, UNREACHABLE_LLM
 from tests.pdfs import make_pdf
 
 
+@pytest.mark.slow  # the real SmolLM2
 def test_local_model_streams_an_answer_from_a_context():
     llm = build_llm(Settings(_env_file=None, llm_max_tokens=24))
     chain = ANSWER_PROMPT | llm | StrOutputParser()
@@ -25,12 +29,50 @@ def test_local_model_streams_an_answer_from_a_context():
     assert "".join(parts).strip()
 
 
-def test_follow_up_is_rewritten_with_the_history():
-    llm = build_llm(Settings(_env_file=None, llm_max_tokens=40))
-    history = [HumanMessage("How do I install libtasn1?"), AIMessage("Run ./configure, make and make install.")]
-    standalone = history_aware_question(llm).invoke({"input": "And how do I uninstall it?", "chat_history": history})
-    assert standalone.strip() and "\n" not in standalone
-    assert len(standalone) < 400
+class RecordingModel(FakeChatModel):
+    """The fake model, keeping the system prompt of each request it answered."""
+
+    asked: list[str] = Field(default_factory=list)
+
+    def answer(self, messages: list[BaseMessage]) -> str:
+        self.asked.append(str(messages[0].content))
+        return super().answer(messages)
+
+
+HISTORY = [HumanMessage("What do adult penguins eat?"), AIMessage("Two kilograms of herring every day [p.1].")]
+
+
+def _standalone(tmp_path, embedding, model: RecordingModel, **settings) -> str:
+    """The standalone question retrieve() searches for the follow-up "And in winter?" after HISTORY."""
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", **settings)
+    services = open_services(settings, embedding, llm=model)
+    try:
+        standalone, _ = retrieve(services, "And in winter?", HISTORY)
+    finally:
+        services.close()
+    return standalone
+
+
+# A large model (not the local one) is asked to rewrite a follow-up; the fake stands in for it.
+LARGE = {"llm_provider": "openai", "openai_api_key": "x"}
+
+
+def test_a_plausible_rewrite_of_a_follow_up_is_the_standalone_question(tmp_path, embedding):
+    model = RecordingModel(reply="What do adult penguins eat in winter?")
+    assert _standalone(tmp_path, embedding, model, **LARGE) == "What do adult penguins eat in winter?"
+    assert len(model.asked) == 1 and "Rewrite" in model.asked[0]
+
+
+def test_an_implausible_rewrite_falls_back_to_the_previous_question_and_the_follow_up(tmp_path, embedding):
+    model = RecordingModel(reply="Sure! Here is a long answer about what penguins eat in winter.")
+    assert _standalone(tmp_path, embedding, model, **LARGE) == "What do adult penguins eat? And in winter?"
+    assert len(model.asked) == 1 and "Rewrite" in model.asked[0], "the fallback came without asking the model"
+
+
+def test_the_local_model_is_never_asked_to_rewrite_a_follow_up(tmp_path, embedding):
+    model = RecordingModel(reply="What do adult penguins eat in winter?")
+    assert _standalone(tmp_path, embedding, model) == "What do adult penguins eat? And in winter?"
+    assert model.asked == []
 
 
 def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
@@ -49,6 +91,7 @@ def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
 CONCURRENT = """
 import threading
 from langchain_core.output_parsers import StrOutputParser
+from pydantic import Field
 from rag.chain import ANSWER_PROMPT
 from rag.config import Settings
 from rag.llm import build_llm
@@ -62,6 +105,7 @@ print("all answered")
 """
 
 
+@pytest.mark.slow  # the real SmolLM2, three times, in a child process
 def test_concurrent_sessions_share_the_local_model_without_crashing():
     # In a child process: without serialisation, llama.cpp takes the whole process down (segfault).
     proc = subprocess.run([sys.executable, "-c", CONCURRENT], cwd=ROOT, capture_output=True, text=True, timeout=300)

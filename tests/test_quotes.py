@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from rag import usecases
 from rag.answer_policy import decide
 from rag.chat import ask_in_conversation
 from rag.config import Settings
@@ -18,7 +19,7 @@ from rag.grounding import SentenceCheck
 from rag.ingest import ingest_bytes
 from rag.quotes import extract_quotes, passage_sentences, quotes_markdown
 from rag.services import open_services
-from rag.transcripts import create_conversation, export_markdown, list_messages
+from rag.transcripts import create_conversation, list_messages
 from tests.pdfs import make_pdf
 
 ZOO = make_pdf(
@@ -125,7 +126,7 @@ def test_quotes_first_shows_the_quotes_at_once_and_the_model_only_when_supported
         assert stored.mode == ("quotes+model" if shown else "quotes")
         assert stored.content.strip() == (answer if shown else "")
         assert stored.status == "complete" and stored.grounding  # why the model's answer was or was not shown
-        markdown = export_markdown(services, conversation.id, {stored.sources[0]["doc_id"]})
+        markdown = usecases.export_conversation(services, conversation.id)
         assert f"> {turn.quotes[0].text}" in markdown.replace("\\", "")
         assert "> — zoo.pdf, p. 1" in markdown
         assert ("The model's short answer" in markdown) is shown

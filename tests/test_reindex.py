@@ -43,6 +43,7 @@ def test_a_float_library_is_refused_then_reindexed_in_int8_keeping_every_documen
         services.close()
 
 
+@pytest.mark.slow  # a child process that loads the models
 def test_reindex_from_the_command_line_reports_a_missing_file(tmp_path):
     storage = tmp_path / "storage"
     services = open_services(Settings(_env_file=None, storage_dir=storage))

@@ -59,6 +59,7 @@ def assert_lead_to_their_sections(services, shown, scope) -> None:
         assert rank is not None and rank <= 3, f"{s.question!r} ({s.section}) retrieved its section at rank {rank}"
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 @pytest.mark.parametrize("scope", [None, *PDFS])
 def test_each_suggestion_retrieves_its_own_section(library, scope):
@@ -70,6 +71,7 @@ def test_each_suggestion_retrieves_its_own_section(library, scope):
     assert suggest_questions(services, doc_ids) == [s.question for s in shown]  # stable from call to call
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 def test_one_document_scope_draws_only_from_it(library):
     services, ids = library
@@ -77,6 +79,7 @@ def test_one_document_scope_draws_only_from_it(library):
         assert {s.doc_id for s in suggestions(services, [doc_id])} == {doc_id}
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 def test_an_asked_question_is_never_suggested_again(library):
     services, _ = library
@@ -86,6 +89,7 @@ def test_an_asked_question_is_never_suggested_again(library):
     assert first[0].lower() not in [q.lower() for q in again]
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 def test_after_an_answer_the_neighbouring_sections_come_and_not_the_one_answered(library):
     services, ids = library
@@ -133,6 +137,7 @@ def large_model(library):
     services.__dict__.pop("llm", None)
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 def test_a_large_model_writes_the_questions_and_they_are_checked_alike(large_model):
     def reply():
@@ -147,6 +152,7 @@ def test_a_large_model_writes_the_questions_and_they_are_checked_alike(large_mod
     assert_lead_to_their_sections(services, shown, None)
 
 
+@pytest.mark.slow  # two real manuals of the shared corpus, indexed once for the module
 @needs_corpus
 @pytest.mark.parametrize(
     "model",

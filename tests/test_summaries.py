@@ -152,6 +152,7 @@ def test_numbered_headings_are_found_by_their_number(services):
     assert [s.page for s in answer.sources] == [2]
 
 
+@pytest.mark.slow  # a real manual of the shared corpus, indexed
 @pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
 def test_a_chapter_of_a_real_manual(services):
     ingest_path(services, LIBTASN1)

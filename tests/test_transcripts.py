@@ -1,7 +1,9 @@
-"""Stored conversations, on SQLite and on a real PostgreSQL (the `db_url` fixture runs each test on both)."""
+"""Stored conversations, on SQLite and on a real PostgreSQL (the `db_url` fixture runs each test on both), read
+through the doorway (rag.usecases), answered by the instant fake model unless a test says otherwise."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -9,24 +11,15 @@ import threading
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
-from rag.chain import LLMError
-from rag.chat import ask_in_conversation
+from rag import usecases
 from rag.config import Settings
 from rag.db import init_db, make_engine, migrate
-from rag.ingest import ingest_bytes
-from rag.library import delete_document
+from rag.errors import LLMError
+from rag.fake_model import FakeChatModel
 from rag.models import Base, Message
-from rag.services import open_services
-from rag.transcripts import (
-    add_user_message,
-    create_conversation,
-    delete_conversation,
-    export_markdown,
-    history,
-    list_conversations,
-    list_messages,
-    rename_conversation,
-)
+from rag.schemas import MessagePublic
+from rag.services import Services, open_services
+from rag.transcripts import add_user_message, history
 from tests.conftest import ROOT, UNREACHABLE_LLM
 from tests.pdfs import make_pdf
 
@@ -37,6 +30,7 @@ ZOO = make_pdf(
         ["Giraffe care. Giraffes eat acacia leaves from tall trees."],
     ]
 )
+KIWIS = make_pdf([["Kiwi care. Kiwis sniff out earthworms and beetle larvae in the soil at night."]])
 
 
 def _settings(tmp_path, db_url, **overrides):
@@ -47,23 +41,33 @@ def _settings(tmp_path, db_url, **overrides):
 
 @pytest.fixture
 def svc(tmp_path, db_url, embedding):
-    services = open_services(_settings(tmp_path, db_url), embedding)
+    services = open_services(_settings(tmp_path, db_url), embedding, llm=FakeChatModel())
     yield services
     services.close()
 
 
+def _add(services: Services, *files: tuple[str, bytes]) -> list[str]:
+    results = list(usecases.add_files(services, files))
+    assert [r.status for r in results] == ["indexed"] * len(files), results
+    return [r.doc_id for r in results]
+
+
+def _messages(services: Services, conversation_id: str) -> list[MessagePublic]:
+    return usecases.get_conversation(services, conversation_id).messages
+
+
 def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, embedding):
-    ingest_bytes(svc, ZOO, "zoo.pdf")
-    conversation = create_conversation(svc)
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
     streamed = []
     for question in ["What do adult penguins eat?", "What are their nests made of?", "What do giraffes eat?"]:
-        turn = ask_in_conversation(svc, conversation.id, question)
-        streamed.append((question, "".join(turn.tokens), turn.standalone_question, [s.to_dict() for s in turn.sources]))
+        turn = usecases.ask(svc, question, conversation.id)
+        streamed.append((question, "".join(turn.tokens), turn.standalone_question, turn.sources))
     svc.close()
 
     reopened = open_services(_settings(tmp_path, db_url), embedding)  # a new engine, as after a restart
     try:
-        messages = list_messages(reopened, conversation.id)
+        messages = _messages(reopened, conversation.id)
         assert [m.role for m in messages] == ["user", "assistant"] * 3
         stored = [
             (q.content, a.content, a.standalone_question, a.sources)
@@ -71,16 +75,17 @@ def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, em
         ]
         assert stored == streamed
         assert all(a.status == "complete" and a.first_token_ms <= a.total_ms for a in messages[1::2])
-        assert list_conversations(reopened)[0].title == "What do adult penguins eat?"
-        assert 2 in [s["page"] for s in streamed[1][3]], "the follow-up did not find the nests page"
+        assert usecases.list_conversations(reopened)[0].title == "What do adult penguins eat?"
+        assert 2 in [s.page for s in streamed[1][3]], "the follow-up did not find the nests page"
     finally:
         reopened.close()
 
 
+@pytest.mark.slow  # a child process that loads MiniLM and the real SmolLM2, on each database
 def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_url):
-    ingest_bytes(svc, ZOO, "zoo.pdf")
-    conversation = create_conversation(svc)
-    "".join(ask_in_conversation(svc, conversation.id, "What do adult penguins eat?").tokens)
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
+    "".join(usecases.ask(svc, "What do adult penguins eat?", conversation.id).tokens)
     svc.close()  # the embedded store is one process's at a time
 
     env = {**os.environ, "STORAGE_DIR": str(tmp_path / "storage"), "DATABASE_URL": db_url, "LLM_MAX_TOKENS": "24"}
@@ -110,33 +115,33 @@ def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_ur
 
 def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
     svc.settings.answer_mode = "model"  # the model's words reach the reader as they come
-    ingest_bytes(svc, ZOO, "zoo.pdf")
-    conversation = create_conversation(svc)
-    turn = ask_in_conversation(svc, conversation.id, "What do adult penguins eat?")
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
+    turn = usecases.ask(svc, "What do adult penguins eat?", conversation.id)
     first = next(turn.tokens)
     turn.tokens.close()  # the reader went away mid-answer (user navigated off, app rerun)
-    question, answer = list_messages(svc, conversation.id)
+    question, answer = _messages(svc, conversation.id)
     assert question.content == "What do adult penguins eat?"
     assert (answer.status, answer.content) == ("interrupted", first)
-    assert answer.sources and answer.sources[0]["page"] == 1
+    assert answer.sources and answer.sources[0].page == 1
 
 
 def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(tmp_path, db_url, embedding):
     settings = _settings(tmp_path, db_url, **UNREACHABLE_LLM)
     services = open_services(settings, embedding)
     try:
-        ingest_bytes(services, ZOO, "zoo.pdf")
-        conversation = create_conversation(services)
-        turn = ask_in_conversation(services, conversation.id, "What do adult penguins eat?")
+        _add(services, ("zoo.pdf", ZOO))
+        conversation = usecases.create_conversation(services)
+        turn = usecases.ask(services, "What do adult penguins eat?", conversation.id)
         with pytest.raises(LLMError):
             "".join(turn.tokens)
-        question, answer = list_messages(services, conversation.id)
+        question, answer = _messages(services, conversation.id)
         assert question.content == "What do adult penguins eat?"
         assert answer.status == "failed" and "language model" in answer.error
         # A follow-up now fails in the rewrite step, and is kept all the same.
         with pytest.raises(LLMError):
-            ask_in_conversation(services, conversation.id, "And what about giraffes?")
-        assert [m.status for m in list_messages(services, conversation.id)] == [None, "failed", None, "failed"]
+            usecases.ask(services, "And what about giraffes?", conversation.id)
+        assert [m.status for m in _messages(services, conversation.id)] == [None, "failed", None, "failed"]
     finally:
         services.close()
 
@@ -161,9 +166,10 @@ def _writers(svc, conversation_ids, per_writer=10):
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-conversation", "separate-conversations"])
 def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
-    conversations = [create_conversation(svc).id] * 20 if shared else [create_conversation(svc).id for _ in range(20)]
+    new = usecases.create_conversation
+    conversations = [new(svc).id] * 20 if shared else [new(svc).id for _ in range(20)]
     _writers(svc, conversations)
-    messages = [m for cid in dict.fromkeys(conversations) for m in list_messages(svc, cid)]
+    messages = [m for cid in dict.fromkeys(conversations) for m in _messages(svc, cid)]
     assert len(messages) == 200
     for writer in range(20):
         own = [m.content for m in messages if m.content.startswith(f"writer {writer} ")]
@@ -171,33 +177,45 @@ def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
 
 
 def test_history_returns_the_last_turns_in_order(svc):
-    conversation = create_conversation(svc)
+    conversation = usecases.create_conversation(svc)
     for n in range(6):
         add_user_message(svc, conversation.id, f"q{n}")
     assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "q3", "q4", "q5"]
 
 
 def test_rename_and_delete_cascade_to_messages(svc):
-    conversation = create_conversation(svc)
+    conversation = usecases.create_conversation(svc)
     add_user_message(svc, conversation.id, "first question")
-    rename_conversation(svc, conversation.id, "  My   research ")
+    assert usecases.rename_conversation(svc, conversation.id, "  My   research ").title == "My research"
     add_user_message(svc, conversation.id, "second question")
-    assert list_conversations(svc)[0].title == "My research"
-    delete_conversation(svc, conversation.id)
+    assert usecases.list_conversations(svc)[0].title == "My research"
+    usecases.delete_conversation(svc, conversation.id)
     with svc.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 0
-    assert list_conversations(svc) == []
+    assert usecases.list_conversations(svc) == []
 
 
 def test_export_marks_sources_of_deleted_documents(svc):
-    doc = ingest_bytes(svc, ZOO, "zoo.pdf")
-    conversation = create_conversation(svc)
-    "".join(ask_in_conversation(svc, conversation.id, "What do adult penguins eat?").tokens)
-    delete_document(svc, doc.doc_id)
-    markdown = export_markdown(svc, conversation.id, library=set())
+    _, kiwis = _add(svc, ("zoo.pdf", ZOO), ("kiwis.pdf", KIWIS))
+    conversation = usecases.create_conversation(svc)
+    for question in ("What do adult penguins eat?", "What do kiwis eat at night?"):
+        usecases.answer_of(usecases.ask(svc, question, conversation.id), question)
+    usecases.delete_document(svc, kiwis)
+    markdown = usecases.export_conversation(svc, conversation.id)
     assert markdown.startswith("# What do adult penguins eat?")
-    assert "## Q: What do adult penguins eat?" in markdown
-    assert "zoo.pdf, p. 1 (document removed)" in markdown
+    assert "## Q: What do adult penguins eat?" in markdown and "## Q: What do kiwis eat at night?" in markdown
+    # Where each source and quote is cited: "1. zoo.pdf, p. 1: ..." and "> — zoo.pdf, p. 1".
+    cited = [line for line in markdown.splitlines() if re.match(r"(\d+\.|> —) \w+\.pdf, p\. \d+", line)]
+    removed = [line for line in cited if "kiwis.pdf" in line]
+    kept = [line for line in cited if "zoo.pdf" in line]
+    assert removed and kept, markdown
+    assert all(", p. 1 (document removed)" in line for line in removed), removed
+    assert not any("(document removed)" in line for line in kept), kept
+
+
+# The newest migration, and the documents columns added by 0004-0006 (the foundation's table had none of them).
+HEAD = "0006"
+LATER_DOCUMENT_COLUMNS = {"updated_at", "trashed_at", "card", "progress", "progress_message"}
 
 
 def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(db_url):
@@ -217,21 +235,20 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         assert "grounding" in {c["name"] for c in inspect(engine).get_columns("messages")}
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
-        assert {"updated_at", "trashed_at", "card"} <= {c["name"] for c in inspect(engine).get_columns("documents")}
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+        assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
         assert {"mode", "quotes", "suggestions"} <= {c["name"] for c in inspect(engine).get_columns("messages")}
 
         # A database the foundation made with create_all, before there were migrations.
         Base.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
-        later = {"updated_at", "trashed_at", "card"}  # added by 0004 and 0005: the foundation's table had none
-        columns = [c._copy() for c in Base.metadata.tables["documents"].columns if c.name not in later]
+        columns = [c._copy() for c in Base.metadata.tables["documents"].columns if c.name not in LATER_DOCUMENT_COLUMNS]
         Table("documents", MetaData(), *columns).create(engine)
         init_db(engine)
         with engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
-        assert later <= {c["name"] for c in inspect(engine).get_columns("documents")}
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+        assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
     finally:
         engine.dispose()
 
@@ -239,7 +256,7 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
 def test_postgres_rows_are_visible_to_plain_sql(postgres_url, tmp_path, embedding):
     services = open_services(_settings(tmp_path, postgres_url), embedding)
     try:
-        conversation = create_conversation(services)
+        conversation = usecases.create_conversation(services)
         add_user_message(services, conversation.id, "visible to psql?")
     finally:
         services.close()

@@ -130,3 +130,11 @@ def page(browser, app_url: str) -> Iterator[object]:  # type: ignore[no-untyped-
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is slow: a real Streamlit server, the real model, Chromium. Outside `-m "not slow"` only."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)

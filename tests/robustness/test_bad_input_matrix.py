@@ -116,6 +116,7 @@ def _write_cases(folder: Path) -> None:
         (folder / name).write_bytes(make())
 
 
+@pytest.mark.slow  # a child process that loads the models, then reads every hostile file
 def test_cli_reports_every_file_with_its_message(tmp_path, embedding):
     folder = tmp_path / "pdfs"
     _write_cases(folder)

@@ -27,6 +27,10 @@ from rag.services import open_services
 from tests.conftest import CORPUS, ROOT
 from tests.robustness import hostile_pdfs
 
+# PDF bombs: each read takes a child process up to its memory limit, or seconds of parsing. The fast tier keeps the
+# plain refusals (empty, blank, scanned, too dense, too many passages) in test_bad_input_matrix.py.
+pytestmark = pytest.mark.slow
+
 # extract_pages reads its limits from the environment, as the app does.
 LIMITS = Settings()
 OUT_OF_MEMORY = PAGE_MEMORY.format(page=2, mb=LIMITS.max_pdf_memory_mb)
@@ -131,7 +135,6 @@ def test_bomb_memory_stays_bounded(bomb):
 LIBTASN1 = CORPUS / "libtasn1.pdf"
 
 
-@pytest.mark.slow  # a real manual of the shared corpus, indexed
 @pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
 def test_a_real_manual_still_ingests(services):
     result = ingest_bytes(services, LIBTASN1.read_bytes(), "libtasn1.pdf")
