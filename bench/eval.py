@@ -1,11 +1,13 @@
 """Page-level retrieval quality on a JSONL question set, DocChat beside the textbook LangChain baseline.
 
-    .venv/bin/python bench/eval.py QA.jsonl [--corpus DIR] [--no-baseline] [--json]
+    .venv/bin/python bench/eval.py QA.jsonl [--heldout HELDOUT.jsonl] [--corpus DIR] [--whole-corpus]
+                                   [--no-baseline] [--json]
 
 Each line of QA.jsonl: {"question", "doc", "pages": [1-based pages], "history": [{"role", "content"}]?}
 (see bench/evaluation.py). The PDFs it names are read from --corpus, by default bench/corpus/ (fetched by
 bench/corpus.sh), else ../shared/corpus/. Every retriever indexes them into a throwaway library, so the
-user's own library is never opened, nor locked against a running app.
+user's own library is never opened, nor locked against a running app. With --heldout, both sets are scored on
+the same library and printed side by side: QA.jsonl is the part tuned on, HELDOUT.jsonl is only reported.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common import CORPUS, SHARED
-from evaluation import KS, QAFileError, evaluate
+from evaluation import KS, QAFileError, evaluate, evaluate_splits
 
 from rag.cli_print import print_json
 from rag.errors import DocChatError
@@ -26,6 +28,8 @@ from rag.errors import DocChatError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("qa", metavar="QA.jsonl")
+    parser.add_argument("--heldout", metavar="HELDOUT.jsonl", help="a held-out set, scored beside QA.jsonl")
+    parser.add_argument("--whole-corpus", action="store_true", help="index every PDF of the corpus")
     parser.add_argument("--corpus", metavar="DIR", help="where the PDFs named in the set are (default: bench/corpus)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the textbook LangChain baseline")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
@@ -34,14 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     corpus = Path(args.corpus) if args.corpus else next((p for p in (CORPUS, SHARED) if p.is_dir()), Path("."))
-    report = evaluate(Path(args.qa), corpus, baseline=not args.no_baseline)
-    if args.json:
-        print_json(report)
-        return 0
+    if not args.heldout:
+        report = evaluate(Path(args.qa), corpus, baseline=not args.no_baseline)
+        if args.json:
+            print_json(report)
+            return 0
+        rows = [(name, row) for name, row in report.items()]
+    else:
+        sets = {"dev": Path(args.qa), "held out": Path(args.heldout)}
+        splits = evaluate_splits(sets, corpus, baseline=not args.no_baseline, whole_corpus=args.whole_corpus)
+        if args.json:
+            print_json(splits)
+            return 0
+        rows = [(f"{name} {label}", row) for name, by_set in splits.items() for label, row in by_set.items()]
     columns = [f"recall@{k}" for k in KS] + ["MRR@5", "MRR@10"]
-    print(f"{'retriever':<10}" + "".join(f"{c:>11}" for c in columns) + f"{'questions':>11}")
-    for name, row in report.items():
-        print(f"{name:<10}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{int(row['questions']):>11}")
+    width = max(10, *(len(name) + 1 for name, _ in rows))
+    print(f"{'retriever':<{width}}" + "".join(f"{c:>11}" for c in columns) + f"{'questions':>11}")
+    for name, row in rows:
+        print(f"{name:<{width}}" + "".join(f"{row[c]:>11.3f}" for c in columns) + f"{int(row['questions']):>11}")
     return 0
 
 

@@ -103,19 +103,33 @@ def textbook_retriever(documents: Sequence[Path], storage: Path, k: int = max(KS
 
 
 def evaluate(qa_path: Path, corpus: Path, baseline: bool = True) -> dict[str, dict[str, float]]:
-    items = load_qa(qa_path)
-    names = sorted({item.doc for item in items})
+    """One question set: {retriever: scores}."""
+    report = evaluate_splits({"all": qa_path}, corpus, baseline)
+    return {name: splits["all"] for name, splits in report.items()}
+
+
+def evaluate_splits(
+    sets: dict[str, Path], corpus: Path, baseline: bool = True, whole_corpus: bool = False
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Several question sets (a dev part and a held-out part) on one library per retriever: {retriever: {set:
+    scores}}. The library holds the documents the sets name or, with `whole_corpus`, every PDF of `corpus`,
+    where a long manual has the most room to crowd out the right page of a short one."""
+    items = {label: load_qa(path) for label, path in sets.items()}
+    names = sorted({item.doc for batch in items.values() for item in batch})
     missing = [n for n in names if not (corpus / n).is_file()]
     if missing:
         raise QAFileError(f"Not in {corpus}: {', '.join(missing)} (bench/corpus.sh fetches the benchmark corpus).")
-    documents = [corpus / n for n in names]
+    documents = sorted(corpus.glob("*.pdf")) if whole_corpus else [corpus / n for n in names]
     builders = {"DocChat": docchat_retriever} | ({"textbook": textbook_retriever} if baseline else {})
-    report = {}
+    report: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, build in builders.items():
             run, close = build(documents, Path(tmp) / name)
             try:
-                report[name] = scores([first_hit(run(item), item) for item in items]) | {"questions": len(items)}
+                report[name] = {
+                    label: scores([first_hit(run(item), item) for item in batch]) | {"questions": len(batch)}
+                    for label, batch in items.items()
+                }
             finally:
                 close()
     return report

@@ -82,3 +82,28 @@ def test_eval_prints_a_table_without_the_baseline(tmp_path):
     columns = ["recall@1", "recall@3", "recall@5", "recall@10", "MRR@5", "MRR@10"]
     assert header.split() == ["retriever", *columns, "questions"]
     assert [row.split()[0] for row in rows] == ["DocChat"]
+
+
+def test_eval_scores_a_held_out_set_beside_the_dev_set(tmp_path):
+    dev, held = tmp_path / "dev.jsonl", tmp_path / "held.jsonl"
+    dev.write_text('{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [5]}\n')
+    held.write_text(
+        '{"question": "What does the MIME database say about glob weights?", '
+        '"doc": "shared-mime-info-spec.pdf", "pages": [4, 5]}\n'
+        '{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [30]}\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "eval.py"), str(dev), "--heldout", str(held), "--corpus", str(CORPUS)]
+        + ["--no-baseline", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert set(report["DocChat"]) == {"dev", "held out"}
+    assert report["DocChat"]["dev"]["questions"] == 1 and report["DocChat"]["held out"]["questions"] == 2
+    # The same question, scored against a page that does not answer it, is a miss in the held-out set only.
+    assert report["DocChat"]["dev"]["recall@5"] == 1.0
+    assert report["DocChat"]["held out"]["recall@10"] <= 0.5
