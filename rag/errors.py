@@ -61,3 +61,7 @@ class UnknownConversationError(NotFoundError):
 
 class UnknownMessageError(NotFoundError):
     pass
+
+
+class DocumentBusyError(DocChatError):
+    """The document is still being added: it can be deleted once it is indexed (or has failed)."""

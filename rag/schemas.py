@@ -7,12 +7,14 @@ loops, and pydantic still validates them when they are read back from a JSON col
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
+# SQLite hands datetimes back without their offset; they were written in UTC (rag/models.py utcnow).
+UTCDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "trashed"]
 AnswerMode = Literal["quotes", "quotes+model", "model", "summary", "not_found"]
 AnswerStatus = Literal["complete", "interrupted", "failed"]
@@ -78,7 +80,7 @@ class DocumentPublic(Public):
     pages: int
     passages: int
     size_bytes: int
-    created_at: datetime
+    created_at: UTCDatetime
     # While queued or indexing: how far it is (0..1) and what it is doing, in words.
     progress: float | None = None
     progress_message: str | None = None
@@ -100,15 +102,15 @@ class ConversationPublic(Public):
     id: str
     title: str
     doc_ids: list[str] = Field(description="The documents it searches; empty means the whole library.")
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
 
 
 class MessagePublic(Public):
     id: int
     role: Literal["user", "assistant"]
     content: str = Field(description="The question, or the model's words as shown (empty when only quotes are).")
-    created_at: datetime
+    created_at: UTCDatetime
     standalone_question: str | None = None
     sources: list[Source] = []
     quotes: list[Quote] = []

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from rag import library
 from rag.cards import DocumentCard
 from rag.cleanup import queued_ids
-from rag.errors import UnknownDocumentError
+from rag.errors import DocumentBusyError, UnknownDocumentError
 from rag.ingest import Progress, accept_bytes, index_accepted, ingest_bytes, ingest_path
 from rag.models import Document
 from rag.preview import PagePreview, render_file, stored_pdf
@@ -131,7 +131,23 @@ def restore_document(services: Services, doc_id: str) -> DocumentPublic:
 
 def delete_document(services: Services, doc_id: str) -> DocumentPublic:
     """Deletes a document of the library for good: its passages, its file and its record."""
-    return _public(library.delete_document(services, doc_id))
+    try:
+        return _public(library.delete_document(services, doc_id))
+    except UnknownDocumentError:
+        pending = _pending(services, doc_id)
+        if pending is not None:
+            raise DocumentBusyError(
+                f"{pending.filename} is still being added to your library; delete it once it is indexed."
+            ) from None
+        raise
+
+
+def _pending(services: Services, doc_id: str) -> DocumentPublic | None:
+    try:
+        document = get_document(services, doc_id)
+    except UnknownDocumentError:
+        return None
+    return document if document.status in ("queued", "indexing") else None
 
 
 def empty_trash(services: Services) -> int:

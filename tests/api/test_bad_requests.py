@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from rag.ingest import accept_bytes
 from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.pdfs import make_pdf
@@ -157,3 +158,14 @@ async def test_rate_limit(open_api_services: OpenServices) -> None:
         assert 1 <= int(response.headers["retry-after"]) <= 60
         # /health is never rate limited: a load balancer polls it.
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_document_still_being_added_cannot_be_deleted_yet(
+    client: httpx.AsyncClient, fake_services: Services
+) -> None:
+    # Accepted but not handed to the worker: it stays "queued" for as long as the test needs.
+    accepted = accept_bytes(fake_services, make_pdf([["Ferries leave the harbour at dawn."]]), "ferry.pdf")
+    response = await client.delete(f"/documents/{accepted.doc_id}")
+    assert response.status_code == 409
+    assert "still being added" in response.json()["detail"]
+    assert (await client.get(f"/documents/{accepted.doc_id}")).json()["status"] == "queued"
