@@ -92,9 +92,9 @@ def test_eval_scores_a_held_out_set_beside_the_dev_set(tmp_path):
         '"doc": "shared-mime-info-spec.pdf", "pages": [4, 5]}\n'
         '{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [30]}\n'
     )
+    command = [sys.executable, str(ROOT / "bench" / "eval.py"), str(dev), "--heldout", str(held)]
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "eval.py"), str(dev), "--heldout", str(held), "--corpus", str(CORPUS)]
-        + ["--no-baseline", "--json"],
+        [*command, "--corpus", str(CORPUS), "--no-baseline", "--json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
