@@ -9,7 +9,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag import cli_remote, usecases
-from rag.cli_print import print_json, print_sources, print_turn
+from rag.cli_print import (
+    print_answer,
+    print_conversations,
+    print_deleted,
+    print_documents,
+    print_ingested,
+    print_json,
+    print_sources,
+)
 from rag.errors import DocChatError, StoreBusyError
 from rag.usecases import Services
 
@@ -28,14 +36,7 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     paths = list(_pdf_paths(args.paths))
     for path, result in zip(paths, usecases.add_files(services, paths), strict=True):
         failed |= result.status == "failed"
-        if args.json:
-            print_json({**result.model_dump(), "file": str(path)})
-        elif result.status == "indexed":
-            print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {(result.doc_id or '')[:12]})")
-        elif result.status == "duplicate":
-            print(f"duplicate  {path}  {result.error}")
-        else:
-            print(f"failed     {path}  {result.error}")
+        print_ingested(path, result, args.json)
     return 1 if failed else 0
 
 
@@ -47,31 +48,11 @@ def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         else:
             print_sources(found.sources)
         return 0
-    turn = usecases.ask(services, args.question, args.conversation, args.doc)
-    try:
-        if args.json:
-            print_json(usecases.answer_of(turn, args.question).model_dump(mode="json"))
-            return 0
-        return print_turn(turn, args)
-    except KeyboardInterrupt:
-        turn.close()
-        print("\n(interrupted: the answer so far is saved in the conversation)", file=sys.stderr)
-        return 130
-    finally:
-        turn.close()  # whatever stopped the printing, the model's stream ends now and the answer is stored
+    return print_answer(usecases.ask(services, args.question, args.conversation, args.doc), args)
 
 
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
-    conversations = usecases.list_conversations(services)
-    if args.json:
-        print_json(
-            [c.model_dump(mode="json", include={"id", "title", "created_at", "updated_at"}) for c in conversations]
-        )
-    elif not conversations:
-        print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
-    else:
-        for c in conversations:
-            print(f"{c.id[:8]}  {c.updated_at:%Y-%m-%d %H:%M}  {c.title}")
+    print_conversations(usecases.list_conversations(services), args.json)
     return 0
 
 
@@ -81,24 +62,12 @@ def cmd_export(services: Services, args: argparse.Namespace) -> int:
 
 
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
-    documents = usecases.list_documents(services)
-    if args.json:
-        print_json([{"doc_id": d.id, "chunks": d.passages, **d.model_dump(mode="json")} for d in documents])
-    elif not documents:
-        print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
-    else:
-        for d in documents:
-            added = f"{d.created_at:%Y-%m-%d %H:%M}"
-            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}")
+    print_documents(usecases.list_documents(services), args.json)
     return 0
 
 
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
-    document = usecases.delete_document(services, args.doc_id)
-    if args.json:
-        print_json({"doc_id": document.id, "filename": document.filename, "status": "deleted"})
-    else:
-        print(f"Deleted {document.filename} ({document.id[:12]}).")
+    print_deleted(usecases.delete_document(services, args.doc_id), args.json)
     return 0
 
 

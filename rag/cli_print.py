@@ -4,14 +4,71 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from rag.schemas import Source
-from rag.usecases import DOUBT, Turn, quotes_markdown
+from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source
+from rag.usecases import DOUBT, Turn, answer_of, quotes_markdown
 
 
 def print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
+def print_ingested(path: Path, result: IngestResult, as_json: bool) -> None:
+    if as_json:
+        print_json({**result.model_dump(), "file": str(path)})
+    elif result.status == "indexed":
+        doc_id = (result.doc_id or "")[:12]
+        print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id})", flush=True)
+    else:
+        print(f"{result.status:<10} {path}  {result.error}", flush=True)
+
+
+def print_documents(documents: Sequence[DocumentPublic], as_json: bool) -> None:
+    if as_json:
+        print_json([{"doc_id": d.id, "chunks": d.passages, **d.model_dump(mode="json")} for d in documents])
+    elif not documents:
+        print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
+    else:
+        for d in documents:
+            added = f"{d.created_at:%Y-%m-%d %H:%M}"
+            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}")
+
+
+def print_conversations(conversations: Sequence[ConversationPublic], as_json: bool) -> None:
+    if as_json:
+        fields = {"id", "title", "created_at", "updated_at"}
+        print_json([c.model_dump(mode="json", include=fields) for c in conversations])
+    elif not conversations:
+        print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
+    else:
+        for c in conversations:
+            print(f"{c.id[:8]}  {c.updated_at:%Y-%m-%d %H:%M}  {c.title}")
+
+
+def print_deleted(document: DocumentPublic, as_json: bool) -> None:
+    if as_json:
+        print_json({"doc_id": document.id, "filename": document.filename, "status": "deleted"})
+    else:
+        print(f"Deleted {document.filename} ({document.id[:12]}).")
+
+
+def print_answer(turn: Turn, args: argparse.Namespace) -> int:
+    """Prints an answer as it streams (or, with --json, once finished). Whatever stops the printing, the turn is
+    closed: its stream ends now and the answer so far is stored."""
+    try:
+        if args.json:
+            print_json(answer_of(turn, args.question).model_dump(mode="json"))
+            return 0
+        return print_turn(turn, args)
+    except KeyboardInterrupt:
+        turn.close()
+        print("\n(interrupted: the answer so far is saved in the conversation)", file=sys.stderr)
+        return 130
+    finally:
+        turn.close()
 
 
 def print_turn(turn: Turn, args: argparse.Namespace) -> int:

@@ -14,8 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from rag import usecases
-from rag.cli_print import print_json, print_turn
+from rag.cli_print import print_answer, print_conversations, print_deleted, print_documents, print_ingested
 from rag.errors import DocChatError, InvalidInputError, NotFoundError
 from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationPublic, DocumentPublic, IngestResult
 from rag.usecases import Settings, Turn
@@ -113,15 +112,7 @@ def ingest(app: App, paths: Sequence[Path], args: argparse.Namespace) -> int:
         for path in paths:
             result = _ingest_one(app, path)
             failed |= result.status == "failed"
-            if args.json:
-                print_json(result.model_dump())
-            elif result.status == "indexed":
-                doc_id = (result.doc_id or "")[:12]
-                print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id})", flush=True)
-            elif result.status == "duplicate":
-                print(f"duplicate  {path}  {result.error}", flush=True)
-            else:
-                print(f"failed     {path}  {result.error}", flush=True)
+            print_ingested(path, result, args.json)
     except KeyboardInterrupt:
         print("\n(interrupted: the app goes on indexing what it has received)", file=sys.stderr)
         return 130
@@ -170,18 +161,8 @@ def ask(app: App, args: argparse.Namespace) -> int:
             "Ask without --retrieve-only, or stop the app and run the command again."
         )
     path = f"/conversations/{_segment(args.conversation)}/messages" if args.conversation else "/ask"
-    turn = _remote_turn(app.events(path, {"question": args.question, "doc_ids": args.doc}))
-    try:
-        if args.json:
-            print_json(usecases.answer_of(turn, args.question).model_dump(mode="json"))
-            return 0
-        return print_turn(turn, args)
-    except KeyboardInterrupt:
-        turn.close()
-        print("\n(interrupted: the answer so far is saved in the conversation)", file=sys.stderr)
-        return 130
-    finally:
-        turn.close()  # closes the connection: the app stores what came, marked interrupted if unfinished
+    # Closing the turn closes the connection: the app stores what came, marked interrupted if unfinished.
+    return print_answer(_remote_turn(app.events(path, {"question": args.question, "doc_ids": args.doc})), args)
 
 
 def _remote_turn(events: Events) -> Turn:
@@ -224,14 +205,9 @@ def _tokens(turn: Turn, events: Events) -> Generator[str, None, None]:
 
 
 def conversations(app: App, args: argparse.Namespace) -> int:
-    found = [ConversationPublic.model_validate(c) for c in app.request("GET", "/conversations").json()]
-    if args.json:
-        print_json([c.model_dump(mode="json", include={"id", "title", "created_at", "updated_at"}) for c in found])
-    elif not found:
-        print('No conversations yet. Start one with: python -m rag ask "QUESTION"')
-    else:
-        for c in found:
-            print(f"{c.id[:8]}  {c.updated_at:%Y-%m-%d %H:%M}  {c.title}")
+    print_conversations(
+        [ConversationPublic.model_validate(c) for c in app.request("GET", "/conversations").json()], args.json
+    )
     return 0
 
 
@@ -243,25 +219,14 @@ def export(app: App, args: argparse.Namespace) -> int:
 def docs(app: App, args: argparse.Namespace) -> int:
     # The API lists uploads still queued or failed too; the library, as the local command lists it, is the indexed.
     listed = [DocumentPublic.model_validate(d) for d in app.request("GET", "/documents").json()]
-    documents = [d for d in listed if d.status == "indexed"]
-    if args.json:
-        print_json([{"doc_id": d.id, "chunks": d.passages, **d.model_dump(mode="json")} for d in documents])
-    elif not documents:
-        print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
-    else:
-        for d in documents:
-            added = f"{d.created_at:%Y-%m-%d %H:%M}"
-            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}")
+    print_documents([d for d in listed if d.status == "indexed"], args.json)
     return 0
 
 
 def delete(app: App, args: argparse.Namespace) -> int:
     document = DocumentPublic.model_validate(app.request("GET", f"/documents/{_segment(args.doc_id)}").json())
     app.request("DELETE", f"/documents/{document.id}")
-    if args.json:
-        print_json({"doc_id": document.id, "filename": document.filename, "status": "deleted"})
-    else:
-        print(f"Deleted {document.filename} ({document.id[:12]}).")
+    print_deleted(document, args.json)
     return 0
 
 
