@@ -10,11 +10,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.robustness.procs import cli_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless Chromium as these machines can run it: no sandbox (root), no GPU, and nothing fetched from the net.
@@ -42,61 +44,66 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    storage: Path
+    pid: int
+
+    @property
+    def api(self) -> str:
+        return self.url + "/api/v1"
+
+
 @contextmanager
-def serve_app(storage: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port over `storage`, its URL once it is healthy, stopped afterwards."""
+def serve_app(storage: Path, *, address: str | None = "127.0.0.1", **env: str) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free port over `storage`, once it is healthy, stopped afterwards. With
+    `address=None` it listens where the README's command does: on the dual-stack "::", where a local caller
+    arrives as "::ffff:127.0.0.1" (which the API once refused with 403). `env` adds settings (LLM_PROVIDER=…)."""
     port = _free_port()
-    env = {**os.environ, "STORAGE_DIR": str(storage), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    environ = cli_env(storage, **env)
+    environ.pop("API_KEYS", None)
     storage.mkdir(parents=True, exist_ok=True)
     log_path = storage.parent / "streamlit.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--server.headless", "true",
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}: {_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S} s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.address", address] if address else []
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
-        log.close()
-        if os.environ.get("DOCCHAT_E2E_LOG"):
-            print(_tail(log_path, 20_000))
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"streamlit exited with {server.returncode}: {_tail(log_path)}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not become healthy in {STARTUP_TIMEOUT_S} s")
+                time.sleep(0.3)
+            yield RunningApp(url, storage, server.pid)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
+            if os.environ.get("DOCCHAT_E2E_LOG"):
+                print(_tail(log_path, 20_000))
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app, served by Streamlit from a fresh STORAGE_DIR, until the module's tests are done."""
-    with serve_app(tmp_path_factory.mktemp("e2e") / "storage") as url:
-        yield url
+    with serve_app(tmp_path_factory.mktemp("e2e") / "storage") as app:
+        yield app.url
 
 
 def _tail(path: Path, chars: int = 2000) -> str:

@@ -7,23 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import STARTUP_TIMEOUT_S, _free_port, _tail, screenshot
+from tests.e2e.conftest import RunningApp, screenshot, serve_app
 from tests.pdfs import make_pdf
-from tests.robustness.procs import cli_env
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -40,65 +34,16 @@ FACTS = [
 QUESTION = "How often does the ferry to Port Evander leave?"
 
 
-@dataclass(frozen=True)
-class Server:
-    url: str
-    storage: Path
-    pid: int
-
-    @property
-    def api(self) -> str:
-        return self.url + PREFIX
-
-
-@contextmanager
-def readme_server(storage: Path, **env: str) -> Iterator[Server]:
-    """The README's `.venv/bin/streamlit run app.py --server.port <free> --server.headless true` over `storage`.
-    Unlike conftest's serve_app it leaves --server.address unset, as users do: Streamlit then listens on the
-    dual-stack "::", where a local caller arrives as "::ffff:127.0.0.1" (which the API once refused with 403)."""
-    storage.mkdir(parents=True, exist_ok=True)
-    environ = cli_env(storage, **env)
-    environ.pop("API_KEYS", None)
-    log_path, port = storage.parent / "streamlit.log", _free_port()
-    command = [str(Path(sys.executable).with_name("streamlit")), "run", "app.py", "--server.port", str(port)]
-    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
-        server = Server(f"http://127.0.0.1:{port}", storage, process.pid)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while not _healthy(server):
-                assert process.poll() is None, f"streamlit exited with {process.returncode}: {_tail(log_path)}"
-                assert time.monotonic() < deadline, f"streamlit not healthy in {STARTUP_TIMEOUT_S} s"
-                time.sleep(0.3)
-            yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
-
-
-def _healthy(server: Server) -> bool:
-    try:
-        return httpx.get(f"{server.url}/_stcore/health", timeout=2).text == "ok"
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The app with the instant fake model, on a fresh STORAGE_DIR, for the module."""
-    with readme_server(tmp_path_factory.mktemp("e2e-api") / "storage", LLM_PROVIDER="fake") as running:
+    # Without --server.address, as the README starts it.
+    with serve_app(tmp_path_factory.mktemp("e2e-api") / "storage", address=None, LLM_PROVIDER="fake") as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def app_url(server: Server) -> str:
+def app_url(server: RunningApp) -> str:
     # Overrides conftest's app_url, so its `page` fixture opens this module's server.
     return server.url
 
@@ -131,7 +76,7 @@ def _get(client: httpx.Client, url: str) -> httpx.Response:
     return response
 
 
-def upload(client: httpx.Client, server: Server, name: str, pdf: bytes) -> str:
+def upload(client: httpx.Client, server: RunningApp, name: str, pdf: bytes) -> str:
     response = client.post(f"{server.api}/documents", files=[("files", (name, pdf, "application/pdf"))])
     assert response.status_code == 202, response.text
     [result] = response.json()
@@ -139,7 +84,7 @@ def upload(client: httpx.Client, server: Server, name: str, pdf: bytes) -> str:
     return result["doc_id"]
 
 
-def wait_for(client: httpx.Client, server: Server, doc_id: str, statuses: set[str], phase: str = "") -> dict:
+def wait_for(client: httpx.Client, server: RunningApp, doc_id: str, statuses: set[str], phase: str = "") -> dict:
     """Polls the document (once a second, well within the rate limit) until its status is one of `statuses` and,
     while it is indexing, its progress message starts with `phase`."""
     deadline = time.monotonic() + INDEX_TIMEOUT_S
@@ -177,7 +122,7 @@ def check_answer(events: list[tuple[str, dict]]) -> None:
     assert done["message_id"] == start["message_id"] and done["answer"], done
 
 
-def ask(client: httpx.Client, server: Server, question: str, doc_ids: list[str] | None = None) -> list:
+def ask(client: httpx.Client, server: RunningApp, question: str, doc_ids: list[str] | None = None) -> list:
     body = {"question": question, "doc_ids": doc_ids}
     with client.stream("POST", f"{server.api}/ask", json=body, timeout=ANSWER_TIMEOUT_S) as response:
         assert response.status_code == 200, response.read()
@@ -192,13 +137,13 @@ def client() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def ferry_id(client: httpx.Client, server: Server) -> str:
+def ferry_id(client: httpx.Client, server: RunningApp) -> str:
     doc_id = upload(client, server, FERRY, small_pdf())
     wait_for(client, server, doc_id, {"indexed"})
     return doc_id
 
 
-def test_health_and_the_address_file_name_this_server(client: httpx.Client, server: Server) -> None:
+def test_health_and_the_address_file_name_this_server(client: httpx.Client, server: RunningApp) -> None:
     response = client.get(f"{server.api}/health")
     assert response.status_code == 200, response.text
     health = response.json()
@@ -210,7 +155,9 @@ def test_health_and_the_address_file_name_this_server(client: httpx.Client, serv
     assert address["pid"] == server.pid, "the API's address is published by the streamlit process itself"
 
 
-def test_an_api_upload_is_indexed_and_answered_over_sse(client: httpx.Client, server: Server, ferry_id: str) -> None:
+def test_an_api_upload_is_indexed_and_answered_over_sse(
+    client: httpx.Client, server: RunningApp, ferry_id: str
+) -> None:
     document = wait_for(client, server, ferry_id, {"indexed"})
     assert document["filename"] == FERRY and document["pages"] == 2 and document["passages"] >= 1, document
     events = ask(client, server, QUESTION)
@@ -223,7 +170,7 @@ def test_an_api_upload_is_indexed_and_answered_over_sse(client: httpx.Client, se
 
 def test_the_pages_are_served_by_the_same_process_over_the_same_library(
     client: httpx.Client,
-    server: Server,
+    server: RunningApp,
     ferry_id: str,
     page,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -238,20 +185,20 @@ def test_the_pages_are_served_by_the_same_process_over_the_same_library(
     screenshot(page, "api-upload-in-documents-page")
 
 
-async def _ask_async(client: httpx.AsyncClient, server: Server, doc_id: str) -> list[tuple[str, dict]]:
+async def _ask_async(client: httpx.AsyncClient, server: RunningApp, doc_id: str) -> list[tuple[str, dict]]:
     body = {"question": QUESTION, "doc_ids": [doc_id]}
     async with client.stream("POST", f"{server.api}/ask", json=body) as response:
         assert response.status_code == 200, await response.aread()
         return parse_sse([line async for line in response.aiter_lines()])
 
 
-async def _ask_ten(server: Server, doc_id: str) -> list[list[tuple[str, dict]]]:
+async def _ask_ten(server: RunningApp, doc_id: str) -> list[list[tuple[str, dict]]]:
     async with httpx.AsyncClient(timeout=ANSWER_TIMEOUT_S) as client:
         return await asyncio.gather(*(_ask_async(client, server, doc_id) for _ in range(10)))
 
 
 def test_ten_streams_are_answered_while_a_large_upload_is_indexed(
-    client: httpx.Client, server: Server, ferry_id: str
+    client: httpx.Client, server: RunningApp, ferry_id: str
 ) -> None:
     big_id = upload(client, server, "maintenance.pdf", big_pdf(600))
     # Its passages are being embedded on the worker thread of the very process that answers: the heaviest phase.
@@ -272,7 +219,7 @@ def test_ten_streams_are_answered_while_a_large_upload_is_indexed(
 def test_the_local_model_answers_over_sse(tmp_path: Path) -> None:
     """The default model (SmolLM2 via llama.cpp) on a server of its own. By default it shows the documents' quotes
     first and its own words only once checked, so the answer may have no `token` events."""
-    with readme_server(tmp_path / "storage") as local, httpx.Client(timeout=60) as http:
+    with serve_app(tmp_path / "storage", address=None) as local, httpx.Client(timeout=60) as http:
         assert http.get(f"{local.api}/health").json()["model"]["detail"].startswith("SmolLM2"), "not the local model"
         doc_id = upload(http, local, FERRY, small_pdf())
         wait_for(http, local, doc_id, {"indexed"})

@@ -5,13 +5,12 @@ HTTP API (the app holds the store), and the page shows what the CLI added. A rea
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPUS
-from tests.e2e.conftest import screenshot, serve_app
+from tests.e2e.conftest import RunningApp, screenshot, serve_app
 from tests.robustness.procs import cli_env, run_cli, tail
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -24,22 +23,15 @@ pytestmark = pytest.mark.skipif(
 CRASH = "This app has encountered an error"
 
 
-@dataclass(frozen=True)
-class App:
-    url: str
-    storage: Path
-
-
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """As conftest's app_url, but the test also needs the STORAGE_DIR, to run the CLI on the same library."""
-    storage = tmp_path_factory.mktemp("e2e-second") / "storage"
-    with serve_app(storage) as url:
-        yield App(url, storage)
+    with serve_app(tmp_path_factory.mktemp("e2e-second") / "storage") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def app_url(app: App) -> str:
+def app_url(app: RunningApp) -> str:
     # Overrides conftest's app_url, so its `page` fixture opens this module's server.
     return app.url
 
