@@ -23,7 +23,7 @@ from rag.chain import retrieve
 from rag.config import Settings
 from rag.followups import search_followup
 from rag.ingest import ingest_path
-from rag.library import trashed_ids
+from rag.library import unsearchable_ids
 from rag.quotes import extract_quotes, quotes_markdown
 from rag.services import open_services
 
@@ -44,7 +44,7 @@ def main() -> None:
             for pdf in sorted(corpus.glob("*.pdf")):
                 ingest_path(services, pdf)
             services.store.optimize()
-            exclude = trashed_ids(services)
+            exclude = unsearchable_ids(services)
             rows = []
             for split, names in SETS.items():
                 items = [

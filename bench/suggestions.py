@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from rag.chain import ask, retrieve
 from rag.config import Settings
 from rag.ingest import ingest_path
-from rag.library import document_cards, trashed_ids
+from rag.library import document_cards, unsearchable_ids
 from rag.retrieval import make_retriever
 from rag.services import Services, open_services
 from rag.sources import to_sources
@@ -42,7 +42,7 @@ def own_section_rank(services: Services, s: Suggestion, scope: list[str] | None)
     (not the suggestion's own page range), or None."""
     card = document_cards(services, [s.doc_id])[s.doc_id]
     ranges = [card.section_pages(e) for e in card.outline if e.title == s.section] or [s.pages]
-    retriever = make_retriever(services, scope, trashed_ids(services))
+    retriever = make_retriever(services, scope, unsearchable_ids(services))
     start = time.perf_counter()
     docs = retriever.invoke(s.question)
     RETRIEVAL_TIMES.append(time.perf_counter() - start)

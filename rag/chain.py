@@ -17,7 +17,7 @@ from rag.answer_policy import Mode, Strategy, strategy_for, uses_model
 from rag.errors import LLMError
 from rag.followups import search_followup
 from rag.grounding import mentions, unmatched_terms
-from rag.library import trashed_ids
+from rag.library import unsearchable_ids
 from rag.quotes import Quote, answers_question, extract_quotes
 from rag.retrieval import make_retriever
 from rag.services import Services
@@ -134,7 +134,7 @@ def retrieve(
     """The standalone question and the retrieved passages, best first. `previous_doc_ids`: the documents the
     previous answer cited, a soft preference for a follow-up."""
     history = list(history)[-2 * services.settings.history_turns :] if services.settings.history_turns else []
-    exclude = trashed_ids(services)
+    exclude = unsearchable_ids(services)
     previous = next((m.content for m in reversed(history) if isinstance(m, HumanMessage)), "")
     if not previous:
         return question, make_retriever(services, doc_ids, exclude).invoke(question)
@@ -205,7 +205,7 @@ def unmentioned_terms(
     A name the passages miss but the library has is a retrieval miss, not a missing answer: it passes."""
     found = [f"{d.metadata['filename']} {d.metadata['section']} {d.page_content}" for d in docs]
     unmatched = unmatched_terms(question, found)
-    exclude = trashed_ids(services) if unmatched else []
+    exclude = unsearchable_ids(services) if unmatched else []
     return [
         term
         for term in unmatched

@@ -29,27 +29,27 @@ def list_trash(services: Services) -> list[Document]:
         return list(session.scalars(query))
 
 
-def trashed_ids(services: Services) -> list[str]:
+def unsearchable_ids(services: Services) -> list[str]:
     """Documents whose passages may be stored but must not be searched: in the trash, or not yet (or no longer
     being) indexed. A document being indexed in the background has half its passages in the store already."""
     with services.sessions() as session:
         return list(session.scalars(select(Document.doc_id).where(Document.status != "indexed")))
 
 
-def find_document(services: Services, doc_id_or_prefix: str, status: str = "indexed") -> Document:
-    """A document by its id, or by an unambiguous prefix of it (ids are long hex strings)."""
+def find_document(services: Services, doc_id_or_prefix: str, status: str | None = "indexed") -> Document:
+    """A document by its id, or by an unambiguous prefix of it (ids are long hex strings); with `status` None,
+    in whatever state it is (queued, being indexed, failed, in the trash)."""
     prefix = doc_id_or_prefix.strip().lower()
     if len(prefix) < 4:
-        raise UnknownDocumentError("Give at least the first 4 characters of the document id.")
+        raise UnknownDocumentError(f"No document has the id {doc_id_or_prefix}: give at least its first 4 characters.")
+    query = select(Document).where(Document.doc_id.startswith(prefix))
+    if status is not None:
+        query = query.where(Document.status == status)
     with services.sessions() as session:
-        matches = list(
-            session.scalars(
-                select(Document).where(Document.status == status, Document.doc_id.startswith(prefix)).limit(2)
-            )
-        )
-    where = "in your library" if status == "indexed" else "in the trash"
+        matches = list(session.scalars(query.limit(2)))
+    where = {"indexed": " in your library", "trashed": " in the trash"}.get(status or "", "")
     if not matches:
-        raise UnknownDocumentError(f"No document {where} has the id {doc_id_or_prefix}.")
+        raise UnknownDocumentError(f"No document{where} has the id {doc_id_or_prefix}.")
     if len(matches) > 1:
         raise UnknownDocumentError(f"More than one document id starts with {doc_id_or_prefix}; give more of it.")
     return matches[0]

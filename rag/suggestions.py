@@ -13,7 +13,7 @@ from rag import quotes
 from rag.answer_policy import strategy_for
 from rag.cards import DocumentCard
 from rag.chain import unmentioned_terms
-from rag.library import document_cards, trashed_ids
+from rag.library import document_cards, unsearchable_ids
 from rag.question_wording import clean_title, describe, sentence_question, title_question
 from rag.retrieval import HybridRetriever, content_words, make_retriever
 from rag.services import Services
@@ -170,7 +170,7 @@ def suggestions(
         asked_norm = {_normal(q) for q in asked}
         written = [c for c in _written(services, candidates, cards) if _normal(c.suggestion.question) not in asked_norm]
         candidates = written + candidates
-    retriever = make_retriever(services, doc_ids, trashed_ids(services))
+    retriever = make_retriever(services, doc_ids, unsearchable_ids(services))
     shown: list[Suggestion] = []
     taken: set[object] = set()  # one question per section: three about the same pages are one suggestion
     checks = 0

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from rag.cards import DocumentCard
 from rag.config import Settings
 from rag.ingest import ingest_path
-from rag.library import document_cards, trashed_ids
+from rag.library import document_cards, unsearchable_ids
 from rag.models import Document
 from rag.question_wording import base_verb, describe, sentence_question, title_question
 from rag.retrieval import make_retriever
@@ -43,7 +43,7 @@ def own_section_rank(services, s, scope) -> int | None:
     ranges = [card.section_pages(e) for e in card.outline if e.title == s.section]
     if not ranges:  # drawn from a summary sentence without a section, or a document without an outline
         ranges = [s.pages]
-    docs = make_retriever(services, scope, trashed_ids(services)).invoke(s.question)
+    docs = make_retriever(services, scope, unsearchable_ids(services)).invoke(s.question)
     ranks = [
         r
         for r, d in enumerate(docs, 1)

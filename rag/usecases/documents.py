@@ -54,16 +54,7 @@ def list_trash(services: Services) -> list[DocumentPublic]:
 
 def get_document(services: Services, doc_id: str) -> DocumentPublic:
     """A document in any state, by its full id or an unambiguous prefix."""
-    prefix = doc_id.strip().lower()
-    with services.sessions() as session:
-        matches = (
-            list(session.scalars(select(Document).where(Document.doc_id.startswith(prefix)).limit(2)))
-            if (len(prefix) >= 4)
-            else []
-        )
-    if len(matches) != 1:
-        raise UnknownDocumentError(f"No document has the id {doc_id}.")
-    return _public(matches[0])
+    return _public(library.find_document(services, doc_id, status=None))
 
 
 def add_files(
