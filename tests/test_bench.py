@@ -84,6 +84,7 @@ def test_eval_prints_a_table_without_the_baseline(tmp_path):
     assert [row.split()[0] for row in rows] == ["DocChat"]
 
 
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
 def test_eval_scores_a_held_out_set_beside_the_dev_set(tmp_path):
     dev, held = tmp_path / "dev.jsonl", tmp_path / "held.jsonl"
     dev.write_text('{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [5]}\n')
