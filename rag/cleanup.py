@@ -30,13 +30,19 @@ def remove_document_data(services: Services, doc_id: str) -> None:
 def purge_incomplete(services: Services) -> int:
     """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
     nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go.
-    Queued documents stay: their files are stored, and the background worker indexes them."""
+    Queued documents stay, if their files are stored: the background worker indexes them. One whose file is
+    gone was given up by an ingestion that lost the database before it could drop the record."""
     query = select(Document.doc_id).where(Document.status == "indexing")
+    queued = select(Document.doc_id, Document.stored_path).where(Document.status == "queued")
     if services.settings.qdrant_url:
+        # Another process may be indexing, or writing a queued file just after its record.
         cutoff = utcnow() - STALE_AFTER
-        query = query.where((Document.updated_at < cutoff) | Document.updated_at.is_(None))
+        old = (Document.updated_at < cutoff) | Document.updated_at.is_(None)
+        query, queued = query.where(old), queued.where(old)
     with services.sessions() as session:
         stale = list(session.scalars(query))
+        storage = services.settings.storage_dir
+        stale += [doc_id for doc_id, path in session.execute(queued) if not (storage / path).exists()]
     for doc_id in stale:
         remove_document_data(services, doc_id)
     return len(stale)

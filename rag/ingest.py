@@ -46,7 +46,12 @@ def ingest_bytes(services: Services, data: bytes, filename: str, progress: Progr
     accepted = accept_bytes(services, data, filename, progress)
     if accepted.status != "queued" or accepted.doc_id is None:
         return accepted
-    return index_accepted(services, accepted.doc_id, progress)
+    try:
+        return index_accepted(services, accepted.doc_id, progress)
+    except DatabaseUnavailableError as exc:
+        # Gone between accepting and claiming: the file goes now, the record at the next start (purge_incomplete).
+        _discard(services, accepted.doc_id)
+        return _failed(accepted.file, accepted.doc_id, str(exc))
 
 
 def accept_bytes(services: Services, data: bytes, filename: str, progress: Progress = _noop) -> IngestResult:

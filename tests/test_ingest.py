@@ -7,7 +7,7 @@ from langchain_core.embeddings import Embeddings
 from rag.chain import retrieve
 from rag.cleanup import purge_incomplete
 from rag.embeddings import EmbeddingModel
-from rag.ingest import ingest_bytes
+from rag.ingest import accept_bytes, ingest_bytes
 from rag.library import delete_document, list_documents
 from rag.models import Document
 from rag.services import Services
@@ -148,3 +148,15 @@ def test_purge_removes_what_a_crash_left_half_indexed(services):
     assert purge_incomplete(services) == 1
     assert services.store.count() == 0
     assert _stored_files(services) == []
+
+
+def test_purge_keeps_a_queued_upload_and_removes_one_whose_file_is_gone(services):
+    kept = accept_bytes(services, make_pdf(PAGES), "zoo.pdf")
+    given_up = accept_bytes(services, make_pdf(PAGES[:1]), "one.pdf")
+    assert (kept.status, given_up.status) == ("queued", "queued")
+    (services.settings.uploads_dir / f"{given_up.doc_id}.pdf").unlink()
+    assert purge_incomplete(services) == 1
+    with services.sessions() as session:
+        assert session.get(Document, given_up.doc_id) is None
+        assert session.get_one(Document, kept.doc_id).status == "queued"
+    assert _stored_files(services) == [services.settings.uploads_dir / f"{kept.doc_id}.pdf"]
