@@ -66,7 +66,7 @@ def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 retrieval from the vector store, fused with RRF, one passage per page."""
+    """Dense + BM25 retrieval from the vector store, fused by score distribution, one passage per page."""
 
     store: VectorStore
     embeddings: Embeddings

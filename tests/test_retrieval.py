@@ -2,7 +2,6 @@
 
 import pytest
 
-import rag.store.base as base
 from rag.chunking import Chunk
 from rag.retrieval import best_snippet, one_per_page
 from rag.store import Hit
@@ -61,18 +60,40 @@ def two_chunk_store(request, tmp_path):
     store.close()
 
 
-def _rrf(positions: dict[int, int], weights: tuple[float, float]) -> float:
-    # Qdrant's weighted RRF: a weight shrinks its list's ranks, 1 / (rank / weight + k - 1), rank from 1.
-    return sum(1 / ((position + 1) / weights[source] + base.RRF_K - 1) for source, position in positions.items())
+def _dbsf(scores: list[float]) -> list[float]:
+    # Qdrant's distribution-based score fusion scales a list by its mean +- 3 sample standard deviations.
+    mean = sum(scores) / len(scores)
+    std = (sum((s - mean) ** 2 for s in scores) / (len(scores) - 1)) ** 0.5
+    return [(s - (mean - 3 * std)) / (6 * std) for s in scores]
 
 
-@pytest.mark.parametrize("weights", [(1.0, 1.0), (3.0, 1.0), (1.0, 3.0)])
-def test_fusion_scores_are_weighted_rrf_of_both_lists_in_both_backends(two_chunk_store, monkeypatch, weights):
-    monkeypatch.setattr("rag.store.edge.FUSION_WEIGHTS", weights)
-    monkeypatch.setattr("rag.store.server.FUSION_WEIGHTS", weights)
+def test_fusion_sums_each_lists_scores_scaled_by_their_spread_in_both_backends(two_chunk_store):
     result = two_chunk_store.search(_unit(1, 0), "zircon quartz", limit=2)
-    # Dense ranks page 1 then 2; BM25 ranks page 2 (both words) then 1 (one word).
-    expected = {1: _rrf({0: 0, 1: 1}, weights), 2: _rrf({0: 1, 1: 0}, weights)}
-    assert {h.chunk.page: h.score for h in result.hits} == pytest.approx(expected, rel=1e-4)
-    if expected[1] != pytest.approx(expected[2]):  # equal weights tie here: either order is right
-        assert [h.chunk.page for h in result.hits] == sorted(expected, key=expected.get, reverse=True)
+    # Each page leads one list and trails the other: scaled, first and second of a list sum to 1 for both.
+    top, second = _dbsf([1.0, 0.0])
+    assert {h.chunk.page: h.score for h in result.hits} == pytest.approx({1: top + second, 2: top + second}, rel=1e-4)
+
+
+def test_fusion_keeps_a_clear_lead_that_rank_fusion_would_level(tmp_path):
+    """Dense: page 1 far ahead of pages 2 and 3, which are close. BM25 favours page 2 a little over page 1. RRF
+    would tie pages 1 and 2 (first and second in each list); the score fusion keeps page 1's clear lead."""
+    chunks = [
+        Chunk("d", "d.pdf", 1, 0, "quartz notes and other words"),
+        Chunk("d", "d.pdf", 2, 1, "quartz quartz notes"),
+        Chunk("d", "d.pdf", 3, 2, "unrelated filler text entirely"),
+    ]
+    vectors = [_unit(1, 0.02), _unit(0.2, 1), _unit(0.18, 1)]
+    stores = [EdgeStore(tmp_path / "q", "m", 2), ServerStore(":memory:", None, "t", "m", 2)]
+    try:
+        results = []
+        for store in stores:
+            store.upsert(chunks, vectors)
+            results.append(store.search(_unit(1, 0), "quartz", limit=3))
+        edge, server = ([h.chunk.page for h in r.hits] for r in results)
+        assert edge == server and edge[0] == 1, (edge, server)
+        first, runner_up = (h.score for h in results[0].hits[:2])
+        assert first - runner_up > 0.02, (first, runner_up)  # under RRF they tie
+        assert [h.score for h in results[0].hits] == pytest.approx([h.score for h in results[1].hits], rel=1e-3)
+    finally:
+        for store in stores:
+            store.close()

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 from rag.config import secret
 from rag.store.base import (
     DENSE,
-    FUSION_WEIGHTS,
-    RRF_K,
     SPARSE,
     Hit,
     Rebuild,
@@ -31,8 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DENSE",
-    "FUSION_WEIGHTS",
-    "RRF_K",
     "SPARSE",
     "Hit",
     "Rebuild",

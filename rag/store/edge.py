@@ -14,8 +14,6 @@ from rag.chunking import Chunk
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
-    FUSION_WEIGHTS,
-    RRF_K,
     SPARSE,
     Hit,
     SearchResult,
@@ -117,7 +115,7 @@ class EdgeStore:
                     filter=doc_filter,
                 ),
             ],
-            query=qe.Fusion.Rrf(k=RRF_K, weights=list(FUSION_WEIGHTS)),
+            query=qe.Fusion.Dbsf(),  # rag/store/base.py: why this fusion
             with_payload=True,
         )
         best = qe.QueryRequest(

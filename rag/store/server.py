@@ -10,8 +10,6 @@ from rag.chunking import Chunk
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
-    FUSION_WEIGHTS,
-    RRF_K,
     SPARSE,
     Hit,
     SearchResult,
@@ -95,7 +93,7 @@ class ServerStore:
                     query=self._sparse(self._bm25.embed_query(text)), using=SPARSE, limit=depth, filter=doc_filter
                 ),
             ],
-            query=models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=list(FUSION_WEIGHTS))),
+            query=models.FusionQuery(fusion=models.Fusion.DBSF),  # rag/store/base.py: why this fusion
             limit=limit,
             with_payload=True,
         )
