@@ -129,7 +129,7 @@ def main() -> None:
         args.sizes, args.queries, args.runs = [1000], 20, 1
     pdf = SHARED / "libtasn1.pdf"  # ASK_QUESTIONS are about it: on another PDF they are rightly not found
     table(
-        f"Hybrid retrieval on Qdrant Edge (dense + BM25, RRF), top {5 * OVERFETCH} passages, ms",
+        f"Hybrid retrieval on Qdrant Edge (dense + BM25, score fusion), top {5 * OVERFETCH} passages, ms",
         ["chunks", "upsert s", "optimize s", "p50", "p95", "p50 filtered", "p95 filtered", "query p50", "query p95"],
         retrieval_rows(args.sizes, args.queries),
     )
