@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import CORPUS, ROOT, SHARED, table
+from common import CORPUS, ROOT, SHARED, first_five, table
 from evaluation import QAItem, load_qa
 from langchain_core.documents import Document as LCDocument
 
@@ -196,11 +196,11 @@ def main() -> None:
         "dev": [QA / "manuals.jsonl", QA / "followups.jsonl", QA / "unanswerable.jsonl"],
         "held out": [QA / "heldout.jsonl", QA / "unanswerable-heldout.jsonl"],
     }
-    available = {p.name for p in corpus.glob("*.pdf")}
+    available = {p.name for p in first_five(corpus)}
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
         try:
-            for pdf in sorted(corpus.glob("*.pdf")):
+            for pdf in first_five(corpus):
                 ingest_path(services, pdf)
             services.store.optimize()
             runs: list[Run] = []

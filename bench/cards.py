@@ -3,9 +3,10 @@ extractive summary touches, and what building the card costs beside the whole in
 
     .venv/bin/python bench/cards.py [PDF ...] [--runs 3] [--quick]
 
-Without PDFs it uses bench/corpus/ (bench/corpus.sh fetches it); --quick runs once on ../shared/corpus. The
-bookmarks are read here with pypdf, independently of DocChat, which reads them with PDFium. The card is timed
-inside each ingestion, so that both figures come from the same run on a machine whose load varies. Prints medians.
+Without PDFs it uses the five manuals of bench/corpus/ the first question sets name (bench/common.py FIRST_FIVE)
+(bench/corpus.sh fetches it); --quick runs once on ../shared/corpus. The bookmarks are read here with pypdf,
+independently of DocChat, which reads them with PDFium. The card is timed inside each ingestion, so that both
+figures come from the same run on a machine whose load varies. Prints medians.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, ROOT, SHARED, table
+from common import CORPUS, ROOT, SHARED, first_five, table
 from evaluation import first_hit, load_qa, scores
 
 from rag.chain import retrieve
@@ -37,11 +37,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the follow-ups on ../shared/corpus only")
     args = parser.parse_args()
     corpus = SHARED if args.quick else CORPUS
-    available = {p.name for p in corpus.glob("*.pdf")}
+    available = {p.name for p in first_five(corpus)}
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, storage_dir=Path(tmp), top_k=10))
         try:
-            for pdf in sorted(corpus.glob("*.pdf")):
+            for pdf in first_five(corpus):
                 ingest_path(services, pdf)
             services.store.optimize()
             exclude = unsearchable_ids(services)

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/ingest.py [PDF ...] [--runs 3] [--quick]
 
-Without PDFs it uses bench/corpus/ (bench/corpus.sh fetches it). Both pipelines embed with the same
-all-MiniLM-L6-v2, loaded before the clock starts. Prints medians over the runs.
+Without PDFs it uses the five manuals of bench/corpus/ the first question sets name (bench/common.py FIRST_FIVE)
+(bench/corpus.sh fetches it). Both pipelines embed with the same all-MiniLM-L6-v2, loaded before the clock
+starts. Prints medians over the runs.
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/suggestions.py [--quick]
 
-Indexes bench/corpus/ (--quick: ../shared/corpus), then collects the suggestions shown for an empty chat over
-all documents, for each document alone, and under the answers to a few questions of bench/qa/manuals.jsonl
-(near the pages they cite, as the chat shows them). Each suggestion is then checked again on its own: retrieved
-afresh, is a page of its section at rank 1-3? And asked through the full chat (the conversation it would follow
-included), is the answer "not found"?
+Indexes the five manuals of the first question sets (bench/common.py FIRST_FIVE; --quick: ../shared/corpus),
+then collects the suggestions shown for an empty chat over all documents, for each document alone, and under the
+answers to a few questions of bench/qa/manuals.jsonl (near the pages they cite, as the chat shows them). Each
+suggestion is then checked again on its own: retrieved afresh, is a page of its section at rank 1-3? And asked
+through the full chat (the conversation it would follow included), is the answer "not found"?
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, ROOT, SHARED, table
+from common import CORPUS, ROOT, SHARED, first_five, table
 from langchain_core.messages import AIMessage, HumanMessage
 
 from rag.chain import ask, retrieve
@@ -72,7 +72,7 @@ def main() -> None:
         services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
         try:
             ids = {}
-            for pdf in sorted(corpus.glob("*.pdf")):
+            for pdf in first_five(corpus):
                 result = ingest_path(services, pdf)
                 if result.status == "failed":
                     raise SystemExit(f"{pdf.name}: {result.error}")
