@@ -75,8 +75,8 @@ def test_database_stopped_mid_batch_fails_the_rest_and_leaves_no_half_document(t
     # The next start removes what the lost database kept it from removing (the record, if one was written).
     services = open_services(Settings(_env_file=None, storage_dir=storage, database_url=own_postgres.url), embedding)
     try:
-        for path in (b, c):
-            if results[[a, b, c].index(path)]["status"] != "indexed":
+        for path, result in zip((b, c), results[1:], strict=True):
+            if result["status"] != "indexed":
                 assert services.store.count(doc_id(path)) == 0, f"{path.name} left passages behind"
         stored = services.store.count()
     finally:
