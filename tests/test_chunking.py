@@ -1,4 +1,4 @@
-from rag.chunking import Chunk, chunk_pages, clean_text
+from rag.chunking import Chunk, chunk_pages, clean_text, is_listing
 from rag.ingest import display_name
 from rag.pdf import Page
 
@@ -52,3 +52,37 @@ def test_chunks_carry_the_document_title_and_the_section_they_sit_in():
 def test_passages_stored_before_sections_existed_still_load():
     old_payload = {"doc_id": "abc", "filename": "f.pdf", "page": 7, "chunk_index": 3, "text": "text"}
     assert Chunk.from_payload(old_payload) == Chunk("abc", "f.pdf", 7, 3, "text", "")
+
+
+CONTENTS = "\n".join(
+    f"{n}.{k} {topic} . . . . . . . . . . . . . . . . {10 * n + k}"
+    for n, topic in enumerate(["Installing", "Configuring", "Running", "Upgrading"], 1)
+    for k in range(1, 5)
+)
+INDEX = "\n".join(f"{word}........................{n}" for n, word in enumerate(["abs", "acos", "find", "grid"], 3))
+PROSE = "Set the proxy in the settings file. It is read once, at start-up. " * 6
+
+
+def test_contents_and_index_lines_are_listings_and_prose_is_not():
+    assert is_listing(CONTENTS) and is_listing(INDEX)
+    assert not is_listing(PROSE)
+    # A passage of prose with a few dotted lines in it (an ellipsis, a short table) is still prose.
+    assert not is_listing(PROSE.replace(". ", ".\n") + "\n" + "\n".join(INDEX.splitlines()[:3]))
+    assert not is_listing("Wait...\nand then.....\nnothing")  # two dotted lines are not a listing
+
+
+def test_contents_and_index_pages_are_not_indexed_and_the_rest_is_numbered_without_gaps():
+    body = [Page(n, PROSE + "\n\n" + PROSE) for n in (2, 3, 4)]
+    pages = [Page(1, CONTENTS), *body, Page(5, INDEX)]
+    chunks = chunk_pages(pages, doc_id="d", filename="m.pdf", chunk_size=400, chunk_overlap=0)
+    assert chunks and {c.page for c in chunks} == {2, 3, 4}
+    assert not any(is_listing(c.text) for c in chunks)
+    assert [c.chunk_index for c in chunks] == list(range(len(chunks)))
+
+
+def test_a_document_made_mostly_of_listings_keeps_them_so_it_can_still_be_searched():
+    price_list = "\n".join(f"Item {n} coffee beans . . . . . . . . {n}.50" for n in range(20))
+    pages = [Page(1, price_list), Page(2, price_list), Page(3, PROSE)]
+    chunks = chunk_pages(pages, doc_id="d", filename="prices.pdf", chunk_size=400, chunk_overlap=0)
+    assert {c.page for c in chunks} == {1, 2, 3}
+    assert sum(is_listing(c.text) for c in chunks) > len(chunks) / 2
