@@ -54,12 +54,13 @@ class Settings(BaseSettings):
 
     # MiniLM reads the first 256 tokens of a passage (BM25 indexes all of it), and 1200 characters of a manual
     # run past that two times in three: the dense search never saw their ends. On the blind questions of
-    # bench/qa/unseen-*.jsonl (score fusion, bench/eval.py), recall@1 / recall@5 / MRR@5 held out:
-    # 1200/150 0.660 / 0.918 / 0.770, 1000/100 0.722 / 0.948 / 0.816, 800/0 0.794 / 0.969 / 0.862. Smaller
-    # passages cost ingestion speed (bench/ingest.py, 2-core Xeon): 1000/100 -13%, 900/0 -14%, 800/0 -22%.
-    # 1000/100 is the smallest within the 15% the speed may lose; CHUNK_SIZE=800 CHUNK_OVERLAP=0 trades more.
-    chunk_size: int = Field(default=1000, ge=100)
-    chunk_overlap: int = Field(default=100, ge=0)
+    # bench/qa/unseen-*.jsonl (score fusion, bench/eval.py, 2-core EPYC, int8), recall@1 / recall@5 / MRR@5
+    # dev | held out: 1000/100 0.722 / 0.928 / 0.807 | 0.701 / 0.938 / 0.797; 800/0 0.732 / 0.959 / 0.830 |
+    # 0.763 / 0.969 / 0.842; 800/0 without contents and index passages (rag/chunking.py) 0.753 / 0.969 / 0.849 |
+    # 0.773 / 0.959 / 0.846. Embedding time goes with the passages' count, as nearly all are cut at 256 tokens
+    # (bench/ingest.py, pages/s): 1200/150 11.07, 1000/100 9.59, 800/0 8.55, 800/0 without listings 10.67.
+    chunk_size: int = Field(default=800, ge=100)
+    chunk_overlap: int = Field(default=0, ge=0)
     top_k: int = Field(default=5, ge=1, le=50)
     # Below this cosine similarity the best dense hit is treated as "nothing relevant": the chat then says
     # so instead of letting the model improvise. Measured on bench/qa: everyday questions 0.14-0.22,
