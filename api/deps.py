@@ -1,5 +1,5 @@
-"""What every route depends on: the process's services, the caller's identity (an API key, or loopback), and
-the caller's share of the request rate."""
+"""What every route depends on: the process's services, the caller (a user's API key; without accounts, one of
+API_KEYS or loopback, standing for the owner), and the caller's share of the request rate."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import time
 from collections import deque
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rag import usecases
-from rag.usecases import Services
+from rag.usecases import KEY_PREFIX, Caller, Services
 
-bearer = HTTPBearer(auto_error=False, description="One of the keys in API_KEYS.")
+bearer = HTTPBearer(auto_error=False, description="A user's API key (dc_…), or without accounts one of API_KEYS.")
 
 
 def get_services(request: Request) -> Services:
@@ -59,16 +59,24 @@ class RateLimiter:
             return None
 
 
-def caller(
-    request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> str:
-    """Who is asking: a key's fingerprint, or the loopback address when no keys are configured."""
-    keys = services.settings.api_keys
+def _identify(request: Request, services: Services, given: str, workspace: str | None) -> tuple[Caller, str]:
+    """The caller and the name its requests are counted under. A user's key (`dc_…`) acts as its user in any
+    AUTH_MODE; without accounts, API_KEYS or loopback stand for the owner, as before accounts existed."""
     host = request.client.host if request.client else None
+    address = host or ""
+    if given.startswith(KEY_PREFIX):
+        who = usecases.caller_for_key(services, given, workspace, address)
+        return who, f"user {who.user_id}"
+    settings = services.settings
+    if settings.auth_mode != "none":
+        raise HTTPException(
+            401,
+            "Missing API key. Create one with `python -m rag keys create NAME` or on the Account page, and send "
+            "it as 'Authorization: Bearer <key>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    keys = settings.api_keys
     if keys:
-        given = credentials.credentials if credentials else ""
         if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
             detail = "Missing API key." if not given else "Wrong API key."
             raise HTTPException(
@@ -76,12 +84,27 @@ def caller(
                 f"{detail} Send one of API_KEYS as 'Authorization: Bearer <key>'.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        who = "key " + hashlib.sha256(given.encode()).hexdigest()[:12]
+        counted = "key " + hashlib.sha256(given.encode()).hexdigest()[:12]
     elif _loopback(host):
-        who = f"host {host}"
+        counted = f"host {host}"
     else:
         raise HTTPException(403, "This DocChat API answers only this computer: set API_KEYS to let others in.")
-    wait = request.app.state.rate_limiter.admit(who)
+    return usecases.local_caller(services, workspace), counted
+
+
+def caller(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_workspace: Annotated[
+        str | None,
+        Header(alias="X-Workspace", description="The workspace to act in (its id); your personal one if omitted."),
+    ] = None,
+) -> Caller:
+    """Who is asking, in which workspace; refused before the route runs, and counted against the rate limit."""
+    given = credentials.credentials if credentials else ""
+    who, counted = _identify(request, services, given, x_workspace)
+    wait = request.app.state.rate_limiter.admit(counted)
     if wait is not None:
         raise HTTPException(
             429,
@@ -91,4 +114,7 @@ def caller(
     return who
 
 
-Caller = Depends(caller)
+CallerDep = Annotated[Caller, Depends(caller)]
+# On a router: every route is refused before it runs without a caller; routes that act read it as CallerDep
+# (FastAPI resolves it once per request).
+Authenticated = Depends(caller)

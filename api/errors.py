@@ -19,6 +19,8 @@ from rag.errors import (
     LLMError,
     NotFoundError,
     PdfError,
+    PermissionDeniedError,
+    SignInError,
     StoreError,
 )
 
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Most specific first: StoreBusyError is a StoreError, UnknownDocumentError a NotFoundError.
 STATUS = [
+    (SignInError, 401),
+    (PermissionDeniedError, 403),
     (NotFoundError, 404),
     (InvalidInputError, 422),
     (PdfError, 422),
@@ -47,8 +51,8 @@ ERRORS = {
     for code, text in [
         # FastAPI's own, for a body it cannot read at all (JSON that is not UTF-8, a broken multipart form).
         (400, "The body cannot be read"),
-        (401, "Missing or wrong API key"),
-        (403, "Not allowed from this address"),
+        (401, "Missing, wrong or revoked API key, or a disabled user"),
+        (403, "Not allowed: from this address, or for this user's role"),
         (404, "No such document or conversation"),
         (409, "The document is still being added"),
         (413, "The upload is too large"),

@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from rag.chunking import _title_from_filename, clean_text
 from rag.models import Document
@@ -289,9 +290,10 @@ def _write_model_summary(services: Services, doc_id: str, card: DocumentCard) ->
         chain = CARD_SUMMARY_PROMPT | services.llm | StrOutputParser()
         written = chain.invoke({"title": card.title, "outline": outline, "sentences": sentences})
         with services.sessions.begin() as session:
-            document = session.get(Document, doc_id)
-            if written.strip() and document is not None and document.card:
-                # Reassigned, not changed in place: SQLAlchemy only sees a JSON value replaced.
-                document.card = {**document.card, "model_summary": " ".join(written.split())[:2000]}
+            # Every workspace's record of the same content: the summary is the content's.
+            for document in session.scalars(select(Document).where(Document.doc_id == doc_id)):
+                if written.strip() and document.card:
+                    # Reassigned, not changed in place: SQLAlchemy only sees a JSON value replaced.
+                    document.card = {**document.card, "model_summary": " ".join(written.split())[:2000]}
     except Exception:  # the extractive summary stays; nothing the user did failed
         log.warning("writing the model summary of %s failed", doc_id, exc_info=True)

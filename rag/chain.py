@@ -13,6 +13,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.accounts.access import owner_workspace
 from rag.answer_policy import Mode, Strategy, strategy_for, uses_model
 from rag.errors import LLMError
 from rag.followups import search_followup
@@ -130,24 +131,27 @@ def retrieve(
     history: Sequence[BaseMessage] = (),
     doc_ids: Sequence[str] | None = None,
     previous_doc_ids: Sequence[str] = (),
+    workspace_id: str | None = None,
 ) -> tuple[str, list[LCDocument]]:
-    """The standalone question and the retrieved passages, best first. `previous_doc_ids`: the documents the
-    previous answer cited, a soft preference for a follow-up."""
+    """The standalone question and the workspace's retrieved passages, best first. `previous_doc_ids`: the
+    documents the previous answer cited, a soft preference for a follow-up."""
     history = list(history)[-2 * services.settings.history_turns :] if services.settings.history_turns else []
-    exclude = unsearchable_ids(services)
+    exclude = unsearchable_ids(services, workspace_id)
     previous = next((m.content for m in reversed(history) if isinstance(m, HumanMessage)), "")
     if not previous:
-        return question, make_retriever(services, doc_ids, exclude).invoke(question)
+        return question, make_retriever(services, doc_ids, exclude, workspace_id).invoke(question)
     if services.settings.llm_provider == "local":
         # SmolLM2's rewrites were never usable (bench/followups.py): the follow-up is searched without one.
-        return search_followup(services, question, previous, doc_ids, exclude, previous_doc_ids)
+        return search_followup(
+            services, question, previous, doc_ids, exclude, previous_doc_ids, workspace_id=workspace_id
+        )
     try:
         standalone = history_aware_question(services.llm).invoke({"input": question, "chat_history": history})
     except LLMError:
         raise
     except Exception as exc:
         raise LLMError(f"The language model failed while reading the conversation: {exc}") from exc
-    return standalone, make_retriever(services, doc_ids, exclude).invoke(standalone)
+    return standalone, make_retriever(services, doc_ids, exclude, workspace_id).invoke(standalone)
 
 
 def ask(
@@ -157,19 +161,20 @@ def ask(
     doc_ids: Sequence[str] | None = None,
     previous_doc_ids: Sequence[str] = (),
     strategy: Strategy | None = None,
+    workspace_id: str | None = None,
 ) -> Answer:
     """Retrieves now and returns the answer as a lazy token stream, so the UI can show sources and quotes early."""
     strategy = strategy or strategy_for(services.settings)
     request = summary_request(question)
     if request is not None:
-        return _summary(services, question, request, doc_ids)
-    standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids)
+        return _summary(services, question, request, doc_ids, workspace_id)
+    standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids, workspace_id)
     if not docs:
         return Answer(standalone, [], iter([NOT_FOUND]), mode="not_found")
     # A follow-up is refused for names it asks about, not for the previous question's ("I couldn't find anything
     # about “Kubernetes” or “Excel”" when only Excel was asked); a large model's rewrite carries only what it needs.
     local = services.settings.llm_provider == "local"
-    missing = unmentioned_terms(services, question if local else standalone, docs, doc_ids)
+    missing = unmentioned_terms(services, question if local else standalone, docs, doc_ids, workspace_id)
     if missing:
         # A small model asked about a name its context never mentions answers about something else, fluently.
         return Answer(standalone, [], iter([not_found_about(missing)]), mode="not_found")
@@ -188,10 +193,16 @@ def ask(
     return Answer(standalone, to_sources(docs), tokens, passages, quotes, strategy)
 
 
-def _summary(services: Services, question: str, request: SummaryRequest, doc_ids: Sequence[str] | None) -> Answer:
+def _summary(
+    services: Services,
+    question: str,
+    request: SummaryRequest,
+    doc_ids: Sequence[str] | None,
+    workspace_id: str | None = None,
+) -> Answer:
     """A summary or overview, from the document cards instead of top-k passages: offline in the documents' own
     words; with a large model, written by it from the same material."""
-    summary = answer_summary(services, request, doc_ids)
+    summary = answer_summary(services, request, doc_ids, workspace_id)
     tokens: Iterator[str] = iter([summary.text])
     if services.settings.llm_provider != "local" and summary.sources:
         tokens = _guard_stream((SUMMARY_PROMPT | services.llm).stream({"input": question, "context": summary.context}))
@@ -199,19 +210,26 @@ def _summary(services: Services, question: str, request: SummaryRequest, doc_ids
 
 
 def unmentioned_terms(
-    services: Services, question: str, docs: Sequence[LCDocument], doc_ids: Sequence[str] | None = None
+    services: Services,
+    question: str,
+    docs: Sequence[LCDocument],
+    doc_ids: Sequence[str] | None = None,
+    workspace_id: str | None = None,
 ) -> list[str]:
-    """The names in the question that neither the retrieved passages nor any passage of the library mention.
-    A name the passages miss but the library has is a retrieval miss, not a missing answer: it passes."""
+    """The names in the question that neither the retrieved passages nor any passage of the workspace's library
+    mention. A name the passages miss but the library has is a retrieval miss, not a missing answer: it passes."""
     found = [f"{d.metadata['filename']} {d.metadata['section']} {d.page_content}" for d in docs]
     unmatched = unmatched_terms(question, found)
-    exclude = unsearchable_ids(services) if unmatched else []
+    if not unmatched:
+        return []
+    workspace = owner_workspace(services, workspace_id)
+    exclude = unsearchable_ids(services, workspace)
     return [
         term
         for term in unmatched
         if not any(
             mentions(f"{c.filename} {c.search_text}", term)
-            for c in services.store.keyword_search(term, KEYWORD_CHECK, doc_ids, exclude)
+            for c in services.store.keyword_search(term, KEYWORD_CHECK, doc_ids, exclude, workspace=workspace)
         )
     ]
 

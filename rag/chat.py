@@ -51,14 +51,14 @@ class Turn:
 
 
 def ask_in_conversation(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:
-    set_scope(services, conversation_id, doc_ids)
+    workspace = set_scope(services, conversation_id, doc_ids)
     question_id = add_user_message(services, conversation_id, question).id
     past = history(services, conversation_id, services.settings.history_turns, before_id=question_id)
     cited = cited_documents(services, conversation_id, before_id=question_id)
     started = time.perf_counter()
     model = model_label(services.settings)
     try:
-        answer = ask(services, question, past, doc_ids, cited)
+        answer = ask(services, question, past, doc_ids, cited, workspace_id=workspace)
     except DocChatError as exc:
         if not isinstance(exc, DatabaseUnavailableError):
             # The question is stored: the failure goes beside it, so the conversation shows why and offers a retry.
@@ -82,12 +82,18 @@ def ask_in_conversation(services: Services, conversation_id: str, question: str,
     turn.quotes_first = quotes_first
     # Never suggested again: what this conversation has asked.
     asked = [m.content for m in past if m.type == "human"] + [question]
-    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, asked)
+    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, asked, workspace)
     return turn
 
 
 def _stored_stream(
-    services: Services, turn: Turn, answer: Answer, started: float, doc_ids: Sequence[str], asked: list[str]
+    services: Services,
+    turn: Turn,
+    answer: Answer,
+    started: float,
+    doc_ids: Sequence[str],
+    asked: list[str],
+    workspace: str,
 ) -> Iterator[str]:
     message_id, tokens = turn.answer_id, answer.tokens
     # quotes_first holds the model's words back until the grounding check has read them.
@@ -150,7 +156,9 @@ def _stored_stream(
     if turn.mode != "not_found":
         # After the answer is safely stored: a failure here costs the suggestions, never the answer.
         try:
-            turn.suggestions = suggest_questions(services, doc_ids or None, near=turn.sources, asked=asked)
+            turn.suggestions = suggest_questions(
+                services, doc_ids or None, near=turn.sources, asked=asked, workspace_id=workspace
+            )
             update_answer(services, message_id, suggestions=turn.suggestions)
         except Exception:
             log.warning("no suggestions for message %s", message_id, exc_info=True)

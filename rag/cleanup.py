@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from rag.models import Document, utcnow
 
@@ -17,14 +17,50 @@ if TYPE_CHECKING:
 STALE_AFTER = timedelta(minutes=10)
 
 
+def holders(services: Services, doc_id: str) -> list[str]:
+    """The workspaces with a record of this content that may have passages stored: all but failed ones."""
+    query = select(Document.workspace_id).where(Document.doc_id == doc_id, Document.status != "failed")
+    with services.sessions() as session:
+        return sorted(session.scalars(query))
+
+
+def sync_workspaces(services: Services, doc_id: str) -> None:
+    """Gives the content's passages the workspaces that hold it now, in place; none left removes them."""
+    workspaces = holders(services, doc_id)
+    if workspaces:
+        services.store.set_workspaces(doc_id, workspaces)
+    else:
+        services.store.delete_document(doc_id)
+
+
+def remove_record(services: Services, workspace_id: str, doc_id: str) -> None:
+    """Removes one workspace's record of a document. Its passages and file go with the last record; until then
+    the other workspaces keep them. The passages lose this workspace first: a crash half-way leaves a record
+    that finds nothing, never passages that a workspace without the document can find."""
+    others = [w for w in holders(services, doc_id) if w != workspace_id]
+    if others:
+        services.store.set_workspaces(doc_id, others)
+    else:
+        services.store.delete_document(doc_id)
+        if not _other_records(services, workspace_id, doc_id):
+            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    with services.sessions.begin() as session:
+        session.execute(delete(Document).where(Document.workspace_id == workspace_id, Document.doc_id == doc_id))
+
+
+def _other_records(services: Services, workspace_id: str, doc_id: str) -> int:
+    query = select(func.count()).where(Document.doc_id == doc_id, Document.workspace_id != workspace_id)
+    with services.sessions() as session:
+        return session.scalar(query) or 0
+
+
 def remove_document_data(services: Services, doc_id: str) -> None:
-    """Removes a document's vectors, file and record, in the order that never leaves vectors unowned."""
+    """Removes a content's vectors, file and every workspace's record of it (what a failed or half-made
+    ingestion wrote), in the order that never leaves vectors unowned."""
     services.store.delete_document(doc_id)
     (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
     with services.sessions.begin() as session:
-        document = session.get(Document, doc_id)
-        if document is not None:
-            session.delete(document)
+        session.execute(delete(Document).where(Document.doc_id == doc_id))
 
 
 def purge_incomplete(services: Services) -> int:
@@ -43,7 +79,7 @@ def purge_incomplete(services: Services) -> int:
         stale = list(session.scalars(query))
         storage = services.settings.storage_dir
         stale += [doc_id for doc_id, path in session.execute(queued) if not (storage / path).exists()]
-    for doc_id in stale:
+    for doc_id in dict.fromkeys(stale):
         remove_document_data(services, doc_id)
     return len(stale)
 
@@ -52,4 +88,4 @@ def queued_ids(services: Services) -> list[str]:
     """Documents accepted but not yet indexed, oldest first: the work a restarted worker picks up."""
     with services.sessions() as session:
         query = select(Document.doc_id).where(Document.status == "queued").order_by(Document.created_at)
-        return list(session.scalars(query))
+        return list(dict.fromkeys(session.scalars(query)))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag import cli_remote, usecases
+from rag import cli_accounts, cli_remote, usecases
 from rag.cli_print import (
     print_answer,
     print_conversations,
@@ -18,7 +18,7 @@ from rag.cli_print import (
     print_json,
     print_sources,
 )
-from rag.errors import DocChatError, StoreBusyError
+from rag.errors import DocChatError, SignInError, StoreBusyError
 from rag.usecases import Services
 
 
@@ -34,7 +34,7 @@ def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
 def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     failed = False
     paths = list(_pdf_paths(args.paths))
-    for path, result in zip(paths, usecases.add_files(services, paths), strict=True):
+    for path, result in zip(paths, usecases.add_files(services, paths, caller=args.caller), strict=True):
         failed |= result.status == "failed"
         print_ingested(path, result, args.json)
     return 1 if failed else 0
@@ -42,32 +42,32 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if args.retrieve_only:
-        found = usecases.retrieve_only(services, args.question, args.conversation, args.doc)
+        found = usecases.retrieve_only(services, args.question, args.conversation, args.doc, caller=args.caller)
         if args.json:
             print_json(found.model_dump(mode="json"))
         else:
             print_sources(found.sources)
         return 0
-    return print_answer(usecases.ask(services, args.question, args.conversation, args.doc), args)
+    return print_answer(usecases.ask(services, args.question, args.conversation, args.doc, caller=args.caller), args)
 
 
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
-    print_conversations(usecases.list_conversations(services), args.json)
+    print_conversations(usecases.list_conversations(services, caller=args.caller), args.json)
     return 0
 
 
 def cmd_export(services: Services, args: argparse.Namespace) -> int:
-    print(usecases.export_conversation(services, args.conversation_id))
+    print(usecases.export_conversation(services, args.conversation_id, caller=args.caller))
     return 0
 
 
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
-    print_documents(usecases.list_documents(services), args.json)
+    print_documents(usecases.list_documents(services, caller=args.caller), args.json)
     return 0
 
 
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
-    print_deleted(usecases.delete_document(services, args.doc_id), args.json)
+    print_deleted(usecases.delete_document(services, args.doc_id, caller=args.caller), args.json)
     return 0
 
 
@@ -120,11 +120,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in ("ingest", "ask", "docs", "delete", "conversations", "reindex"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
+    for name in ("ingest", "ask", "docs", "delete", "conversations", "export"):
+        sub.choices[name].add_argument(
+            "--workspace", metavar="NAME", help="act in this workspace (its name or id); default: your personal one"
+        )
+    cli_accounts.add_parsers(sub)
     return parser
 
 
 # Commands that need only the database: they work while another process (the app) holds the embedded store.
-READ_ONLY = frozenset({"docs", "conversations", "export"})
+READ_ONLY = frozenset({"docs", "conversations", "export", "users", "keys", "workspaces", "audit"})
+
+
+def _caller(services: Services, args: argparse.Namespace) -> usecases.Caller:
+    """Who the command acts as: the user of DOCCHAT_API_KEY, or without accounts the owner."""
+    key = usecases.secret(services.settings.docchat_api_key)
+    if key:
+        return usecases.caller_for_key(services, key, args.workspace, "cli")
+    if services.settings.auth_mode != "none":
+        raise SignInError(
+            f"Accounts are on (AUTH_MODE={services.settings.auth_mode}): set DOCCHAT_API_KEY to one of your API "
+            "keys (`python -m rag keys create NAME` makes one) to act as your user."
+        )
+    return usecases.local_caller(services, args.workspace)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
                 raise
         else:
             try:
+                if not getattr(args, "accounts", False):
+                    args.caller = _caller(services, args)
                 return args.func(services, args)
             finally:
                 services.close()

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from rag import usecases
 from rag.cli_print import print_answer, print_conversations, print_deleted, print_documents, print_ingested
 from rag.errors import DocChatError, InvalidInputError, NotFoundError
 from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationPublic, DocumentPublic, IngestResult
@@ -37,13 +38,17 @@ def _segment(value: str) -> str:
 
 
 class App:
-    """A client of the running app's API at `url`, with the first of API_KEYS when keys are configured."""
+    """A client of the running app's API at `url`, with DOCCHAT_API_KEY (a user's key), else the first of
+    API_KEYS when keys are configured, in `workspace` when one is given."""
 
-    def __init__(self, url: str, settings: Settings) -> None:
+    def __init__(self, url: str, settings: Settings, workspace: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.address_file = settings.storage_dir / "app-address.json"
         self.settings = settings
-        headers = {"Authorization": f"Bearer {settings.api_keys[0]}"} if settings.api_keys else {}
+        key = usecases.secret(settings.docchat_api_key) or (settings.api_keys[0] if settings.api_keys else None)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        if workspace:
+            headers["X-Workspace"] = workspace
         # trust_env=False: a proxy configured for the internet must not stand between us and this computer.
         self.client = httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT, trust_env=False)
 
@@ -241,7 +246,7 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
 
 def run(url: str, settings: Settings, args: argparse.Namespace, pdfs: Sequence[Path] = ()) -> int:
     """Runs a parsed command of rag/cli.py through the app at `url`; `pdfs` are the files `ingest` adds."""
-    with App(url, settings) as app:
+    with App(url, settings, getattr(args, "workspace", None)) as app:
         if args.command == "ingest":
             return ingest(app, pdfs, args)
         if args.command not in COMMANDS:

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # and lets a large model answer; "quotes", "quotes_first", "model_checked" or "model" force one.
     answer_mode: Literal["auto", "quotes", "quotes_first", "model_checked", "model"] = "auto"
     max_upload_mb: int = Field(default=200, ge=1)
+    # Who is who (rag/accounts/): "none", one person on a laptop, who owns everything with no sign-in; "local",
+    # usernames and passwords (`python -m rag users add NAME --admin` first); "oidc", single sign-on through
+    # Streamlit's st.login, configured in .streamlit/secrets.toml. API keys work in "local" and "oidc".
+    auth_mode: Literal["none", "local", "oidc"] = "none"
+    # The command line's API key, when accounts are on: `ingest`, `ask`, `docs`… then act as its user.
+    docchat_api_key: SecretStr | None = None
+    # Failed sign-ins allowed per username, and per address, in a 15-minute window, before sign-in is refused.
+    signin_attempts: int = Field(default=5, ge=1)
     # The HTTP API (api/): keys accepted as "Authorization: Bearer <key>", comma-separated. With none, the API
     # answers requests from this computer (loopback) only.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)

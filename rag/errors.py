@@ -65,3 +65,24 @@ class UnknownMessageError(NotFoundError):
 
 class DocumentBusyError(DocChatError):
     """The document is still being added: it can be deleted once it is indexed (or has failed)."""
+
+
+class SignInError(DocChatError):
+    """Sign-in is needed, or failed: a wrong password, a disabled account, a revoked key, too many attempts. The
+    message never says which of a wrong username or a wrong password it was."""
+
+    exit_code = 3
+
+
+class PermissionDeniedError(DocChatError):
+    """The caller may see this, but not do that (a viewer uploading, a non-admin managing users)."""
+
+    exit_code = 3
+
+
+class UnknownUserError(NotFoundError):
+    pass
+
+
+class UnknownWorkspaceError(NotFoundError):
+    pass

@@ -27,13 +27,15 @@ def display_name(name: str) -> str:
     return name or "document.pdf"
 
 
-def unique_name(session: Session, name: str, doc_id: str) -> str:
-    """`name`, or "name (2).pdf" when another document is already called so: two files that look the same
-    in the library, in "Search in" and in the source chips cannot be told apart."""
+def unique_name(session: Session, name: str, doc_id: str, workspace_id: str) -> str:
+    """`name`, or "name (2).pdf" when another document of the workspace is already called so: two files that
+    look the same in the library, in "Search in" and in the source chips cannot be told apart."""
     taken = set(
         session.scalars(
             select(Document.filename).where(
-                Document.doc_id != doc_id, Document.status.in_(("queued", "indexing", "indexed", "trashed"))
+                Document.workspace_id == workspace_id,
+                Document.doc_id != doc_id,
+                Document.status.in_(("queued", "indexing", "indexed", "trashed")),
             )
         )
     )

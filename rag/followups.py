@@ -36,11 +36,12 @@ def search_followup(
     exclude: Sequence[str] | None,
     previous_doc_ids: Sequence[str] = (),
     method: Method = METHOD,
+    workspace_id: str | None = None,
 ) -> tuple[str, list[LCDocument]]:
     """The question to answer (the previous one joined to the follow-up: what the model and the quotes read),
     and the passages, best first."""
     joined = f"{previous} {question}".strip()
-    retriever = make_retriever(services, doc_ids, exclude)
+    retriever = make_retriever(services, doc_ids, exclude, workspace_id)
     if method == "joined" or not previous:
         return joined, retriever.invoke(joined)
     alone = retriever.invoke(question)

@@ -1,4 +1,7 @@
-"""The document library: what is indexed, the trash, and removing a document with everything that belongs to it."""
+"""A workspace's document library: what is indexed, the trash, and removing a document with what belongs to it.
+
+Every query here is scoped by workspace: `workspace_id` None means the owner's personal workspace, and is
+refused unless AUTH_MODE=none (rag/accounts/access.py owner_workspace), so a forgotten scope fails loudly."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
+from rag.accounts.access import owner_workspace
 from rag.cards import DocumentCard, build_card, summarise_in_background
-from rag.cleanup import remove_document_data
+from rag.cleanup import remove_record
 from rag.errors import DocChatError, UnknownDocumentError
 from rag.models import Document, utcnow
 from rag.pdf import document_title, extract_pages, open_pdf
@@ -17,32 +21,41 @@ from rag.services import Services
 log = logging.getLogger(__name__)
 
 
-def list_documents(services: Services) -> list[Document]:
+def in_workspace(services: Services, workspace_id: str | None):  # type: ignore[no-untyped-def]
+    """A query of the workspace's document records."""
+    return select(Document).where(Document.workspace_id == owner_workspace(services, workspace_id))
+
+
+def list_documents(services: Services, workspace_id: str | None = None) -> list[Document]:
     with services.sessions() as session:
-        query = select(Document).where(Document.status == "indexed").order_by(Document.created_at.desc())
+        query = in_workspace(services, workspace_id).where(Document.status == "indexed")
+        return list(session.scalars(query.order_by(Document.created_at.desc())))
+
+
+def list_trash(services: Services, workspace_id: str | None = None) -> list[Document]:
+    with services.sessions() as session:
+        query = in_workspace(services, workspace_id).where(Document.status == "trashed")
+        return list(session.scalars(query.order_by(Document.trashed_at.desc())))
+
+
+def unsearchable_ids(services: Services, workspace_id: str | None = None) -> list[str]:
+    """The workspace's documents whose passages may be stored but must not be searched: in the trash, or not
+    yet (or no longer being) indexed. A document being indexed in the background has half its passages stored."""
+    workspace = owner_workspace(services, workspace_id)
+    query = select(Document.doc_id).where(Document.workspace_id == workspace, Document.status != "indexed")
+    with services.sessions() as session:
         return list(session.scalars(query))
 
 
-def list_trash(services: Services) -> list[Document]:
-    with services.sessions() as session:
-        query = select(Document).where(Document.status == "trashed").order_by(Document.trashed_at.desc())
-        return list(session.scalars(query))
-
-
-def unsearchable_ids(services: Services) -> list[str]:
-    """Documents whose passages may be stored but must not be searched: in the trash, or not yet (or no longer
-    being) indexed. A document being indexed in the background has half its passages in the store already."""
-    with services.sessions() as session:
-        return list(session.scalars(select(Document.doc_id).where(Document.status != "indexed")))
-
-
-def find_document(services: Services, doc_id_or_prefix: str, status: str | None = "indexed") -> Document:
+def find_document(
+    services: Services, doc_id_or_prefix: str, status: str | None = "indexed", workspace_id: str | None = None
+) -> Document:
     """A document by its id, or by an unambiguous prefix of it (ids are long hex strings); with `status` None,
     in whatever state it is (queued, being indexed, failed, in the trash)."""
     prefix = doc_id_or_prefix.strip().lower()
     if len(prefix) < 4:
         raise UnknownDocumentError(f"No document has the id {doc_id_or_prefix}: give at least its first 4 characters.")
-    query = select(Document).where(Document.doc_id.startswith(prefix))
+    query = in_workspace(services, workspace_id).where(Document.doc_id.startswith(prefix))
     if status is not None:
         query = query.where(Document.status == status)
     with services.sessions() as session:
@@ -55,55 +68,60 @@ def find_document(services: Services, doc_id_or_prefix: str, status: str | None 
     return matches[0]
 
 
-def trash_document(services: Services, doc_id: str) -> Document:
+def trash_document(services: Services, doc_id: str, workspace_id: str | None = None) -> Document:
     """Takes a document out of the library and out of every search, keeping it restorable."""
-    document = find_document(services, doc_id)
-    _set_status(services, document.doc_id, "indexed", "trashed", trashed_at=utcnow())
+    document = find_document(services, doc_id, workspace_id=workspace_id)
+    _set_status(services, document, "indexed", "trashed", trashed_at=utcnow())
     return document
 
 
-def restore_document(services: Services, doc_id: str) -> Document:
-    document = find_document(services, doc_id, status="trashed")
-    _set_status(services, document.doc_id, "trashed", "indexed", trashed_at=None)
+def restore_document(services: Services, doc_id: str, workspace_id: str | None = None) -> Document:
+    document = find_document(services, doc_id, status="trashed", workspace_id=workspace_id)
+    _set_status(services, document, "trashed", "indexed", trashed_at=None)
     return document
 
 
-def _set_status(services: Services, doc_id: str, old: str, new: str, **values: object) -> None:
+def _set_status(services: Services, document: Document, old: str, new: str, **values: object) -> None:
+    mine = (Document.workspace_id == document.workspace_id, Document.doc_id == document.doc_id)
     with services.sessions.begin() as session:
         # Guarded on the old status, so a second click on a stale screen changes nothing twice.
         changed = session.execute(
-            update(Document).where(Document.doc_id == doc_id, Document.status == old).values(status=new, **values)
+            update(Document).where(*mine, Document.status == old).values(status=new, **values)
         ).rowcount
     if not changed:
         raise UnknownDocumentError("That document has changed in the meantime; the page now shows it as it is.")
 
 
-def delete_document(services: Services, doc_id_or_prefix: str) -> Document:
-    """Deletes a document of the library for good: its passages, its file and its record."""
-    document = find_document(services, doc_id_or_prefix)
-    remove_document_data(services, document.doc_id)
+def delete_document(services: Services, doc_id_or_prefix: str, workspace_id: str | None = None) -> Document:
+    """Deletes a document of the workspace's library for good. Its passages and its file go with the last
+    workspace that holds the same content."""
+    document = find_document(services, doc_id_or_prefix, workspace_id=workspace_id)
+    remove_record(services, document.workspace_id, document.doc_id)
     return document
 
 
-def empty_trash(services: Services) -> int:
-    trashed = list_trash(services)
+def empty_trash(services: Services, workspace_id: str | None = None) -> int:
+    trashed = list_trash(services, workspace_id)
     for document in trashed:
-        remove_document_data(services, document.doc_id)
+        remove_record(services, document.workspace_id, document.doc_id)
     return len(trashed)
 
 
-def document_cards(services: Services, doc_ids: Sequence[str] | None = None) -> dict[str, DocumentCard]:
-    """The cards of the indexed documents (all, or those of `doc_ids`), by doc_id."""
-    return {document.doc_id: card for document, card in documents_with_cards(services, doc_ids)}
+def document_cards(
+    services: Services, doc_ids: Sequence[str] | None = None, workspace_id: str | None = None
+) -> dict[str, DocumentCard]:
+    """The cards of the workspace's indexed documents (all, or those of `doc_ids`), by doc_id."""
+    return {document.doc_id: card for document, card in documents_with_cards(services, doc_ids, workspace_id)}
 
 
 def documents_with_cards(
-    services: Services, doc_ids: Sequence[str] | None = None
+    services: Services, doc_ids: Sequence[str] | None = None, workspace_id: str | None = None
 ) -> list[tuple[Document, DocumentCard]]:
-    """The indexed documents (all, or those of `doc_ids`), newest first, each with its card. A document indexed
-    before cards existed gets one now, built from its stored file and saved; one whose file cannot be read is
-    left out."""
-    query = select(Document).where(Document.status == "indexed").order_by(Document.created_at.desc())
+    """The workspace's indexed documents (all, or those of `doc_ids`), newest first, each with its card. A
+    document indexed before cards existed gets one now, built from its stored file and saved; one whose file
+    cannot be read is left out."""
+    query = in_workspace(services, workspace_id).where(Document.status == "indexed")
+    query = query.order_by(Document.created_at.desc())
     if doc_ids:
         query = query.where(Document.doc_id.in_(list(doc_ids)))
     with services.sessions() as session:
@@ -130,7 +148,8 @@ def build_missing_card(services: Services, document: Document) -> DocumentCard:
     pages = extract_pages(data, reader, settings=services.settings)
     card = build_card(pages, document_title(reader), document.filename, services.embedding.embeddings)
     with services.sessions.begin() as session:
-        stored = session.get(Document, document.doc_id)
-        if stored is not None and not stored.card:  # not built meanwhile by another page or process
-            stored.card = card.model_dump()
+        # Every workspace's record of the same content: the card is the content's.
+        for stored in session.scalars(select(Document).where(Document.doc_id == document.doc_id)):
+            if not stored.card:  # not built meanwhile by another page or process
+                stored.card = card.model_dump()
     return card

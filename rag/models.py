@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -25,12 +25,81 @@ class Base(DeclarativeBase):
     pass
 
 
+class User(Base):
+    """A person who signs in (AUTH_MODE=local or oidc). With AUTH_MODE=none the one `implicit` owner made by the
+    migration is everybody; the first `users add NAME --admin` claims it, library and all."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)  # argon2id; None: cannot sign in
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    implicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Workspace(Base):
+    """Where documents and conversations live: each user's personal one, and shared ones an admin makes."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    personal_of: Mapped[str | None] = mapped_column(ForeignKey("users.id"), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))  # "owner" | "editor" | "viewer"
+
+
+class ApiKey(Base):
+    """A key the HTTP API (and the CLI through it) acts as its user with. Only a SHA-256 of it is kept: keys are
+    32 random bytes, so a fast hash loses nothing against guessing, and every request can afford to check it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # shown in lists, given to `keys revoke`
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AuditEvent(Base):
+    """Append-only: nothing in DocChat updates or deletes a row of it."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    username: Mapped[str] = mapped_column(String(80), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
 class Document(Base):
-    """A document in the library. Its vectors live in Qdrant under the same doc_id."""
+    """A document in a workspace. The same content in two workspaces has two records and one set of vectors in
+    Qdrant, under the same doc_id, whose `workspaces` payload lists the workspaces holding it."""
 
     __tablename__ = "documents"
 
-    doc_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the content
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)  # SHA-256 of the content
+    added_by: Mapped[str | None] = mapped_column(String(36), default=None)
     filename: Mapped[str] = mapped_column(String(255))  # the user's name, sanitised for display
     stored_path: Mapped[str] = mapped_column(String(255))  # relative to STORAGE_DIR
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -57,6 +126,10 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    # Private to the user who started it, unless they share it: the workspace's others then read, never write.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(200), default="New conversation")
     # The documents the conversation searches; empty means the whole library.
     doc_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -94,5 +167,8 @@ class Message(Base):
     quotes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     # Up to 3 follow-up questions, each checked to retrieve its own section.
     suggestions: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    # The asker's thumbs ("up" | "down"), with an optional reason.
+    feedback: Mapped[str | None] = mapped_column(String(8), default=None)
+    feedback_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

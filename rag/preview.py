@@ -11,6 +11,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
+from rag.accounts.access import owner_workspace
 from rag.errors import DocChatError
 from rag.models import Document
 from rag.pdf import PDFIUM_LOCK
@@ -33,15 +34,17 @@ class PagePreview:
     highlighted: bool  # False when the passage could not be located on the page
 
 
-def page_preview(services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900) -> PagePreview:
+def page_preview(
+    services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900, workspace_id: str | None = None
+) -> PagePreview:
     """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted."""
-    return render_file(stored_pdf(services, doc_id), page, snippet, width)
+    return render_file(stored_pdf(services, doc_id, workspace_id), page, snippet, width)
 
 
-def stored_pdf(services: Services, doc_id: str) -> Path:
-    """The stored file of a document that is in the library now."""
+def stored_pdf(services: Services, doc_id: str, workspace_id: str | None = None) -> Path:
+    """The stored file of a document that is in the workspace's library now; any other id is refused alike."""
     with services.sessions() as session:
-        document = session.get(Document, doc_id)
+        document = session.get(Document, (owner_workspace(services, workspace_id), doc_id))
     if document is None or document.status != "indexed":
         raise PreviewError("This document is no longer in your library.")
     return services.settings.storage_dir / document.stored_path

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from rag.config import Settings
 from rag.ingest import reindex_document
-from rag.library import list_documents
+from rag.models import Document
 from rag.services import open_services
 from rag.store import begin_rebuild
 
@@ -32,7 +34,10 @@ def reindex(settings: Settings, progress: ReindexProgress | None = None) -> Rein
     services = open_services(settings)
     result = ReindexResult()
     try:
-        documents = list_documents(services)
+        # Each content once, whichever workspaces hold it (its passages carry them all), trash included.
+        with services.sessions() as session:
+            held = select(Document).where(Document.status.in_(("indexed", "trashed"))).order_by(Document.created_at)
+            documents = list({d.doc_id: d for d in session.scalars(held)}.values())
         for position, document in enumerate(documents, 1):
             if progress:
                 progress(document.filename, position, len(documents))

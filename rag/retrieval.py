@@ -10,6 +10,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
+from rag.accounts.access import owner_workspace
 from rag.services import Services
 from rag.store import Hit, VectorStore
 
@@ -74,10 +75,14 @@ class HybridRetriever(BaseRetriever):
     min_relevance: float = 0.2
     doc_ids: list[str] | None = None
     exclude: list[str] | None = None  # documents in the trash
+    # The caller's workspace: a search never reaches passages no document of it holds (rag/store WORKSPACES).
+    workspace: str | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         dense = self.embeddings.embed_query(query)
-        result = self.store.search(dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude)
+        result = self.store.search(
+            dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude, workspace=self.workspace
+        )
         if result.top_similarity < self.min_relevance:
             return []
         return [
@@ -97,7 +102,10 @@ class HybridRetriever(BaseRetriever):
 
 
 def make_retriever(
-    services: Services, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+    services: Services,
+    doc_ids: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    workspace_id: str | None = None,
 ) -> HybridRetriever:
     s = services.settings
     return HybridRetriever(
@@ -107,4 +115,5 @@ def make_retriever(
         min_relevance=s.min_relevance,
         doc_ids=list(doc_ids) if doc_ids else None,
         exclude=list(exclude) if exclude else None,
+        workspace=owner_workspace(services, workspace_id),
     )

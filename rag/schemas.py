@@ -104,6 +104,9 @@ class ConversationPublic(Public):
     doc_ids: list[str] = Field(description="The documents it searches; empty means the whole library.")
     created_at: UTCDatetime
     updated_at: UTCDatetime
+    shared: bool = Field(default=False, description="Its starter let the workspace's other members read it.")
+    read_only: bool = Field(default=False, description="Started by someone else and shared: it can be read only.")
+    started_by: str = Field(default="", description="The username of whoever started it.")
 
 
 class MessagePublic(Public):
@@ -123,6 +126,8 @@ class MessagePublic(Public):
     suggestions: list[str] = []
     first_token_ms: float | None = None
     total_ms: float | None = None
+    feedback: Literal["up", "down"] | None = None
+    feedback_reason: str | None = None
 
 
 class ConversationDetail(ConversationPublic):
@@ -164,3 +169,57 @@ class Health(BaseModel):
     database: ComponentHealth
     store: ComponentHealth
     model: ComponentHealth
+
+
+class UserPublic(Public):
+    id: str
+    username: str
+    is_admin: bool
+    disabled: bool
+    created_at: UTCDatetime
+
+
+class WorkspacePublic(BaseModel):
+    id: str
+    name: str
+    personal: bool
+    role: Literal["owner", "editor", "viewer"] | None = Field(description="The caller's role in it, if a member.")
+    members: dict[str, str] = Field(default={}, description="Username: role, for admins.")
+
+
+class ApiKeyPublic(Public):
+    prefix: str = Field(description="The key's first characters: what `keys revoke` takes.")
+    name: str
+    username: str = ""
+    created_at: UTCDatetime
+    last_used_at: UTCDatetime | None = None
+    revoked_at: UTCDatetime | None = None
+
+
+class NewApiKey(ApiKeyPublic):
+    key: str = Field(description="The key itself: shown once, stored only as a hash.")
+
+
+class AuditEventPublic(Public):
+    id: int
+    at: UTCDatetime
+    username: str
+    action: str
+    target: str
+    detail: str
+    address: str
+
+
+class ReviewItem(BaseModel):
+    """An answer for the quality review queue: thumbs down, or sentences the grounding check did not find."""
+
+    conversation_id: str
+    message_id: int
+    workspace: str
+    asked_by: str
+    question: str
+    answer: str
+    feedback: Literal["up", "down"] | None
+    feedback_reason: str | None
+    unsupported: list[str]
+    at: UTCDatetime

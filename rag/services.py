@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from rag.accounts.backfill import backfill_workspaces
 from rag.background import BackgroundWorker
 from rag.cleanup import purge_incomplete
 from rag.config import Settings, load_settings
@@ -107,6 +108,7 @@ def open_services(
         try:
             services.store  # noqa: B018 - opened now, so a refusal comes before any work starts
             purge_incomplete(services)
+            backfill_workspaces(services)
         except BaseException:
             services.close()
             raise

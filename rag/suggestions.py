@@ -138,13 +138,19 @@ def _written(services: Services, candidates: list[_Candidate], cards: dict[str, 
     return found
 
 
-def _holds(services: Services, retriever: HybridRetriever, s: Suggestion, doc_ids: Sequence[str] | None) -> bool:
+def _holds(
+    services: Services,
+    retriever: HybridRetriever,
+    s: Suggestion,
+    doc_ids: Sequence[str] | None,
+    workspace_id: str | None = None,
+) -> bool:
     """What the chat would make of the question: its section at the top, no name the library lacks, and (when
     the chat quotes) a sentence to quote."""
     docs = retriever.invoke(s.question)
     if not any(d.metadata["doc_id"] == s.doc_id and d.metadata["page"] in s.pages for d in docs[:TOP_RANKS]):
         return False
-    if unmentioned_terms(services, s.question, docs, doc_ids):
+    if unmentioned_terms(services, s.question, docs, doc_ids, workspace_id):
         return False
     if strategy_for(services.settings) not in ("quotes", "quotes_first"):
         return True
@@ -160,9 +166,10 @@ def suggestions(
     near: Sequence[Source] = (),
     asked: Sequence[str] = (),
     limit: int = 3,
+    workspace_id: str | None = None,
 ) -> list[Suggestion]:
     """suggest_questions, with the section each question was drawn from."""
-    cards = document_cards(services, doc_ids)
+    cards = document_cards(services, doc_ids, workspace_id)
     candidates = _ordered(cards, near, asked) if cards and limit > 0 else []
     if not candidates:
         return []
@@ -170,7 +177,7 @@ def suggestions(
         asked_norm = {_normal(q) for q in asked}
         written = [c for c in _written(services, candidates, cards) if _normal(c.suggestion.question) not in asked_norm]
         candidates = written + candidates
-    retriever = make_retriever(services, doc_ids, unsearchable_ids(services))
+    retriever = make_retriever(services, doc_ids, unsearchable_ids(services, workspace_id), workspace_id)
     shown: list[Suggestion] = []
     taken: set[object] = set()  # one question per section: three about the same pages are one suggestion
     checks = 0
@@ -179,7 +186,7 @@ def suggestions(
             break
         if (s.doc_id, s.section) not in taken and _normal(s.question) not in taken:
             checks += 1
-            if _holds(services, retriever, s, doc_ids):
+            if _holds(services, retriever, s, doc_ids, workspace_id):
                 shown.append(s)
                 taken |= {(s.doc_id, s.section), _normal(s.question)}
     return shown
@@ -192,8 +199,10 @@ def suggest_questions(
     near: Sequence[Source] = (),
     asked: Sequence[str] = (),
     limit: int = 3,
+    workspace_id: str | None = None,
 ) -> list[str]:
     """Up to `limit` questions about the documents in scope (all when `doc_ids` is None), each checked to
     retrieve its own section at rank 1-3. `near`: the sources of the answer just given, whose neighbouring
     sections come first; `asked`: the questions of the conversation, never suggested again."""
-    return [s.question for s in suggestions(services, doc_ids, near=near, asked=asked, limit=limit)]
+    found = suggestions(services, doc_ids, near=near, asked=asked, limit=limit, workspace_id=workspace_id)
+    return [s.question for s in found]

@@ -123,9 +123,11 @@ def _document_words(text: str | None) -> str | None:
     return (named["name"] or named["file"]) if named else re.sub(r"^(?:the|this|my)\s+", "", text)
 
 
-def answer_summary(services: Services, request: SummaryRequest, doc_ids: Sequence[str] | None) -> SummaryAnswer:
-    """The summary from the cards of the documents in scope (`doc_ids`, or the whole library)."""
-    library = documents_with_cards(services, doc_ids)
+def answer_summary(
+    services: Services, request: SummaryRequest, doc_ids: Sequence[str] | None, workspace_id: str | None = None
+) -> SummaryAnswer:
+    """The summary from the cards of the documents in scope (`doc_ids`, or the workspace's whole library)."""
+    library = documents_with_cards(services, doc_ids, workspace_id)
     if not library:
         return SummaryAnswer("There is nothing to summarise yet: add PDFs on the Documents page.")
     named = _named(library, request.document)

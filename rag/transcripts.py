@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from rag.errors import InvalidInputError, UnknownConversationError
+from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner
+from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
 from rag.models import Conversation, Message, utcnow
 from rag.safe_markdown import export_text
 from rag.schemas import ConversationDetail
@@ -23,24 +25,48 @@ def _title_from(question: str) -> str:
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def create_conversation(services: Services, doc_ids: Sequence[str] = ()) -> Conversation:
+def _owner(services: Services, workspace_id: str | None, user_id: str | None) -> tuple[str, str]:
+    """The workspace and user a conversation query is for: with AUTH_MODE=none and none given, the owner's."""
+    if workspace_id and user_id:
+        return workspace_id, user_id
+    workspace = owner_workspace(services, workspace_id)
+    return workspace, user_id or owner(services).id
+
+
+def visible(workspace_id: str, user_id: str):  # type: ignore[no-untyped-def]
+    """The workspace's conversations the user may read: their own, and those others shared."""
+    return select(Conversation).where(
+        Conversation.workspace_id == workspace_id, or_(Conversation.user_id == user_id, Conversation.shared.is_(True))
+    )
+
+
+def create_conversation(
+    services: Services, doc_ids: Sequence[str] = (), *, workspace_id: str | None = None, user_id: str | None = None
+) -> Conversation:
+    workspace, user = _owner(services, workspace_id, user_id)
     with services.sessions.begin() as session:
-        conversation = Conversation(title=DEFAULT_TITLE, doc_ids=list(doc_ids))
+        conversation = Conversation(title=DEFAULT_TITLE, doc_ids=list(doc_ids), workspace_id=workspace, user_id=user)
         session.add(conversation)
     return conversation
 
 
-def list_conversations(services: Services) -> list[Conversation]:
+def list_conversations(
+    services: Services, *, workspace_id: str | None = None, user_id: str | None = None
+) -> list[Conversation]:
+    query = visible(*_owner(services, workspace_id, user_id))
     with services.sessions() as session:
-        query = select(Conversation).order_by(Conversation.updated_at.desc(), Conversation.created_at.desc())
-        return list(session.scalars(query))
+        return list(session.scalars(query.order_by(Conversation.updated_at.desc(), Conversation.created_at.desc())))
 
 
-def get_conversation(services: Services, conversation_id: str) -> Conversation:
-    """A conversation by its id, or by an unambiguous prefix of it."""
+def get_conversation(
+    services: Services, conversation_id: str, *, workspace_id: str | None = None, user_id: str | None = None
+) -> Conversation:
+    """A conversation the user may read, by its id or an unambiguous prefix of it. Another's private one is
+    refused exactly as one that does not exist."""
     prefix = conversation_id.strip().lower()
+    query = visible(*_owner(services, workspace_id, user_id)).where(Conversation.id.startswith(prefix))
     with services.sessions() as session:
-        matches = list(session.scalars(select(Conversation).where(Conversation.id.startswith(prefix)).limit(2)))
+        matches = list(session.scalars(query.limit(2)))
     if len(prefix) < 4 or not matches:
         raise UnknownConversationError(f"No conversation has the id {conversation_id}.")
     if len(matches) > 1:
@@ -56,9 +82,17 @@ def rename_conversation(services: Services, conversation_id: str, title: str) ->
         session.get_one(Conversation, conversation_id).title = title
 
 
-def set_scope(services: Services, conversation_id: str, doc_ids: Sequence[str]) -> None:
+def set_scope(services: Services, conversation_id: str, doc_ids: Sequence[str]) -> str:
+    """Sets the documents the conversation searches; returns its workspace."""
     with services.sessions.begin() as session:
-        session.get_one(Conversation, conversation_id).doc_ids = list(doc_ids)
+        conversation = session.get_one(Conversation, conversation_id)
+        conversation.doc_ids = list(doc_ids)
+        return conversation.workspace_id
+
+
+def set_shared(services: Services, conversation_id: str, shared: bool) -> None:
+    with services.sessions.begin() as session:
+        session.get_one(Conversation, conversation_id).shared = shared
 
 
 def delete_conversation(services: Services, conversation_id: str) -> None:
@@ -98,6 +132,17 @@ def add_answer(services: Services, conversation_id: str, **fields: Any) -> Messa
 def update_answer(services: Services, message_id: int, **fields: Any) -> None:
     with services.sessions.begin() as session:
         session.execute(update(Message).where(Message.id == message_id).values(**fields))
+
+
+def set_feedback(
+    services: Services, conversation_id: str, message_id: int, feedback: str | None, reason: str
+) -> Message:
+    with services.sessions.begin() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.conversation_id != conversation_id or message.role != "assistant":
+            raise UnknownMessageError("No answer of this conversation has that id.")
+        message.feedback, message.feedback_reason = feedback, (reason or None) if feedback else None
+    return message
 
 
 def history(services: Services, conversation_id: str, turns: int, before_id: int | None = None) -> list[BaseMessage]:

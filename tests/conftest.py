@@ -103,3 +103,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'docchat.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+def record(session, doc_id: str):  # type: ignore[no-untyped-def]
+    """The library record of a document (its only one, in the owner's workspace, in these tests)."""
+    from sqlalchemy import select
+
+    from rag.models import Document
+
+    return session.scalar(select(Document).where(Document.doc_id == doc_id))

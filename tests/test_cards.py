@@ -20,7 +20,7 @@ from rag.library import document_cards, list_documents
 from rag.models import Document
 from rag.pdf import Page, read_pdf
 from rag.services import Services, open_services
-from tests.conftest import CORPUS, UNREACHABLE_LLM
+from tests.conftest import CORPUS, UNREACHABLE_LLM, record
 from tests.pdfs import make_pdf
 
 LIBTASN1 = CORPUS / "libtasn1.pdf"
@@ -70,7 +70,7 @@ def _pages(lines: list[list[str]]) -> list[Page]:
 
 def _card(services: Services, doc_id: str) -> DocumentCard | None:
     with services.sessions() as session:
-        stored = session.get_one(Document, doc_id).card
+        stored = record(session, doc_id).card
     return DocumentCard.model_validate(stored) if stored else None
 
 
@@ -174,7 +174,7 @@ def test_the_card_is_stored_with_the_document_and_reindexing_renews_it(db_url, t
 
         with services.sessions.begin() as session:  # a stale card, and a model summary worth keeping
             stale = card.model_copy(update={"summary": [], "outline": [], "model_summary": "Owls, kept well."})
-            session.get_one(Document, result.doc_id).card = stale.model_dump()
+            record(session, result.doc_id).card = stale.model_dump()
         [document] = list_documents(services)
         reindex_document(services, document)
         renewed = _card(services, result.doc_id)

@@ -9,8 +9,8 @@ from rag.cleanup import purge_incomplete
 from rag.embeddings import EmbeddingModel
 from rag.ingest import accept_bytes, ingest_bytes
 from rag.library import delete_document, list_documents
-from rag.models import Document
 from rag.services import Services
+from tests.conftest import record
 from tests.pdfs import blank_pdf, encrypt, make_pdf
 from tests.robustness.hostile_pdfs import image_only_pdf
 
@@ -56,7 +56,7 @@ def test_reindexing_the_same_chunks_is_idempotent(services):
     result = ingest_bytes(services, make_pdf(PAGES), "zoo.pdf")
     # Simulate a retry after a crash that lost the record but kept the vectors.
     with services.sessions.begin() as session:
-        session.delete(session.get_one(Document, result.doc_id))
+        session.delete(record(session, result.doc_id))
     again = ingest_bytes(services, make_pdf(PAGES), "zoo.pdf")
     assert again.status == "indexed"
     assert services.store.count() == 3
@@ -138,13 +138,13 @@ def test_failure_while_embedding_leaves_no_half_indexed_document(services):
     assert services.store.count() == 0
     assert _stored_files(services) == []
     with services.sessions() as session:
-        assert session.get(Document, result.doc_id) is None
+        assert record(session, result.doc_id) is None
 
 
 def test_purge_removes_what_a_crash_left_half_indexed(services):
     result = ingest_bytes(services, make_pdf(PAGES), "zoo.pdf")
     with services.sessions.begin() as session:
-        session.get_one(Document, result.doc_id).status = "indexing"
+        record(session, result.doc_id).status = "indexing"
     assert purge_incomplete(services) == 1
     assert services.store.count() == 0
     assert _stored_files(services) == []
@@ -157,6 +157,6 @@ def test_purge_keeps_a_queued_upload_and_removes_one_whose_file_is_gone(services
     (services.settings.uploads_dir / f"{given_up.doc_id}.pdf").unlink()
     assert purge_incomplete(services) == 1
     with services.sessions() as session:
-        assert session.get(Document, given_up.doc_id) is None
-        assert session.get_one(Document, kept.doc_id).status == "queued"
+        assert record(session, given_up.doc_id) is None
+        assert record(session, kept.doc_id).status == "queued"
     assert _stored_files(services) == [services.settings.uploads_dir / f"{kept.doc_id}.pdf"]

@@ -214,7 +214,7 @@ def test_export_marks_sources_of_deleted_documents(svc):
 
 
 # The newest migration, and the documents columns added by 0004-0006 (the foundation's table had none of them).
-HEAD = "0006"
+HEAD = "0007"
 LATER_DOCUMENT_COLUMNS = {"updated_at", "trashed_at", "card", "progress", "progress_message"}
 
 

@@ -7,13 +7,16 @@ import streamlit as st
 from rag import usecases
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.usecases import label_markdown
+from ui.feedback import render_feedback
+from ui.session import caller
 from ui.shared import database_guard, model_indicator, render_answer, render_quotes, render_suggestions, services
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _first_questions(_svc, library: tuple[str, ...], scope: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
-    # Keyed by the library and the scope: each suggestion is checked with a retrieval, so not on every rerun.
-    return usecases.first_questions(_svc, list(scope))
+def _first_questions(_svc, _who, workspace: str, library: tuple[str, ...], scope: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+    # Keyed by the workspace, its library and the scope: each suggestion is checked with a retrieval, so not on
+    # every rerun.
+    return usecases.first_questions(_svc, list(scope), caller=_who)
 
 
 def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -24,13 +27,14 @@ def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type:
 
 
 svc = services()
+who = caller()
 # The question typed (the chat input's value, this run only), or one a retry button set for this run.
 question = st.session_state.get("question") or st.session_state.pop("pending", None)
 # A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
 refusal = f", so your question was not sent: “{question}”. Try again in a moment." if question else None
 with database_guard(refusal):
-    documents = usecases.list_documents(svc)
-    conversations = usecases.list_conversations(svc)
+    documents = usecases.list_documents(svc, caller=who)
+    conversations = usecases.list_conversations(svc, caller=who)
 names = {d.id: d.filename for d in documents}
 # The open conversation lives in the URL, so a reload (or a bookmark) comes back to it.
 current = next((c for c in conversations if c.id == st.query_params.get("c")), None)
@@ -44,8 +48,9 @@ with st.sidebar:
         st.caption("Your conversations will be listed here.")
     for conversation in conversations:
         selected = current is not None and conversation.id == current.id
+        by = f" · {conversation.started_by}" if conversation.read_only else ""
         if st.button(
-            label_markdown(conversation.title),
+            label_markdown(conversation.title + by),
             key=f"open_{conversation.id}",
             use_container_width=True,
             type="primary" if selected else "tertiary",
@@ -55,23 +60,40 @@ with st.sidebar:
     st.divider()
     model_indicator(svc.settings)
 
-if current:
+if current and current.read_only:
+    row = st.container(horizontal=True, horizontal_alignment="right", gap="small", vertical_alignment="center")
+    row.caption(f"Shared by **{label_markdown(current.started_by)}** · read only")
+    with database_guard(refusal):
+        markdown = usecases.export_conversation(svc, current.id, caller=who)
+    row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
+elif current:
     # A toolbar above the title, so neither a long title nor the buttons' labels wrap or clip.
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
+    if not who.personal:
+        shared = row.toggle(
+            "Shared",
+            value=current.shared,
+            key=f"share_{current.id}",
+            help="Let the others in this workspace read this conversation (never write to it).",
+        )
+        if shared != current.shared:
+            with database_guard(refusal):
+                usecases.share_conversation(svc, current.id, shared, caller=who)
+            st.rerun()
     with row.popover("Rename", icon="✏️"):
         new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
         if st.button("Save", key=f"rename_{current.id}"):
             with database_guard(refusal):
-                usecases.rename_conversation(svc, current.id, new_title or current.title)
+                usecases.rename_conversation(svc, current.id, new_title or current.title, caller=who)
             st.rerun()
     with database_guard(refusal):
-        markdown = usecases.export_conversation(svc, current.id)
+        markdown = usecases.export_conversation(svc, current.id, caller=who)
     row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
     with row.popover("Delete", icon="🗑️"):
         st.write("Delete this conversation and all its messages?")
         if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
             with database_guard(refusal):
-                usecases.delete_conversation(svc, current.id)
+                usecases.delete_conversation(svc, current.id, caller=who)
             st.query_params.clear()
             st.rerun()
 st.title(label_markdown(current.title) if current else "💬 Chat with your documents")
@@ -93,7 +115,7 @@ scope = st.multiselect(
 messages = []
 if current:
     with database_guard(refusal):
-        messages = usecases.get_conversation(svc, current.id).messages
+        messages = usecases.get_conversation(svc, current.id, caller=who).messages
     question_text = ""
     for message in messages:
         with st.chat_message(message.role):
@@ -102,10 +124,17 @@ if current:
                 st.markdown(label_markdown(message.content))
             else:
                 render_answer(svc, message, question_text)
+                if not current.read_only and message.status == "complete":
+                    render_feedback(svc, who, current.id, message)
 
+read_only = current is not None and current.read_only
 st.chat_input(
-    "Ask a question about your documents" if documents else "Add a PDF on the Documents page first",
-    disabled=not documents,
+    "Shared with you to read: start a new conversation to ask"
+    if read_only
+    else "Ask a question about your documents"
+    if documents
+    else "Add a PDF on the Documents page first",
+    disabled=not documents or read_only,
     key="question",
     # Disabled while the answer streams, its button a Stop: a second question typed meanwhile cut the first
     # answer off at "The" and was answered about the old topic. A stopped answer is stored, with a retry.
@@ -117,7 +146,7 @@ if question is None and last is not None and last.role == "assistant" and last.s
 if question is None and not messages and documents:
     st.caption("Try asking:")
     with database_guard(refusal):
-        render_suggestions(_first_questions(svc, tuple(sorted(names)), tuple(scope)), "start")
+        render_suggestions(_first_questions(svc, who, who.workspace_id, tuple(sorted(names)), tuple(scope)), "start")
 if question is None and last is not None and last.role == "assistant" and last.status in ("interrupted", "failed"):
     asked = next((m.content for m in reversed(messages) if m.role == "user"), "")
     if asked and st.button("Ask this question again", icon="🔁", key=f"retry_{last.id}"):
@@ -132,7 +161,7 @@ if question:
         turn = None
         try:
             notice.caption("🔎 Searching your documents…")
-            turn = usecases.ask(svc, question, current.id if current else None, scope)
+            turn = usecases.ask(svc, question, current.id if current else None, scope, caller=who)
             st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
                 with st.expander("Searched for"):

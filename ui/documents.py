@@ -6,6 +6,7 @@ from rag import usecases
 from rag.errors import DocChatError
 from rag.schemas import IngestResult
 from rag.usecases import DocumentCard, label_markdown
+from ui.session import caller
 from ui.shared import database_guard, model_indicator, services
 
 
@@ -28,7 +29,8 @@ def show_card(card: DocumentCard | None, waiting_for_model: bool) -> None:
 
 
 svc = services()
-st.title("📄 Your documents")
+who = caller()
+st.title("📄 Your documents" if who.personal else f"📄 {label_markdown(who.workspace_name)}")
 where = (
     "Everything stays on this computer."
     if svc.settings.embeddings_provider == "local"
@@ -39,18 +41,26 @@ with st.sidebar:
     model_indicator(svc.settings)
 
 st.session_state.setdefault("uploader_key", 0)
-files = st.file_uploader(
-    "Add PDFs",
-    type=["pdf"],
-    accept_multiple_files=True,
-    key=f"uploader_{st.session_state.uploader_key}",
-    help=f"Up to {svc.settings.max_upload_mb} MB per file. Scanned PDFs need OCR first.",
-)
+files = None
+if who.can_edit:
+    files = st.file_uploader(
+        "Add PDFs",
+        type=["pdf"],
+        accept_multiple_files=True,
+        key=f"uploader_{st.session_state.uploader_key}",
+        help=f"Up to {svc.settings.max_upload_mb} MB per file. Scanned PDFs need OCR first.",
+    )
+else:
+    st.info(
+        f"You can read and ask in **{label_markdown(who.workspace_name)}**; adding and removing documents is for "
+        "its editors. An admin can make you one.",
+        icon="👀",
+    )
 
 if files:
     # Checked and stored at once; indexed in the background, so leaving the page stops nothing.
     with st.spinner("Checking your files…"), database_guard():
-        results = usecases.queue_uploads(svc, [(file.name, file.getvalue()) for file in files])
+        results = usecases.queue_uploads(svc, [(file.name, file.getvalue()) for file in files], caller=who)
     # A fresh uploader key empties the widget, so a rerun does not add the same files again.
     st.session_state.upload_results = [(file.name, result) for file, result in zip(files, results, strict=True)]
     st.session_state.uploader_key += 1
@@ -87,7 +97,7 @@ for kind, text in st.session_state.get("notices", []):
 
 def pending_uploads() -> list:  # type: ignore[type-arg]
     with database_guard():
-        return [d for d in usecases.list_all_documents(svc) if d.status in ("queued", "indexing", "failed")]
+        return [d for d in usecases.list_all_documents(svc, caller=who) if d.status in ("queued", "indexing", "failed")]
 
 
 def indexing_progress() -> None:
@@ -95,7 +105,7 @@ def indexing_progress() -> None:
     indexed the whole page reruns, so the library lists it. Another tab's or an API client's uploads show too."""
     pending = pending_uploads()
     with database_guard():
-        watched = {d.id: d for d in usecases.list_documents(svc) if d.id in st.session_state.watching}
+        watched = {d.id: d for d in usecases.list_documents(svc, caller=who) if d.id in st.session_state.watching}
     for document in (d for d in pending if d.status != "failed"):
         message = label_markdown(document.progress_message or "Waiting")
         st.progress(document.progress or 0.0, text=f"**{label_markdown(document.filename)}** · {message}")
@@ -105,7 +115,7 @@ def indexing_progress() -> None:
             st.error(f"**{label_markdown(document.filename)}** could not be added. {reason}", icon="🚫")
             if st.button("Dismiss", key=f"dismiss_{document.id}"):
                 with database_guard():
-                    usecases.dismiss_failed(svc, document.id)
+                    usecases.dismiss_failed(svc, document.id, caller=who)
                 st.rerun(scope="fragment")
     for document in pending:
         if document.status == "failed":  # its reason stays on the page until dismissed
@@ -130,7 +140,7 @@ if undo:
         if st.button("Undo", key=f"undo_{doc_id}", icon="↩️"):
             with database_guard():
                 try:
-                    usecases.restore_document(svc, doc_id)
+                    usecases.restore_document(svc, doc_id, caller=who)
                 except DocChatError as exc:
                     st.warning(str(exc))
             st.session_state.pop("undo", None)
@@ -138,11 +148,11 @@ if undo:
 
 st.subheader("Library")
 with database_guard():
-    documents = usecases.list_documents(svc)
-    trash = usecases.list_trash(svc)
+    documents = usecases.list_documents(svc, caller=who)
+    trash = usecases.list_trash(svc, caller=who)
     # Documents added before summaries existed get theirs now, once: a few seconds each.
     with st.spinner("Summarising your documents…"):
-        cards = usecases.document_cards(svc)
+        cards = usecases.document_cards(svc, caller=who)
 if not documents:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
 for document in documents:
@@ -158,22 +168,24 @@ for document in documents:
     if summarise.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
         # A conversation of its own, searching this document only; the chat page asks the question.
         with database_guard():
-            conversation = usecases.create_conversation(svc, [document.id])
+            conversation = usecases.create_conversation(svc, [document.id], caller=who)
         st.session_state.pending = f"Summarise {document.filename}"
         st.switch_page("chat.py", query_params={"c": conversation.id})
+    if not who.can_edit:
+        continue
     # Keyed by the document, so a popover left open never passes to the row that moves into its place.
     with action.popover("Delete", icon="🗑️", key=f"confirm_{document.id}"):
         st.write(f"Move **{label_markdown(document.filename)}** to the trash? It will no longer be searched.")
         if st.button("Move to trash", key=f"delete_{document.id}", type="primary"):
             with database_guard():
                 try:
-                    usecases.trash_document(svc, document.id)
+                    usecases.trash_document(svc, document.id, caller=who)
                     st.session_state.undo = (document.id, document.filename)
                 except DocChatError as exc:
                     st.warning(str(exc))
             st.rerun()
 
-if trash:
+if trash and who.can_edit:
     with st.expander(f"Trash ({len(trash)})", icon="🗑️"):
         st.caption("Documents in the trash are not searched. They are deleted for good only when you empty it.")
         for document in trash:
@@ -181,13 +193,13 @@ if trash:
             name.markdown(label_markdown(document.filename))
             if action.button("Restore", key=f"restore_{document.id}", icon="↩️"):
                 with database_guard():
-                    usecases.restore_document(svc, document.id)
+                    usecases.restore_document(svc, document.id, caller=who)
                 st.session_state.pop("undo", None)
                 st.rerun()
         with st.popover("Empty the trash", icon="⚠️"):
             st.write(f"Delete {len(trash)} document(s), their passages and files for good? This cannot be undone.")
             if st.button("Delete for good", key="empty_trash", type="primary"):
                 with database_guard():
-                    usecases.empty_trash(svc)
+                    usecases.empty_trash(svc, caller=who)
                 st.session_state.pop("undo", None)
                 st.rerun()

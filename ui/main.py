@@ -1,14 +1,33 @@
-"""The Streamlit script every browser session runs: the app's pages, one idea each."""
+"""The Streamlit script every browser session runs: the app's pages, one idea each. With accounts on, nobody
+reaches a page but the sign-in page before signing in."""
 
 import streamlit as st
 
+from ui.session import signed_in, workspace_switcher
+from ui.shared import database_guard, services
+
 st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
 
+svc = services()
+# A question typed while the database is away is refused out loud, naming it (as the chat page does).
+asked = st.session_state.get("question") or st.session_state.get("pending")
+with database_guard(f", so your question was not sent: “{asked}”. Try again in a moment." if asked else None):
+    who = signed_in(svc)
+
 # Paths are relative to this script's folder.
-navigation = st.navigation(
-    [
+if who is None:
+    pages = [st.Page("signin.py", title="Sign in", icon="🔑", default=True)]
+else:
+    pages = [
         st.Page("chat.py", title="Chat", icon="💬", default=True),
         st.Page("documents.py", title="Documents", icon="📄"),
     ]
-)
+    if svc.settings.auth_mode != "none":
+        pages.append(st.Page("account.py", title="Account", icon="👤"))
+    if who.is_admin and svc.settings.auth_mode != "none":
+        pages.append(st.Page("admin.py", title="Admin", icon="🛡️"))
+navigation = st.navigation(pages)
+if who is not None:
+    with st.sidebar, database_guard():
+        workspace_switcher(svc, who)
 navigation.run()

@@ -126,9 +126,12 @@ def render_sources(svc: Services, message_id: object, sources: Sequence[Source])
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _page_picture(_svc: Services, doc_id: str, page: int, snippet: str) -> usecases.PagePreview:
-    # Keyed by the document, whose id is the hash of its content: the picture of a page never changes.
-    return usecases.page_preview(_svc, doc_id, page, snippet)
+def _page_picture(
+    _svc: Services, _who: usecases.Caller, workspace: str, doc_id: str, page: int, snippet: str
+) -> usecases.PagePreview:
+    # Keyed by the workspace (whose members may all see it) and the document, whose id is the hash of its
+    # content: the picture of a page never changes. Another workspace's key draws it only if it holds it too.
+    return usecases.page_preview(_svc, doc_id, page, snippet, caller=_who)
 
 
 @st.dialog("Cited page", width="large")
@@ -137,13 +140,14 @@ def show_page(svc: Services, source: Source) -> None:
     picture, quote = st.columns([3, 2])
     quote.caption("The passage cited")
     quote.markdown(f"> {label_markdown(source.snippet)}")
+    who = st.session_state.caller
     # Asked afresh each time, outside the cache: the document may have been deleted since.
-    if source.doc_id not in usecases.library_ids(svc):
+    if source.doc_id not in usecases.library_ids(svc, caller=who):
         picture.info("This document is no longer in your library.", icon="📄")
         return
     try:
         with st.spinner("Drawing the page…"):
-            preview = _page_picture(svc, source.doc_id, source.page, source.snippet)
+            preview = _page_picture(svc, who, who.workspace_id, source.doc_id, source.page, source.snippet)
     except DocChatError as exc:
         picture.info(str(exc), icon="📄")
         return

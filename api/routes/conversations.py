@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Caller, ServicesDep
+from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from api.streaming import EVENT_SCHEMA, answer_events
 from rag import usecases
-from rag.schemas import ConversationDetail, ConversationPublic
+from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic
 
-router = APIRouter(tags=["conversations"], dependencies=[Caller], responses=ERRORS)
+router = APIRouter(tags=["conversations"], dependencies=[Authenticated], responses=ERRORS)
 
 SSE = {
     200: {
@@ -32,6 +34,15 @@ class Rename(BaseModel):
     title: str = Field(min_length=1, max_length=200)
 
 
+class Share(BaseModel):
+    shared: bool = Field(description="True lets the workspace's other members read it; false makes it private.")
+
+
+class Feedback(BaseModel):
+    feedback: Literal["up", "down"] | None = Field(description="Thumbs up or down; null clears it.")
+    reason: str = Field(default="", max_length=2000)
+
+
 class Question(BaseModel):
     question: str = Field(min_length=1, description="The question, in plain words.")
     doc_ids: list[str] | None = Field(
@@ -40,31 +51,54 @@ class Question(BaseModel):
 
 
 @router.post("/conversations", status_code=201, response_model=ConversationPublic)
-async def create_conversation(services: ServicesDep, body: NewConversation | None = None) -> ConversationPublic:
-    return await run_in_threadpool(usecases.create_conversation, services, (body or NewConversation()).doc_ids)
+async def create_conversation(
+    services: ServicesDep, caller: CallerDep, body: NewConversation | None = None
+) -> ConversationPublic:
+    doc_ids = (body or NewConversation()).doc_ids
+    return await run_in_threadpool(usecases.create_conversation, services, doc_ids, caller=caller)
 
 
 @router.get("/conversations", response_model=list[ConversationPublic])
-async def list_conversations(services: ServicesDep) -> list[ConversationPublic]:
+async def list_conversations(services: ServicesDep, caller: CallerDep) -> list[ConversationPublic]:
     """Newest first."""
-    return await run_in_threadpool(usecases.list_conversations, services)
+    return await run_in_threadpool(usecases.list_conversations, services, caller=caller)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(conversation_id: str, services: ServicesDep) -> ConversationDetail:
+async def get_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> ConversationDetail:
     """With its messages: each answer with its typed sources, quotes and grounding marks."""
-    return await run_in_threadpool(usecases.get_conversation, services, conversation_id)
+    return await run_in_threadpool(usecases.get_conversation, services, conversation_id, caller=caller)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationPublic)
-async def rename_conversation(conversation_id: str, body: Rename, services: ServicesDep) -> ConversationPublic:
-    return await run_in_threadpool(usecases.rename_conversation, services, conversation_id, body.title)
+async def rename_conversation(
+    conversation_id: str, body: Rename, services: ServicesDep, caller: CallerDep
+) -> ConversationPublic:
+    return await run_in_threadpool(usecases.rename_conversation, services, conversation_id, body.title, caller=caller)
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204, response_class=Response)
-async def delete_conversation(conversation_id: str, services: ServicesDep) -> Response:
-    await run_in_threadpool(usecases.delete_conversation, services, conversation_id)
+async def delete_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> Response:
+    await run_in_threadpool(usecases.delete_conversation, services, conversation_id, caller=caller)
     return Response(status_code=204)
+
+
+@router.put("/conversations/{conversation_id}/shared", response_model=ConversationPublic)
+async def share_conversation(
+    conversation_id: str, body: Share, services: ServicesDep, caller: CallerDep
+) -> ConversationPublic:
+    """Shares your conversation with the workspace, read only, or makes it private again."""
+    return await run_in_threadpool(usecases.share_conversation, services, conversation_id, body.shared, caller=caller)
+
+
+@router.put("/conversations/{conversation_id}/messages/{message_id}/feedback", response_model=MessagePublic)
+async def give_feedback(
+    conversation_id: str, message_id: int, body: Feedback, services: ServicesDep, caller: CallerDep
+) -> MessagePublic:
+    """Thumbs up or down on an answer of your own conversation, with an optional reason."""
+    return await run_in_threadpool(
+        usecases.give_feedback, services, conversation_id, message_id, body.feedback, body.reason, caller=caller
+    )
 
 
 @router.get(
@@ -73,23 +107,25 @@ async def delete_conversation(conversation_id: str, services: ServicesDep) -> Re
     response_class=Response,
     responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "Markdown"}},
 )
-async def export_conversation(conversation_id: str, services: ServicesDep) -> PlainTextResponse:
-    markdown = await run_in_threadpool(usecases.export_conversation, services, conversation_id)
+async def export_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> PlainTextResponse:
+    markdown = await run_in_threadpool(usecases.export_conversation, services, conversation_id, caller=caller)
     return PlainTextResponse(markdown, media_type="text/markdown; charset=utf-8")
 
 
 @router.post("/conversations/{conversation_id}/messages", response_class=StreamingResponse, responses=SSE)
-async def ask_in_conversation(conversation_id: str, body: Question, services: ServicesDep) -> StreamingResponse:
+async def ask_in_conversation(
+    conversation_id: str, body: Question, services: ServicesDep, caller: CallerDep
+) -> StreamingResponse:
     """Asks in a conversation. Both messages are stored as in the UI; a client that disconnects leaves its
     answer stored as far as it came, marked interrupted."""
-    turn = await run_in_threadpool(usecases.ask, services, body.question, conversation_id, body.doc_ids)
+    turn = await run_in_threadpool(usecases.ask, services, body.question, conversation_id, body.doc_ids, caller=caller)
     return _stream(turn, body.question)
 
 
 @router.post("/ask", response_class=StreamingResponse, responses=SSE)
-async def ask(body: Question, services: ServicesDep) -> StreamingResponse:
+async def ask(body: Question, services: ServicesDep, caller: CallerDep) -> StreamingResponse:
     """Asks once, without a conversation of your own: one is created for it (its id is in the `start` event)."""
-    turn = await run_in_threadpool(usecases.ask, services, body.question, None, body.doc_ids)
+    turn = await run_in_threadpool(usecases.ask, services, body.question, None, body.doc_ids, caller=caller)
     return _stream(turn, body.question)
 
 

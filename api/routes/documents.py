@@ -7,18 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Caller, ServicesDep
+from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from rag import usecases
 from rag.errors import InvalidInputError
 from rag.schemas import DocumentPublic, IngestResult
 
-router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Caller], responses=ERRORS)
+router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Authenticated], responses=ERRORS)
 
 
 @router.post("", status_code=202, response_model=list[IngestResult])
 async def upload(
-    services: ServicesDep, files: Annotated[list[UploadFile], File(description="One or more PDF files.")]
+    services: ServicesDep,
+    caller: CallerDep,
+    files: Annotated[list[UploadFile], File(description="One or more PDF files.")],
 ) -> list[IngestResult]:
     """Answers at once, one record per file: `queued`, `duplicate`, or `failed` with its reason. A queued file
     is indexed in the background: poll `GET /documents/{id}` for `indexing` (with progress), then `indexed`
@@ -26,31 +28,31 @@ async def upload(
     if not files:
         raise InvalidInputError("Send one or more PDF files in the form field 'files'.")
     uploads = [(file.filename or "document.pdf", await file.read()) for file in files]
-    return await run_in_threadpool(usecases.queue_uploads, services, uploads)
+    return await run_in_threadpool(usecases.queue_uploads, services, uploads, caller=caller)
 
 
 @router.get("", response_model=list[DocumentPublic])
-async def list_documents(services: ServicesDep) -> list[DocumentPublic]:
+async def list_documents(services: ServicesDep, caller: CallerDep) -> list[DocumentPublic]:
     """Every document but the trash: indexed, queued, being indexed, or failed with its reason."""
-    return await run_in_threadpool(usecases.list_all_documents, services)
+    return await run_in_threadpool(usecases.list_all_documents, services, caller=caller)
 
 
 @router.get("/{doc_id}", response_model=DocumentPublic)
-async def get_document(doc_id: str, services: ServicesDep) -> DocumentPublic:
+async def get_document(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
     """Its status, progress while indexing, pages and passages. The id may be shortened to its first characters."""
-    return await run_in_threadpool(usecases.get_document, services, doc_id)
+    return await run_in_threadpool(usecases.get_document, services, doc_id, caller=caller)
 
 
 @router.delete("/{doc_id}", status_code=204, response_class=Response)
-async def delete_document(doc_id: str, services: ServicesDep) -> Response:
+async def delete_document(doc_id: str, services: ServicesDep, caller: CallerDep) -> Response:
     """Deletes a document for good: its passages, its file and its record. A failed upload is forgotten."""
 
     def delete() -> None:
-        document = usecases.get_document(services, doc_id)
+        document = usecases.get_document(services, doc_id, caller=caller)
         if document.status == "failed":
-            usecases.dismiss_failed(services, document.id)
+            usecases.dismiss_failed(services, document.id, caller=caller)
         else:
-            usecases.delete_document(services, document.id)
+            usecases.delete_document(services, document.id, caller=caller)
 
     await run_in_threadpool(delete)
     return Response(status_code=204)

@@ -23,14 +23,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Caller, ServicesDep
+from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from api.streaming import tokens_of
 from rag import usecases
 from rag.errors import DocChatError, NotFoundError
 from rag.schemas import Source
 
-router = APIRouter(tags=["openai"], dependencies=[Caller], responses=ERRORS)
+router = APIRouter(tags=["openai"], dependencies=[Authenticated], responses=ERRORS)
 
 MODEL = "docchat"
 _CREATED = int(time.time())
@@ -169,12 +169,14 @@ def _card() -> ModelCard:
 
 
 @router.post("/chat/completions", response_model=ChatCompletion, responses=STREAM)
-async def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Response | ChatCompletion:
+async def chat_completions(
+    body: ChatCompletionRequest, services: ServicesDep, caller: CallerDep
+) -> Response | ChatCompletion:
     """Answers the last user message from the documents, as the UI does: the answer is stored in a DocChat
     conversation, and its content is what the UI shows (the quoted sentences, then the model's answer when
     its check passes)."""
     question = question_of(body.messages)
-    turn = await run_in_threadpool(usecases.ask, services, question, body.conversation_id, body.doc_ids)
+    turn = await run_in_threadpool(usecases.ask, services, question, body.conversation_id, body.doc_ids, caller=caller)
     completion_id = f"chatcmpl-{turn.conversation_id}-{turn.answer_id}"
     if body.stream:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

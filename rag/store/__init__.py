@@ -12,6 +12,7 @@ from rag.config import secret
 from rag.store.base import (
     DENSE,
     SPARSE,
+    WORKSPACES,
     Hit,
     Rebuild,
     SearchResult,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DENSE",
     "SPARSE",
+    "WORKSPACES",
     "Hit",
     "Rebuild",
     "SearchResult",

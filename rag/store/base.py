@@ -18,6 +18,8 @@ from rag.errors import StoreError
 
 DENSE = "dense"
 SPARSE = "bm25"
+# The payload field, a list of workspace ids with a keyword index, that every search of the app filters on.
+WORKSPACES = "workspaces"
 # Deterministic ids make a retried upsert overwrite, never duplicate.
 POINT_NAMESPACE = uuid.UUID("0b5c6d43-5f5e-4d43-9d0b-2f3f8e7a9c11")
 # Both backends fuse alike, with Qdrant's distribution-based score fusion: each list's scores scaled by its
@@ -57,9 +59,14 @@ def point_id(doc_id: str, chunk_index: int) -> str:
 
 @runtime_checkable
 class VectorStore(Protocol):
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None: ...
+    # `workspaces`: the workspaces whose libraries hold the document; searches filter on it (WORKSPACES).
+    def upsert(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], workspaces: Sequence[str] = ()
+    ) -> None: ...
+    def set_workspaces(self, doc_id: str, workspaces: Sequence[str]) -> None: ...
     def delete_document(self, doc_id: str) -> None: ...
-    # `doc_ids` limits a search to those documents; `exclude` leaves documents out (those in the trash).
+    # `workspace` limits a search to that workspace's documents (the app always gives it; benchmarks may not);
+    # `doc_ids` to those documents; `exclude` leaves documents out (those in the trash).
     def search(
         self,
         dense: Sequence[float],
@@ -67,11 +74,21 @@ class VectorStore(Protocol):
         limit: int,
         doc_ids: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> SearchResult: ...
     def keyword_search(
-        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+        self,
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> list[Chunk]: ...
     def count(self, doc_id: str | None = None) -> int: ...
+    # Passages stored before workspaces existed: the first start after the upgrade gives them theirs.
+    def count_without_workspaces(self) -> int: ...
     def optimize(self) -> None: ...
     def close(self) -> None: ...
 

@@ -15,6 +15,7 @@ from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
     SPARSE,
+    WORKSPACES,
     Hit,
     SearchResult,
     bm25,
@@ -49,9 +50,13 @@ class EdgeStore:
                 if recorded != identity:
                     raise identity_mismatch(recorded, embedding_model, dimension)
                 self._shard = qe.EdgeShard.load(str(path))
+                if WORKSPACES not in self._indexed_fields():  # a store made before workspaces existed
+                    self._shard.update(qe.UpdateOperation.create_field_index(WORKSPACES, qe.PayloadSchemaType.Keyword))
+                    self._shard.flush()
             else:
                 self._shard = qe.EdgeShard.create(str(path), self._config(dimension))
-                self._shard.update(qe.UpdateOperation.create_field_index("doc_id", qe.PayloadSchemaType.Keyword))
+                for field in ("doc_id", WORKSPACES):
+                    self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
                 self._shard.flush()
                 # Written last, so a folder without it never holds a half-made shard we trust.
                 identity_path.write_text(json.dumps(identity))
@@ -63,6 +68,9 @@ class EdgeStore:
                 raise StoreError(busy_message(path)) from exc
             raise StoreError(f"Cannot open the document store in {path}: {exc}") from exc
 
+    def _indexed_fields(self) -> set[str]:
+        return set(self._shard.info().payload_schema)
+
     @staticmethod
     def _config(dimension: int) -> qe.EdgeConfig:
         return qe.EdgeConfig(
@@ -71,25 +79,40 @@ class EdgeStore:
         )
 
     @staticmethod
-    def _doc_filter(doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None) -> qe.Filter | None:
-        if not doc_ids and not exclude:
+    def _doc_filter(
+        doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None, workspace: str | None = None
+    ) -> qe.Filter | None:
+        must = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else []
+        if workspace is not None:
+            must.append(qe.FieldCondition(key=WORKSPACES, match=qe.MatchValue(value=workspace)))
+        if not must and not exclude:
             return None
         return qe.Filter(
-            must=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else None,
+            must=must or None,
             must_not=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else None,
         )
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], workspaces: Sequence[str] = ()) -> None:
         points = [
             qe.Point(
                 point_id(chunk.doc_id, chunk.chunk_index),
                 {DENSE: list(vector), SPARSE: self._bm25.embed_document(chunk.search_text)},
-                chunk.payload(),
+                chunk.payload() | {WORKSPACES: list(workspaces)},
             )
             for chunk, vector in zip(chunks, dense, strict=True)
         ]
         self._shard.update(qe.UpdateOperation.upsert_points(points))
         self._shard.flush()
+
+    def set_workspaces(self, doc_id: str, workspaces: Sequence[str]) -> None:
+        # In place: the vectors stay as they are, only the payload field changes.
+        self._shard.update(
+            qe.UpdateOperation.set_payload_by_filter(self._doc_filter([doc_id]), {WORKSPACES: list(workspaces)})
+        )
+        self._shard.flush()
+
+    def count_without_workspaces(self) -> int:
+        return self._shard.count(qe.CountRequest(exact=True, filter=qe.Filter(must=[qe.IsEmptyCondition(WORKSPACES)])))
 
     def delete_document(self, doc_id: str) -> None:
         self._shard.update(qe.UpdateOperation.delete_points_by_filter(self._doc_filter([doc_id])))
@@ -102,8 +125,10 @@ class EdgeStore:
         limit: int,
         doc_ids: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> SearchResult:
-        doc_filter = self._doc_filter(doc_ids, exclude)
+        doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
         fused = qe.QueryRequest(
             limit=limit,
@@ -128,7 +153,13 @@ class EdgeStore:
         )
 
     def keyword_search(
-        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+        self,
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text`."""
         sparse = self._bm25.embed_query(text)
@@ -137,7 +168,7 @@ class EdgeStore:
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(sparse, using=SPARSE),
-            filter=self._doc_filter(doc_ids, exclude),
+            filter=self._doc_filter(doc_ids, exclude, workspace),
             with_payload=True,
         )
         return [Chunk.from_payload(p.payload) for p in self._shard.query(request)]

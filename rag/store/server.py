@@ -11,6 +11,7 @@ from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
     SPARSE,
+    WORKSPACES,
     Hit,
     SearchResult,
     bm25,
@@ -40,6 +41,10 @@ class ServerStore:
                     metadata=identity,
                 )
                 self._client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD, wait=True)
+            # Every search filters on it; a collection made before workspaces existed gets the index now.
+            schema = self._client.get_collection(collection).payload_schema or {}
+            if WORKSPACES not in schema:
+                self._client.create_payload_index(collection, WORKSPACES, models.PayloadSchemaType.KEYWORD, wait=True)
         except StoreError:
             self._client.close()
             raise
@@ -51,25 +56,40 @@ class ServerStore:
         return models.SparseVector(indices=list(vector.indices), values=list(vector.values))
 
     @staticmethod
-    def _doc_filter(doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None) -> models.Filter | None:
-        if not doc_ids and not exclude:
-            return None
+    def _doc_filter(
+        doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None, workspace: str | None = None
+    ) -> models.Filter | None:
         condition = models.FieldCondition
+        must = [condition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))] if doc_ids else []
+        if workspace is not None:
+            must.append(condition(key=WORKSPACES, match=models.MatchValue(value=workspace)))
+        if not must and not exclude:
+            return None
         return models.Filter(
-            must=[condition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))] if doc_ids else None,
+            must=must or None,  # type: ignore[arg-type]
             must_not=[condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else None,
         )
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]]) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], workspaces: Sequence[str] = ()) -> None:
         points = [
             models.PointStruct(
                 id=point_id(chunk.doc_id, chunk.chunk_index),
                 vector={DENSE: list(vector), SPARSE: self._sparse(self._bm25.embed_document(chunk.search_text))},
-                payload=chunk.payload(),
+                payload=chunk.payload() | {WORKSPACES: list(workspaces)},
             )
             for chunk, vector in zip(chunks, dense, strict=True)
         ]
         self._client.upsert(self._collection, points=points, wait=True)
+
+    def set_workspaces(self, doc_id: str, workspaces: Sequence[str]) -> None:
+        # In place: the vectors stay as they are, only the payload field changes.
+        self._client.set_payload(
+            self._collection, payload={WORKSPACES: list(workspaces)}, points=self._doc_filter([doc_id]), wait=True
+        )
+
+    def count_without_workspaces(self) -> int:
+        empty = models.Filter(must=[models.IsEmptyCondition(is_empty=models.PayloadField(key=WORKSPACES))])
+        return self._client.count(self._collection, count_filter=empty, exact=True).count
 
     def delete_document(self, doc_id: str) -> None:
         self._client.delete(
@@ -83,8 +103,10 @@ class ServerStore:
         limit: int,
         doc_ids: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> SearchResult:
-        doc_filter = self._doc_filter(doc_ids, exclude)
+        doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
         fused = models.QueryRequest(
             prefetch=[
@@ -105,7 +127,13 @@ class ServerStore:
         )
 
     def keyword_search(
-        self, text: str, limit: int, doc_ids: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+        self,
+        text: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        *,
+        workspace: str | None = None,
     ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text`."""
         sparse = self._bm25.embed_query(text)
@@ -115,7 +143,7 @@ class ServerStore:
             self._collection,
             query=self._sparse(sparse),
             using=SPARSE,
-            query_filter=self._doc_filter(doc_ids, exclude),
+            query_filter=self._doc_filter(doc_ids, exclude, workspace),
             limit=limit,
             with_payload=True,
         ).points

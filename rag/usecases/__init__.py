@@ -6,10 +6,12 @@ raises only `DocChatError` (rag/errors.py), whose message is for the user.
 
 from __future__ import annotations
 
+from rag.accounts.caller import OPERATOR, Caller
+from rag.accounts.keys import PREFIX as KEY_PREFIX
 from rag.answer_policy import DOUBT
 from rag.cards import DocumentCard
 from rag.chat import Turn
-from rag.config import Settings, load_settings
+from rag.config import Settings, load_settings, secret
 from rag.filenames import display_name
 from rag.grounding import unsupported_sentences
 from rag.llm import model_label
@@ -18,6 +20,24 @@ from rag.quotes import quotes_markdown
 from rag.reindex import reindex as reindex_library
 from rag.safe_markdown import answer_html, label_markdown
 from rag.services import Services
+from rag.usecases.accounts import (
+    add_user,
+    caller_for_key,
+    create_key,
+    create_workspace,
+    list_keys,
+    list_users,
+    list_workspaces,
+    local_caller,
+    my_workspaces,
+    refreshed,
+    reset_password,
+    revoke_key,
+    set_disabled,
+    set_member,
+    sign_in,
+    sign_in_oidc,
+)
 from rag.usecases.asking import (
     answer_of,
     ask,
@@ -33,8 +53,10 @@ from rag.usecases.conversations import (
     delete_conversation,
     export_conversation,
     get_conversation,
+    give_feedback,
     list_conversations,
     rename_conversation,
+    share_conversation,
 )
 from rag.usecases.documents import (
     Upload,
@@ -62,10 +84,14 @@ from rag.usecases.process import (
     shared_services,
     withdraw_address,
 )
+from rag.usecases.review import audit_csv, audit_log, review_conversation, review_queue
 from rag.usecases.startup import open_services
 
 __all__ = [
     "DOUBT",
+    "KEY_PREFIX",
+    "OPERATOR",
+    "Caller",
     "DocumentCard",
     "PagePreview",
     "Services",
@@ -73,12 +99,18 @@ __all__ = [
     "Turn",
     "Upload",
     "add_files",
+    "add_user",
     "adopt_shared",
     "answer_html",
     "answer_of",
     "ask",
+    "audit_csv",
+    "audit_log",
+    "caller_for_key",
     "checked_question",
     "create_conversation",
+    "create_key",
+    "create_workspace",
     "delete_conversation",
     "delete_document",
     "dismiss_failed",
@@ -89,30 +121,47 @@ __all__ = [
     "first_questions",
     "get_conversation",
     "get_document",
+    "give_feedback",
     "health",
     "label_markdown",
     "library_ids",
     "list_all_documents",
     "list_conversations",
     "list_documents",
+    "list_keys",
     "list_trash",
+    "list_users",
+    "list_workspaces",
     "load_settings",
+    "local_caller",
     "model_in_use",
     "model_label",
+    "my_workspaces",
     "open_services",
     "page_preview",
     "publish_address",
     "queue_uploads",
     "quotes_markdown",
+    "refreshed",
     "reindex_library",
     "release_shared",
     "rename_conversation",
+    "reset_password",
     "restore_document",
     "resume_queued",
     "retrieve_only",
+    "review_conversation",
+    "review_queue",
+    "revoke_key",
     "running_app",
+    "secret",
+    "set_disabled",
+    "set_member",
+    "share_conversation",
     "shared_services",
     "shown_answer",
+    "sign_in",
+    "sign_in_oidc",
     "trash_document",
     "unsupported_sentences",
     "withdraw_address",

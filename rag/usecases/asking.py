@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import text
 
 from rag import transcripts
+from rag.accounts.access import resolve
+from rag.accounts.caller import Caller
 from rag.chain import retrieve
 from rag.chat import Turn, ask_in_conversation
 from rag.errors import DocChatError, InvalidInputError
@@ -16,6 +18,7 @@ from rag.schemas import AnswerPublic, ComponentHealth, Health, Retrieval
 from rag.services import Services
 from rag.sources import to_sources
 from rag.suggestions import suggest_questions
+from rag.usecases.conversations import own_conversation
 
 
 def checked_question(services: Services, question: str) -> str:
@@ -30,18 +33,27 @@ def checked_question(services: Services, question: str) -> str:
 
 
 def ask(
-    services: Services, question: str, conversation_id: str | None = None, doc_ids: Sequence[str] | None = None
+    services: Services,
+    question: str,
+    conversation_id: str | None = None,
+    doc_ids: Sequence[str] | None = None,
+    *,
+    caller: Caller | None = None,
 ) -> Turn:
-    """Starts an answer. With no conversation, one is created (its title is the question). `doc_ids` limits the
-    search to those documents; None keeps the conversation's own choice. Consume `turn.tokens` once: the answer
-    is stored as it streams, and `turn.close()` stores what came so far if the reader goes away."""
+    """Starts an answer from the caller's workspace. With no conversation, one is created (its title is the
+    question); an existing one must be the caller's own. `doc_ids` limits the search to those documents; None
+    keeps the conversation's own choice. Consume `turn.tokens` once: the answer is stored as it streams, and
+    `turn.close()` stores what came so far if the reader goes away."""
     question = checked_question(services, question)
+    who = resolve(services, caller)
     if conversation_id:
-        conversation = transcripts.get_conversation(services, conversation_id)
+        conversation, _ = own_conversation(services, conversation_id, who)
         scope = conversation.doc_ids if doc_ids is None else list(doc_ids)
     else:
         scope = list(doc_ids or ())
-        conversation = transcripts.create_conversation(services, scope)
+        conversation = transcripts.create_conversation(
+            services, scope, workspace_id=who.workspace_id, user_id=who.user_id
+        )
     try:
         return ask_in_conversation(services, conversation.id, question, scope)
     except DocChatError as exc:
@@ -79,21 +91,31 @@ def answer_of(turn: Turn, question: str) -> AnswerPublic:
 
 
 def retrieve_only(
-    services: Services, question: str, conversation_id: str | None = None, doc_ids: Sequence[str] | None = None
+    services: Services,
+    question: str,
+    conversation_id: str | None = None,
+    doc_ids: Sequence[str] | None = None,
+    *,
+    caller: Caller | None = None,
 ) -> Retrieval:
-    """The passages a question finds, with no language model, and nothing stored."""
+    """The passages a question finds in the caller's workspace, with no language model, and nothing stored."""
     question = checked_question(services, question)
+    who = resolve(services, caller)
     past = []
     if conversation_id:
-        conversation = transcripts.get_conversation(services, conversation_id)
+        conversation = transcripts.get_conversation(
+            services, conversation_id, workspace_id=who.workspace_id, user_id=who.user_id
+        )
         past = transcripts.history(services, conversation.id, services.settings.history_turns)
-    standalone, docs = retrieve(services, question, past, doc_ids=doc_ids or None)
+    standalone, docs = retrieve(services, question, past, doc_ids=doc_ids or None, workspace_id=who.workspace_id)
     return Retrieval(standalone_question=standalone, sources=to_sources(docs))
 
 
-def first_questions(services: Services, doc_ids: Sequence[str] | None = None) -> list[str]:
-    """Questions the documents can answer, for an empty chat; each checked to find its own section."""
-    return suggest_questions(services, doc_ids or None)
+def first_questions(
+    services: Services, doc_ids: Sequence[str] | None = None, *, caller: Caller | None = None
+) -> list[str]:
+    """Questions the workspace's documents can answer, for an empty chat; each checked to find its section."""
+    return suggest_questions(services, doc_ids or None, workspace_id=resolve(services, caller).workspace_id)
 
 
 def model_in_use(services: Services) -> str:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rag import library
+from rag import audit, library
+from rag.accounts.access import resolve
+from rag.accounts.caller import Caller
 from rag.cards import DocumentCard
-from rag.cleanup import queued_ids
+from rag.cleanup import queued_ids, remove_record
 from rag.errors import DocumentBusyError, UnknownDocumentError
 from rag.ingest import Progress, accept_bytes, index_accepted, ingest_bytes, ingest_path
 from rag.models import Document
@@ -36,32 +38,60 @@ def _public(document: Document) -> DocumentPublic:
     )
 
 
-def list_documents(services: Services) -> list[DocumentPublic]:
-    """The library: indexed documents, newest first."""
-    return [_public(d) for d in library.list_documents(services)]
+def list_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
+    """The caller's workspace's library: indexed documents, newest first."""
+    return [_public(d) for d in library.list_documents(services, resolve(services, caller).workspace_id)]
 
 
-def list_all_documents(services: Services) -> list[DocumentPublic]:
-    """Everything but the trash: the library, and uploads queued, being indexed or failed."""
+def list_all_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
+    """Everything of the workspace but the trash: the library, and uploads queued, being indexed or failed."""
+    workspace = resolve(services, caller).workspace_id
     with services.sessions() as session:
-        query = select(Document).where(Document.status != "trashed").order_by(Document.created_at.desc())
-        return [_public(d) for d in session.scalars(query)]
+        query = select(Document).where(Document.workspace_id == workspace, Document.status != "trashed")
+        return [_public(d) for d in session.scalars(query.order_by(Document.created_at.desc()))]
 
 
-def list_trash(services: Services) -> list[DocumentPublic]:
-    return [_public(d) for d in library.list_trash(services)]
+def list_trash(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
+    return [_public(d) for d in library.list_trash(services, resolve(services, caller).workspace_id)]
 
 
-def get_document(services: Services, doc_id: str) -> DocumentPublic:
-    """A document in any state, by its full id or an unambiguous prefix."""
-    return _public(library.find_document(services, doc_id, status=None))
+def get_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
+    """A document of the workspace in any state, by its full id or an unambiguous prefix."""
+    workspace = resolve(services, caller).workspace_id
+    return _public(library.find_document(services, doc_id, status=None, workspace_id=workspace))
+
+
+def _uploader(services: Services, caller: Caller | None) -> Caller:
+    who = resolve(services, caller)
+    who.require_edit("add documents")
+    return who
+
+
+def _audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
+    if result.status in ("queued", "indexed") and result.doc_id:
+        audit.record(
+            services,
+            "document.upload",
+            user_id=who.user_id,
+            username=who.username,
+            target=result.file,
+            detail=f"{who.workspace_name}: {result.doc_id[:12]}",
+            address=who.address,
+        )
+    return result
 
 
 def add_files(
-    services: Services, files: Sequence[Path | Upload], progress: Progress | None = None
+    services: Services,
+    files: Sequence[Path | Upload],
+    progress: Progress | None = None,
+    *,
+    caller: Caller | None = None,
 ) -> Iterator[IngestResult]:
-    """Adds files now, one after the other, each searchable when its result is given; the search index is
-    built once, after the last. A file that fails is named with its reason, and the others go on."""
+    """Adds files to the caller's workspace now, one after the other, each searchable when its result is given;
+    the search index is built once, after the last. A file that fails is named with its reason, the others go on."""
+    who = _uploader(services, caller)
+    scope = {"workspace_id": who.workspace_id, "user_id": who.user_id}
     try:
         for item in files:
             report = progress or (lambda _m, _f: None)
@@ -69,19 +99,25 @@ def add_files(
                 if not item.exists():
                     yield IngestResult(file=str(item), doc_id=None, status="failed", error="No such file or folder.")
                     continue
-                yield ingest_path(services, item, report)
+                yield _audit_added(services, who, ingest_path(services, item, report, **scope))
             else:
-                yield ingest_bytes(services, item[1], item[0], report)
+                yield _audit_added(services, who, ingest_bytes(services, item[1], item[0], report, **scope))
     finally:
         # Edge has no background optimizer: one index build per batch, not one per file (rag/store/edge.py).
         services.store.optimize()
 
 
-def queue_uploads(services: Services, uploads: Sequence[Upload]) -> list[IngestResult]:
+def queue_uploads(services: Services, uploads: Sequence[Upload], *, caller: Caller | None = None) -> list[IngestResult]:
     """Checks and stores each upload at once ("queued", "duplicate" or "failed" with its reason), then indexes
     the queued ones in the background, in this process. Their progress is on their records; a client polls
     `get_document`. A process that stops hands the running one back to the queue, and the next start resumes."""
-    results = [accept_bytes(services, data, name) for name, data in uploads]
+    who = _uploader(services, caller)
+    results = [
+        _audit_added(
+            services, who, accept_bytes(services, data, name, workspace_id=who.workspace_id, user_id=who.user_id)
+        )
+        for name, data in uploads
+    ]
     for result in results:
         if result.status == "queued" and result.doc_id:
             _submit(services, result.doc_id)
@@ -104,56 +140,106 @@ def _submit(services: Services, doc_id: str) -> None:
     )
 
 
-def dismiss_failed(services: Services, doc_id: str) -> None:
+def _editor(services: Services, caller: Caller | None, doing: str) -> Caller:
+    who = resolve(services, caller)
+    who.require_edit(doing)
+    return who
+
+
+def dismiss_failed(services: Services, doc_id: str, *, caller: Caller | None = None) -> None:
     """Forgets an upload that could not be indexed (its file and passages are gone already)."""
-    document = get_document(services, doc_id)
+    who = _editor(services, caller, "remove documents")
+    document = get_document(services, doc_id, caller=who)
     if document.status != "failed":
         raise UnknownDocumentError(f"{document.filename} did not fail; delete it from the library instead.")
-    library.remove_document_data(services, document.id)
+    remove_record(services, who.workspace_id, document.id)
 
 
-def trash_document(services: Services, doc_id: str) -> DocumentPublic:
-    return _public(library.trash_document(services, doc_id))
+def trash_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
+    who = _editor(services, caller, "remove documents")
+    document = _public(library.trash_document(services, doc_id, who.workspace_id))
+    audit.record(
+        services,
+        "document.trash",
+        user_id=who.user_id,
+        username=who.username,
+        target=document.filename,
+        detail=who.workspace_name,
+        address=who.address,
+    )
+    return document
 
 
-def restore_document(services: Services, doc_id: str) -> DocumentPublic:
-    return _public(library.restore_document(services, doc_id))
+def restore_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
+    who = _editor(services, caller, "restore documents")
+    return _public(library.restore_document(services, doc_id, who.workspace_id))
 
 
-def delete_document(services: Services, doc_id: str) -> DocumentPublic:
-    """Deletes a document of the library for good: its passages, its file and its record."""
+def delete_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
+    """Deletes a document of the workspace's library for good: its record, and with the last workspace holding
+    the same content, its passages and its file."""
+    who = _editor(services, caller, "delete documents")
     try:
-        return _public(library.delete_document(services, doc_id))
+        document = _public(library.delete_document(services, doc_id, who.workspace_id))
     except UnknownDocumentError:
-        pending = _pending(services, doc_id)
+        pending = _pending(services, doc_id, who)
         if pending is not None:
             raise DocumentBusyError(
                 f"{pending.filename} is still being added to your library; delete it once it is indexed."
             ) from None
         raise
+    audit.record(
+        services,
+        "document.delete",
+        user_id=who.user_id,
+        username=who.username,
+        target=document.filename,
+        detail=who.workspace_name,
+        address=who.address,
+    )
+    return document
 
 
-def _pending(services: Services, doc_id: str) -> DocumentPublic | None:
+def _pending(services: Services, doc_id: str, who: Caller) -> DocumentPublic | None:
     try:
-        document = get_document(services, doc_id)
+        document = get_document(services, doc_id, caller=who)
     except UnknownDocumentError:
         return None
     return document if document.status in ("queued", "indexing") else None
 
 
-def empty_trash(services: Services) -> int:
-    return library.empty_trash(services)
+def empty_trash(services: Services, *, caller: Caller | None = None) -> int:
+    who = _editor(services, caller, "delete documents")
+    emptied = library.empty_trash(services, who.workspace_id)
+    if emptied:
+        audit.record(
+            services,
+            "document.delete",
+            user_id=who.user_id,
+            username=who.username,
+            target=f"{emptied} document(s) in the trash",
+            detail=who.workspace_name,
+            address=who.address,
+        )
+    return emptied
 
 
-def document_cards(services: Services, doc_ids: Sequence[str] | None = None) -> dict[str, DocumentCard]:
-    return library.document_cards(services, doc_ids)
+def document_cards(
+    services: Services, doc_ids: Sequence[str] | None = None, *, caller: Caller | None = None
+) -> dict[str, DocumentCard]:
+    return library.document_cards(services, doc_ids, resolve(services, caller).workspace_id)
 
 
-def page_preview(services: Services, doc_id: str, page: int, snippet: str) -> PagePreview:
-    """The cited page as a picture, the passage highlighted; PreviewError (a DocChatError) when it cannot be."""
-    return render_file(stored_pdf(services, doc_id), page, snippet)
+def page_preview(
+    services: Services, doc_id: str, page: int, snippet: str, *, caller: Caller | None = None
+) -> PagePreview:
+    """The cited page as a picture, the passage highlighted; PreviewError (a DocChatError) when it cannot be,
+    and for any document that is not in the caller's workspace, whatever its id."""
+    return render_file(stored_pdf(services, doc_id, resolve(services, caller).workspace_id), page, snippet)
 
 
-def library_ids(services: Services) -> set[str]:
+def library_ids(services: Services, *, caller: Caller | None = None) -> set[str]:
+    workspace = resolve(services, caller).workspace_id
+    query = select(Document.doc_id).where(Document.workspace_id == workspace, Document.status == "indexed")
     with services.sessions() as session:
-        return set(session.scalars(select(Document.doc_id).where(Document.status == "indexed")))
+        return set(session.scalars(query))

@@ -9,7 +9,6 @@ import pytest
 
 from rag.config import Settings
 from rag.ingest import ingest_bytes
-from rag.models import Document
 from rag.pdf import (
     BLANK,
     PAGE_CHARS,
@@ -24,7 +23,7 @@ from rag.pdf import (
     read_pdf,
 )
 from rag.services import open_services
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, record
 from tests.robustness import hostile_pdfs
 
 # PDF bombs: each read takes a child process up to its memory limit, or seconds of parsing. The fast tier keeps the
@@ -41,7 +40,7 @@ def assert_left_nothing(services, data: bytes) -> None:
     uploads = services.settings.uploads_dir
     assert not uploads.exists() or list(uploads.iterdir()) == []
     with services.sessions() as session:
-        assert session.get(Document, doc_id) is None
+        assert record(session, doc_id) is None
     assert services.store.count(doc_id) == 0
 
 

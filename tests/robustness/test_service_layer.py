@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from sqlalchemy import update
 
+from rag.accounts.access import owner_workspace
 from rag.chain import retrieve
 from rag.chat import ask_in_conversation
 from rag.cleanup import purge_incomplete
@@ -21,6 +22,7 @@ from rag.ingest import display_name, ingest_bytes
 from rag.library import list_documents, list_trash, restore_document, trash_document
 from rag.models import Document, utcnow
 from rag.transcripts import create_conversation, list_messages
+from tests.conftest import record
 from tests.pdfs import make_pdf
 
 PENGUINS = make_pdf([["Penguins eat herring and krill every day in the cold southern ocean."]])
@@ -123,7 +125,14 @@ def test_uploading_a_trashed_file_again_brings_it_back(services):
 def _indexing_record(services, doc_id: str, minutes_ago: float) -> None:
     with services.sessions.begin() as session:
         session.add(
-            Document(doc_id=doc_id, filename=f"{doc_id}.pdf", stored_path="uploads/x.pdf", size_bytes=1, pages=1)
+            Document(
+                workspace_id=owner_workspace(services, None),
+                doc_id=doc_id,
+                filename=f"{doc_id}.pdf",
+                stored_path="uploads/x.pdf",
+                size_bytes=1,
+                pages=1,
+            )
         )
     with services.sessions.begin() as session:
         beat = utcnow() - timedelta(minutes=minutes_ago)
@@ -140,7 +149,7 @@ def test_a_qdrant_server_purges_only_records_whose_process_died(services):
     finally:
         services.settings.qdrant_url = None
     with services.sessions() as session:
-        assert session.get(Document, "a" * 64) is None and session.get(Document, "b" * 64) is not None
+        assert record(session, "a" * 64) is None and record(session, "b" * 64) is not None
     # The embedded store's lock guarantees no one else is indexing: everything left "indexing" goes.
     assert purge_incomplete(services) == 1
 

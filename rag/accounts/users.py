@@ -1,0 +1,99 @@
+"""Users: add, list, disable, enable, reset; each with a personal workspace from the start."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from rag.accounts.passwords import hash_password
+from rag.errors import InvalidInputError, UnknownUserError
+from rag.models import Membership, User, Workspace
+from rag.services import Services
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$")
+
+
+def checked_username(name: str) -> str:
+    name = (name or "").strip()
+    if not _NAME.match(name):
+        raise InvalidInputError(
+            "A username has 1 to 80 letters, digits or . _ @ + -, and starts with a letter or a digit."
+        )
+    return name
+
+
+def find_user(services: Services, username: str) -> User:
+    with services.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise UnknownUserError(f"No user is called {username}.")
+    return user
+
+
+def get_user(services: Services, user_id: str) -> User | None:
+    with services.sessions() as session:
+        return session.get(User, user_id)
+
+
+def list_users(services: Services) -> list[User]:
+    with services.sessions() as session:
+        return list(session.scalars(select(User).order_by(User.username)))
+
+
+def owner(services: Services) -> User:
+    """The first admin: everybody, while AUTH_MODE=none. The migration makes one, so there always is one."""
+    with services.sessions() as session:
+        query = select(User).where(User.is_admin.is_(True)).order_by(User.created_at, User.id).limit(1)
+        user = session.scalar(query)
+    if user is None:  # every admin was demoted by hand in the database
+        raise UnknownUserError("DocChat has no admin: create one with `python -m rag users add NAME --admin`.")
+    return user
+
+
+def add_user(
+    services: Services, username: str, password: str | None, *, admin: bool = False, oidc_subject: str | None = None
+) -> User:
+    """A new user with a personal workspace. The first admin added claims the implicit owner of AUTH_MODE=none,
+    and with it the library that was there before accounts."""
+    username = checked_username(username)
+    hashed = hash_password(password) if password is not None else None
+    with services.sessions.begin() as session:
+        if session.scalar(select(User.id).where(User.username == username)):
+            raise InvalidInputError(f"There is already a user called {username}.")
+        implicit = session.scalar(select(User).where(User.implicit.is_(True))) if admin else None
+        if implicit is not None:
+            implicit.username, implicit.password_hash, implicit.implicit = username, hashed, False
+            implicit.oidc_subject = oidc_subject
+            return implicit
+        user = User(username=username, password_hash=hashed, is_admin=admin, oidc_subject=oidc_subject)
+        session.add(user)
+        session.flush()
+        personal = Workspace(name="Personal", personal_of=user.id)
+        session.add(personal)
+        session.flush()
+        session.add(Membership(workspace_id=personal.id, user_id=user.id, role="owner"))
+    return user
+
+
+def set_disabled(services: Services, username: str, disabled: bool) -> User:
+    with services.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            raise UnknownUserError(f"No user is called {username}.")
+        if disabled and user.is_admin:
+            admins = session.scalars(select(User.id).where(User.is_admin.is_(True), User.disabled.is_(False)))
+            if len(list(admins)) <= 1:
+                raise InvalidInputError(f"{username} is the last admin: make another admin first.")
+        user.disabled = disabled
+    return user
+
+
+def set_password(services: Services, username: str, password: str) -> User:
+    hashed = hash_password(password)
+    with services.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            raise UnknownUserError(f"No user is called {username}.")
+        user.password_hash = hashed
+    return user

@@ -1,0 +1,118 @@
+"""What admins look over: the quality review queue (answers marked down, and answers with sentences the
+grounding check did not find in the passages) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from rag import audit
+from rag.accounts.caller import Caller
+from rag.errors import UnknownConversationError
+from rag.models import Conversation, Message, User, Workspace
+from rag.schemas import AuditEventPublic, ConversationDetail, ReviewItem
+from rag.services import Services
+from rag.usecases.conversations import message_public
+from rag.usecases.documents import library_ids
+
+# Recent answers read for the queue: the check's marks are in a JSON column no database filters alike.
+RECENT_ANSWERS = 2000
+
+
+def review_queue(services: Services, *, caller: Caller, limit: int = 200) -> list[ReviewItem]:
+    """Newest first: answers with thumbs down, and answers the grounding check found unsupported sentences in."""
+    caller.require_admin()
+    query = (
+        select(Message, Conversation, Workspace.name, User.username)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(Workspace, Workspace.id == Conversation.workspace_id)
+        .join(User, User.id == Conversation.user_id)
+        .where(Message.role == "assistant", or_(Message.feedback == "down", Message.grounding.is_not(None)))
+        .order_by(Message.id.desc())
+        .limit(RECENT_ANSWERS)
+    )
+    items = []
+    with services.sessions() as session:
+        rows = session.execute(query).all()
+        for message, conversation, workspace, username in rows:
+            unsupported = [c["text"] for c in message.grounding or [] if c.get("supported") is False]
+            if message.feedback != "down" and not unsupported:
+                continue
+            question = session.scalar(
+                select(Message.content)
+                .where(Message.conversation_id == conversation.id, Message.id < message.id, Message.role == "user")
+                .order_by(Message.id.desc())
+                .limit(1)
+            )
+            items.append(
+                ReviewItem(
+                    conversation_id=conversation.id,
+                    message_id=message.id,
+                    workspace=workspace,
+                    asked_by=username,
+                    question=question or "",
+                    answer=message.content or "",
+                    feedback=message.feedback,  # type: ignore[arg-type]
+                    feedback_reason=message.feedback_reason,
+                    unsupported=unsupported,
+                    at=message.created_at,
+                )
+            )
+            if len(items) == limit:
+                break
+    return items
+
+
+def review_conversation(services: Services, conversation_id: str, *, caller: Caller) -> ConversationDetail:
+    """An admin reads a conversation of the review queue, read only; the reading is in the audit log."""
+    caller.require_admin()
+    with services.sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise UnknownConversationError(f"No conversation has the id {conversation_id}.")
+        messages = list(session.scalars(select(Message).where(Message.conversation_id == conversation.id)))
+        starter = session.get(User, conversation.user_id)
+    from rag.schemas import ConversationPublic
+
+    public = ConversationPublic.model_validate(conversation).model_copy(
+        update={"read_only": True, "started_by": starter.username if starter else ""}
+    )
+    audit.record(
+        services,
+        "review.open",
+        user_id=caller.user_id or None,
+        username=caller.username,
+        target=conversation.title,
+        detail=conversation.id,
+        address=caller.address,
+    )
+    owner_view = caller.model_copy(update={"workspace_id": conversation.workspace_id})
+    library = library_ids(services, caller=owner_view)
+    return ConversationDetail(**public.model_dump(), messages=[message_public(m, library) for m in messages])
+
+
+def audit_log(
+    services: Services,
+    *,
+    caller: Caller,
+    action: str = "",
+    username: str = "",
+    since: datetime | None = None,
+    limit: int = 1000,
+) -> list[AuditEventPublic]:
+    caller.require_admin()
+    return audit.events(services, action=action, username=username, since=since, limit=limit)
+
+
+def audit_csv(services: Services, *, caller: Caller, action: str = "", username: str = "") -> str:
+    rows = audit_log(services, caller=caller, action=action, username=username, limit=100_000)
+    audit.record(
+        services,
+        "audit.export",
+        user_id=caller.user_id or None,
+        username=caller.username,
+        target=f"{len(rows)} events",
+        address=caller.address,
+    )
+    return audit.as_csv(rows)

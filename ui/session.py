@@ -1,0 +1,70 @@
+"""Who is using this browser session: the signed-in caller (or, without accounts, the owner), read again on
+every run, so a user disabled or removed from a workspace is refused at once; and the workspace switcher."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rag import usecases
+from rag.errors import DocChatError, SignInError
+from rag.usecases import Caller, Services, label_markdown
+
+
+def address() -> str:
+    # The browser's address as Streamlit saw it, for the audit log and the sign-in limits.
+    return getattr(st.context, "ip_address", None) or "browser"
+
+
+def signed_in(svc: Services) -> Caller | None:
+    """The caller of this run, in the workspace of the URL (?ws=), or None when nobody is signed in."""
+    wanted = st.query_params.get("ws")
+    try:
+        if svc.settings.auth_mode == "none":
+            who = usecases.local_caller(svc, wanted)
+        else:
+            who = st.session_state.get("caller")
+            if who is None:
+                return None
+            who = usecases.refreshed(svc, who, wanted)
+    except SignInError as exc:
+        sign_out(str(exc))
+        return None
+    except DocChatError:
+        if not wanted:
+            raise
+        st.query_params.pop("ws", None)  # a workspace one is no longer a member of: back to the personal one
+        return signed_in(svc)
+    st.session_state.caller = who
+    return who
+
+
+def caller() -> Caller:
+    """The caller main.py found for this run: every page acts for it."""
+    return st.session_state.caller
+
+
+def sign_out(reason: str = "") -> None:
+    st.session_state.pop("caller", None)
+    if reason:
+        st.session_state.signin_notice = reason
+    if st.user.get("is_logged_in", False):
+        st.logout()
+
+
+def workspace_switcher(svc: Services, who: Caller) -> None:
+    """In the sidebar: the workspace the pages act in, and who is signed in."""
+    mine = usecases.my_workspaces(svc, who)
+    if len(mine) > 1:
+        ids = [w.id for w in mine]
+        names = {w.id: f"{w.name}" + ("" if w.personal else f" · {w.role}") for w in mine}
+        chosen = st.selectbox("Workspace", ids, index=ids.index(who.workspace_id), format_func=names.get)
+        if chosen != who.workspace_id:
+            st.query_params.clear()  # an open conversation belongs to the old workspace
+            st.query_params["ws"] = chosen
+            st.rerun()
+    if svc.settings.auth_mode != "none":
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(f"Signed in as **{label_markdown(who.username)}**")
+            if st.button("Sign out", key="sign_out", type="tertiary"):
+                sign_out()
+                st.rerun()
