@@ -64,12 +64,25 @@ def alembic_config(connection: Connection) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Brings an empty or older database up to `revision`."""
-    with engine.begin() as connection:
-        config = alembic_config(connection)
-        tables = set(inspect(connection).get_table_names())
-        if "documents" in tables and "alembic_version" not in tables:
-            command.stamp(config, FOUNDATION_REVISION)
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copying it and dropping the old one: with foreign keys
+            # on, dropping the old conversations table cascaded to every message (0007 lost them all). The
+            # pragma works only outside a transaction, so it comes before the migration's own.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config = alembic_config(connection)
+                tables = set(inspect(connection).get_table_names())
+                if "documents" in tables and "alembic_version" not in tables:
+                    command.stamp(config, FOUNDATION_REVISION)
+                command.upgrade(config, revision)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def init_db(engine: Engine) -> sessionmaker[Session]:

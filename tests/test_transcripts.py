@@ -213,9 +213,17 @@ def test_export_marks_sources_of_deleted_documents(svc):
     assert not any("(document removed)" in line for line in kept), kept
 
 
-# The newest migration, and the documents columns added by 0004-0006 (the foundation's table had none of them).
+# The newest migration, and the documents columns added by 0004-0007 (the foundation's table had none of them).
 HEAD = "0007"
-LATER_DOCUMENT_COLUMNS = {"updated_at", "trashed_at", "card", "progress", "progress_message"}
+LATER_DOCUMENT_COLUMNS = {
+    "updated_at",
+    "trashed_at",
+    "card",
+    "progress",
+    "progress_message",
+    "workspace_id",
+    "added_by",
+}
 
 
 def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(db_url):
@@ -236,6 +244,12 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+            # 0007: the library of before accounts is the implicit owner's, in their personal workspace.
+            owners = text(
+                "SELECT u.username FROM documents d JOIN workspaces w ON w.id = d.workspace_id "
+                "JOIN users u ON u.id = w.personal_of WHERE u.implicit AND u.is_admin"
+            )
+            assert conn.scalar(owners) == "owner"
         assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
         assert {"mode", "quotes", "suggestions"} <= {c["name"] for c in inspect(engine).get_columns("messages")}
 
