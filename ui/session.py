@@ -12,7 +12,8 @@ from rag.usecases import Caller, Services, label_markdown
 
 def address() -> str:
     # The browser's address as Streamlit saw it, for the audit log and the sign-in limits.
-    return getattr(st.context, "ip_address", None) or "browser"
+    found = getattr(st.context, "ip_address", None)
+    return found if isinstance(found, str) and found else "browser"
 
 
 def signed_in(svc: Services) -> Caller | None:

@@ -38,7 +38,7 @@ def _missing(what: str) -> None:
     pytest.skip(what)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -56,18 +56,26 @@ class RunningApp:
 
 
 @contextmanager
-def serve_app(storage: Path, *, address: str | None = "127.0.0.1", **env: str) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on a free port over `storage`, once it is healthy, stopped afterwards. With
-    `address=None` it listens where the README's command does: on the dual-stack "::", where a local caller
-    arrives as "::ffff:127.0.0.1" (which the API once refused with 403). `env` adds settings (LLM_PROVIDER=…)."""
-    port = _free_port()
+def serve_app(
+    storage: Path,
+    *,
+    address: str | None = "127.0.0.1",
+    port: int | None = None,
+    options: tuple[str, ...] = (),
+    **env: str,
+) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free port (or `port`) over `storage`, once it is healthy, stopped afterwards.
+    With `address=None` it listens where the README's command does: on the dual-stack "::", where a local caller
+    arrives as "::ffff:127.0.0.1" (which the API once refused with 403). `env` adds settings (LLM_PROVIDER=…),
+    `options` Streamlit's own (--secrets.files …)."""
+    port = port or free_port()
     environ = cli_env(storage, **env)
     environ.pop("API_KEYS", None)
     storage.mkdir(parents=True, exist_ok=True)
     log_path = storage.parent / "streamlit.log"
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", address] if address else []
-    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command += ["--server.headless", "true", "--browser.gatherUsageStats", "false", *options]
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             command, cwd=ROOT, env=environ, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT

@@ -1,0 +1,113 @@
+"""Accounts over HTTP: every request acts as the user of its API key, in the workspace of its X-Workspace
+header, and reaches nothing of another user's. Over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from api.main import create_api
+from rag import usecases
+from rag.usecases import OPERATOR
+from tests.api.conftest import OpenServices
+from tests.api.test_routes import sse_events, until_indexed, upload
+from tests.pdfs import make_pdf
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "The Zanzibar merger closes on 14 March at 38 dollars a share."
+ALICE_PDF = make_pdf([[SECRET], ["The Okavango warehouse teams move to Zanzibar in April."]])
+BOB_PDF = make_pdf([["Basaltic lava flows from shield volcanoes such as Mauna Loa."]])
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def clients(open_api_services: OpenServices, db_url: str):
+    """An API with local accounts; a client per user, each with its own key (from a remote address)."""
+    svc = open_api_services(database_url=db_url, auth_mode="local", api_rate_per_minute=100_000)
+    keys = {}
+    for name, admin in (("alice", True), ("bob", False)):
+        usecases.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
+        keys[name] = usecases.create_key(svc, name, caller=OPERATOR).key
+    transport = httpx.ASGITransport(app=create_api(svc), client=("203.0.113.7", 50000))
+    made = {}
+    for name, key in {**keys, "anonymous": ""}.items():
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        made[name] = httpx.AsyncClient(transport=transport, base_url="http://docchat", headers=headers)
+    yield made, keys, svc
+    for client in made.values():
+        await client.aclose()
+
+
+async def test_each_key_reaches_its_own_library_only(clients) -> None:
+    made, _keys, _svc = clients
+    alice, bob = made["alice"], made["bob"]
+    [added] = await upload(alice, ("merger.pdf", ALICE_PDF))
+    await until_indexed(alice, added["doc_id"])
+    secret = added["doc_id"]
+    [mine] = await upload(bob, ("volcanoes.pdf", BOB_PDF))
+    await until_indexed(bob, mine["doc_id"])
+    assert [d["filename"] for d in (await bob.get("/documents")).json()] == ["volcanoes.pdf"]
+    for path in (f"/documents/{secret}", f"/documents/{secret[:8]}"):
+        assert (await bob.get(path)).status_code == 404
+        assert (await bob.delete(path)).status_code == 404
+    assert (await alice.get(f"/documents/{secret}")).json()["status"] == "indexed"  # not deleted by Bob
+
+    # Bob asks with Alice's own words: nothing of hers comes back.
+    events = sse_events((await bob.post("/ask", json={"question": SECRET})).text)
+    start = next(data for name, data in events if name == "start")
+    assert all(s["doc_id"] != secret for s in start["sources"])
+    asked = sse_events((await alice.post("/ask", json={"question": SECRET})).text)
+    assert next(d for n, d in asked if n == "start")["sources"][0]["doc_id"] == secret
+    conversation = next(d for n, d in asked if n == "start")["conversation_id"]
+
+    # Alice's conversation: Bob cannot list, open, export, rename, share, delete or ask in it.
+    listed = [c["id"] for c in (await bob.get("/conversations")).json()]
+    assert len(listed) == 1 and conversation not in listed  # his own /ask's only
+    base = f"/conversations/{conversation}"
+    for response in (
+        await bob.get(base),
+        await bob.get(f"{base}/export"),
+        await bob.patch(base, json={"title": "mine"}),
+        await bob.put(f"{base}/shared", json={"shared": True}),
+        await bob.delete(base),
+        await bob.post(f"{base}/messages", json={"question": "And the price?"}),
+    ):
+        assert response.status_code == 404, response.text
+    assert (await alice.get(base)).status_code == 200
+
+
+async def test_keys_users_and_roles_over_http(clients) -> None:
+    made, keys, _svc = clients
+    alice, bob, anonymous = made["alice"], made["bob"], made["anonymous"]
+    assert (await anonymous.get("/documents")).status_code == 401
+    assert (await bob.get("/me")).json()["username"] == "bob"
+    # Admin routes are the admins'.
+    assert (await bob.get("/admin/users")).status_code == 403
+    assert {u["username"] for u in (await alice.get("/admin/users")).json()} == {"alice", "bob"}
+    # A shared workspace where Bob only reads.
+    deals = (await alice.post("/admin/workspaces", json={"name": "Deals"})).json()
+    assert (await alice.put("/admin/workspaces/Deals/members/alice", json={"role": "editor"})).status_code == 204
+    assert (await alice.put("/admin/workspaces/Deals/members/bob", json={"role": "viewer"})).status_code == 204
+    in_deals = {"X-Workspace": deals["id"]}
+    [added] = await upload(
+        httpx.AsyncClient(transport=alice._transport, base_url="http://docchat", headers={**alice.headers, **in_deals}),
+        ("merger.pdf", ALICE_PDF),
+    )
+    refused = await bob.post("/documents", headers=in_deals, files=[("files", ("x.pdf", BOB_PDF, "application/pdf"))])
+    assert refused.status_code == 403 and "editor" in refused.json()["detail"]
+    assert (await bob.delete(f"/documents/{added['doc_id']}", headers=in_deals)).status_code == 403
+    assert (await bob.get("/documents", headers={"X-Workspace": "no-such-workspace"})).status_code == 404
+    # Disabling Bob, then revoking his key: refused at once.
+    assert (await alice.post("/admin/users/bob/disable")).status_code == 200
+    assert (await bob.get("/me")).status_code == 401
+    assert (await alice.post("/admin/users/bob/enable")).status_code == 200
+    assert (await bob.get("/me")).status_code == 200
+    new = (await bob.post("/keys", json={"name": "laptop"})).json()
+    assert new["key"].startswith("dc_") and new["prefix"] in new["key"]
+    assert (await bob.delete(f"/keys/{keys['bob'].split('_')[1]}")).status_code == 204
+    assert (await bob.get("/me")).status_code == 401
+    # The audit log has it all, and no key in it.
+    csv = (await alice.get("/admin/audit.csv")).text
+    assert "user.disable" in csv and "key.revoke" in csv and "document.upload" in csv
+    assert keys["bob"] not in csv and new["key"] not in csv
