@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     auth_mode: Literal["none", "local", "oidc"] = "none"
     # The command line's API key, when accounts are on: `ingest`, `ask`, `docs`… then act as its user.
     docchat_api_key: SecretStr | None = None
+    # How long a browser stays signed in with a password (AUTH_MODE=local) without signing in again.
+    session_days: float = Field(default=14, gt=0)
     # Failed sign-ins allowed per username, and per address, in a 15-minute window, before sign-in is refused.
     signin_attempts: int = Field(default=5, ge=1)
     # The HTTP API (api/): keys accepted as "Authorization: Bearer <key>", comma-separated. With none, the API

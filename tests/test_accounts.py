@@ -154,3 +154,23 @@ def test_without_accounts_everything_is_the_owners_and_no_sign_in_is_needed(serv
     assert owner.is_admin and owner.role == "owner" and owner.personal
     with pytest.raises(SignInError):
         usecases.sign_in(services, "owner", "")  # the implicit owner has no password: nobody signs in as it
+
+
+def test_a_browser_session_code_works_once_and_its_token_until_signed_out(team):
+    bob = usecases.sign_in(team, "bob", PASSWORD)
+    code = usecases.begin_browser_session(team, bob)
+    token, lasts = usecases.open_browser_session(team, code)
+    assert 13 * 86400 < lasts <= 14 * 86400
+    with pytest.raises(SignInError, match="used already"):
+        usecases.open_browser_session(team, code)
+    assert usecases.caller_for_session(team, token).username == "bob"
+    with team.engine.connect() as connection:
+        stored = "\n".join(str(r) for r in connection.exec_driver_sql("SELECT * FROM browser_sessions"))
+    assert token not in stored and code not in stored
+    usecases.set_disabled(team, "bob", True, caller=OPERATOR)
+    with pytest.raises(SignInError):
+        usecases.caller_for_session(team, token)
+    usecases.set_disabled(team, "bob", False, caller=OPERATOR)
+    usecases.end_browser_session(team, token)
+    with pytest.raises(SignInError, match="session has ended"):
+        usecases.caller_for_session(team, token)

@@ -3,7 +3,7 @@ reaches a page but the sign-in page before signing in."""
 
 import streamlit as st
 
-from ui.session import signed_in, workspace_switcher
+from ui.session import keep_signed_in, signed_in, workspace_switcher
 from ui.shared import database_guard, services
 
 st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
@@ -30,4 +30,7 @@ navigation = st.navigation(pages)
 if who is not None:
     with st.sidebar, database_guard():
         workspace_switcher(svc, who)
+    if st.session_state.pop("keep_signed_in", False):
+        with database_guard():
+            keep_signed_in(svc, who)
 navigation.run()

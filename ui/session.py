@@ -25,7 +25,7 @@ def signed_in(svc: Services) -> Caller | None:
         else:
             who = st.session_state.get("caller")
             if who is None:
-                return None
+                return _from_cookie(svc, wanted)
             who = usecases.refreshed(svc, who, wanted)
     except SignInError as exc:
         sign_out(str(exc))
@@ -39,13 +39,47 @@ def signed_in(svc: Services) -> Caller | None:
     return who
 
 
+def _cookie() -> str | None:
+    found = st.context.cookies.get(usecases.SESSION_COOKIE)
+    return found if isinstance(found, str) else None  # AppTest's context has no real cookies
+
+
+def _from_cookie(svc: Services, wanted: str | None) -> Caller | None:
+    """The caller of this browser's session cookie (a password sign-in of an earlier visit), if still valid."""
+    token = _cookie()
+    if not token:
+        return None
+    try:
+        who = usecases.caller_for_session(svc, token, wanted, address())
+    except SignInError:
+        return None  # ended, expired, or its user disabled: the sign-in page
+    st.session_state.caller = who
+    return who
+
+
+def keep_signed_in(svc: Services, who: Caller) -> None:
+    """After a password sign-in: the browser trades a one-time code for its HttpOnly session cookie, so a
+    reload or a new tab stays signed in. Posted by a form, so the code is in no address bar, history or log."""
+    code = usecases.begin_browser_session(svc, who)
+    # The API's path under the pages' own origin (app.py mounts it at /api/v1).
+    st.html(
+        f'<form id="docchat-session" method="post" action="/api/v1/session" target="_top">'
+        f'<input type="hidden" name="code" value="{code}"></form>'
+        '<script>document.getElementById("docchat-session").submit()</script>',
+        unsafe_allow_javascript=True,
+    )
+
+
 def caller() -> Caller:
     """The caller main.py found for this run: every page acts for it."""
     return st.session_state.caller
 
 
-def sign_out(reason: str = "") -> None:
+def sign_out(reason: str = "", svc: Services | None = None) -> None:
     st.session_state.pop("caller", None)
+    token = _cookie()
+    if token and svc is not None:
+        usecases.end_browser_session(svc, token)  # the cookie, if it is sent again, no longer signs in
     if reason:
         st.session_state.signin_notice = reason
     if st.user.get("is_logged_in", False):
@@ -67,5 +101,5 @@ def workspace_switcher(svc: Services, who: Caller) -> None:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.caption(f"Signed in as **{label_markdown(who.username)}**")
             if st.button("Sign out", key="sign_out", type="tertiary"):
-                sign_out()
+                sign_out(svc=svc)
                 st.rerun()

@@ -37,6 +37,7 @@ else:
     if submitted:
         try:
             st.session_state.caller = usecases.sign_in(svc, username, password, address())
+            st.session_state.keep_signed_in = True
             st.rerun()
         except DocChatError as exc:
             st.error(str(exc), icon="🔒")

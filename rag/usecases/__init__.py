@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rag.accounts.caller import OPERATOR, Caller
 from rag.accounts.keys import PREFIX as KEY_PREFIX
+from rag.accounts.sessions import COOKIE as SESSION_COOKIE
 from rag.answer_policy import DOUBT
 from rag.cards import DocumentCard
 from rag.chat import Turn
@@ -22,14 +23,18 @@ from rag.safe_markdown import answer_html, label_markdown
 from rag.services import Services
 from rag.usecases.accounts import (
     add_user,
+    begin_browser_session,
     caller_for_key,
+    caller_for_session,
     create_key,
     create_workspace,
+    end_browser_session,
     list_keys,
     list_users,
     list_workspaces,
     local_caller,
     my_workspaces,
+    open_browser_session,
     refreshed,
     reset_password,
     revoke_key,
@@ -91,6 +96,7 @@ __all__ = [
     "DOUBT",
     "KEY_PREFIX",
     "OPERATOR",
+    "SESSION_COOKIE",
     "Caller",
     "DocumentCard",
     "PagePreview",
@@ -106,7 +112,9 @@ __all__ = [
     "ask",
     "audit_csv",
     "audit_log",
+    "begin_browser_session",
     "caller_for_key",
+    "caller_for_session",
     "checked_question",
     "create_conversation",
     "create_key",
@@ -117,6 +125,7 @@ __all__ = [
     "display_name",
     "document_cards",
     "empty_trash",
+    "end_browser_session",
     "export_conversation",
     "first_questions",
     "get_conversation",
@@ -137,6 +146,7 @@ __all__ = [
     "model_in_use",
     "model_label",
     "my_workspaces",
+    "open_browser_session",
     "open_services",
     "page_preview",
     "publish_address",

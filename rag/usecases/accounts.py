@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag import audit
-from rag.accounts import access, keys, users, workspaces
+from rag.accounts import access, keys, sessions, users, workspaces
 from rag.accounts.caller import Caller
 from rag.errors import PermissionDeniedError
 from rag.schemas import ApiKeyPublic, NewApiKey, UserPublic, WorkspacePublic
@@ -124,3 +124,24 @@ def set_member(services: Services, workspace: str, username: str, role: str | No
 def list_workspaces(services: Services, *, caller: Caller) -> list[WorkspacePublic]:
     caller.require_admin()
     return workspaces.all_workspaces(services)
+
+
+def begin_browser_session(services: Services, caller: Caller) -> str:
+    """After a password sign-in: a one-time code the browser trades for its session cookie (api/routes/session.py)."""
+    user = users.get_user(services, caller.user_id)
+    if user is None:
+        raise access.SignInError("This account no longer exists.")
+    return sessions.start(services, user)
+
+
+def open_browser_session(services: Services, code: str) -> tuple[str, float]:
+    """The session token for a one-time code, and the seconds it lasts."""
+    return sessions.exchange(services, code)
+
+
+def caller_for_session(services: Services, token: str, workspace_id: str | None = None, address: str = "") -> Caller:
+    return access.caller_for(services, sessions.user_of(services, token), workspace_id, address)
+
+
+def end_browser_session(services: Services, token: str) -> None:
+    sessions.end(services, token)

@@ -67,6 +67,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_api_keys_user_id", "api_keys", ["user_id"])
     op.create_table(
+        "browser_sessions",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("user_id", sa.String(36), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=True, unique=True),
+        sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
+        _when(),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_browser_sessions_user_id", "browser_sessions", ["user_id"])
+    op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,49 @@
+"""/session: the browser's side of a password sign-in. The sign-in page posts a one-time code here; the answer
+sets the session cookie (HttpOnly, so no script of a page can read it) and goes back to the app. Not for API
+clients, which send keys: left out of the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServicesDep
+from rag import usecases
+
+router = APIRouter(include_in_schema=False)
+COOKIE = usecases.SESSION_COOKIE
+
+
+def _back(request: Request) -> RedirectResponse:
+    # To the pages, served at the root of the same process (app.py mounts this API under /api/v1).
+    return RedirectResponse(str(request.url.replace(path="/", query="")), status_code=303)
+
+
+@router.post("/session")
+async def start_session(request: Request, code: Annotated[str, Form(max_length=200)], services: ServicesDep):
+    token, lasts = await run_in_threadpool(usecases.open_browser_session, services, code)
+    response = _back(request)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(lasts),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/session/end")
+async def end_session(
+    request: Request, services: ServicesDep, token: Annotated[str | None, Cookie(alias=COOKIE)] = None
+):
+    if token:
+        await run_in_threadpool(usecases.end_browser_session, services, token)
+    response = _back(request)
+    response.delete_cookie(COOKIE, path="/")
+    return response
