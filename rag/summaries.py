@@ -52,9 +52,8 @@ _TOPICS = r"(?:what|which)\s+(?:topics|subjects|things)\s+(?:does|do)\s+(?P<t>.+
 _INSIDE = r"what(?:'s| is)\s+(?:covered\s+|discussed\s+)?(?:in|inside)\s+(?P<t>.+)"
 # Whether any words may follow: "summarise X" says X is what to summarise; "what is X about" only when X is a
 # document or a section ("what is the summary option about?" is a question about an option).
-_ASKS = [(re.compile(p), free) for p, free in [(_SUMMARISE, True), (_A_SUMMARY, True)]] + [
-    (re.compile(p), False) for p in (_ABOUT, _COVER, _TOPICS, _INSIDE)
-]
+_FREE = {_SUMMARISE: True, _A_SUMMARY: True, _ABOUT: False, _COVER: False, _TOPICS: False, _INSIDE: False}
+_ASKS = [(re.compile(p), free) for p, free in _FREE.items()]
 _NOUN = r"(?:documents?|docs?|manuals?|pdfs?|books?|papers?|guides?|specs?|specifications?|handbooks?|documentation)"
 _ITSELF = re.compile(rf"(?:(?:this|that|the|my|these|those|it|all)\s*)*(?:{_NOUN}|files?|texts?)?")
 _NAMED = re.compile(rf"(?:the\s+|this\s+|my\s+)?(?:(?P<name>.+?)\s+{_NOUN}|(?P<file>.+\.pdf))")
