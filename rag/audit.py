@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from rag.accounts.caller import Caller
 from rag.models import AuditEvent, utcnow
 from rag.schemas import AuditEventPublic
 from rag.services import Services
@@ -35,6 +36,19 @@ def record(
                 address=address[:64],
             )
         )
+
+
+def by(services: Services, who: Caller, action: str, target: str, detail: str | None = None) -> None:
+    """An event of what a caller did; `detail` is the workspace it was done in unless given."""
+    record(
+        services,
+        action,
+        user_id=who.user_id or None,
+        username=who.username,
+        target=target,
+        detail=who.workspace_name if detail is None else detail,
+        address=who.address,
+    )
 
 
 def count_since(services: Services, action: str, since: datetime, *, username: str = "", address: str = "") -> int:

@@ -78,7 +78,7 @@ def sign_in(services: Services, username: str, password: str, address: str = "")
         from rag.accounts.users import set_password
 
         set_password(services, user.username, password)
-    audit.record(services, "signin", user_id=user.id, username=user.username, target=user.username, address=address)
+    _own(services, "signin", user, "", address)
     return user
 
 
@@ -106,28 +106,19 @@ def oidc_user(services: Services, subject: str, email: str | None, name: str | N
     else:
         wanted = checked_or_none(email) or checked_or_none(name) or f"user-{subject[:24]}"
         user = add_user(services, _free_name(services, wanted), None, oidc_subject=subject)
-        audit.record(
-            services,
-            "user.created",
-            user_id=user.id,
-            username=user.username,
-            target=user.username,
-            detail="first single sign-on",
-            address=address,
-        )
+        _own(services, "user.create", user, "first single sign-on", address)
     if user.disabled:
         audit.record(services, "signin.failed", target=user.username, detail="disabled", address=address)
         raise SignInError("This account is disabled. Ask an admin of DocChat.")
-    audit.record(
-        services,
-        "signin",
-        user_id=user.id,
-        username=user.username,
-        target=user.username,
-        detail="single sign-on",
-        address=address,
-    )
+    _own(services, "signin", user, "single sign-on", address)
     return user
+
+
+def _own(services: Services, action: str, user: User, detail: str, address: str) -> None:
+    """An event of what a user did to their own account."""
+    audit.record(
+        services, action, user_id=user.id, username=user.username, target=user.username, detail=detail, address=address
+    )
 
 
 def checked_or_none(value: str | None) -> str | None:

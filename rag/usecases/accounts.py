@@ -11,15 +11,7 @@ from rag.services import Services
 
 
 def _log(services: Services, who: Caller, action: str, target: str, detail: str = "") -> None:
-    audit.record(
-        services,
-        action,
-        user_id=who.user_id or None,
-        username=who.username,
-        target=target,
-        detail=detail,
-        address=who.address,
-    )
+    audit.by(services, who, action, target, detail)
 
 
 def local_caller(services: Services, workspace_id: str | None = None) -> Caller:

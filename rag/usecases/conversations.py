@@ -105,15 +105,7 @@ def share_conversation(
     """Lets the workspace's other members read it (never write to it), or makes it private again."""
     conversation, who = own_conversation(services, conversation_id, caller)
     transcripts.set_shared(services, conversation.id, shared)
-    audit.record(
-        services,
-        "conversation.share" if shared else "conversation.unshare",
-        user_id=who.user_id,
-        username=who.username,
-        target=conversation.title,
-        detail=who.workspace_name,
-        address=who.address,
-    )
+    audit.by(services, who, "conversation.share" if shared else "conversation.unshare", conversation.title)
     return _public(services, _visible(services, conversation.id, who)[0], who)
 
 
@@ -126,15 +118,7 @@ def export_conversation(services: Services, conversation_id: str, *, caller: Cal
     """The conversation as Markdown: questions, answers, quotes and sources, removed documents marked."""
     detail = get_conversation(services, conversation_id, caller=caller)
     who = resolve(services, caller)
-    audit.record(
-        services,
-        "conversation.export",
-        user_id=who.user_id,
-        username=who.username,
-        target=detail.title,
-        detail=who.workspace_name,
-        address=who.address,
-    )
+    audit.by(services, who, "conversation.export", detail.title)
     return transcripts.export_markdown(detail)
 
 

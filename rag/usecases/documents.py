@@ -69,15 +69,7 @@ def _uploader(services: Services, caller: Caller | None) -> Caller:
 
 def _audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
     if result.status in ("queued", "indexed") and result.doc_id:
-        audit.record(
-            services,
-            "document.upload",
-            user_id=who.user_id,
-            username=who.username,
-            target=result.file,
-            detail=f"{who.workspace_name}: {result.doc_id[:12]}",
-            address=who.address,
-        )
+        audit.by(services, who, "document.upload", result.file, f"{who.workspace_name}: {result.doc_id[:12]}")
     return result
 
 
@@ -158,15 +150,7 @@ def dismiss_failed(services: Services, doc_id: str, *, caller: Caller | None = N
 def trash_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     who = _editor(services, caller, "remove documents")
     document = _public(library.trash_document(services, doc_id, who.workspace_id))
-    audit.record(
-        services,
-        "document.trash",
-        user_id=who.user_id,
-        username=who.username,
-        target=document.filename,
-        detail=who.workspace_name,
-        address=who.address,
-    )
+    audit.by(services, who, "document.trash", document.filename)
     return document
 
 
@@ -188,15 +172,7 @@ def delete_document(services: Services, doc_id: str, *, caller: Caller | None = 
                 f"{pending.filename} is still being added to your library; delete it once it is indexed."
             ) from None
         raise
-    audit.record(
-        services,
-        "document.delete",
-        user_id=who.user_id,
-        username=who.username,
-        target=document.filename,
-        detail=who.workspace_name,
-        address=who.address,
-    )
+    audit.by(services, who, "document.delete", document.filename)
     return document
 
 
@@ -212,15 +188,7 @@ def empty_trash(services: Services, *, caller: Caller | None = None) -> int:
     who = _editor(services, caller, "delete documents")
     emptied = library.empty_trash(services, who.workspace_id)
     if emptied:
-        audit.record(
-            services,
-            "document.delete",
-            user_id=who.user_id,
-            username=who.username,
-            target=f"{emptied} document(s) in the trash",
-            detail=who.workspace_name,
-            address=who.address,
-        )
+        audit.by(services, who, "document.delete", f"{emptied} document(s) in the trash")
     return emptied
 
 

@@ -78,15 +78,7 @@ def review_conversation(services: Services, conversation_id: str, *, caller: Cal
     public = ConversationPublic.model_validate(conversation).model_copy(
         update={"read_only": True, "started_by": starter.username if starter else ""}
     )
-    audit.record(
-        services,
-        "review.open",
-        user_id=caller.user_id or None,
-        username=caller.username,
-        target=conversation.title,
-        detail=conversation.id,
-        address=caller.address,
-    )
+    audit.by(services, caller, "review.open", conversation.title, conversation.id)
     owner_view = caller.model_copy(update={"workspace_id": conversation.workspace_id})
     library = library_ids(services, caller=owner_view)
     return ConversationDetail(**public.model_dump(), messages=[message_public(m, library) for m in messages])
@@ -107,12 +99,5 @@ def audit_log(
 
 def audit_csv(services: Services, *, caller: Caller, action: str = "", username: str = "") -> str:
     rows = audit_log(services, caller=caller, action=action, username=username, limit=100_000)
-    audit.record(
-        services,
-        "audit.export",
-        user_id=caller.user_id or None,
-        username=caller.username,
-        target=f"{len(rows)} events",
-        address=caller.address,
-    )
+    audit.by(services, caller, "audit.export", f"{len(rows)} events", "")
     return audit.as_csv(rows)
