@@ -58,6 +58,9 @@ def test_nobody_reaches_a_page_before_signing_in(svc):
 
 def test_a_signed_in_user_sees_and_opens_nothing_of_another(svc):
     _secret, conversation = _alices_library(svc)
+    bob = usecases.sign_in(svc, "bob", PASSWORD)
+    volcanoes = make_pdf([["Basaltic lava flows from shield volcanoes such as Mauna Loa."]])
+    list(usecases.add_files(svc, [("volcanoes.pdf", volcanoes)], caller=bob))
     at = sign_in("bob")
     at.switch_page("documents.py").run()
     assert not at.exception and "merger.pdf" not in _texts(at.markdown)
@@ -68,6 +71,14 @@ def test_a_signed_in_user_sees_and_opens_nothing_of_another(svc):
     assert not at.exception
     assert "When does the merger close?" not in _texts(at.markdown) + " ".join(_shown(b.label) for b in at.button)
     assert not at.chat_message
+    # Bob asks with Alice's own words: the chat finds nothing of hers.
+    at.query_params.pop("c")
+    at.run()
+    at.chat_input[0].set_value(SECRET).run()
+    assert not at.exception
+    answer = at.chat_message[1]
+    assert "merger.pdf" not in " ".join(_shown(b.label) for b in answer.button)
+    assert "38 dollars" not in _texts(answer.markdown)
     # Alice, signed in, has both.
     mine = sign_in("alice")
     mine.query_params["c"] = conversation

@@ -42,9 +42,11 @@ def list_users(services: Services) -> list[User]:
 
 
 def owner(services: Services) -> User:
-    """The first admin: everybody, while AUTH_MODE=none. The migration makes one, so there always is one."""
+    """The first enabled admin: everybody, while AUTH_MODE=none. The migration makes one, and the last enabled
+    admin cannot be disabled, so there always is one."""
     with services.sessions() as session:
-        query = select(User).where(User.is_admin.is_(True)).order_by(User.created_at, User.id).limit(1)
+        admins = select(User).where(User.is_admin.is_(True), User.disabled.is_(False))
+        query = admins.order_by(User.created_at, User.id).limit(1)
         user = session.scalar(query)
     if user is None:  # every admin was demoted by hand in the database
         raise UnknownUserError("DocChat has no admin: create one with `python -m rag users add NAME --admin`.")
