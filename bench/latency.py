@@ -1,6 +1,7 @@
-"""Latency: hybrid retrieval p50/p95 at 1k, 10k and 100k chunks (Qdrant Edge; the store alone, then the
-whole retriever with the query's embedding, per-page dedup and snippets: everything before the model),
-and the time to first token and tokens/s of `ask` with the local model.
+"""Latency: hybrid retrieval p50/p95 at 1k, 10k and 100k chunks in ten workspaces (Qdrant Edge; the store
+alone with no filter, filtered on one workspace as the chat searches, and on one document of it; then the whole
+retriever with the query's embedding, per-page dedup and snippets: everything before the model), and the time
+to first token and tokens/s of `ask` with the local model.
 
     .venv/bin/python bench/latency.py [--sizes 1000 10000 100000] [--queries 200] [--quick]
 """
@@ -26,6 +27,7 @@ from rag.retrieval import OVERFETCH, HybridRetriever
 from rag.services import open_services
 from rag.store.edge import EdgeStore
 
+WORKSPACES = 10
 WORDS = (
     "parser encoding tag length structure element value definition module integer sequence choice "
     "octet string boolean object identifier certificate decode encode error buffer array node tree "
@@ -60,7 +62,11 @@ def retrieval_rows(sizes: list[int], queries: int) -> list[list[object]]:
             chunks, vectors = synthetic(n, 384, rng)
             start = time.perf_counter()
             for i in range(0, n, 2000):
-                store.upsert(chunks[i : i + 2000], vectors[i : i + 2000].tolist())
+                # Ten workspaces of five documents each: the chat searches one (rag/store WORKSPACES).
+                batch = chunks[i : i + 2000]
+                for w in range(WORKSPACES):
+                    mine = [j for j, c in enumerate(batch) if int(c.doc_id[3:]) % WORKSPACES == w]
+                    store.upsert([batch[j] for j in mine], vectors[i + np.array(mine)].tolist(), [f"w{w}"])
             upsert = time.perf_counter() - start
             start = time.perf_counter()
             store.optimize()  # what DocChat does after each batch of uploads
@@ -68,21 +74,34 @@ def retrieval_rows(sizes: list[int], queries: int) -> list[list[object]]:
             qs = rng.standard_normal((queries, 384)).astype(np.float32)
             qs /= np.linalg.norm(qs, axis=1, keepdims=True)
             texts = [" ".join(random.Random(q).choices(WORDS, k=6)) for q in range(queries)]
-            plain, filtered, whole = [], [], []
+            plain, in_workspace, filtered, whole = [], [], [], []
             for q, text in zip(qs.tolist(), texts, strict=True):
                 t = time.perf_counter()
                 store.search(q, text, limit)
                 plain.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                store.search(q, text, limit, doc_ids=["doc7"])
+                store.search(q, text, limit, workspace="w7")
+                in_workspace.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                store.search(q, text, limit, doc_ids=["doc7"], workspace="w7")
                 filtered.append((time.perf_counter() - t) * 1000)
-            retriever = HybridRetriever(store=store, embeddings=embeddings, k=5, min_relevance=-1.0)
+            retriever = HybridRetriever(store=store, embeddings=embeddings, k=5, min_relevance=-1.0, workspace="w7")
             for text in texts[: max(20, queries // 4)]:
                 t = time.perf_counter()
                 retriever.invoke(text)
                 whole.append((time.perf_counter() - t) * 1000)
             store.close()
-        rows.append([f"{n:,}", upsert, optimize, *percentiles(plain), *percentiles(filtered), *percentiles(whole)])
+        rows.append(
+            [
+                f"{n:,}",
+                upsert,
+                optimize,
+                *percentiles(plain),
+                *percentiles(in_workspace),
+                *percentiles(filtered),
+                *percentiles(whole),
+            ]
+        )
     return rows
 
 
@@ -130,7 +149,19 @@ def main() -> None:
     pdf = SHARED / "libtasn1.pdf"  # ASK_QUESTIONS are about it: on another PDF they are rightly not found
     table(
         f"Hybrid retrieval on Qdrant Edge (dense + BM25, score fusion), top {5 * OVERFETCH} passages, ms",
-        ["chunks", "upsert s", "optimize s", "p50", "p95", "p50 filtered", "p95 filtered", "query p50", "query p95"],
+        [
+            "chunks",
+            "upsert s",
+            "optimize s",
+            "p50",
+            "p95",
+            "p50 workspace",
+            "p95 workspace",
+            "p50 workspace+doc",
+            "p95 workspace+doc",
+            "query p50",
+            "query p95",
+        ],
         retrieval_rows(args.sizes, args.queries),
     )
     table(
