@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from rag import usecases
-from rag.errors import InvalidInputError
+from rag.errors import InvalidInputError, NotFoundError
 from rag.schemas import DocumentPublic, IngestResult
 
 router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Authenticated], responses=ERRORS)
@@ -41,6 +41,32 @@ async def list_documents(services: ServicesDep, caller: CallerDep) -> list[Docum
 async def get_document(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
     """Its status, progress while indexing, pages and passages. The id may be shortened to its first characters."""
     return await run_in_threadpool(usecases.get_document, services, doc_id, caller=caller)
+
+
+@router.get(
+    "/{doc_id}/pages/{page}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def page_picture(
+    doc_id: str,
+    page: Annotated[int, Path(ge=1, le=100_000)],
+    services: ServicesDep,
+    caller: CallerDep,
+    highlight: Annotated[str, Query(max_length=2000, description="A passage of the page to highlight.")] = "",
+) -> Response:
+    """A page of an indexed document of your workspace as a PNG, `highlight` marked in yellow: the cited-page
+    preview of the pages. Another workspace's document is not found, whatever its id."""
+
+    def draw() -> bytes:
+        document = usecases.get_document(services, doc_id, caller=caller)
+        if document.status != "indexed":
+            raise NotFoundError(f"{document.filename} is not in your library now.")
+        if page > document.pages:
+            raise InvalidInputError(f"{document.filename} has {document.pages} pages.")
+        return usecases.page_preview(services, document.id, page, highlight, caller=caller).png
+
+    return Response(await run_in_threadpool(draw), media_type="image/png")
 
 
 @router.delete("/{doc_id}", status_code=204, response_class=Response)

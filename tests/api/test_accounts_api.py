@@ -52,6 +52,12 @@ async def test_each_key_reaches_its_own_library_only(clients) -> None:
         assert (await bob.get(path)).status_code == 404
         assert (await bob.delete(path)).status_code == 404
     assert (await alice.get(f"/documents/{secret}")).json()["status"] == "indexed"  # not deleted by Bob
+    # The cited page: Alice's draws, Bob's guess at it is not found.
+    picture = await alice.get(f"/documents/{secret}/pages/1", params={"highlight": SECRET})
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    assert (await alice.get(f"/documents/{secret}/pages/9")).status_code == 422
+    for path in (f"/documents/{secret}/pages/1", f"/documents/{secret[:8]}/pages/1"):
+        assert (await bob.get(path)).status_code == 404
 
     # Bob asks with Alice's own words: nothing of hers comes back.
     events = sse_events((await bob.post("/ask", json={"question": SECRET})).text)
