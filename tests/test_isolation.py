@@ -20,14 +20,28 @@ ALICE_PDF = make_pdf([[SECRET], ["Integration plan: the Okavango warehouse teams
 BOB_PDF = make_pdf([["Volcanoes: basaltic lava flows from shield volcanoes such as Mauna Loa."]])
 
 
-@pytest.fixture(params=["edge", "server"])
-def team(request, tmp_path, embedding):
-    """Local accounts over Qdrant Edge, then over the server backend's code (qdrant-client, in memory)."""
-    server = {"qdrant_url": ":memory:"} if request.param == "server" else {}
+def _team(tmp_path, embedding, backend: str):  # type: ignore[no-untyped-def]
+    server = {"qdrant_url": ":memory:"} if backend == "server" else {}
     settings = Settings(_env_file=None, storage_dir=tmp_path / "storage", auth_mode="local", **server)
     svc = open_services(settings, embedding, llm=FakeChatModel())
     for name, admin in (("alice", True), ("bob", False), ("carol", False)):
         usecases.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
+    return svc
+
+
+@pytest.fixture(params=["edge", "server"])
+def team(request, tmp_path, embedding):
+    """Local accounts over Qdrant Edge, then over the server backend's code (qdrant-client, in memory): for
+    what searches the store."""
+    svc = _team(tmp_path, embedding, request.param)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def edge_team(tmp_path, embedding):
+    """Local accounts over Qdrant Edge: for what only the database decides."""
+    svc = _team(tmp_path, embedding, "edge")
     yield svc
     svc.close()
 
@@ -72,12 +86,12 @@ def test_a_question_copied_from_another_users_pdf_finds_nothing_of_it(team):
     assert "Zanzibar" not in answer.answer.replace("“Zanzibar”", "")
 
 
-def test_another_users_conversations_cannot_be_listed_opened_or_changed(team):
-    alice, bob = _caller(team, "alice"), _caller(team, "bob")
-    _add(team, alice, "merger.pdf", ALICE_PDF)
-    asked = usecases.answer_of(usecases.ask(team, "When does the merger close?", caller=alice), "q")
+def test_another_users_conversations_cannot_be_listed_opened_or_changed(edge_team):
+    alice, bob = _caller(edge_team, "alice"), _caller(edge_team, "bob")
+    _add(edge_team, alice, "merger.pdf", ALICE_PDF)
+    asked = usecases.answer_of(usecases.ask(edge_team, "When does the merger close?", caller=alice), "q")
     mine = asked.conversation_id
-    assert usecases.list_conversations(team, caller=bob) == []
+    assert usecases.list_conversations(edge_team, caller=bob) == []
     for action, args in (
         (usecases.get_conversation, ()),
         (usecases.export_conversation, ()),
@@ -88,10 +102,10 @@ def test_another_users_conversations_cannot_be_listed_opened_or_changed(team):
     ):
         with pytest.raises(NotFoundError):
             if action is usecases.ask:
-                usecases.ask(team, "And the price?", mine, caller=bob)
+                usecases.ask(edge_team, "And the price?", mine, caller=bob)
             else:
-                action(team, mine, *args, caller=bob)
-    assert usecases.get_conversation(team, mine, caller=alice).title == "When does the merger close?"
+                action(edge_team, mine, *args, caller=bob)
+    assert usecases.get_conversation(edge_team, mine, caller=alice).title == "When does the merger close?"
 
 
 def test_a_shared_workspace_viewer_reads_and_asks_but_cannot_change(team):
@@ -115,31 +129,31 @@ def test_a_shared_workspace_viewer_reads_and_asks_but_cannot_change(team):
     assert all(s.doc_id != doc for s in usecases.retrieve_only(team, SECRET, caller=carol).sources)
 
 
-def test_a_conversation_is_private_until_shared_and_then_read_only(team):
-    usecases.create_workspace(team, "Deals", caller=OPERATOR)
+def test_a_conversation_is_private_until_shared_and_then_read_only(edge_team):
+    usecases.create_workspace(edge_team, "Deals", caller=OPERATOR)
     for name in ("alice", "bob"):
-        usecases.set_member(team, "Deals", name, "editor", caller=OPERATOR)
-    alice, bob = _caller(team, "alice", "Deals"), _caller(team, "bob", "Deals")
-    _add(team, alice, "merger.pdf", ALICE_PDF)
-    conversation = usecases.answer_of(usecases.ask(team, "Who is buying?", caller=alice), "q").conversation_id
-    assert usecases.list_conversations(team, caller=bob) == []
-    usecases.share_conversation(team, conversation, True, caller=alice)
-    [seen] = usecases.list_conversations(team, caller=bob)
+        usecases.set_member(edge_team, "Deals", name, "editor", caller=OPERATOR)
+    alice, bob = _caller(edge_team, "alice", "Deals"), _caller(edge_team, "bob", "Deals")
+    _add(edge_team, alice, "merger.pdf", ALICE_PDF)
+    conversation = usecases.answer_of(usecases.ask(edge_team, "Who is buying?", caller=alice), "q").conversation_id
+    assert usecases.list_conversations(edge_team, caller=bob) == []
+    usecases.share_conversation(edge_team, conversation, True, caller=alice)
+    [seen] = usecases.list_conversations(edge_team, caller=bob)
     assert seen.read_only and seen.started_by == "alice"
-    assert "Who is buying?" in usecases.export_conversation(team, conversation, caller=bob)
+    assert "Who is buying?" in usecases.export_conversation(edge_team, conversation, caller=bob)
     for attempt in (
-        lambda: usecases.rename_conversation(team, conversation, "mine now", caller=bob),
-        lambda: usecases.delete_conversation(team, conversation, caller=bob),
-        lambda: usecases.ask(team, "And when?", conversation, caller=bob),
-        lambda: usecases.share_conversation(team, conversation, False, caller=bob),
+        lambda: usecases.rename_conversation(edge_team, conversation, "mine now", caller=bob),
+        lambda: usecases.delete_conversation(edge_team, conversation, caller=bob),
+        lambda: usecases.ask(edge_team, "And when?", conversation, caller=bob),
+        lambda: usecases.share_conversation(edge_team, conversation, False, caller=bob),
     ):
         with pytest.raises(PermissionDeniedError):
             attempt()
-    usecases.share_conversation(team, conversation, False, caller=alice)
+    usecases.share_conversation(edge_team, conversation, False, caller=alice)
     with pytest.raises(NotFoundError):
-        usecases.get_conversation(team, conversation, caller=bob)
+        usecases.get_conversation(edge_team, conversation, caller=bob)
     # Alice's personal workspace does not list the conversation of the shared one.
-    assert usecases.list_conversations(team, caller=_caller(team, "alice")) == []
+    assert usecases.list_conversations(edge_team, caller=_caller(edge_team, "alice")) == []
 
 
 def test_the_same_pdf_in_two_workspaces_is_stored_once_and_deleted_with_its_last_record(team):
@@ -163,24 +177,24 @@ def test_the_same_pdf_in_two_workspaces_is_stored_once_and_deleted_with_its_last
     assert not stored.exists() and team.store.count(doc) == 0
 
 
-def test_answer_feedback_feeds_the_admins_review_queue(team):
-    alice, bob = _caller(team, "alice"), _caller(team, "bob")
-    _add(team, bob, "volcanoes.pdf", BOB_PDF)
-    answer = usecases.answer_of(usecases.ask(team, "What flows from shield volcanoes?", caller=bob), "q")
+def test_answer_feedback_feeds_the_admins_review_queue(edge_team):
+    alice, bob = _caller(edge_team, "alice"), _caller(edge_team, "bob")
+    _add(edge_team, bob, "volcanoes.pdf", BOB_PDF)
+    answer = usecases.answer_of(usecases.ask(edge_team, "What flows from shield volcanoes?", caller=bob), "q")
     with pytest.raises(NotFoundError):
-        usecases.give_feedback(team, answer.conversation_id, answer.message_id, "down", caller=alice)
+        usecases.give_feedback(edge_team, answer.conversation_id, answer.message_id, "down", caller=alice)
     message = usecases.give_feedback(
-        team, answer.conversation_id, answer.message_id, "down", "  wrong   volcano ", caller=bob
+        edge_team, answer.conversation_id, answer.message_id, "down", "  wrong   volcano ", caller=bob
     )
     assert (message.feedback, message.feedback_reason) == ("down", "wrong volcano")
-    [item] = [i for i in usecases.review_queue(team, caller=alice) if i.feedback == "down"]
+    [item] = [i for i in usecases.review_queue(edge_team, caller=alice) if i.feedback == "down"]
     assert (item.asked_by, item.question, item.feedback_reason) == (
         "bob",
         "What flows from shield volcanoes?",
         "wrong volcano",
     )
-    detail = usecases.review_conversation(team, item.conversation_id, caller=alice)
+    detail = usecases.review_conversation(edge_team, item.conversation_id, caller=alice)
     assert detail.read_only and detail.messages[0].content == "What flows from shield volcanoes?"
-    assert usecases.audit_log(team, caller=alice, action="review.open")[0].username == "alice"
-    usecases.give_feedback(team, answer.conversation_id, answer.message_id, None, caller=bob)
-    assert not [i for i in usecases.review_queue(team, caller=alice) if i.feedback == "down"]
+    assert usecases.audit_log(edge_team, caller=alice, action="review.open")[0].username == "alice"
+    usecases.give_feedback(edge_team, answer.conversation_id, answer.message_id, None, caller=bob)
+    assert not [i for i in usecases.review_queue(edge_team, caller=alice) if i.feedback == "down"]

@@ -42,7 +42,14 @@ def test_a_password_sign_in_lasts_across_reloads_until_signed_out(browser, tmp_p
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(re.compile("Signed in as alice"))).to_be_visible(timeout=120_000)
-        [cookie] = [c for c in context.cookies() if c["name"] == "docchat_session"]
+        # The page then posts its one-time code for the cookie, and reloads with it.
+        for _ in range(150):
+            found = [c for c in context.cookies() if c["name"] == "docchat_session"]
+            if found:
+                break
+            page.wait_for_timeout(200)
+        [cookie] = found
+        expect(page.get_by_text(re.compile("Signed in as alice"))).to_be_visible(timeout=120_000)
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
         page.reload()
         expect(page.get_by_text(re.compile("Signed in as alice"))).to_be_visible(timeout=120_000)
