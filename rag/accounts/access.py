@@ -3,11 +3,13 @@ Every use case gets its `Caller` from here; none is ever built from what a clien
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from rag import audit
 from rag.accounts.caller import Caller
 from rag.accounts.keys import user_of_key
 from rag.accounts.passwords import needs_rehash, verify_password
-from rag.accounts.users import add_user, checked_username, find_user, get_user, owner
+from rag.accounts.users import add_user, checked_username, find_user, get_user, owner, set_password
 from rag.accounts.workspaces import memberships_of
 from rag.errors import SignInError, UnknownUserError, UnknownWorkspaceError
 from rag.models import User
@@ -75,8 +77,6 @@ def sign_in(services: Services, username: str, password: str, address: str = "")
         audit.record(services, "signin.failed", target=name, address=address)
         raise SignInError(WRONG)
     if user.password_hash and needs_rehash(user.password_hash):
-        from rag.accounts.users import set_password
-
         set_password(services, user.username, password)
     _own(services, "signin", user, "", address)
     return user
@@ -90,8 +90,6 @@ def oidc_user(services: Services, subject: str, email: str | None, name: str | N
     """The account of a single sign-on identity: the one it signed in as before; else an account an admin made
     for its e-mail, which it then takes; else a new account, made now. The provider's `sub` is the identity:
     an e-mail address can change hands, so it is matched once, to bind, never afterwards."""
-    from sqlalchemy import select
-
     with services.sessions() as session:
         bound = session.scalar(select(User).where(User.oidc_subject == subject))
         waiting = (

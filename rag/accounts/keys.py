@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from rag.errors import SignInError, UnknownUserError
-from rag.models import ApiKey, User, utcnow
+from rag.models import ApiKey, User, as_utc, utcnow
 from rag.schemas import ApiKeyPublic, NewApiKey
 from rag.services import Services
 
@@ -70,7 +70,7 @@ def user_of_key(services: Services, key: str) -> User:
         if user is None or user.disabled:
             raise refused
         last = row.last_used_at
-        if last is None or utcnow() - (last if last.tzinfo else last.replace(tzinfo=UTC)) > timedelta(minutes=1):
+        if last is None or utcnow() - as_utc(last) > timedelta(minutes=1):
             # At most once a minute: a write on every request would queue a busy client's reads behind it.
             session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=utcnow()))
     return user

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from rag.errors import SignInError
-from rag.models import BrowserSession, User, utcnow
+from rag.models import BrowserSession, User, as_utc, utcnow
 from rag.services import Services
 
 CODE_SECONDS = 60
@@ -20,11 +20,6 @@ COOKIE = "docchat_session"
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def _aware(when):  # type: ignore[no-untyped-def]
-    # SQLite hands datetimes back without their offset; they were written in UTC.
-    return when if when.tzinfo else when.replace(tzinfo=utcnow().tzinfo)
 
 
 def start(services: Services, user: User) -> str:
@@ -44,11 +39,11 @@ def exchange(services: Services, code: str) -> tuple[str, float]:
         if row is None or row.revoked_at is not None:
             raise refused
         row.code_hash = None  # used up, whatever follows
-        if utcnow() - _aware(row.created_at) > timedelta(seconds=CODE_SECONDS):
+        if utcnow() - as_utc(row.created_at) > timedelta(seconds=CODE_SECONDS):
             raise refused
         token = secrets.token_urlsafe(32)
         row.token_hash = _digest(token)
-        lasts = (_aware(row.expires_at) - utcnow()).total_seconds()
+        lasts = (as_utc(row.expires_at) - utcnow()).total_seconds()
     return token, lasts
 
 
@@ -56,7 +51,7 @@ def user_of(services: Services, token: str) -> User:
     refused = SignInError("Your session has ended: sign in again.")
     with services.sessions() as session:
         row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == _digest(token or "")))
-        if row is None or row.revoked_at is not None or _aware(row.expires_at) < utcnow():
+        if row is None or row.revoked_at is not None or as_utc(row.expires_at) < utcnow():
             raise refused
         user = session.get(User, row.user_id)
     if user is None or user.disabled:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from rag.accounts.caller import ROLES, Role
+from rag.accounts.caller import ROLES
 from rag.errors import InvalidInputError, UnknownWorkspaceError
 from rag.models import Membership, User, Workspace
 from rag.schemas import WorkspacePublic
@@ -84,9 +84,3 @@ def all_workspaces(services: Services) -> list[WorkspacePublic]:
 
 def public(workspace: Workspace, role: str | None) -> WorkspacePublic:
     return WorkspacePublic(id=workspace.id, name=workspace.name, personal=workspace.personal_of is not None, role=role)  # type: ignore[arg-type]
-
-
-def is_role(value: str) -> Role:
-    if value not in ROLES:
-        raise InvalidInputError(f"A role is one of {', '.join(ROLES)}.")
-    return value  # type: ignore[return-value]

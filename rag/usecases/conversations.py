@@ -18,7 +18,7 @@ from rag.services import Services
 from rag.usecases.documents import library_ids
 
 
-def _public(services: Services, conversation: Conversation, who: Caller) -> ConversationPublic:
+def conversation_public(services: Services, conversation: Conversation, who: Caller) -> ConversationPublic:
     mine = conversation.user_id == who.user_id
     starter = who.username if mine else getattr(get_user(services, conversation.user_id), "username", "")
     public = ConversationPublic.model_validate(conversation)
@@ -73,14 +73,14 @@ def create_conversation(
     conversation = transcripts.create_conversation(
         services, doc_ids, workspace_id=who.workspace_id, user_id=who.user_id
     )
-    return _public(services, conversation, who)
+    return conversation_public(services, conversation, who)
 
 
 def list_conversations(services: Services, *, caller: Caller | None = None) -> list[ConversationPublic]:
     """The caller's conversations in the workspace, and those others shared there (read only), newest first."""
     who = resolve(services, caller)
     found = transcripts.list_conversations(services, workspace_id=who.workspace_id, user_id=who.user_id)
-    return [_public(services, c, who) for c in found]
+    return [conversation_public(services, c, who) for c in found]
 
 
 def get_conversation(services: Services, conversation_id: str, *, caller: Caller | None = None) -> ConversationDetail:
@@ -88,7 +88,7 @@ def get_conversation(services: Services, conversation_id: str, *, caller: Caller
     conversation, who = _visible(services, conversation_id, caller)
     library = library_ids(services, caller=who)
     messages = [message_public(m, library) for m in transcripts.list_messages(services, conversation.id)]
-    return ConversationDetail(**_public(services, conversation, who).model_dump(), messages=messages)
+    return ConversationDetail(**conversation_public(services, conversation, who).model_dump(), messages=messages)
 
 
 def rename_conversation(
@@ -96,7 +96,7 @@ def rename_conversation(
 ) -> ConversationPublic:
     conversation, who = own_conversation(services, conversation_id, caller)
     transcripts.rename_conversation(services, conversation.id, title)
-    return _public(services, _visible(services, conversation.id, who)[0], who)
+    return conversation_public(services, _visible(services, conversation.id, who)[0], who)
 
 
 def share_conversation(
@@ -106,7 +106,7 @@ def share_conversation(
     conversation, who = own_conversation(services, conversation_id, caller)
     transcripts.set_shared(services, conversation.id, shared)
     audit.by(services, who, "conversation.share" if shared else "conversation.unshare", conversation.title)
-    return _public(services, _visible(services, conversation.id, who)[0], who)
+    return conversation_public(services, _visible(services, conversation.id, who)[0], who)
 
 
 def delete_conversation(services: Services, conversation_id: str, *, caller: Caller | None = None) -> None:

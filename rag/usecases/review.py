@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from rag import audit
+from rag import audit, transcripts
 from rag.accounts.caller import Caller
 from rag.errors import UnknownConversationError
 from rag.models import Conversation, Message, User, Workspace
 from rag.schemas import AuditEventPublic, ConversationDetail, ReviewItem
 from rag.services import Services
-from rag.usecases.conversations import message_public
+from rag.usecases.conversations import conversation_public, message_public
 from rag.usecases.documents import library_ids
 
 # Recent answers read for the queue: the check's marks are in a JSON column no database filters alike.
@@ -69,19 +69,14 @@ def review_conversation(services: Services, conversation_id: str, *, caller: Cal
     caller.require_admin()
     with services.sessions() as session:
         conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise UnknownConversationError(f"No conversation has the id {conversation_id}.")
-        messages = list(session.scalars(select(Message).where(Message.conversation_id == conversation.id)))
-        starter = session.get(User, conversation.user_id)
-    from rag.schemas import ConversationPublic
-
-    public = ConversationPublic.model_validate(conversation).model_copy(
-        update={"read_only": True, "started_by": starter.username if starter else ""}
-    )
+    if conversation is None:
+        raise UnknownConversationError(f"No conversation has the id {conversation_id}.")
+    public = conversation_public(services, conversation, caller).model_copy(update={"read_only": True})
     audit.by(services, caller, "review.open", conversation.title, conversation.id)
     owner_view = caller.model_copy(update={"workspace_id": conversation.workspace_id})
     library = library_ids(services, caller=owner_view)
-    return ConversationDetail(**public.model_dump(), messages=[message_public(m, library) for m in messages])
+    messages = [message_public(m, library) for m in transcripts.list_messages(services, conversation.id)]
+    return ConversationDetail(**public.model_dump(), messages=messages)
 
 
 def audit_log(
