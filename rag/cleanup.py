@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, false, func, select
 
 from rag.models import Document, utcnow
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rag.services import Services
 
 # A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
-# touches it at least every PROGRESS_SECONDS (rag/ingest.py), so this is many missed beats, not a slow file.
+# touches it at least every PROGRESS_SECONDS (rag/job_state.py), so this is many missed beats, not a slow file.
 STALE_AFTER = timedelta(minutes=10)
 
 
@@ -48,6 +48,13 @@ def remove_record(services: Services, workspace_id: str, doc_id: str) -> None:
         session.execute(delete(Document).where(Document.workspace_id == workspace_id, Document.doc_id == doc_id))
 
 
+def has_records(services: Services, doc_id: str) -> bool:
+    """Whether any workspace still has a record of this content, whatever its state (a failed one keeps its
+    file, for a retry)."""
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).where(Document.doc_id == doc_id)) > 0
+
+
 def _other_records(services: Services, workspace_id: str, doc_id: str) -> int:
     query = select(func.count()).where(Document.doc_id == doc_id, Document.workspace_id != workspace_id)
     with services.sessions() as session:
@@ -70,7 +77,11 @@ def purge_incomplete(services: Services) -> int:
     gone was given up by an ingestion that lost the database before it could drop the record."""
     query = select(Document.doc_id).where(Document.status == "indexing")
     queued = select(Document.doc_id, Document.stored_path).where(Document.status == "queued")
-    if services.settings.qdrant_url:
+    if services.settings.celery_broker_url:
+        # A job whose worker died is taken over by the next worker given it (rag/job_state.py claim), with
+        # its file: nothing of it is removed here.
+        query = query.where(false())
+    if services.settings.qdrant_url or services.settings.celery_broker_url:
         # Another process may be indexing, or writing a queued file just after its record.
         cutoff = utcnow() - STALE_AFTER
         old = (Document.updated_at < cutoff) | Document.updated_at.is_(None)

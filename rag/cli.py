@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag import cli_accounts, cli_remote, usecases
+from rag import cli_accounts, cli_jobs, cli_remote, usecases
 from rag.cli_print import (
     print_answer,
     print_conversations,
@@ -34,9 +34,12 @@ def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
 def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     failed = False
     paths = list(_pdf_paths(args.paths))
-    for path, result in zip(paths, usecases.add_files(services, paths, caller=args.caller), strict=True):
+    add = usecases.queue_files if args.queue else usecases.add_files
+    for path, result in zip(paths, add(services, paths, caller=args.caller), strict=True):
         failed |= result.status == "failed"
         print_ingested(path, result, args.json)
+    if args.queue and not args.json and services.settings.celery_broker_url is None:
+        print("(queued: the running app indexes them, or the next one to start; `python -m rag jobs` follows them)")
     return 1 if failed else 0
 
 
@@ -92,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add PDF files, or every PDF in folders, to the library")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="record each file and hand it to the workers (or the running app), returning at once; "
+        "`python -m rag jobs` follows them",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="ask a question about your documents")
@@ -125,11 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--workspace", metavar="NAME", help="act in this workspace (its name or id); default: your personal one"
         )
     cli_accounts.add_parsers(sub)
+    cli_jobs.add_parser(sub)
     return parser
 
 
 # Commands that need only the database: they work while another process (the app) holds the embedded store.
-READ_ONLY = frozenset({"docs", "conversations", "export", "users", "keys", "workspaces", "audit"})
+READ_ONLY = frozenset({"docs", "conversations", "export", "users", "keys", "workspaces", "audit", "jobs"})
 
 
 def _caller(services: Services, args: argparse.Namespace) -> usecases.Caller:
@@ -165,7 +175,8 @@ def _run(args: argparse.Namespace) -> int:
         # It must open a store whose recorded model no longer matches, so it opens everything itself.
         return cmd_reindex(args)
     settings = usecases.load_settings()
-    needs_store = args.command not in READ_ONLY
+    # `ingest --queue` only records files and sends their jobs: the workers, or the running app, index them.
+    needs_store = args.command not in READ_ONLY and not getattr(args, "queue", False)
     # A running app on this STORAGE_DIR holds the store: work through its API rather than be refused. Asked
     # first, so the models are not loaded for nothing; asked again if the store turns out busy (the app may
     # have started meanwhile). Read-only commands need no store, so they keep using the database directly.

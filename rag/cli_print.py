@@ -22,6 +22,8 @@ def print_ingested(path: Path, result: IngestResult, as_json: bool) -> None:
     elif result.status == "indexed":
         doc_id = (result.doc_id or "")[:12]
         print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id})", flush=True)
+    elif result.status == "queued":
+        print(f"queued     {path}  ({result.pages} pages, id {(result.doc_id or '')[:12]})", flush=True)
     else:
         print(f"{result.status:<10} {path}  {result.error}", flush=True)
 

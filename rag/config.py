@@ -32,6 +32,26 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "docchat"
+    # Where the embedded Qdrant Edge store lives; STORAGE_DIR/qdrant unless set.
+    qdrant_path: Path | None = None
+
+    # The job queue (rag/jobs.py): with a broker (Redis), indexing runs as Celery tasks on worker processes
+    # (`celery -A rag.celery_app worker`); without one, on the app's own background thread.
+    celery_broker_url: SecretStr | None = None
+    # How long Redis waits before giving an unacknowledged job to another worker. Jobs are acknowledged when
+    # they end (acks_late), so this must exceed the longest job: a 5,000-page manual embeds in about ten
+    # minutes on 2 cores (8.5 pages/s, bench/ingest.py); six hours leaves room for a slower machine.
+    job_visibility_seconds: int = Field(default=6 * 3600, ge=60)
+    # Attempts of a job that fails on something passing (the database or the Qdrant server unreachable), with
+    # growing waits between them, before its record says "failed" with the reason.
+    job_retries: int = Field(default=3, ge=0, le=20)
+    # A job "indexing" whose heartbeat (its progress, written every second) is older than this belongs to a
+    # worker that died: it goes back to the queue. The slowest step between two beats is one page read by
+    # PDFium, capped at MAX_PAGE_SECONDS (30 s).
+    job_heartbeat_timeout_s: float = Field(default=120.0, gt=0)
+    # With a broker, the embedded store still opens in one process only, so the app refuses it. One worker
+    # process may own it while no app runs (the worker tests here, where no Qdrant server can run).
+    edge_worker: bool = False
 
     database_url: SecretStr | None = None
 
@@ -136,6 +156,8 @@ class Settings(BaseSettings):
             self.context_chars = 6000 if self.llm_provider == "openai" else 1500
         if self.embeddings_provider is None:
             self.embeddings_provider = "local"
+        if self.qdrant_path is None:
+            self.qdrant_path = self.storage_dir / "qdrant"
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         return self
@@ -145,14 +167,22 @@ class Settings(BaseSettings):
         return self.storage_dir / "uploads"
 
     @cached_property
-    def qdrant_path(self) -> Path:
-        return self.storage_dir / "qdrant"
-
-    @cached_property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.storage_dir / 'docchat.db').resolve()}"
+
+    @property
+    def shared_store_problem(self) -> str | None:
+        """Why this process cannot share the vector store with the workers, in words that name the fix."""
+        if self.celery_broker_url is None or self.qdrant_url:
+            return None
+        return (
+            "CELERY_BROKER_URL is set, so documents are indexed by worker processes, and they and the app must "
+            f"share the vector store; but the embedded store ({self.qdrant_path}) opens in one process only. "
+            "Set QDRANT_URL to a Qdrant server (compose.yaml runs one), or unset CELERY_BROKER_URL to index "
+            "in the app's own process."
+        )
 
     @property
     def max_upload_bytes(self) -> int:

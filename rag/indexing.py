@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from pypdf import PdfReader
-from sqlalchemy import select, update
+from sqlalchemy import update
 
+from rag import job_state
 from rag.cards import DocumentCard, build_card, summarise_in_background
 from rag.chunking import chunk_pages
-from rag.cleanup import holders, remove_document_data, sync_workspaces
-from rag.errors import DatabaseUnavailableError, DocChatError
-from rag.models import Document, utcnow
+from rag.cleanup import has_records, holders, remove_document_data, sync_workspaces
+from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
+from rag.models import Document
 from rag.pdf import TOO_MANY_PASSAGES, Page, PdfError, document_title, extract_pages, open_pdf
 from rag.schemas import IngestResult
 from rag.services import Services
@@ -27,16 +27,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 
-# How often a document being indexed writes its progress, for a page or an API client polling it. The write is
-# also its heartbeat: it proves the indexing process is alive (rag/cleanup.py STALE_AFTER).
-PROGRESS_SECONDS = 1.0
-
-
 BEING_ADDED = "It is already being added to your library as {name}."
+# What may pass on its own: a job that meets one is tried again later, if its scheduler retries.
+TRANSIENT = (DatabaseUnavailableError, StoreError)
 
 
-class IndexingStopped(Exception):
-    """Raised inside an indexing job when its process is stopping; the document goes back to the queue."""
+class RetryLater(Exception):
+    """An indexing job met something passing (TRANSIENT); its document is queued again, for a retry."""
 
 
 def no_progress(_message: str, _fraction: float) -> None:
@@ -54,47 +51,48 @@ def index_accepted(
     *,
     keep_failure: bool = False,
     stop: threading.Event | None = None,
+    retry: bool = False,
 ) -> IngestResult:
     """Indexes a queued document from its stored file, for every workspace waiting for it. A failure removes
-    everything it wrote; with `keep_failure` the records stay, "failed" with the reason, for the users who are no
-    longer watching."""
-    with services.sessions.begin() as session:
-        # Claimed by a guarded update: with a Qdrant server, several processes may hold the same queue.
-        claimed = session.execute(
-            update(Document)
-            .where(Document.doc_id == doc_id, Document.status == "queued")
-            .values(status="indexing", updated_at=utcnow(), progress=0.05, progress_message="Reading the file")
-        ).rowcount
-        document = session.scalar(select(Document).where(Document.doc_id == doc_id).limit(1))
+    everything it wrote; with `keep_failure` the records and the file stay, "failed" with the reason, for the
+    users who are no longer watching (and for a retry). With `retry`, a passing failure (TRANSIENT) queues the
+    document again and raises RetryLater, for a scheduler that tries again later."""
+    job, document = job_state.claim(services, doc_id)
     if document is None:
         return failed_result("document.pdf", doc_id, "It was removed before it could be indexed.")
-    if not claimed:
+    if job is None:
         return duplicate_result(document, BEING_ADDED.format(name=document.filename))
     name = document.filename
+    counts = job_state.Counts()
     try:
+        if job.reclaimed:
+            services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
-        report = _recorded(services, doc_id, progress, stop)
-        chunks, card = _index(services, data, open_pdf(data), doc_id, name, report)
+        report = job_state.reporter(services, job, progress, counts, stop)
+        chunks, card = _index(services, data, open_pdf(data), doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
-        with services.sessions.begin() as session:
-            session.execute(
-                update(Document)
-                .where(Document.doc_id == doc_id, Document.status == "indexing")
-                .values(
-                    chunks=chunks,
-                    status="indexed",
-                    updated_at=utcnow(),
-                    card=card.model_dump(),
-                    progress=None,
-                    progress_message=None,
-                )
-            )
+        job_state.write(
+            services,
+            doc_id,
+            job.attempt,
+            chunks=chunks,
+            status="indexed",
+            card=card.model_dump(),
+            progress=None,
+            progress_message=None,
+            pages_done=None,
+            passages_done=None,
+        )
         sync_workspaces(services, doc_id)  # a workspace that joined while it was indexed, or left
-    except IndexingStopped:
+    except job_state.IndexingStopped:
         services.store.delete_document(doc_id)
-        _set_state(services, doc_id, status="queued", progress=0.0, progress_message="Waiting to be indexed")
+        job_state.requeue(services, doc_id)
         return IngestResult(file=name, doc_id=doc_id, status="queued", pages=document.pages)
+    except job_state.JobWithdrawn:
+        return _withdrawn(services, job, name)
     except Exception as exc:
+        if retry and isinstance(exc, TRANSIENT):
+            _retry_later(services, doc_id, exc)
         if isinstance(exc, DocChatError):
             reason = str(exc)
         else:
@@ -111,6 +109,31 @@ def index_accepted(
     return IngestResult(file=name, doc_id=doc_id, status="indexed", pages=document.pages, chunks=chunks)
 
 
+def _withdrawn(services: Services, job: job_state.Claim, name: str) -> IngestResult:
+    doc_id = job.document.doc_id
+    if job_state.taken_over(services, doc_id, job.attempt):
+        # The new holder cleared the passages and writes them again, with the same ids.
+        return duplicate_result(job.document, BEING_ADDED.format(name=name))
+    # Cancelled: the passages written so far go, and the file with the last record of the content.
+    try:
+        sync_workspaces(services, doc_id)
+        if not has_records(services, doc_id):
+            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    except DatabaseUnavailableError:
+        log.info("the database is unavailable: what %s wrote goes at the next start", doc_id)
+    return IngestResult(file=name, doc_id=doc_id, status="failed", error="It was cancelled.")
+
+
+def _retry_later(services: Services, doc_id: str, exc: Exception) -> None:
+    log.warning("indexing %s met a passing failure, to be retried: %s", doc_id, exc)
+    try:
+        services.store.delete_document(doc_id)
+        job_state.requeue(services, doc_id, f"Waiting to try again: {exc}"[:200])
+    except TRANSIENT:
+        pass  # the record stays "indexing" until its heartbeat is stale: the retry takes it over then
+    raise RetryLater(str(exc)) from exc
+
+
 def duplicate_result(document: Document, message: str) -> IngestResult:
     return IngestResult(
         file=document.filename,
@@ -122,36 +145,13 @@ def duplicate_result(document: Document, message: str) -> IngestResult:
     )
 
 
-def _set_state(services: Services, doc_id: str, **values: object) -> None:
-    """Changes every workspace's record of this content that waits for it; an indexed or trashed one is not."""
-    waiting = (Document.doc_id == doc_id, Document.status.in_(("queued", "indexing")))
-    with services.sessions.begin() as session:
-        session.execute(update(Document).where(*waiting).values(updated_at=utcnow(), **values))
-
-
-def _recorded(services: Services, doc_id: str, progress: Progress, stop: threading.Event | None) -> Progress:
-    """Passes progress on, and writes it to the record at most every PROGRESS_SECONDS: that write is also the
-    heartbeat that tells a live job from one whose process died."""
-    written = 0.0
-
-    def report(message: str, fraction: float) -> None:
-        nonlocal written
-        if stop is not None and stop.is_set():
-            raise IndexingStopped
-        progress(message, fraction)
-        if time.monotonic() - written > PROGRESS_SECONDS:
-            written = time.monotonic()
-            _set_state(services, doc_id, progress=round(fraction, 3), progress_message=message[:200])
-
-    return report
-
-
 def _keep_failure(services: Services, doc_id: str, reason: str) -> None:
-    """The record stays, "failed" with its reason; its passages and its file go."""
+    """The records stay, "failed" with the reason, and so does the file, for a retry; the passages go."""
     try:
         services.store.delete_document(doc_id)
-        (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
-        _set_state(services, doc_id, status="failed", error=reason, progress=None, progress_message=None)
+        job_state.set_waiting(
+            services, doc_id, status="failed", error=reason, progress=None, progress_message=None, pages_done=None
+        )
     except DatabaseUnavailableError:
         log.info("the database is unavailable: the record of %s is left for the next start to purge", doc_id)
 
@@ -180,14 +180,23 @@ def reindex_document(services: Services, document: Document, progress: Progress 
 
 
 def _index(
-    services: Services, data: bytes, reader: PdfReader, doc_id: str, name: str, progress: Progress
+    services: Services,
+    data: bytes,
+    reader: PdfReader,
+    doc_id: str,
+    name: str,
+    progress: Progress,
+    counts: job_state.Counts | None = None,
 ) -> tuple[int, DocumentCard]:
+    counts = counts or job_state.Counts()
+
     def on_page(n: int, total: int) -> None:
+        counts.pages_done = n
         progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total)
 
     pages = extract_pages(data, reader, on_page, services.settings)  # refuses blank, scanned and hostile PDFs
     title = document_title(reader)
-    chunks = _embed_and_store(services, pages, doc_id, name, title, progress)
+    chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts)
     progress("Summarising", 0.95)
     try:
         return chunks, build_card(pages, title, name, services.embedding.embeddings)
@@ -197,7 +206,13 @@ def _index(
 
 
 def _embed_and_store(
-    services: Services, pages: list[Page], doc_id: str, name: str, title: str | None, progress: Progress
+    services: Services,
+    pages: list[Page],
+    doc_id: str,
+    name: str,
+    title: str | None,
+    progress: Progress,
+    counts: job_state.Counts,
 ) -> int:
     settings = services.settings
     chunks = chunk_pages(
@@ -219,4 +234,5 @@ def _embed_and_store(
         batch = by_length[start : start + settings.embed_batch_size]
         progress(f"Embedding passages {start + len(batch)}/{len(chunks)}", 0.15 + 0.8 * start / len(chunks))
         services.store.upsert(batch, embed([c.search_text for c in batch]), workspaces)
+        counts.passages_done = start + len(batch)
     return len(chunks)

@@ -140,6 +140,13 @@ class Document(Base):
     # While queued or indexing: how far it is (0..1) and what it is doing, for a page or a client polling it.
     progress: Mapped[float | None] = mapped_column(Float, default=None)
     progress_message: Mapped[str | None] = mapped_column(String(200), default=None)
+    # While indexing: pages read and passages embedded so far (of `pages`, and of `chunks` once it is known).
+    pages_done: Mapped[int | None] = mapped_column(Integer, default=None)
+    passages_done: Mapped[int | None] = mapped_column(Integer, default=None)
+    # With a job queue: when the job was last handed to it (None: not yet, e.g. while the queue was down), and
+    # how many times a worker started it.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Conversation(Base):

@@ -84,6 +84,9 @@ class DocumentPublic(Public):
     # While queued or indexing: how far it is (0..1) and what it is doing, in words.
     progress: float | None = None
     progress_message: str | None = None
+    # While indexing: pages read so far (of `pages`), and passages embedded so far (of `passages`).
+    pages_done: int | None = None
+    passages_done: int | None = None
     error: str | None = None
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import atexit
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
@@ -17,9 +19,12 @@ from rag.cleanup import purge_incomplete
 from rag.config import Settings, load_settings
 from rag.db import init_db, make_engine
 from rag.embeddings import EmbeddingModel, build_embeddings
-from rag.errors import DocChatError, LLMError
+from rag.errors import ConfigError, DocChatError, LLMError
 from rag.llm import build_llm
 from rag.store import VectorStore, open_store
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,8 @@ class Services:
     sessions: sessionmaker[Session]
     # A chat model given by the caller (a fake one in the fast tests); None builds the configured one.
     chat_model: BaseChatModel | None = field(default=None, repr=False)
+    # Run first at close: threads that use the clients below (the job queue's sweeper).
+    closers: list[Callable[[], object]] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     @cached_property
@@ -43,6 +50,13 @@ class Services:
     @cached_property
     def worker(self) -> BackgroundWorker:
         return BackgroundWorker()
+
+    @cached_property
+    def queue(self) -> Celery:
+        # Built on first use, with CELERY_BROKER_URL only: the embedded default never imports Celery.
+        from rag.queue import build_celery
+
+        return build_celery(self.settings)
 
     @cached_property
     def llm(self) -> BaseChatModel:
@@ -66,6 +80,10 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        for closer in self.closers:
+            closer()
+        if "queue" in self.__dict__:
+            self.queue.close()
         if "worker" in self.__dict__:
             self.worker.close()  # before the store: a running job hands its document back through it
         if "store" in self.__dict__:
@@ -95,6 +113,8 @@ def open_services(
     With `store=False` the vector store waits until something needs it. With the store open, what a crash left
     half-indexed is removed first, so no caller starts on a half-written library."""
     settings = settings or load_settings()
+    if store and settings.shared_store_problem and not settings.edge_worker:
+        raise ConfigError(settings.shared_store_problem)  # before Edge's lock could say it less clearly
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
     embedding = embedding or build_embeddings(settings)
     engine = make_engine(settings.db_url)

@@ -213,8 +213,8 @@ def test_export_marks_sources_of_deleted_documents(svc):
     assert not any("(document removed)" in line for line in kept), kept
 
 
-# The newest migration, and the documents columns added by 0004-0007 (the foundation's table had none of them).
-HEAD = "0007"
+# The newest migration, and the documents columns added by 0004-0008 (the foundation's table had none of them).
+HEAD = "0008"
 LATER_DOCUMENT_COLUMNS = {
     "updated_at",
     "trashed_at",
@@ -223,6 +223,10 @@ LATER_DOCUMENT_COLUMNS = {
     "progress_message",
     "workspace_id",
     "added_by",
+    "pages_done",
+    "passages_done",
+    "sent_at",
+    "attempts",
 }
 
 

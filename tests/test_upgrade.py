@@ -9,6 +9,7 @@ import pytest
 
 from rag import usecases
 from rag.config import Settings
+from rag.embeddings import build_embeddings
 from rag.fake_model import FakeChatModel
 from rag.services import open_services
 from rag.store.edge import EdgeStore
@@ -18,6 +19,7 @@ from tests.conftest import ROOT
 RELEASE = ROOT / "tests" / "fixtures" / "release-0006"
 PENGUINS = "95289282c5fdfafbf0d0b9d53a70818ce7ba81b1009d49fc90493741bbc627fa"
 VOLCANOES = "6f90dc111b6fa1121d61ab908958e360cc562c91c6fabdb5af08bac992b1489f"
+RELEASE_PRECISION = "int8"  # as qdrant/docchat-collection.json records it
 
 
 @pytest.fixture
@@ -31,12 +33,19 @@ def upserted(monkeypatch):
     return written
 
 
+@pytest.fixture(scope="module")
+def release_embedding():
+    # The precision the release's library was embedded in (its store records it): "auto" would choose by the
+    # CPU (bfloat16 where it computes it natively), and the store would then rightly refuse the library.
+    return build_embeddings(Settings(_env_file=None, embeddings_precision=RELEASE_PRECISION))
+
+
 @pytest.fixture
-def upgraded(tmp_path, embedding, upserted):
+def upgraded(tmp_path, release_embedding, upserted):
     storage = tmp_path / "storage"
     shutil.copytree(RELEASE, storage)
-    settings = Settings(_env_file=None, storage_dir=storage, auth_mode="local")
-    svc = open_services(settings, embedding, llm=FakeChatModel())
+    settings = Settings(_env_file=None, storage_dir=storage, auth_mode="local", embeddings_precision=RELEASE_PRECISION)
+    svc = open_services(settings, release_embedding, llm=FakeChatModel())
     yield svc
     svc.close()
 
@@ -63,10 +72,11 @@ def test_the_first_admin_gets_the_library_of_before_accounts(upgraded, upserted)
     assert usecases.retrieve_only(svc, "How long does the male keep the egg warm?", caller=bob).sources == []
 
 
-def test_without_accounts_the_upgraded_library_is_the_owners_as_before(tmp_path, embedding):
+def test_without_accounts_the_upgraded_library_is_the_owners_as_before(tmp_path, release_embedding):
     storage = tmp_path / "storage"
     shutil.copytree(RELEASE, storage)
-    svc = open_services(Settings(_env_file=None, storage_dir=storage), embedding, llm=FakeChatModel())
+    settings = Settings(_env_file=None, storage_dir=storage, embeddings_precision=RELEASE_PRECISION)
+    svc = open_services(settings, release_embedding, llm=FakeChatModel())
     try:
         assert [d.id for d in usecases.list_documents(svc)] == [PENGUINS]
         assert len(usecases.list_conversations(svc)) == 1

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rag import usecases
 from rag.errors import DocChatError
-from rag.schemas import IngestResult
+from rag.schemas import DocumentPublic, IngestResult
 from rag.usecases import DocumentCard, label_markdown
 from ui.session import caller
 from ui.shared import database_guard, model_indicator, services
@@ -100,15 +100,38 @@ def pending_uploads() -> list:  # type: ignore[type-arg]
         return [d for d in usecases.list_all_documents(svc, caller=who) if d.status in ("queued", "indexing", "failed")]
 
 
+def progress_text(document: DocumentPublic) -> str:
+    """The file, what its job is doing, and once its passages are being embedded, the pages it has read."""
+    message = label_markdown(document.progress_message or "Waiting")
+    if document.status == "indexing" and document.passages_done:
+        message += f" · {document.pages_done} of {document.pages} pages read"
+    return f"**{label_markdown(document.filename)}** · {message}"
+
+
 def indexing_progress() -> None:
     """Uploads being indexed, each with its progress, redrawn every second while there are any; once one is
     indexed the whole page reruns, so the library lists it. Another tab's or an API client's uploads show too."""
     pending = pending_uploads()
     with database_guard():
         watched = {d.id: d for d in usecases.list_documents(svc, caller=who) if d.id in st.session_state.watching}
-    for document in (d for d in pending if d.status != "failed"):
-        message = label_markdown(document.progress_message or "Waiting")
-        st.progress(document.progress or 0.0, text=f"**{label_markdown(document.filename)}** · {message}")
+    waiting = [d for d in pending if d.status != "failed"]
+    if waiting and usecases.queue_paused(svc):
+        st.warning(
+            "Indexing is paused: the job queue cannot be reached. Your uploads are kept and will be indexed "
+            "as soon as it is back; nothing needs to be added again.",
+            icon="⏸️",
+        )
+    for document in waiting:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.progress(document.progress or 0.0, text=progress_text(document))
+            if who.can_edit and st.button("Cancel", key=f"cancel_{document.id}", icon="✖️"):
+                with database_guard():
+                    try:
+                        usecases.cancel_job(svc, document.id, caller=who)
+                    except DocChatError as exc:
+                        st.warning(str(exc))
+                st.session_state.watching.pop(document.id, None)
+                st.rerun(scope="fragment")
     for document in (d for d in pending if d.status == "failed"):
         with st.container(horizontal=True, vertical_alignment="center"):
             reason = label_markdown(document.error or "")

@@ -81,6 +81,7 @@ from rag.usecases.documents import (
     resume_queued,
     trash_document,
 )
+from rag.usecases.jobs import cancel_job, list_jobs, queue_files, queue_paused, retry_job
 from rag.usecases.process import (
     adopt_shared,
     publish_address,
@@ -115,6 +116,7 @@ __all__ = [
     "begin_browser_session",
     "caller_for_key",
     "caller_for_session",
+    "cancel_job",
     "checked_question",
     "create_conversation",
     "create_key",
@@ -137,6 +139,7 @@ __all__ = [
     "list_all_documents",
     "list_conversations",
     "list_documents",
+    "list_jobs",
     "list_keys",
     "list_trash",
     "list_users",
@@ -150,6 +153,8 @@ __all__ = [
     "open_services",
     "page_preview",
     "publish_address",
+    "queue_files",
+    "queue_paused",
     "queue_uploads",
     "quotes_markdown",
     "refreshed",
@@ -160,6 +165,7 @@ __all__ = [
     "restore_document",
     "resume_queued",
     "retrieve_only",
+    "retry_job",
     "review_conversation",
     "review_queue",
     "revoke_key",

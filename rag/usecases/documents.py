@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rag import audit, library
+from rag import audit, jobs, library
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
 from rag.cards import DocumentCard
 from rag.cleanup import queued_ids, remove_record
 from rag.errors import DocumentBusyError, UnknownDocumentError
-from rag.ingest import Progress, accept_bytes, index_accepted, ingest_bytes, ingest_path
+from rag.ingest import Progress, accept_bytes, ingest_bytes, ingest_path
 from rag.models import Document
 from rag.preview import PagePreview, render_file, stored_pdf
 from rag.schemas import DocumentPublic, IngestResult
@@ -23,7 +23,7 @@ from rag.services import Services
 Upload = tuple[str, bytes]
 
 
-def _public(document: Document) -> DocumentPublic:
+def document_public(document: Document) -> DocumentPublic:
     return DocumentPublic(
         id=document.doc_id,
         filename=document.filename,
@@ -34,13 +34,15 @@ def _public(document: Document) -> DocumentPublic:
         created_at=document.created_at,
         progress=document.progress,
         progress_message=document.progress_message,
+        pages_done=document.pages_done,
+        passages_done=document.passages_done,
         error=document.error,
     )
 
 
 def list_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
     """The caller's workspace's library: indexed documents, newest first."""
-    return [_public(d) for d in library.list_documents(services, resolve(services, caller).workspace_id)]
+    return [document_public(d) for d in library.list_documents(services, resolve(services, caller).workspace_id)]
 
 
 def list_all_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
@@ -48,26 +50,26 @@ def list_all_documents(services: Services, *, caller: Caller | None = None) -> l
     workspace = resolve(services, caller).workspace_id
     with services.sessions() as session:
         query = select(Document).where(Document.workspace_id == workspace, Document.status != "trashed")
-        return [_public(d) for d in session.scalars(query.order_by(Document.created_at.desc()))]
+        return [document_public(d) for d in session.scalars(query.order_by(Document.created_at.desc()))]
 
 
 def list_trash(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
-    return [_public(d) for d in library.list_trash(services, resolve(services, caller).workspace_id)]
+    return [document_public(d) for d in library.list_trash(services, resolve(services, caller).workspace_id)]
 
 
 def get_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     """A document of the workspace in any state, by its full id or an unambiguous prefix."""
     workspace = resolve(services, caller).workspace_id
-    return _public(library.find_document(services, doc_id, status=None, workspace_id=workspace))
+    return document_public(library.find_document(services, doc_id, status=None, workspace_id=workspace))
 
 
-def _uploader(services: Services, caller: Caller | None) -> Caller:
+def uploader(services: Services, caller: Caller | None) -> Caller:
     who = resolve(services, caller)
     who.require_edit("add documents")
     return who
 
 
-def _audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
+def audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
     if result.status in ("queued", "indexed") and result.doc_id:
         audit.by(services, who, "document.upload", result.file, f"{who.workspace_name}: {result.doc_id[:12]}")
     return result
@@ -82,7 +84,7 @@ def add_files(
 ) -> Iterator[IngestResult]:
     """Adds files to the caller's workspace now, one after the other, each searchable when its result is given;
     the search index is built once, after the last. A file that fails is named with its reason, the others go on."""
-    who = _uploader(services, caller)
+    who = uploader(services, caller)
     scope = {"workspace_id": who.workspace_id, "user_id": who.user_id}
     try:
         for item in files:
@@ -91,9 +93,9 @@ def add_files(
                 if not item.exists():
                     yield IngestResult(file=str(item), doc_id=None, status="failed", error="No such file or folder.")
                     continue
-                yield _audit_added(services, who, ingest_path(services, item, report, **scope))
+                yield audit_added(services, who, ingest_path(services, item, report, **scope))
             else:
-                yield _audit_added(services, who, ingest_bytes(services, item[1], item[0], report, **scope))
+                yield audit_added(services, who, ingest_bytes(services, item[1], item[0], report, **scope))
     finally:
         # Edge has no background optimizer: one index build per batch, not one per file (rag/store/edge.py).
         services.store.optimize()
@@ -103,33 +105,25 @@ def queue_uploads(services: Services, uploads: Sequence[Upload], *, caller: Call
     """Checks and stores each upload at once ("queued", "duplicate" or "failed" with its reason), then indexes
     the queued ones in the background, in this process. Their progress is on their records; a client polls
     `get_document`. A process that stops hands the running one back to the queue, and the next start resumes."""
-    who = _uploader(services, caller)
+    who = uploader(services, caller)
     results = [
-        _audit_added(
+        audit_added(
             services, who, accept_bytes(services, data, name, workspace_id=who.workspace_id, user_id=who.user_id)
         )
         for name, data in uploads
     ]
     for result in results:
         if result.status == "queued" and result.doc_id:
-            _submit(services, result.doc_id)
+            jobs.dispatch(services, result.doc_id)
     return results
 
 
 def resume_queued(services: Services) -> int:
-    """Queues again what an earlier run accepted but did not index."""
-    waiting = queued_ids(services)
+    """Queues again what an earlier run accepted but did not index (with a broker, the sweeper does)."""
+    waiting = queued_ids(services) if services.settings.celery_broker_url is None else []
     for doc_id in waiting:
-        _submit(services, doc_id)
+        jobs.dispatch(services, doc_id)
     return len(waiting)
-
-
-def _submit(services: Services, doc_id: str) -> None:
-    worker = services.worker
-    worker.submit(
-        lambda: index_accepted(services, doc_id, keep_failure=True, stop=worker.stop),
-        then=services.store.optimize,
-    )
 
 
 def _editor(services: Services, caller: Caller | None, doing: str) -> Caller:
@@ -149,14 +143,14 @@ def dismiss_failed(services: Services, doc_id: str, *, caller: Caller | None = N
 
 def trash_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     who = _editor(services, caller, "remove documents")
-    document = _public(library.trash_document(services, doc_id, who.workspace_id))
+    document = document_public(library.trash_document(services, doc_id, who.workspace_id))
     audit.by(services, who, "document.trash", document.filename)
     return document
 
 
 def restore_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     who = _editor(services, caller, "restore documents")
-    return _public(library.restore_document(services, doc_id, who.workspace_id))
+    return document_public(library.restore_document(services, doc_id, who.workspace_id))
 
 
 def delete_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
@@ -164,7 +158,7 @@ def delete_document(services: Services, doc_id: str, *, caller: Caller | None = 
     the same content, its passages and its file."""
     who = _editor(services, caller, "delete documents")
     try:
-        document = _public(library.delete_document(services, doc_id, who.workspace_id))
+        document = document_public(library.delete_document(services, doc_id, who.workspace_id))
     except UnknownDocumentError:
         pending = _pending(services, doc_id, who)
         if pending is not None:

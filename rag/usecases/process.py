@@ -65,7 +65,11 @@ def publish_address(settings: Settings, url: str) -> Path:
 
 
 def running_app(settings: Settings) -> str | None:
-    """The API address of a live app on the same STORAGE_DIR, or None."""
+    """The API address of a live app on the same STORAGE_DIR, or None. With a Qdrant server nothing holds the
+    store, so every process works directly (and in containers sharing STORAGE_DIR, the recorded pid 1 would
+    name each container's own first process)."""
+    if settings.qdrant_url:
+        return None
     try:
         recorded = json.loads((settings.storage_dir / ADDRESS_FILE).read_text())
         os.kill(int(recorded["pid"]), 0)  # signal 0: is that process alive?

@@ -6,8 +6,10 @@ from langchain_core.language_models import BaseChatModel
 
 from rag.config import Settings, load_settings
 from rag.embeddings import EmbeddingModel
+from rag.errors import ConfigError
 from rag.services import Services
 from rag.services import open_services as _open_services
+from rag.sweeper import Sweeper, sweep_every
 from rag.usecases.documents import resume_queued
 
 
@@ -21,8 +23,14 @@ def open_services(
 ) -> Services:
     """Opens the models, the database and (unless `store=False`) the store, after removing what a crash left
     half-written. A long-lived process (the app, the API) passes `background=True`: uploads an earlier run
-    accepted but did not index are indexed now, in the background."""
-    services = _open_services(settings or load_settings(), embedding, store=store, llm=llm)
+    accepted but did not index are indexed now, in the background, and a sweeper hands the scheduler, every few
+    seconds, what waits in the database but not in its queue (rag/sweeper.py)."""
+    settings = settings or load_settings()
+    if background and store and settings.shared_store_problem:
+        # The app answers from the store; workers beside it need a store that several processes share.
+        raise ConfigError(settings.shared_store_problem)
+    services = _open_services(settings, embedding, store=store, llm=llm)
     if background and store:
         resume_queued(services)
+        services.closers.append(Sweeper(services, sweep_every(services)).close)
     return services

@@ -55,8 +55,8 @@ def assert_consistent(services: Services) -> None:
     """The database, the store and the uploads folder tell one story, with nothing half-written."""
     with services.sessions() as session:
         every = list(session.scalars(select(Document)))
-    # A background upload that failed keeps its record, with its reason, for the user who was not watching;
-    # its file and passages are gone.
+    # A background upload that failed keeps its record, with its reason, for the user who was not watching,
+    # and its file, for a retry (`jobs retry`); its passages are gone.
     failed = [d for d in every if d.status == "failed"]
     assert all(d.error and services.store.count(d.doc_id) == 0 for d in failed), [d.filename for d in failed]
     documents = [d for d in every if d.status != "failed"]
@@ -66,7 +66,7 @@ def assert_consistent(services: Services) -> None:
         if services.settings.uploads_dir.exists()
         else []
     )
-    assert files == sorted(f"{d.doc_id}.pdf" for d in documents)
+    assert files == sorted(f"{d.doc_id}.pdf" for d in [*documents, *failed])
     for document in documents:
         assert services.store.count(document.doc_id) == document.chunks > 0
     assert services.store.count() == sum(d.chunks for d in documents)

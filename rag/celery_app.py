@@ -1,0 +1,97 @@
+"""The indexing worker: `celery -A rag.celery_app worker --pool solo --concurrency 1`, as many as you like, on
+this machine or others, all with the same CELERY_BROKER_URL, QDRANT_URL, DATABASE_URL and STORAGE_DIR.
+
+One process per worker (`--pool solo`), and more workers for more throughput: embedding already uses every
+core a process is given, so two jobs side by side in one process finish no sooner than one after the other.
+The job is the app's own (rag/jobs.py run); this module only schedules it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from celery import Task
+from celery.signals import worker_ready, worker_shutdown
+
+from rag.config import load_settings
+from rag.errors import DocChatError
+from rag.indexing import RetryLater
+from rag.jobs import run
+from rag.queue import INDEX_TASK, build_celery
+from rag.services import Services, open_services
+from rag.sweeper import Sweeper, sweep_every
+
+log = logging.getLogger(__name__)
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        settings = load_settings()
+    except DocChatError as exc:
+        sys.exit(f"error: {exc}")
+    if settings.celery_broker_url is None:
+        sys.exit(
+            "error: CELERY_BROKER_URL is not set. Workers take their jobs from a broker (Redis, e.g. "
+            "redis://localhost:6379/0); without one the app indexes uploads in its own process."
+        )
+    if settings.shared_store_problem and not settings.edge_worker:
+        sys.exit(f"error: {settings.shared_store_problem}")
+    return settings
+
+
+settings = _settings_or_exit()
+app = build_celery(settings)
+
+
+class IndexTask(Task):
+    """Celery makes one instance of a task per worker process: the clients it opens on its first job stay
+    open for the next ones, and close when the worker stops."""
+
+    _services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None or self._services.closed:
+            self._services = open_services(settings)
+        return self._services
+
+
+@app.task(
+    bind=True,
+    base=IndexTask,
+    name=INDEX_TASK,
+    # Only what may pass (the database or the Qdrant server unreachable) is retried, with growing waits; the
+    # last attempt records the failure instead, so a job never stays "indexing".
+    autoretry_for=(RetryLater,),
+    max_retries=settings.job_retries,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+)
+def index_document(self: IndexTask, doc_id: str) -> str:
+    last = self.request.retries >= settings.job_retries
+    result = run(self.services, doc_id, retry=not last)
+    log.info("%s (%s): %s %s", result.file, doc_id[:12], result.status, result.error or "")
+    return result.status
+
+
+_light: list[Services] = []  # this process's sweeper's clients (no store: they only read records and send)
+
+
+@worker_ready.connect
+def _start_sweeper(**_: object) -> None:
+    services = open_services(settings, store=False)
+    _light.append(services)
+    services.closers.append(Sweeper(services, sweep_every(services)).close)
+
+
+@worker_shutdown.connect
+def _close(**_: object) -> None:
+    for services in _light:
+        services.close()
+    task = app.tasks[INDEX_TASK]
+    if isinstance(task, IndexTask) and task._services is not None:
+        if settings.qdrant_url is None:
+            task._services.store.optimize()  # Edge builds its index only when asked (rag/store/edge.py)
+        task._services.close()

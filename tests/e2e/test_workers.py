@@ -1,0 +1,266 @@
+"""Indexing on real Celery workers: `celery worker` subprocesses, Redis, PostgreSQL for the records.
+
+Each worker owns a Qdrant Edge folder while it runs (EDGE_WORKER=1), and the test reads the store after the
+workers exit: no Qdrant server can run on these machines, and Edge opens in one process at a time.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from rag import usecases
+from rag.chunking import chunk_pages
+from rag.config import Settings, secret
+from rag.pdf import document_title, extract_pages, open_pdf
+from rag.store.edge import EdgeStore
+from tests.apptest import MAIN
+from tests.conftest import CORPUS
+from tests.pdfs import blank_pdf
+from tests.workers import broker_url, start_worker, stop_worker, varied_pdf, wait_until, worker_env
+
+pytestmark = pytest.mark.slow
+TIMEOUT = 240
+
+
+def _settings(tmp_path: Path, database_url: str, broker: str, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,
+        storage_dir=tmp_path / "storage",
+        database_url=database_url,
+        celery_broker_url=broker,
+        llm_provider="fake",
+        **extra,
+    )
+
+
+def _expected_passages(settings: Settings, path: Path) -> int:
+    """What indexing this file makes, counted without embedding it."""
+    data = path.read_bytes()
+    reader = open_pdf(data)
+    pages = extract_pages(data, reader, None, settings)
+    size, overlap = settings.chunk_size, settings.chunk_overlap
+    title = document_title(reader)
+    return len(chunk_pages(pages, doc_id="x", filename=path.name, chunk_size=size, chunk_overlap=overlap, title=title))
+
+
+def _settled(app) -> bool:  # type: ignore[no-untyped-def]
+    return all(d.status not in ("queued", "indexing") for d in usecases.list_all_documents(app))
+
+
+def _store(settings: Settings, embedding, path: Path | None = None) -> EdgeStore:  # type: ignore[no-untyped-def]
+    return EdgeStore(path or settings.qdrant_path, embedding.name, embedding.dimension)
+
+
+def _files(settings: Settings) -> set[str]:
+    return {p.stem for p in settings.uploads_dir.glob("*.pdf")}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+def test_a_worker_indexes_the_corpus_and_a_bad_file_ends_failed_with_its_reason(tmp_path, postgres_url, embedding):
+    settings = _settings(tmp_path, postgres_url, broker_url(11))
+    app = usecases.open_services(settings, embedding=embedding, store=False)
+    blank, damaged = tmp_path / "blank.pdf", tmp_path / "damaged.pdf"
+    blank.write_bytes(blank_pdf())
+    damaged.write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    corpus = sorted(CORPUS.glob("*.pdf"))
+    given = {r.file: r for r in usecases.queue_files(app, [*corpus, blank, damaged])}
+    # The damaged file is refused at once; the blank one can only be found out by reading it, on a worker.
+    assert given["damaged.pdf"].status == "failed" and "damaged" in (given["damaged.pdf"].error or "")
+    assert {given[p.name].status for p in [*corpus, blank]} == {"queued"}
+    assert len(usecases.list_jobs(app)) == len(corpus) + 1
+
+    log = tmp_path / "worker.log"
+    worker = start_worker(worker_env(settings.storage_dir, postgres_url, secret(settings.celery_broker_url)), "w1", log)
+    try:
+        wait_until(lambda: _settled(app), TIMEOUT, "every job ended", [log])
+    finally:
+        stop_worker(worker)
+    documents = {d.filename: d for d in usecases.list_all_documents(app)}
+    assert documents["blank.pdf"].status == "failed"
+    assert "no text" in (documents["blank.pdf"].error or "").lower() or "scanned" in documents["blank.pdf"].error
+    store = _store(settings, embedding)
+    try:
+        for path in corpus:
+            document = documents[path.name]
+            assert document.status == "indexed", document.error
+            assert document.passages == _expected_passages(settings, path) > 0
+            assert store.count(document.id) == document.passages
+        assert store.count() == sum(documents[p.name].passages for p in corpus)
+    finally:
+        store.close()
+    # The failed upload keeps its file, for `jobs retry`; nothing else is stored.
+    assert _files(settings) == {d.id for d in documents.values()}
+
+
+def test_a_worker_killed_mid_document_is_replaced_and_the_document_completes_once(tmp_path, postgres_url, embedding):
+    settings = _settings(tmp_path, postgres_url, broker_url(12))
+    app = usecases.open_services(settings, embedding=embedding, store=False)
+    (big := tmp_path / "big.pdf").write_bytes(varied_pdf(7, pages=60))
+    [queued] = usecases.queue_files(app, [big])
+    # A dead worker's job is taken over once its heartbeat is 3 s old (the default waits 2 minutes).
+    env = worker_env(
+        settings.storage_dir, postgres_url, secret(settings.celery_broker_url), JOB_HEARTBEAT_TIMEOUT_S="3"
+    )
+    logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
+    first = start_worker(env, "w1", logs[0])
+    try:
+        wait_until(
+            lambda: (d := usecases.get_document(app, queued.doc_id)).status == "indexing" and d.passages_done,
+            TIMEOUT,
+            "passages being embedded",
+            logs,
+        )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert usecases.get_document(app, queued.doc_id).status == "indexing"
+
+    second = start_worker(env, "w2", logs[1])
+    try:
+        wait_until(lambda: _settled(app), TIMEOUT, "the document indexed by the second worker", logs)
+    finally:
+        stop_worker(second)
+    document = usecases.get_document(app, queued.doc_id)
+    assert document.status == "indexed", document.error
+    assert document.passages == _expected_passages(settings, big)
+    store = _store(settings, embedding)
+    try:
+        # Each passage once (the ids are deterministic, and the half-done attempt's points were removed first),
+        # and nothing else in the store.
+        assert store.count(document.id) == store.count() == document.passages
+    finally:
+        store.close()
+    assert _files(settings) == {document.id}
+    assert "w2@" in logs[1].read_text() and "indexed" in logs[1].read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis(port: int) -> subprocess.Popen:
+    # Like the machine's own: nothing kept on disk, so a restart loses the queue; the records must not.
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_until(lambda: _pings(port), 30, "Redis started")
+    return proc
+
+
+def _pings(port: int) -> bool:
+    try:
+        with Redis(port=port, socket_connect_timeout=0.5) as client:
+            return bool(client.ping())
+    except OSError:
+        return False
+    except Exception:  # noqa: BLE001 - redis-py's ConnectionError
+        return False
+
+
+def test_jobs_survive_a_redis_restart_and_the_page_says_indexing_is_paused(
+    tmp_path, postgres_url, embedding, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    port = _free_port()
+    redis = _redis(port)
+    broker = f"redis://127.0.0.1:{port}/0"
+    for name, value in {
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "DATABASE_URL": postgres_url,
+        "CELERY_BROKER_URL": broker,
+        "LLM_PROVIDER": "fake",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = usecases.load_settings()
+    # The pages' services; without the store, which only the worker may open here.
+    app = usecases.adopt_shared(usecases.open_services(settings, embedding=embedding, store=False))
+    worker = None
+    try:
+        (first := tmp_path / "first.pdf").write_bytes(varied_pdf(1, pages=2))
+        (second := tmp_path / "second.pdf").write_bytes(varied_pdf(2, pages=2))
+        [sent] = usecases.queue_files(app, [first])
+        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True)
+        redis.wait(timeout=30)
+        # Added while the queue is down: recorded and kept, its job waiting in the database.
+        [waiting] = usecases.queue_files(app, [second])
+        assert waiting.status == "queued"
+        assert usecases.queue_paused(app)
+
+        at = AppTest.from_file(MAIN, default_timeout=120).run()
+        at.switch_page("documents.py").run()
+        assert not at.exception
+        warnings = " ".join(w.value for w in at.warning)
+        assert "Indexing is paused" in warnings
+        assert not at.error  # nothing says an upload failed
+        assert {d.status for d in usecases.list_jobs(app)} == {"queued"}
+
+        redis = _redis(port)  # empty: the job sent before the restart is gone from it
+        assert not usecases.queue_paused(app)
+        log = tmp_path / "worker.log"
+        worker = start_worker(worker_env(settings.storage_dir, postgres_url, broker), "w1", log)
+        wait_until(lambda: _settled(app), TIMEOUT, "both jobs indexed", [log])
+        statuses = {d.filename: d.status for d in usecases.list_all_documents(app)}
+        assert statuses == {"first.pdf": "indexed", "second.pdf": "indexed"}, statuses
+        assert sent.doc_id and waiting.doc_id
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+        usecases.release_shared(settings)
+        redis.terminate()
+        redis.wait(timeout=30)
+
+
+def test_two_hundred_documents_through_two_workers_are_each_indexed_exactly_once(tmp_path, postgres_url, embedding):
+    settings = _settings(tmp_path, postgres_url, broker_url(13))
+    app = usecases.open_services(settings, embedding=embedding, store=False)
+    folder = tmp_path / "bulk" / "nested"
+    folder.mkdir(parents=True)
+    for seed in range(200):
+        (folder / f"report-{seed:03d}.pdf").write_bytes(varied_pdf(1000 + seed, lines=20 + seed % 30))
+    results = list(usecases.queue_files(app, sorted(folder.parent.rglob("*.pdf"))))
+    assert [r.status for r in results] == ["queued"] * 200
+    # Each worker owns an Edge folder of its own; together they hold the library.
+    stores = [tmp_path / "qdrant-a", tmp_path / "qdrant-b"]
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    workers = [
+        start_worker(
+            worker_env(settings.storage_dir, postgres_url, secret(settings.celery_broker_url), QDRANT_PATH=str(s)),
+            n,
+            log,
+        )
+        for s, n, log in zip(stores, ("a", "b"), logs, strict=True)
+    ]
+    started = time.monotonic()
+    try:
+        wait_until(lambda: _settled(app), 600, "200 documents indexed", logs)
+    finally:
+        elapsed = time.monotonic() - started
+        for worker in workers:
+            stop_worker(worker)
+    documents = usecases.list_all_documents(app)
+    assert [d.status for d in documents] == ["indexed"] * 200
+    counts = []
+    for path in stores:
+        store = _store(settings, embedding, path)
+        try:
+            counts.append({d.id: store.count(d.id) for d in documents})
+        finally:
+            store.close()
+    for document in documents:
+        held = [c[document.id] for c in counts]
+        # In one store only, whole: no document was indexed twice, or half by each worker.
+        assert sorted(held) == [0, document.passages], (document.filename, held)
+    assert all(any(c.values()) for c in counts), "one worker did all the work"
+    passages = sum(d.passages for d in documents)
+    print(f"\n200 documents, {passages} passages, 2 workers: {elapsed:.1f} s, {200 / elapsed:.2f} docs/s")
