@@ -98,7 +98,9 @@ def test_the_http_api_reaches_the_library_only_through_its_doorway():
 def test_the_cli_reaches_the_library_only_through_its_doorway():
     own = {"rag.cli", "rag.cli_print", "rag.cli_remote", "rag.cli_accounts", "rag.cli_jobs"}
     allowed = DOORWAY | own
-    files = _python_files("rag/cli.py", "rag/cli_print.py", "rag/cli_remote.py", "rag/cli_accounts.py", "rag/cli_jobs.py")
+    files = _python_files(
+        "rag/cli.py", "rag/cli_print.py", "rag/cli_remote.py", "rag/cli_accounts.py", "rag/cli_jobs.py"
+    )
     violations = _violations(files, _rag_beyond(allowed))
     assert not violations, f"the CLI may import from rag only {sorted(allowed)}:\n" + "\n".join(violations)
 
