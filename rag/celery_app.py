@@ -18,7 +18,8 @@ from rag.config import load_settings
 from rag.errors import DocChatError
 from rag.indexing import RetryLater
 from rag.jobs import run
-from rag.queue import INDEX_TASK, build_celery
+from rag.queue import INDEX_TASK, REINDEX_TASK, build_celery
+from rag.reindex_workers import reembed_one
 from rag.services import Services, open_services
 from rag.sweeper import Sweeper, sweep_every
 
@@ -57,6 +58,20 @@ class IndexTask(Task):
         return self._services
 
 
+class ReindexTask(Task):
+    """The clients of the collection a re-index builds, opened on its first document, then kept for the next."""
+
+    _open: tuple[str, Services] | None = None
+
+    def services_for(self, collection: str) -> Services:
+        if self._open is None or self._open[0] != collection or self._open[1].closed:
+            if self._open is not None:
+                self._open[1].close()
+            target = settings.model_copy(update={"qdrant_collection": collection})
+            self._open = (collection, open_services(target, store=True))
+        return self._open[1]
+
+
 @app.task(
     bind=True,
     base=IndexTask,
@@ -74,6 +89,12 @@ def index_document(self: IndexTask, doc_id: str) -> str:
     result = run(self.services, doc_id, retry=not last)
     log.info("%s (%s): %s %s", result.file, doc_id[:12], result.status, result.error or "")
     return result.status
+
+
+@app.task(bind=True, base=ReindexTask, name=REINDEX_TASK)
+def reindex_document(self: ReindexTask, doc_id: str, collection: str, run_id: str) -> str:
+    outcome = reembed_one(self.services_for(collection), settings, doc_id, run_id)
+    return "failed" if isinstance(outcome, str) else "indexed"
 
 
 _light: list[Services] = []  # this process's sweeper's clients (no store: they only read records and send)
@@ -95,3 +116,6 @@ def _close(**_: object) -> None:
         if settings.qdrant_url is None:
             task._services.store.optimize()  # Edge builds its index only when asked (rag/store/edge.py)
         task._services.close()
+    rebuilding = app.tasks[REINDEX_TASK]
+    if isinstance(rebuilding, ReindexTask) and rebuilding._open is not None:
+        rebuilding._open[1].close()

@@ -127,7 +127,8 @@ def _withdrawn(services: Services, job: job_state.Claim, name: str) -> IngestRes
 def _retry_later(services: Services, doc_id: str, exc: Exception) -> None:
     log.warning("indexing %s met a passing failure, to be retried: %s", doc_id, exc)
     try:
-        services.store.delete_document(doc_id)
+        # Its passages stay for the next holder to remove (Claim.reclaimed): removed here, after the record is
+        # queued, they could take another worker's fresh ones with them.
         job_state.requeue(services, doc_id, f"Waiting to try again: {exc}"[:200])
     except TRANSIENT:
         pass  # the record stays "indexing" until its heartbeat is stale: the retry takes it over then
@@ -146,9 +147,13 @@ def duplicate_result(document: Document, message: str) -> IngestResult:
 
 
 def _keep_failure(services: Services, doc_id: str, reason: str) -> None:
-    """The records stay, "failed" with the reason, and so does the file, for a retry; the passages go."""
+    """The records stay, "failed" with the reason, and so does the file, for a retry; the passages go (with the
+    store unreachable, they go at the retry, or with the record when it is dismissed)."""
     try:
         services.store.delete_document(doc_id)
+    except StoreError as exc:
+        log.info("the passages of %s stay until the retry or the dismissal: %s", doc_id, exc)
+    try:
         job_state.set_waiting(
             services, doc_id, status="failed", error=reason, progress=None, progress_message=None, pages_done=None
         )

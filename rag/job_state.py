@@ -43,7 +43,9 @@ class Claim:
 
     document: Document
     attempt: int
-    reclaimed: bool  # taken from a worker that stopped beating: its partial passages must go first
+    # An earlier attempt may have written some passages (it died, or met a passing failure and left them for
+    # the next holder, as removing them itself would race that holder): they go before any is written again.
+    reclaimed: bool
 
 
 def _waiting(doc_id: str) -> tuple:
@@ -57,7 +59,6 @@ def claim(services: Services, doc_id: str) -> tuple[Claim | None, Document | Non
     queued = Document.status == "queued"
     abandoned = (Document.status == "indexing") & (Document.updated_at < stale)
     with services.sessions.begin() as session:
-        reclaimed = session.scalar(select(Document.doc_id).where(Document.doc_id == doc_id, abandoned).limit(1))
         attempt = 1 + max(session.scalars(select(Document.attempts).where(*_waiting(doc_id))), default=0)
         claimed = session.execute(
             update(Document)
@@ -75,7 +76,7 @@ def claim(services: Services, doc_id: str) -> tuple[Claim | None, Document | Non
         document = session.scalar(select(Document).where(Document.doc_id == doc_id).limit(1))
     if not claimed or document is None:
         return None, document
-    return Claim(document, attempt, reclaimed is not None), document
+    return Claim(document, attempt, attempt > 1), document
 
 
 def _mine(doc_id: str, attempt: int) -> tuple:

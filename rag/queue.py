@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from rag.config import Settings, secret
 
 INDEX_TASK = "docchat.index"
+REINDEX_TASK = "docchat.reindex"
 # Set in the broker by the first process that finds it missing: a broker that lost it (Redis restarted without
 # its data) lost its queue too, and the finder hands the queue every job the database says is waiting.
 EPOCH_KEY = "docchat:queue-epoch"
@@ -50,15 +51,15 @@ def send(app: Celery, doc_id: str) -> None:
     app.send_task(INDEX_TASK, args=[doc_id], retry=False)
 
 
-def _client(settings: Settings) -> Redis:
+def client(settings: Settings) -> Redis:
     url = secret(settings.celery_broker_url) or ""
     return Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
 
 
 def reachable(settings: Settings) -> bool:
     try:
-        with _client(settings) as client:
-            return bool(client.ping())
+        with client(settings) as redis:
+            return bool(redis.ping())
     except (RedisError, OSError, ValueError):
         return False
 
@@ -66,5 +67,5 @@ def reachable(settings: Settings) -> bool:
 def lost_its_queue(settings: Settings) -> bool:
     """Whether the broker restarted without its data since a DocChat process last looked (the first caller to
     find out is told, once); raises RedisError when it cannot be reached."""
-    with _client(settings) as client:
-        return bool(client.set(EPOCH_KEY, "1", nx=True))
+    with client(settings) as redis:
+        return bool(redis.set(EPOCH_KEY, "1", nx=True))

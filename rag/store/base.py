@@ -102,6 +102,10 @@ class Rebuild(Protocol):
     the collection at once) has nothing left to keep or discard.
     """
 
+    # The collection the new index is written to while the old one keeps answering (a server's), or None where
+    # the new index takes the old one's place from the start (Edge's folder).
+    target: str | None
+
     def finish(self, ok: bool) -> None: ...
 
 

@@ -193,6 +193,7 @@ class EdgeRebuild:
     """The old store folder, moved aside to `<folder>.previous` until the new one is complete."""
 
     previous: Path
+    target: None = None
 
     @classmethod
     def begin(cls, path: Path) -> EdgeRebuild:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from qdrant_client import QdrantClient, models
@@ -24,27 +25,26 @@ from rag.store.base import (
 class ServerStore:
     def __init__(self, url: str, api_key: str | None, collection: str, embedding_model: str, dimension: int) -> None:
         self._bm25 = bm25()
+        # Searches and writes go through `collection`, an alias of the collection that holds the passages, so a
+        # re-index can build another and switch the alias in one step (ServerRebuild).
         self._collection = collection
         # location also takes ":memory:", which runs this same code in-process (used by the tests).
         self._client = QdrantClient(location=url, api_key=api_key, timeout=30)
         identity = {"embedding_model": embedding_model, "dimension": dimension}
         try:
-            if self._client.collection_exists(collection):
-                recorded = self._client.get_collection(collection).config.metadata or {}
+            physical = resolve(self._client, collection)
+            if physical is not None:
+                recorded = self._client.get_collection(physical).config.metadata or {}
                 if {k: recorded.get(k) for k in identity} != identity:
                     raise identity_mismatch(recorded, embedding_model, dimension)
             else:
-                self._client.create_collection(
-                    collection,
-                    vectors_config={DENSE: models.VectorParams(size=dimension, distance=models.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                    metadata=identity,
-                )
-                self._client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD, wait=True)
+                physical = f"{collection}-{uuid.uuid4().hex[:8]}"
+                create_collection(self._client, physical, identity)
+                self._client.update_collection_aliases(change_aliases_operations=[_create_alias(collection, physical)])
             # Every search filters on it; a collection made before workspaces existed gets the index now.
-            schema = self._client.get_collection(collection).payload_schema or {}
+            schema = self._client.get_collection(physical).payload_schema or {}
             if WORKSPACES not in schema:
-                self._client.create_payload_index(collection, WORKSPACES, models.PayloadSchemaType.KEYWORD, wait=True)
+                self._client.create_payload_index(physical, WORKSPACES, models.PayloadSchemaType.KEYWORD, wait=True)
         except StoreError:
             self._client.close()
             raise
@@ -161,15 +161,75 @@ class ServerStore:
         self._client.close()
 
 
+def resolve(client: QdrantClient, name: str) -> str | None:
+    """The collection behind an alias, the collection itself if `name` is one (made before aliases), or None."""
+    for alias in client.get_aliases().aliases:
+        if alias.alias_name == name:
+            return alias.collection_name
+    return name if client.collection_exists(name) else None
+
+
+def create_collection(client: QdrantClient, name: str, identity: dict[str, object]) -> None:
+    client.create_collection(
+        name,
+        vectors_config={DENSE: models.VectorParams(size=int(identity["dimension"]), distance=models.Distance.COSINE)},  # type: ignore[call-overload]
+        sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        metadata=identity,
+    )
+    for field in ("doc_id", WORKSPACES):
+        client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD, wait=True)
+
+
+def _create_alias(alias: str, collection: str) -> models.CreateAliasOperation:
+    return models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=collection, alias_name=alias))
+
+
+def _delete_alias(alias: str) -> models.DeleteAliasOperation:
+    return models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=alias))
+
+
 class ServerRebuild:
-    """The old collection is deleted when the rebuild begins, so there is nothing to keep or discard after."""
+    """A re-index on a Qdrant server builds a new collection behind the alias `<collection>-rebuild` while chat
+    goes on answering from the live one; `finish(True)` points `<collection>` at the new one in a single alias
+    update (atomic on the server), then deletes the old. `finish(False)` deletes the new one instead."""
+
+    def __init__(self, client: QdrantClient, collection: str) -> None:
+        self._client = client
+        self.collection = collection
+        self.target = f"{collection}-rebuild"
 
     @classmethod
     def begin(cls, url: str, api_key: str | None, collection: str) -> ServerRebuild:
-        with QdrantClient(location=url, api_key=api_key, timeout=30) as client:
-            if client.collection_exists(collection):
-                client.delete_collection(collection)
-        return cls()
+        rebuild = cls(QdrantClient(location=url, api_key=api_key, timeout=30), collection)
+        rebuild._drop(rebuild.target)  # an earlier run stopped half-way: its partial collection goes
+        return rebuild
+
+    def _drop(self, alias: str) -> None:
+        physical = resolve(self._client, alias)
+        if physical is None:
+            return
+        if physical != alias:
+            self._client.update_collection_aliases(change_aliases_operations=[_delete_alias(alias)])
+        self._client.delete_collection(physical)
 
     def finish(self, ok: bool) -> None:
-        pass
+        try:
+            if not ok:
+                self._drop(self.target)
+                return
+            new, old = resolve(self._client, self.target), resolve(self._client, self.collection)
+            if new is None:
+                return
+            if old == self.collection:
+                # Made before aliases: a collection cannot share its name with an alias, so it goes first, and
+                # for that moment searches find nothing. Every later re-index switches in one step.
+                self._client.delete_collection(old)
+                old = None
+            operations: list = [_delete_alias(self.target), _create_alias(self.collection, new)]
+            if old is not None:
+                operations.insert(0, _delete_alias(self.collection))
+            self._client.update_collection_aliases(change_aliases_operations=operations)
+            if old is not None:
+                self._client.delete_collection(old)
+        finally:
+            self._client.close()

@@ -75,7 +75,8 @@ def cancel_job(services: Services, doc_id: str, *, caller: Caller | None = None)
     # A running job removes what it wrote itself (it alone knows when it stops writing), so this needs no
     # store: it works while another process holds it. A dead job's leftovers are removed here instead.
     stale = utcnow() - timedelta(seconds=services.settings.job_heartbeat_timeout_s)
-    if document.status == "indexing" and (document.updated_at is None or as_utc(document.updated_at) < stale):
+    dead = document.status == "indexing" and (document.updated_at is None or as_utc(document.updated_at) < stale)
+    if dead or (document.status == "queued" and document.attempts):  # an earlier attempt's passages
         sync_workspaces(services, document.doc_id)
     if not has_records(services, document.doc_id):
         (services.settings.uploads_dir / f"{document.doc_id}.pdf").unlink(missing_ok=True)
@@ -93,11 +94,11 @@ def retry_job(services: Services, doc_id: str, *, caller: Caller | None = None) 
     if not (services.settings.storage_dir / document.stored_path).exists():
         raise UnknownDocumentError(f"The file of {document.filename} is gone; dismiss it and add it again.")
     mine = (Document.workspace_id == who.workspace_id, Document.doc_id == document.doc_id)
+    held = (Document.doc_id == document.doc_id, Document.status.in_(("indexed", "trashed")))
     with services.sessions.begin() as session:
-        indexed = session.scalar(
-            select(Document.doc_id).where(Document.doc_id == document.doc_id, Document.status == "indexed").limit(1)
-        )
-        # Indexed meanwhile for another workspace: its passages serve this one too, with no job.
+        indexed = session.scalar(select(Document.doc_id).where(*held).limit(1))
+        # Indexed meanwhile for another workspace (maybe in its trash): its passages serve this one too, with no
+        # job, which would remove them first.
         status = "indexed" if indexed else "queued"
         waiting = {"progress": 0.0, "progress_message": WAITING} if status == "queued" else {}
         session.execute(
