@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import errors
 from api.deps import RateLimiter
 from api.limits import UploadLimit
-from api.routes import accounts, conversations, documents, health, openai_compat, session
+from api.routes import accounts, conversations, documents, health, jobs, openai_compat, session
 from rag import usecases
 from rag.usecases import Services, Settings
 
@@ -70,7 +70,7 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
     if not settings.api_keys:
         log.warning("API_KEYS is not set: the DocChat API answers requests from this computer only.")
-    routers = (documents, conversations, accounts, session, health, openai_compat)
+    routers = (documents, jobs, conversations, accounts, session, health, openai_compat)
     for router in (module.router for module in routers):
         app.include_router(router, prefix=prefix)
     errors.install(app)

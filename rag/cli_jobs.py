@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 
 from rag import usecases
 from rag.cli_print import print_json
-from rag.schemas import DocumentPublic
+from rag.schemas import JobsPublic
 from rag.usecases import Services
 
 
@@ -22,8 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_jobs(services: Services, args: argparse.Namespace) -> int:
     if args.action == "list":
-        jobs = usecases.list_jobs(services, caller=args.caller)
-        print_jobs(jobs, args.json, paused=bool(jobs) and usecases.queue_paused(services))
+        print_jobs(usecases.jobs_status(services, caller=args.caller), args.json)
         return 0
     if not args.doc_id:
         print(f"error: give the id of the document to {args.action}: python -m rag jobs {args.action} DOC_ID")
@@ -38,15 +36,15 @@ def cmd_jobs(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def print_jobs(jobs: Sequence[DocumentPublic], as_json: bool, *, paused: bool) -> None:
+def print_jobs(status: JobsPublic, as_json: bool) -> None:
     if as_json:
-        print_json({"paused": paused, "jobs": [j.model_dump(mode="json") for j in jobs]})
+        print_json(status.model_dump(mode="json"))
         return
-    if paused:
+    if status.paused:
         print("Indexing is paused: the job queue cannot be reached. The jobs below wait for it, none is lost.")
-    if not jobs:
+    if not status.jobs:
         print("No jobs: every document is indexed.")
-    for job in jobs:
+    for job in status.jobs:
         if job.status == "failed":
             what = job.error or "failed"
         elif job.status == "indexing":

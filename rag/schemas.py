@@ -90,6 +90,13 @@ class DocumentPublic(Public):
     error: str | None = None
 
 
+class JobsPublic(BaseModel):
+    """A workspace's indexing jobs, oldest first, and whether they wait for an unreachable job queue."""
+
+    paused: bool = Field(description="The job queue (Redis) cannot be reached; the jobs wait, none is lost.")
+    jobs: list[DocumentPublic]
+
+
 class IngestResult(BaseModel):
     """What became of one file given to the library."""
 

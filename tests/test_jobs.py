@@ -15,7 +15,7 @@ from sqlalchemy import update
 from rag import job_state, usecases
 from rag.background import BackgroundWorker
 from rag.config import Settings
-from rag.errors import ConfigError, DocumentBusyError, UnknownDocumentError
+from rag.errors import ConfigError, DocumentBusyError
 from rag.indexing import RetryLater
 from rag.ingest import accept_bytes
 from rag.jobs import PAUSED, run
@@ -110,7 +110,7 @@ def test_a_queued_job_can_be_cancelled_and_a_finished_one_cannot(queued):
     assert run(queued, doc_id).error == "It was removed before it could be indexed."  # its message, later
     other = _add(queued, seed=2)
     run(queued, other)
-    with pytest.raises(UnknownDocumentError, match="not waiting"):
+    with pytest.raises(DocumentBusyError, match="not waiting"):
         usecases.cancel_job(queued, other)
 
 
@@ -128,7 +128,7 @@ def test_a_failed_job_keeps_its_file_and_is_retried_from_it(queued):
     assert (retried.status, retried.error) == ("queued", None)
     assert _queue_length(queued) == before + 1
     assert run(queued, doc_id).status == "indexed"
-    with pytest.raises(UnknownDocumentError, match="not waiting"):
+    with pytest.raises(DocumentBusyError, match="not waiting"):
         usecases.retry_job(queued, doc_id)
 
 

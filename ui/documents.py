@@ -131,7 +131,7 @@ def indexing_progress() -> None:
                     except DocChatError as exc:
                         st.warning(str(exc))
                 st.session_state.watching.pop(document.id, None)
-                st.rerun(scope="fragment")
+                st.rerun()
     for document in (d for d in pending if d.status == "failed"):
         with st.container(horizontal=True, vertical_alignment="center"):
             reason = label_markdown(document.error or "")

@@ -69,6 +69,19 @@ async def page_picture(
     return Response(await run_in_threadpool(draw), media_type="image/png")
 
 
+@router.post("/{doc_id}/cancel", response_model=DocumentPublic)
+async def cancel(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
+    """Withdraws an upload that is queued or being indexed; a running job stops within a second and removes
+    what it wrote. Returns the record as it was."""
+    return await run_in_threadpool(usecases.cancel_job, services, doc_id, caller=caller)
+
+
+@router.post("/{doc_id}/retry", status_code=202, response_model=DocumentPublic)
+async def retry(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
+    """Queues a failed upload again, from its stored file; poll `GET /documents/{id}` as after an upload."""
+    return await run_in_threadpool(usecases.retry_job, services, doc_id, caller=caller)
+
+
 @router.delete("/{doc_id}", status_code=204, response_class=Response)
 async def delete_document(doc_id: str, services: ServicesDep, caller: CallerDep) -> Response:
     """Deletes a document for good: its passages, its file and its record. A failed upload is forgotten."""

@@ -81,7 +81,7 @@ from rag.usecases.documents import (
     resume_queued,
     trash_document,
 )
-from rag.usecases.jobs import cancel_job, list_jobs, queue_files, queue_paused, retry_job
+from rag.usecases.jobs import cancel_job, jobs_status, list_jobs, queue_files, queue_paused, retry_job
 from rag.usecases.process import (
     adopt_shared,
     publish_address,
@@ -134,6 +134,7 @@ __all__ = [
     "get_document",
     "give_feedback",
     "health",
+    "jobs_status",
     "label_markdown",
     "library_ids",
     "list_all_documents",

@@ -163,7 +163,7 @@ def delete_document(services: Services, doc_id: str, *, caller: Caller | None = 
         pending = _pending(services, doc_id, who)
         if pending is not None:
             raise DocumentBusyError(
-                f"{pending.filename} is still being added to your library; delete it once it is indexed."
+                f"{pending.filename} is still being added to your library: cancel it, or delete it once it is indexed."
             ) from None
         raise
     audit.by(services, who, "document.delete", document.filename)

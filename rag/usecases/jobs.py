@@ -17,7 +17,7 @@ from rag.ingest import accept_bytes
 from rag.job_state import WAITING
 from rag.library import find_document
 from rag.models import Document, as_utc, utcnow
-from rag.schemas import DocumentPublic, IngestResult
+from rag.schemas import DocumentPublic, IngestResult, JobsPublic
 from rag.services import Services
 from rag.usecases.documents import audit_added, document_public, uploader
 
@@ -40,6 +40,12 @@ def queue_files(services: Services, paths: Sequence[Path], *, caller: Caller | N
         yield audit_added(services, who, result)
 
 
+def jobs_status(services: Services, *, caller: Caller | None = None) -> JobsPublic:
+    """The workspace's jobs, and whether they wait for the job queue (asked only when there are some)."""
+    waiting = list_jobs(services, caller=caller)
+    return JobsPublic(paused=bool(waiting) and queue_paused(services), jobs=waiting)
+
+
 def list_jobs(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
     """The workspace's documents queued, being indexed or failed, oldest first (the order they are worked on)."""
     workspace = resolve(services, caller).workspace_id
@@ -56,7 +62,7 @@ def queue_paused(services: Services) -> bool:
 def _job(services: Services, doc_id: str, who: Caller) -> Document:
     document = find_document(services, doc_id, status=None, workspace_id=who.workspace_id)
     if document.status not in JOB_STATES:
-        raise UnknownDocumentError(f"{document.filename} is not waiting to be indexed: it is {document.status}.")
+        raise DocumentBusyError(f"{document.filename} is not waiting to be indexed: it is {document.status}.")
     return document
 
 

@@ -1,0 +1,20 @@
+"""/jobs: the workspace's indexing jobs (queued, running, failed), and whether the job queue holds them up."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Authenticated, CallerDep, ServicesDep
+from api.errors import ERRORS
+from rag import usecases
+from rag.schemas import JobsPublic
+
+router = APIRouter(prefix="/jobs", tags=["documents"], dependencies=[Authenticated], responses=ERRORS)
+
+
+@router.get("", response_model=JobsPublic)
+async def list_jobs(services: ServicesDep, caller: CallerDep) -> JobsPublic:
+    """Oldest first, the order they are worked on. `paused`: the job queue cannot be reached, so they wait (none
+    is lost); cancel one with `POST /documents/{id}/cancel`, retry a failed one with `POST …/retry`."""
+    return await run_in_threadpool(usecases.jobs_status, services, caller=caller)
