@@ -1,6 +1,7 @@
 """DocChat's entry point: `streamlit run app.py` serves the pages at / and the HTTP API at /api/v1, from one
 process that shares one set of services (the embedded store can be opened by one process only)."""
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,8 +12,21 @@ from streamlit import config
 
 from api.main import PREFIX, create_api
 from rag import usecases
+from rag.errors import DocChatError
 
-settings = usecases.load_settings()
+
+def _settings_or_exit() -> usecases.Settings:
+    """The settings, or the reason they cannot serve, in words, and no start: a page could only repeat it."""
+    try:
+        settings = usecases.load_settings()
+    except DocChatError as exc:
+        sys.exit(f"error: {exc}")
+    if settings.shared_store_problem:
+        sys.exit(f"error: {settings.shared_store_problem}")
+    return settings
+
+
+settings = _settings_or_exit()
 
 
 @asynccontextmanager

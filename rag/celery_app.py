@@ -12,6 +12,7 @@ import logging
 import sys
 
 from celery import Task
+from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import worker_ready, worker_shutdown
 
 from rag.config import load_settings
@@ -101,7 +102,13 @@ _light: list[Services] = []  # this process's sweeper's clients (no store: they 
 
 
 @worker_ready.connect
-def _start_sweeper(**_: object) -> None:
+def _on_ready(sender: object = None, **_: object) -> None:
+    if isinstance(getattr(sender, "pool", None), SoloPool):
+        # The job's process is this one: its store and model open now, so a wrong setting stops the worker at
+        # once, and "ready." in the log means ready to embed (about 5 s of loading, not paid by the first job).
+        task = app.tasks[INDEX_TASK]
+        if isinstance(task, IndexTask):
+            task.services.embedding.embeddings.embed_query("warm up")
     services = open_services(settings, store=False)
     _light.append(services)
     services.closers.append(Sweeper(services, sweep_every(services)).close)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -231,3 +232,27 @@ def test_a_passing_failure_is_queued_for_a_retry_and_the_last_attempt_records_it
         assert [j.status for j in usecases.list_jobs(svc)] == ["failed"]
     finally:
         svc.close()
+
+
+def test_the_cli_queues_a_folder_tree_at_once_then_lists_retries_and_cancels_its_jobs(tmp_path):
+    from tests.robustness.procs import cli_env, run_cli
+
+    tree = tmp_path / "archive"
+    (tree / "2025" / "q1").mkdir(parents=True)
+    for seed, folder in enumerate((tree, tree / "2025", tree / "2025" / "q1")):
+        (folder / f"report-{seed}.pdf").write_bytes(varied_pdf(seed))
+    (tree / "2025" / "notes.pdf").write_bytes(b"not a pdf")
+    env = cli_env(tmp_path / "storage", CELERY_BROKER_URL=broker_url(14))
+    queued = run_cli(env, "ingest", str(tree), "--queue")
+    assert queued.returncode == 1, queued.stderr  # one file of the tree was refused
+    lines = queued.stdout.splitlines()
+    assert sum(line.startswith("queued ") for line in lines) == 3
+    assert any(line.startswith("failed ") and "notes.pdf" in line for line in lines)
+    listed = json.loads(run_cli(env, "jobs", "--json").stdout)
+    assert listed["paused"] is False and [j["status"] for j in listed["jobs"]] == ["queued"] * 3
+    first = listed["jobs"][0]["id"]
+    cancelled = run_cli(env, "jobs", "cancel", first[:8])
+    assert cancelled.returncode == 0 and cancelled.stdout.startswith("cancelled")
+    refused = run_cli(env, "jobs", "retry", listed["jobs"][1]["id"][:8])
+    assert refused.returncode != 0 and "has not failed" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(json.loads(run_cli(env, "jobs", "--json").stdout)["jobs"]) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from rag.config import Settings, secret
 from rag.pdf import document_title, extract_pages, open_pdf
 from rag.store.edge import EdgeStore
 from tests.apptest import MAIN
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, ROOT
 from tests.pdfs import blank_pdf
+from tests.robustness.procs import cli_env
 from tests.workers import broker_url, start_worker, stop_worker, varied_pdf, wait_until, worker_env
 
 pytestmark = pytest.mark.slow
@@ -264,3 +266,13 @@ def test_two_hundred_documents_through_two_workers_are_each_indexed_exactly_once
     assert all(any(c.values()) for c in counts), "one worker did all the work"
     passages = sum(d.passages for d in documents)
     print(f"\n200 documents, {passages} passages, 2 workers: {elapsed:.1f} s, {200 / elapsed:.2f} docs/s")
+
+
+def test_the_app_on_the_embedded_store_with_a_broker_stops_naming_the_fix(tmp_path):
+    env = cli_env(tmp_path / "storage", CELERY_BROKER_URL=broker_url(11))
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(_free_port())]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    said = done.stdout + done.stderr
+    assert done.returncode != 0 and "Set QDRANT_URL to a Qdrant server" in said
+    assert "Traceback" not in said and not (tmp_path / "storage" / "qdrant").exists()

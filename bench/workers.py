@@ -1,0 +1,146 @@
+"""Indexing throughput: the app's in-process worker against Celery workers, on the same PDFs and machine.
+
+    .venv/bin/python bench/workers.py [PDF ...] [--workers 1 2] [--copies 2] [--quick]
+
+Without PDFs it uses the five manuals of bench/corpus/ (bench/corpus.sh). `--copies N` indexes each PDF N times
+(a byte changed at the end of each copy, so every copy is new content). Every run starts empty: a fresh
+PostgreSQL schema for the records (DATABASE_URL, default the test database on 127.0.0.1) and fresh stores.
+Celery workers (tests/workers.py, on the Redis of 127.0.0.1:6379) are started, and have loaded their models,
+before the clock starts; each owns a Qdrant Edge folder of its own, as no Qdrant server runs here, so the store
+writes are local in every run. Prints documents/s, passages/s, and passages/s per core used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from common import QUICK_PDF, corpus, from_checkout, table
+from sqlalchemy import create_engine, text
+
+from rag import usecases
+from rag.config import Settings
+
+workers_kit = from_checkout("tests.workers")
+CORES = os.cpu_count() or 1
+DATABASE = os.environ.get("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+class Schema:
+    """A PostgreSQL schema of its own, dropped afterwards: the records of one run."""
+
+    def __init__(self) -> None:
+        self.name = f"bench_{uuid.uuid4().hex[:10]}"
+        self._admin = create_engine(DATABASE)
+        with self._admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        self.url = f"{DATABASE}?options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        with self._admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{self.name}" CASCADE'))
+        self._admin.dispose()
+
+
+def copies(pdfs: list[Path], n: int, folder: Path) -> list[Path]:
+    made = []
+    for pdf in pdfs:
+        for i in range(n):
+            path = folder / f"{pdf.stem}-{i}.pdf"
+            path.write_bytes(pdf.read_bytes() + f"\n% copy {i}\n".encode())  # after %%EOF: read alike
+            made.append(path)
+    return made
+
+
+def settled(services) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    documents = usecases.list_all_documents(services)
+    if any(d.status in ("queued", "indexing") for d in documents):
+        return None
+    failed = [d.filename for d in documents if d.status == "failed"]
+    if failed:
+        raise SystemExit(f"failed: {failed}")
+    return len(documents), sum(d.passages for d in documents)
+
+
+def wait(services) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    while (done := settled(services)) is None:
+        time.sleep(0.2)
+    return done
+
+
+def in_process(pdfs: list[Path], tmp: Path) -> tuple[float, int, int]:
+    schema = Schema()
+    try:
+        settings = Settings(_env_file=None, storage_dir=tmp / "inproc", database_url=schema.url, llm_provider="fake")
+        services = usecases.open_services(settings, background=True)
+        services.embedding.embeddings.embed_query("warm up")  # loaded before the clock, as the workers' are
+        start = time.perf_counter()
+        usecases.queue_uploads(services, [(p.name, p.read_bytes()) for p in pdfs])
+        documents, passages = wait(services)
+        elapsed = time.perf_counter() - start
+        services.close()
+        return elapsed, documents, passages
+    finally:
+        schema.drop()
+
+
+def on_workers(pdfs: list[Path], tmp: Path, count: int) -> tuple[float, int, int]:
+    schema = Schema()
+    broker = workers_kit.broker_url(9)
+    folder = tmp / f"celery-{count}"
+    settings = Settings(_env_file=None, storage_dir=folder, database_url=schema.url, celery_broker_url=broker)
+    logs = [folder / f"w{i}.log" for i in range(count)]
+    folder.mkdir(parents=True)
+    procs = []
+    try:
+        for i, log in enumerate(logs):
+            env = workers_kit.worker_env(folder, schema.url, broker, QDRANT_PATH=str(folder / f"qdrant-{i}"))
+            procs.append(workers_kit.start_worker(env, f"bench{i}", log))
+        for log in logs:
+            workers_kit.wait_until(lambda log=log: "ready." in log.read_text(), 300, "a worker ready", [log])
+        services = usecases.open_services(settings, store=False)
+        start = time.perf_counter()
+        for _ in usecases.queue_files(services, pdfs):
+            pass
+        documents, passages = wait(services)
+        elapsed = time.perf_counter() - start
+        services.close()
+        return elapsed, documents, passages
+    finally:
+        for proc in procs:
+            workers_kit.stop_worker(proc)
+        schema.drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pdfs", nargs="*")
+    parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="one small PDF, one worker")
+    args = parser.parse_args()
+    sources = [QUICK_PDF] if args.quick else corpus(args.pdfs)
+    runs = [1] if args.quick else args.workers
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        pdfs = copies(sources, args.copies, tmp)
+        rows = []
+        elapsed, documents, passages = in_process(pdfs, tmp)
+        rows.append(("in-process (app thread)", documents, passages, elapsed, documents / elapsed, passages / elapsed))
+        for count in runs:
+            elapsed, documents, passages = on_workers(pdfs, tmp, count)
+            rate = (documents / elapsed, passages / elapsed)
+            rows.append((f"{count} Celery worker(s)", documents, passages, elapsed, *rate))
+    # Every scheduler here uses all the cores: torch embeds on as many threads as the machine has, in one
+    # process or split between the workers.
+    rows = [(*row, row[-1] / CORES) for row in rows]
+    header = ("scheduler", "documents", "passages", "seconds", "docs/s", "passages/s", "passages/s per core")
+    table(f"Indexing throughput ({CORES} cores)", header, rows)
+
+
+if __name__ == "__main__":
+    main()
