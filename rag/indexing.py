@@ -63,6 +63,11 @@ def index_accepted(
     if job is None:
         return duplicate_result(document, BEING_ADDED.format(name=document.filename))
     name = document.filename
+    if job.attempt > services.settings.job_retries + 1:
+        # Its workers kept dying on it (a PDF that exhausts their memory, say): it ends here, not in a loop.
+        reason = f"Indexing stopped {job.attempt - 1} times before it could finish; it was given up."
+        _keep_failure(services, doc_id, reason)
+        return failed_result(name, doc_id, reason)
     counts = job_state.Counts()
     try:
         if job.reclaimed:

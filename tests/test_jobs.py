@@ -256,3 +256,17 @@ def test_the_cli_queues_a_folder_tree_at_once_then_lists_retries_and_cancels_its
     refused = run_cli(env, "jobs", "retry", listed["jobs"][1]["id"][:8])
     assert refused.returncode != 0 and "has not failed" in refused.stderr and "Traceback" not in refused.stderr
     assert len(json.loads(run_cli(env, "jobs", "--json").stdout)["jobs"]) == 2
+
+
+def test_a_job_whose_workers_keep_dying_ends_failed_instead_of_looping(queued):
+    doc_id = _add(queued)
+    # Three workers took it and died (their heartbeats stopped), as a PDF that exhausts memory would make them.
+    for _ in range(queued.settings.job_retries + 1):
+        assert job_state.claim(queued, doc_id)[0] is not None
+        old = utcnow() - timedelta(seconds=queued.settings.job_heartbeat_timeout_s + 1)
+        with queued.sessions.begin() as session:
+            session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=old))
+    result = run(queued, doc_id)
+    assert result.status == "failed" and "stopped 4 times" in result.error
+    [job] = usecases.list_jobs(queued)
+    assert job.status == "failed" and job.error == result.error

@@ -106,7 +106,8 @@ def retry_job(services: Services, doc_id: str, *, caller: Caller | None = None) 
         # Indexed meanwhile for another workspace (maybe in its trash): its passages serve this one too, with no
         # job, which would remove them first.
         status = "indexed" if indexed else "queued"
-        waiting = {"progress": 0.0, "progress_message": WAITING} if status == "queued" else {}
+        # Attempts start over, from 1, not 0: the next holder clears what the failed ones may have left.
+        waiting = {"progress": 0.0, "progress_message": WAITING, "attempts": 1} if status == "queued" else {}
         session.execute(
             update(Document)
             .where(*mine)
