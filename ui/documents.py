@@ -145,13 +145,18 @@ def indexing_progress() -> None:
             st.session_state.watching.pop(document.id, None)
     if watched:
         st.session_state.added = [(d, st.session_state.watching.pop(d.id)) for d in watched.values()]
-    if watched or (polling and not any(d.status != "failed" for d in pending)):
-        st.rerun()  # the whole page: the library lists what was indexed, and the polling stops
+    # Shown waiting at the last redraw and waiting no longer (indexed, cancelled, failed), whoever added it.
+    now = {d.id for d in waiting}
+    gone = st.session_state.get("waiting_shown", set()) - now
+    st.session_state.waiting_shown = now
+    if watched or gone or (polling and not waiting):
+        st.rerun()  # the whole page: the library lists what was indexed, and the polling slows down
 
 
-# Polled every second only while something is being indexed.
+# Every second while something is being indexed; every five otherwise, so that what another tab, the command
+# line or an API client queues meanwhile shows up on its own.
 polling = any(d.status != "failed" for d in pending_uploads())
-st.fragment(run_every=1.0 if polling else None)(indexing_progress)()
+st.fragment(run_every=1.0 if polling else 5.0)(indexing_progress)()
 
 # An undo sits above the list, away from the rows: after a delete the next row moves under the pointer,
 # and a double click there deleted a second document.
