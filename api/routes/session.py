@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from rag import usecases
+from rag.errors import SignInError
 
 router = APIRouter(include_in_schema=False)
 COOKIE = usecases.SESSION_COOKIE
@@ -23,8 +24,20 @@ def _back(request: Request) -> RedirectResponse:
 
 
 @router.post("/session")
-async def start_session(request: Request, code: Annotated[str, Form(max_length=200)], services: ServicesDep):
-    token, lasts = await run_in_threadpool(usecases.open_browser_session, services, code)
+async def start_session(
+    request: Request,
+    code: Annotated[str, Form(max_length=200)],
+    services: ServicesDep,
+    current: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+):
+    try:
+        token, lasts = await run_in_threadpool(usecases.open_browser_session, services, code)
+    except SignInError:
+        # The same form posted again (its page drawn twice before the first answer came back), by a browser
+        # the first post signed in already: it is signed in, not refused.
+        if current and await run_in_threadpool(_signed_in, services, current):
+            return _back(request)
+        raise
     response = _back(request)
     response.set_cookie(
         COOKIE,
@@ -36,6 +49,14 @@ async def start_session(request: Request, code: Annotated[str, Form(max_length=2
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _signed_in(services: ServicesDep, token: str) -> bool:
+    try:
+        usecases.caller_for_session(services, token)
+    except SignInError:
+        return False
+    return True
 
 
 @router.post("/session/end")

@@ -117,3 +117,22 @@ async def test_keys_users_and_roles_over_http(clients) -> None:
     csv = (await alice.get("/admin/audit.csv")).text
     assert "user.disable" in csv and "key.revoke" in csv and "document.upload" in csv
     assert keys["bob"] not in csv and new["key"] not in csv
+
+
+async def test_a_sign_in_code_works_once_and_a_second_post_of_it_by_the_signed_in_browser_is_no_refusal(clients):
+    made, _keys, svc = clients
+    browser = made["anonymous"]
+    alice = usecases.sign_in(svc, "alice", PASSWORD)
+    code = usecases.begin_browser_session(svc, alice)
+    first = await browser.post("/session", data={"code": code})
+    assert first.status_code == 303 and first.headers["location"] == "http://docchat/"
+    token = first.cookies[usecases.SESSION_COOKIE]
+    browser.cookies.clear()  # each post below says what it sends
+    # The same form posted again by that browser (its page drawn twice): still signed in.
+    again = await browser.post("/session", data={"code": code}, cookies={usecases.SESSION_COOKIE: token})
+    assert again.status_code == 303 and usecases.SESSION_COOKIE not in again.cookies
+    # By anyone else, or after a sign-out, the code is spent.
+    assert (await browser.post("/session", data={"code": code})).status_code == 401
+    usecases.end_browser_session(svc, token)
+    spent = await browser.post("/session", data={"code": code}, cookies={usecases.SESSION_COOKIE: token})
+    assert spent.status_code == 401
