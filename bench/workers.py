@@ -135,11 +135,13 @@ def main() -> None:
             elapsed, documents, passages = on_workers(pdfs, tmp, count)
             rate = (documents / elapsed, passages / elapsed)
             rows.append((f"{count} Celery worker(s)", documents, passages, elapsed, *rate))
-    # Every scheduler here uses all the cores: torch embeds on as many threads as the machine has, in one
-    # process or split between the workers.
-    rows = [(*row, row[-1] / CORES) for row in rows]
+    # Torch embeds on OMP_NUM_THREADS threads a process (all the cores unless set): the cores a run keeps busy
+    # are its processes' threads, at most the machine's.
+    threads = min(CORES, int(os.environ.get("OMP_NUM_THREADS") or CORES))
+    processes = [1, *runs]
+    rows = [(*row, row[-1] / min(CORES, n * threads)) for row, n in zip(rows, processes, strict=True)]
     header = ("scheduler", "documents", "passages", "seconds", "docs/s", "passages/s", "passages/s per core")
-    table(f"Indexing throughput ({CORES} cores)", header, rows)
+    table(f"Indexing throughput ({CORES} cores, {threads} torch thread(s) a process)", header, rows)
 
 
 if __name__ == "__main__":

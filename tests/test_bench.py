@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
         ("pdf_bombs.py", "peak"),
         ("answers.py", "quotes_first"),
         ("followups.py", "fused+prefer"),
+        ("workers.py", "passages/s per core"),
     ],
 )
 def test_benchmark_runs_quick(script, expected):
