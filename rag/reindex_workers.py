@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rag import queue
 from rag.config import Settings
+from rag.errors import StoreError
 from rag.indexing import reindex_document
 from rag.models import Document
 from rag.services import Services
@@ -18,6 +19,8 @@ from rag.services import Services
 # A run's outcomes outlive a command that was stopped, for a day, then Redis drops them.
 OUTCOMES_TTL_S = 24 * 3600
 WAIT_POLL_S = 1.0
+# The longest a re-index waits without any worker finishing a document: a large manual takes minutes.
+SILENCE_S = 30 * 60
 
 
 def outcomes_key(run_id: str) -> str:
@@ -33,13 +36,21 @@ def reembed_on_workers(
     for doc_id in doc_ids:
         services.queue.send_task(queue.REINDEX_TASK, args=[doc_id, collection, run_id], retry=False)
     outcomes: dict[str, int | str] = {}
+    heard = time.monotonic()
     with queue.client(services.settings) as redis:
         while len(outcomes) < len(doc_ids):
             for doc_id, raw in redis.hgetall(outcomes_key(run_id)).items():
                 name = doc_id.decode()
                 if name not in outcomes:
                     outcomes[name] = json.loads(raw)
+                    heard = time.monotonic()
                     progress(name[:12], len(outcomes), len(doc_ids))
+            if time.monotonic() - heard > SILENCE_S:
+                raise StoreError(
+                    f"No worker has finished a document of the re-index for {SILENCE_S // 60} minutes: are workers "
+                    "running (`celery -A rag.celery_app worker`)? The live collection is untouched; run "
+                    "`python -m rag reindex` again once they are."
+                )
             time.sleep(WAIT_POLL_S)
     return outcomes
 

@@ -98,3 +98,38 @@ def test_a_collection_made_before_aliases_is_replaced_by_the_first_reindex(tmp_p
         assert app.store.count() == app.store.count(owls.doc_id) == owls.chunks
     finally:
         app.close()
+
+
+def test_a_reindex_on_celery_workers_builds_the_new_collection_there(tmp_path, one_server, embedding, monkeypatch):
+    """The workers' side of a re-index: a real Celery worker (in a thread of this process, so that it reaches
+    the same in-process Qdrant) on a real Redis embeds each document into the collection being built."""
+    import importlib
+
+    from celery.contrib.testing.worker import start_worker
+
+    from tests.workers import broker_url
+
+    for name, value in {
+        "STORAGE_DIR": str(tmp_path / "s"),
+        "QDRANT_URL": ":memory:",
+        "CELERY_BROKER_URL": broker_url(10),
+        "LLM_PROVIDER": "fake",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = usecases.load_settings()
+    app = open_services(settings, embedding, llm=FakeChatModel())
+    try:
+        owls, badgers = (ingest_bytes(app, data, name) for name, data in (("o.pdf", OWLS), ("b.pdf", BADGERS)))
+        live = _collections(one_server)[1]["docchat"]
+        import rag.celery_app
+
+        workers = importlib.reload(rag.celery_app)  # its settings are read when it is imported
+        with start_worker(workers.app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            result = reindex(settings)
+        assert (result.documents, result.failed) == (2, {})
+        names, aliases = _collections(one_server)
+        assert set(aliases) == {"docchat"} and aliases["docchat"] != live and names == {aliases["docchat"]}
+        assert app.store.count(owls.doc_id) == owls.chunks and app.store.count(badgers.doc_id) == badgers.chunks
+        assert usecases.retrieve_only(app, "When do owls hunt?").sources[0].filename == "o.pdf"
+    finally:
+        app.close()
