@@ -128,6 +128,16 @@ class Settings(BaseSettings):
             return [key.strip() for key in value.split(",") if key.strip()]
         return value
 
+    @field_validator("celery_broker_url", mode="before")
+    @classmethod
+    def _redis_broker(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.strip().startswith(("redis://", "rediss://", "unix://")):
+            # The sweeper (rag/sweeper.py) reads Redis itself to find a queue that was lost.
+            raise ValueError("the job queue is Redis: give a URL such as redis://localhost:6379/0")
+        return value
+
     @field_validator("database_url", mode="before")
     @classmethod
     def _database_driver(cls, value: object) -> object:

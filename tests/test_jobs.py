@@ -270,3 +270,11 @@ def test_a_job_whose_workers_keep_dying_ends_failed_instead_of_looping(queued):
     assert result.status == "failed" and "stopped 4 times" in result.error
     [job] = usecases.list_jobs(queued)
     assert job.status == "failed" and job.error == result.error
+
+
+@pytest.mark.parametrize("url", ["amqp://guest@localhost//", "localhost:6379"])
+def test_a_broker_that_is_not_redis_is_refused_by_name(url):
+    from rag.config import load_settings
+
+    with pytest.raises(ConfigError, match="CELERY_BROKER_URL: the job queue is Redis"):
+        load_settings(_env_file=None, celery_broker_url=url)
