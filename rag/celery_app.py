@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import cache
 
 from celery import Task
 from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import worker_ready, worker_shutdown
 
 from rag.config import load_settings
+from rag.embeddings import EmbeddingModel, build_embeddings
 from rag.errors import DocChatError
 from rag.indexing import RetryLater
 from rag.jobs import run
@@ -46,6 +48,12 @@ settings = _settings_or_exit()
 app = build_celery(settings)
 
 
+@cache
+def _embedding() -> EmbeddingModel:
+    """One embedding model a process, for its jobs and a re-index's alike (its weights load on first use)."""
+    return build_embeddings(settings)
+
+
 class IndexTask(Task):
     """Celery makes one instance of a task per worker process: the clients it opens on its first job stay
     open for the next ones, and close when the worker stops."""
@@ -55,7 +63,7 @@ class IndexTask(Task):
     @property
     def services(self) -> Services:
         if self._services is None or self._services.closed:
-            self._services = open_services(settings)
+            self._services = open_services(settings, _embedding())
         return self._services
 
 
@@ -69,7 +77,7 @@ class ReindexTask(Task):
             if self._open is not None:
                 self._open[1].close()
             target = settings.model_copy(update={"qdrant_collection": collection})
-            self._open = (collection, open_services(target, store=True))
+            self._open = (collection, open_services(target, _embedding()))
         return self._open[1]
 
 

@@ -29,6 +29,9 @@ from tests.workers import broker_url, start_worker, stop_worker, varied_pdf, wai
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 240
+# One torch thread a worker, as compose.yaml runs them: two workers of 2 threads on 2 cores took 59 s for the
+# 200 documents, two of 1 thread 20 s (bench/workers.py).
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 
 def _settings(tmp_path: Path, database_url: str, broker: str, **extra: object) -> Settings:
@@ -79,7 +82,9 @@ def test_a_worker_indexes_the_corpus_and_a_bad_file_ends_failed_with_its_reason(
     assert len(usecases.list_jobs(app)) == len(corpus) + 1
 
     log = tmp_path / "worker.log"
-    worker = start_worker(worker_env(settings.storage_dir, postgres_url, secret(settings.celery_broker_url)), "w1", log)
+    worker = start_worker(
+        worker_env(settings.storage_dir, postgres_url, secret(settings.celery_broker_url), **ONE_THREAD), "w1", log
+    )
     try:
         wait_until(lambda: _settled(app), TIMEOUT, "every job ended", [log])
     finally:
@@ -210,7 +215,7 @@ def test_jobs_survive_a_redis_restart_and_the_page_says_indexing_is_paused(
         redis = _redis(port)  # empty: the job sent before the restart is gone from it
         assert not usecases.queue_paused(app)
         log = tmp_path / "worker.log"
-        worker = start_worker(worker_env(settings.storage_dir, postgres_url, broker), "w1", log)
+        worker = start_worker(worker_env(settings.storage_dir, postgres_url, broker, **ONE_THREAD), "w1", log)
         wait_until(lambda: _settled(app), TIMEOUT, "both jobs indexed", [log])
         statuses = {d.filename: d.status for d in usecases.list_all_documents(app)}
         assert statuses == {"first.pdf": "indexed", "second.pdf": "indexed"}, statuses
@@ -237,7 +242,9 @@ def test_two_hundred_documents_through_two_workers_are_each_indexed_exactly_once
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [
         start_worker(
-            worker_env(settings.storage_dir, postgres_url, secret(settings.celery_broker_url), QDRANT_PATH=str(s)),
+            worker_env(
+                settings.storage_dir, postgres_url, secret(settings.celery_broker_url), QDRANT_PATH=str(s), **ONE_THREAD
+            ),
             n,
             log,
         )
