@@ -31,6 +31,10 @@ def open_services(
         raise ConfigError(settings.shared_store_problem)
     services = _open_services(settings, embedding, store=store, llm=llm)
     if background and store:
+        # The embedding model loads now, on this one thread, not on first use: an upload's job and a page's
+        # question loading it at once on two threads raced in transformers' lazy imports, and the job failed
+        # with "Could not import module 'PreTrainedModel'" (seen once in the browser upload test).
+        services.embedding.embeddings  # noqa: B018
         resume_queued(services)
         services.closers.append(Sweeper(services, sweep_every(services)).close)
     return services
