@@ -9,6 +9,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 from rag import queue
 from rag.config import Settings
 from rag.errors import StoreError
@@ -58,7 +60,7 @@ def reembed_on_workers(
 def reembed_one(services: Services, settings: Settings, doc_id: str, run_id: str) -> int | str:
     """On a worker: embeds one document into the collection `services` writes to, and reports the outcome."""
     with services.sessions() as session:
-        document = session.query(Document).filter(Document.doc_id == doc_id).first()
+        document = session.scalar(select(Document).where(Document.doc_id == doc_id).limit(1))
     if document is None:
         outcome: int | str = "it was deleted during the re-index"
     else:
