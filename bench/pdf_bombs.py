@@ -1,5 +1,5 @@
-"""PDF bombs: peak memory and time of reading each, unguarded (as rag/pdf.py read before) and guarded
-(rag/pdf.py now: PDFium in a child process under RLIMIT_AS, with caps on characters and passages), then
+"""PDF bombs: peak memory and time of reading each, unguarded (as rag/pdf_reader.py read before) and guarded
+(rag/pdf_reader.py now: PDFium in a child process under RLIMIT_AS, with caps on characters and passages), then
 what the guard costs on real manuals.
 
     .venv/bin/python bench/pdf_bombs.py [PDF ...] [--quick]
@@ -26,6 +26,7 @@ from pathlib import Path
 from common import CORPUS, SHARED, from_checkout, table
 
 import rag.pdf
+import rag.pdf_reader
 
 hostile_pdfs = from_checkout("tests.robustness.hostile_pdfs")  # run_one evaluates its calls
 
@@ -56,7 +57,7 @@ QUICK_CASES = {
 
 def unguarded(data: bytes) -> int:
     """What rag/pdf.py did before the guard: every page's text through PDFium, in this process."""
-    document = rag.pdf.pdfium.PdfDocument(data)
+    document = rag.pdf_reader.pdfium.PdfDocument(data)
     chars = 0
     for index in range(len(document)):
         page = document[index]
@@ -84,7 +85,7 @@ def run_one(call: str, mode: str) -> None:
 
 
 def _guarded(data: bytes) -> str:
-    rag.pdf.START_METHOD = "spawn"  # the reader is then this process's child, and RUSAGE_CHILDREN sees it
+    rag.pdf_reader.START_METHOD = "spawn"  # the reader is then this process's child, and RUSAGE_CHILDREN sees it
     pages = rag.pdf.read_pdf(data, 200 << 20)
     return f"read, {sum(len(p.text) for p in pages):,} chars"
 
@@ -136,7 +137,7 @@ def bombs(cases: dict[str, tuple[str, str]]) -> None:
 
 
 def overhead(pdfs: list[Path], runs: int) -> None:
-    rag.pdf.START_METHOD = "forkserver"
+    rag.pdf_reader.START_METHOD = "forkserver"
     rag.pdf.read_pdf(pdfs[0].read_bytes(), 1 << 30)  # the fork server starts once a process (0.5-1.1 s)
     rows = []
     for pdf in pdfs:

@@ -29,6 +29,7 @@ class Chunk:
     # "Document title > section" where the passage sits. It is embedded and indexed with the text, so
     # "how do I install it" finds the install section of the right manual, but never shown as a snippet.
     context: str = ""
+    ocr: bool = False  # its page had no text layer and was read by OCR: the words may hold misreadings
 
     @property
     def search_text(self) -> str:
@@ -101,7 +102,7 @@ def iter_chunks(
             cursor = at if at >= 0 else cursor
             middle = cursor + len(piece) // 2
             current = next((path for offset, path in reversed(marks) if offset <= middle), section)
-            yield Chunk(doc_id, filename, page.number, index, piece, context_label(title, current))
+            yield Chunk(doc_id, filename, page.number, index, piece, context_label(title, current), page.ocr)
             index += 1
         if marks:
             section = marks[-1][1]

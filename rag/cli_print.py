@@ -21,7 +21,8 @@ def print_ingested(path: Path, result: IngestResult, as_json: bool) -> None:
         print_json({**result.model_dump(), "file": str(path)})
     elif result.status == "indexed":
         doc_id = (result.doc_id or "")[:12]
-        print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id})", flush=True)
+        ocr = f"; {result.ocr_note}" if result.ocr_note else ""
+        print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id}{ocr})", flush=True)
     elif result.status == "queued":
         print(f"queued     {path}  ({result.pages} pages, id {(result.doc_id or '')[:12]})", flush=True)
     else:
@@ -36,7 +37,8 @@ def print_documents(documents: Sequence[DocumentPublic], as_json: bool) -> None:
     else:
         for d in documents:
             added = f"{d.created_at:%Y-%m-%d %H:%M}"
-            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}")
+            ocr = f"  ({d.ocr_note})" if d.ocr_note else ""
+            print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}{ocr}")
 
 
 def print_conversations(conversations: Sequence[ConversationPublic], as_json: bool) -> None:
@@ -108,4 +110,5 @@ def print_sources(sources: Sequence[Source]) -> None:
         return
     print("\nSources:")
     for n, s in enumerate(sources, 1):
-        print(f"  [{n}] {s.filename}, p. {s.page}: {s.snippet}")
+        ocr = " (scan, read by OCR)" if s.ocr else ""
+        print(f"  [{n}] {s.filename}, p. {s.page}{ocr}: {s.snippet}")

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(default=120, ge=1)
     # A question longer than a page is a pasted document, not a question; the embedding reads 256 tokens anyway.
     max_question_chars: int = Field(default=4000, ge=10)
-    # Reading a PDF (measured in rag/pdf.py _read_isolated). PDFium reads in a child process that may
+    # Reading a PDF (measured in rag/pdf_reader.py read_isolated). PDFium reads in a child process that may
     # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.
     max_pdf_memory_mb: int = Field(default=512, ge=64)
     # The slowest real page measured took 0.03 s, a 196-page manual 0.5 s in all.
@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     max_page_chars: int = Field(default=100_000, ge=1_000)
     # A 5,000-page manual at a dense 5,000 characters a page makes about 25,000 passages of 1,200.
     max_passages: int = Field(default=50_000, ge=1)
+    # OCR of pages without a text layer (rag/ocr.py): "auto" is Tesseract where it is installed (the Docker
+    # image), RapidOCR from the Python packages elsewhere. A document needing it on more pages than
+    # OCR_MAX_PAGES is refused with the reason, before any is read; 0 turns OCR off. Each OCR page may take
+    # max_page_seconds, and the reading's limit (max_read_minutes) counts the text layer only.
+    ocr_engine: Literal["auto", "rapidocr", "tesseract"] = "auto"
+    ocr_max_pages: int = Field(default=300, ge=0)
+    # Pages read by OCR at once, each on one thread (0: one per core); set it to a worker's share of the cores.
+    ocr_threads: int = Field(default=0, ge=0)
+    # What the OCR engine and its page pictures may take in the reader's process, beyond max_pdf_memory_mb.
+    ocr_memory_mb: int = Field(default=2048, ge=128)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy import update
@@ -16,9 +17,11 @@ from rag.chunking import chunk_pages
 from rag.cleanup import has_records, holders, remove_document_data, sync_workspaces
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
 from rag.models import Document
-from rag.pdf import TOO_MANY_PASSAGES, Page, PdfError, document_title, extract_pages, open_pdf
+from rag.ocr import OcrLine
+from rag.pdf import TOO_MANY_PASSAGES, Page, PdfError, ReadStep, document_title, extract_pages, open_pdf
 from rag.schemas import IngestResult
 from rag.services import Services
+from rag.stored_pages import known_ocr
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ def index_accepted(
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
-        chunks, card = _index(services, data, open_pdf(data), doc_id, name, report, counts)
+        chunks, card, ocr = _index(services, data, open_pdf(data), doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
         job_state.write(
             services,
@@ -87,6 +90,7 @@ def index_accepted(
             progress_message=None,
             pages_done=None,
             passages_done=None,
+            **ocr,
         )
         sync_workspaces(services, doc_id)  # a workspace that joined while it was indexed, or left
     except job_state.IndexingStopped:
@@ -111,7 +115,15 @@ def index_accepted(
         return failed_result(name, doc_id, reason)
     summarise_in_background(services, doc_id, card)
     progress("Done", 1.0)
-    return IngestResult(file=name, doc_id=doc_id, status="indexed", pages=document.pages, chunks=chunks)
+    return IngestResult(
+        file=name,
+        doc_id=doc_id,
+        status="indexed",
+        pages=document.pages,
+        chunks=chunks,
+        ocr_pages=ocr["ocr_pages"],
+        ocr_unreadable=ocr["ocr_unreadable"],
+    )
 
 
 def _withdrawn(services: Services, job: job_state.Claim, name: str) -> IngestResult:
@@ -179,12 +191,17 @@ def reindex_document(services: Services, document: Document, progress: Progress 
     """Embeds an indexed document again from its stored file, into the current store, with a fresh card;
     returns its chunks."""
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
-    chunks, card = _index(services, data, open_pdf(data), document.doc_id, document.filename, progress)
+    known = known_ocr(services, document.doc_id)  # what OCR read once is not read again
+    chunks, card, ocr = _index(
+        services, data, open_pdf(data), document.doc_id, document.filename, progress, known=known
+    )
     # The same content: a large model's summary of it still holds, and costs a call to write again.
     card.model_summary = (document.card or {}).get("model_summary")
     with services.sessions.begin() as session:
         session.execute(
-            update(Document).where(Document.doc_id == document.doc_id).values(chunks=chunks, card=card.model_dump())
+            update(Document)
+            .where(Document.doc_id == document.doc_id)
+            .values(chunks=chunks, card=card.model_dump(), **ocr)
         )
     return chunks
 
@@ -197,22 +214,38 @@ def _index(
     name: str,
     progress: Progress,
     counts: job_state.Counts | None = None,
-) -> tuple[int, DocumentCard]:
+    known: dict[int, tuple[OcrLine, ...]] | None = None,
+) -> tuple[int, DocumentCard, dict[str, Any]]:
+    """Passages stored, the card, and the record's OCR fields."""
     counts = counts or job_state.Counts()
+    # Reading is the first tenth of the bar, or most of it when pages need OCR (1 s a page, against 3 ms).
+    reading = [0.15]
 
-    def on_page(n: int, total: int) -> None:
-        counts.pages_done = n
-        progress(f"Reading page {n}/{total}", 0.05 + 0.1 * n / total)
+    def on_page(step: ReadStep) -> None:
+        counts.pages_done = step.page
+        reading[0] = 0.65 if step.ocr_total else 0.15
+        progress(step.message, 0.05 + (reading[0] - 0.05) * step.fraction)
 
-    pages = extract_pages(data, reader, on_page, services.settings)  # refuses blank, scanned and hostile PDFs
+    # Refuses blank, unreadable and hostile PDFs, and those needing OCR on more pages than allowed.
+    pages = extract_pages(data, reader, on_page, services.settings, known)
     title = document_title(reader)
-    chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts)
+    chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts, reading[0])
     progress("Summarising", 0.95)
     try:
-        return chunks, build_card(pages, title, name, services.embedding.embeddings)
+        card = build_card(pages, title, name, services.embedding.embeddings)
     except Exception:  # the card is a convenience: the document is searchable without its summary
         log.warning("building the card of %s failed", name, exc_info=True)
-        return chunks, DocumentCard(title=title or name, pages=len(pages))
+        card = DocumentCard(title=title or name, pages=len(pages))
+    return chunks, card, ocr_fields(pages)
+
+
+def ocr_fields(pages: list[Page]) -> dict[str, Any]:
+    read = {str(p.number): [line.to_list() for line in p.ocr_lines or ()] for p in pages if p.ocr_lines is not None}
+    return {
+        "ocr_pages": sum(1 for p in pages if p.ocr),
+        "ocr_unreadable": sum(1 for p in pages if p.unreadable),
+        "ocr_lines": read or None,
+    }
 
 
 def _embed_and_store(
@@ -223,6 +256,7 @@ def _embed_and_store(
     title: str | None,
     progress: Progress,
     counts: job_state.Counts,
+    start: float = 0.15,
 ) -> int:
     settings = services.settings
     chunks = chunk_pages(
@@ -240,9 +274,10 @@ def _embed_and_store(
     workspaces = holders(services, doc_id)
     # Batches of passages of similar length waste the least compute on padding; the store keeps no order.
     by_length = sorted(chunks, key=lambda c: len(c.search_text))
-    for start in range(0, len(by_length), settings.embed_batch_size):
-        batch = by_length[start : start + settings.embed_batch_size]
-        progress(f"Embedding passages {start + len(batch)}/{len(chunks)}", 0.15 + 0.8 * start / len(chunks))
+    for first in range(0, len(by_length), settings.embed_batch_size):
+        batch = by_length[first : first + settings.embed_batch_size]
+        done = first + len(batch)
+        progress(f"Embedding passages {done}/{len(chunks)}", start + (0.95 - start) * first / len(chunks))
         services.store.upsert(batch, embed([c.search_text for c in batch]), workspaces)
-        counts.passages_done = start + len(batch)
+        counts.passages_done = done
     return len(chunks)

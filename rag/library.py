@@ -15,8 +15,9 @@ from rag.cards import DocumentCard, build_card, summarise_in_background
 from rag.cleanup import remove_record
 from rag.errors import DocChatError, UnknownDocumentError
 from rag.models import Document, utcnow
-from rag.pdf import document_title, extract_pages, open_pdf
+from rag.pdf import document_title, open_pdf
 from rag.services import Services
+from rag.stored_pages import stored_pages
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,9 @@ def documents_with_cards(
 
 def build_missing_card(services: Services, document: Document) -> DocumentCard:
     """Builds and saves the card of a document indexed before cards existed."""
-    data = (services.settings.storage_dir / document.stored_path).read_bytes()
-    reader = open_pdf(data)
-    pages = extract_pages(data, reader, settings=services.settings)
-    card = build_card(pages, document_title(reader), document.filename, services.embedding.embeddings)
+    pages = stored_pages(services, document)
+    title = document_title(open_pdf((services.settings.storage_dir / document.stored_path).read_bytes()))
+    card = build_card(pages, title, document.filename, services.embedding.embeddings)
     with services.sessions.begin() as session:
         # Every workspace's record of the same content: the card is the content's.
         for stored in session.scalars(select(Document).where(Document.doc_id == document.doc_id)):

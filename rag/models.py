@@ -147,6 +147,13 @@ class Document(Base):
     # how many times a worker started it.
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Pages read by OCR (they had no text layer), and pages OCR could not read (skipped, the rest indexed).
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ocr_unreadable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The lines OCR read, with their boxes, by page: {"7": [[text, x0, y0, x1, y1], ...]} (rag/ocr.py OcrLine).
+    # The cited-page preview highlights with them, and summaries read them instead of running OCR again.
+    # Deferred: a scanned book's lines weigh hundreds of KB, and listing the library never needs them.
+    ocr_lines: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, deferred=True)
 
 
 class Conversation(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from PIL import Image, ImageDraw
 from rag.accounts.access import owner_workspace
 from rag.errors import DocChatError
 from rag.models import Document
-from rag.pdf import PDFIUM_LOCK
+from rag.ocr import OcrLine
+from rag.pdf_reader import PDFIUM_LOCK
 from rag.services import Services
+from rag.stored_pages import ocr_page_lines
 
 HIGHLIGHT = (255, 214, 0, 110)  # translucent yellow, like a marker pen
 # Long snippets rarely match the page whole (ellipses, dropped hyphens): their two ends are matched instead.
@@ -38,7 +41,8 @@ def page_preview(
     services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900, workspace_id: str | None = None
 ) -> PagePreview:
     """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted."""
-    return render_file(stored_pdf(services, doc_id, workspace_id), page, snippet, width)
+    path = stored_pdf(services, doc_id, workspace_id)
+    return render_file(path, page, snippet, width, ocr_page_lines(services, doc_id, page))
 
 
 def stored_pdf(services: Services, doc_id: str, workspace_id: str | None = None) -> Path:
@@ -50,15 +54,21 @@ def stored_pdf(services: Services, doc_id: str, workspace_id: str | None = None)
     return services.settings.storage_dir / document.stored_path
 
 
-def render_file(path: Path, page: int, snippet: str = "", width: int = 900) -> PagePreview:
+def render_file(
+    path: Path, page: int, snippet: str = "", width: int = 900, ocr_lines: Sequence[OcrLine] | None = None
+) -> PagePreview:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PreviewError(f"The stored file of {path.name} cannot be read.") from exc
-    return render_page(data, page, snippet, width)
+    return render_page(data, page, snippet, width, ocr_lines)
 
 
-def render_page(data: bytes, page: int, snippet: str = "", width: int = 900) -> PagePreview:
+def render_page(
+    data: bytes, page: int, snippet: str = "", width: int = 900, ocr_lines: Sequence[OcrLine] | None = None
+) -> PagePreview:
+    """The page as a PNG. A page read by OCR (`ocr_lines`) has no text layer to find the snippet in: the boxes
+    of the lines OCR read are highlighted instead."""
     with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -70,20 +80,25 @@ def render_page(data: bytes, page: int, snippet: str = "", width: int = 900) -> 
             pdf_page = pdf[page - 1]
             scale = width / pdf_page.get_width()
             image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
-            boxes = _snippet_boxes(pdf_page, snippet) if snippet and pdf_page.get_rotation() == 0 else []
-            left, _, _, top = pdf_page.get_cropbox()
+            boxes = []
+            if snippet and ocr_lines is None and pdf_page.get_rotation() == 0:
+                left, _, _, top = pdf_page.get_cropbox()
+                # PDF space grows upwards from the crop box's lower left; the picture downwards from its top left.
+                boxes = [
+                    ((x0 - left) * scale, (top - y1) * scale, (x1 - left) * scale, (top - y0) * scale)
+                    for x0, y0, x1, y1 in _snippet_boxes(pdf_page, snippet)
+                ]
             pdf_page.close()
         finally:
             pdf.close()
+    if snippet and ocr_lines:
+        w, h = image.size
+        boxes = [(line.x0 * w, line.y0 * h, line.x1 * w, line.y1 * h) for line in _snippet_lines(ocr_lines, snippet)]
     if boxes:
         overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
         for x0, y0, x1, y1 in boxes:
-            # PDF space grows upwards from the crop box's lower left; the picture downwards from its top left.
-            draw.rectangle(
-                [(x0 - left) * scale - 1, (top - y1) * scale - 1, (x1 - left) * scale + 1, (top - y0) * scale + 1],
-                fill=HIGHLIGHT,
-            )
+            draw.rectangle([x0 - 1, y0 - 1, x1 + 1, y1 + 1], fill=HIGHLIGHT)
         image = Image.alpha_composite(image, overlay)
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=True)
@@ -118,6 +133,20 @@ def _snippet_boxes(page: pdfium.PdfPage, snippet: str) -> list[tuple[float, floa
         return [textpage.get_rect(i) for i in range(count)]
     finally:
         textpage.close()
+
+
+def _snippet_lines(lines: Sequence[OcrLine], snippet: str) -> list[OcrLine]:
+    """The lines OCR read that the snippet covers, matched on letters and digits as on a text layer."""
+    owner: list[int] = []
+    letters: list[str] = []
+    for n, line in enumerate(lines):
+        found = _letters(line.text)
+        letters.append(found)
+        owner.extend([n] * len(found))
+    span = _find("".join(letters), _letters(snippet.replace("…", " ")))
+    if span is None:
+        return []
+    return list(lines[owner[span[0]] : owner[span[1] - 1] + 1])
 
 
 def _find(page_text: str, wanted: str) -> tuple[int, int] | None:

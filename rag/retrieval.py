@@ -95,6 +95,7 @@ class HybridRetriever(BaseRetriever):
                     "section": hit.chunk.context,
                     "score": hit.score,
                     "snippet": best_snippet(hit.chunk.text, query),
+                    "ocr": hit.chunk.ocr,
                 },
             )
             for hit in one_per_page(result.hits, self.k)

@@ -31,6 +31,8 @@ class Source:
     score: float
     # The document was deleted since the answer cited it (decided in rag/usecases/conversations.py only).
     removed: bool = False
+    # The page is a scan, read by OCR: the snippet may hold misread words.
+    ocr: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +89,22 @@ class DocumentPublic(Public):
     # While indexing: pages read so far (of `pages`), and passages embedded so far (of `passages`).
     pages_done: int | None = None
     passages_done: int | None = None
+    # Pages without a text layer that were read by OCR, and those OCR could not read (skipped, not searched).
+    ocr_pages: int = 0
+    ocr_unreadable: int = 0
     error: str | None = None
+
+    @property
+    def ocr_note(self) -> str | None:
+        return ocr_note(self.pages, self.ocr_pages, self.ocr_unreadable)
+
+
+def ocr_note(pages: int, ocr_pages: int, unreadable: int) -> str | None:
+    """ "12 of 40 pages read by OCR", and the pages it could not read, for a library row; None without OCR."""
+    notes = [f"{ocr_pages} of {pages} pages read by OCR"] if ocr_pages else []
+    if unreadable:
+        notes.append(f"{unreadable} scanned page{'s' * (unreadable > 1)} could not be read")
+    return "; ".join(notes) or None
 
 
 class JobsPublic(BaseModel):
@@ -105,7 +122,13 @@ class IngestResult(BaseModel):
     status: Literal["queued", "indexed", "duplicate", "failed"]
     pages: int = 0
     chunks: int = 0
+    ocr_pages: int = 0
+    ocr_unreadable: int = 0
     error: str | None = None
+
+    @property
+    def ocr_note(self) -> str | None:
+        return ocr_note(self.pages, self.ocr_pages, self.ocr_unreadable)
 
 
 class ConversationPublic(Public):

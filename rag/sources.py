@@ -17,6 +17,7 @@ def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
             d.metadata["page"],
             d.metadata["snippet"],
             round(float(d.metadata["score"]), 4),
+            ocr=bool(d.metadata.get("ocr")),
         )
         for d in docs
     ]

@@ -13,10 +13,11 @@ from langchain_core.prompts import ChatPromptTemplate
 from rag.cards import DocumentCard, OutlineEntry, Span, representative_sentences, section_span
 from rag.library import documents_with_cards
 from rag.models import Document
-from rag.pdf import Page, extract_pages, open_pdf
+from rag.pdf import Page
 from rag.retrieval import content_words
 from rag.services import Services
 from rag.sources import Source
+from rag.stored_pages import stored_pages
 
 _WRITE = (
     "You summarise the user's documents using only the material they give you: titles, outlines and sentences "
@@ -295,5 +296,4 @@ def _md(text: str) -> str:
 
 def _pages(services: Services, document: Document) -> list[Page]:
     """The document's pages, read again from its stored file by the isolated reader (0.1 to 1.5 s a manual)."""
-    data = (services.settings.storage_dir / document.stored_path).read_bytes()
-    return extract_pages(data, open_pdf(data), settings=services.settings)
+    return stored_pages(services, document)

@@ -186,6 +186,7 @@ def export_markdown(conversation: ConversationDetail) -> str:
             lines.append("**Sources**")
             for n, source in enumerate(message.sources, 1):
                 removed = " (document removed)" if source.removed else ""
+                removed += " (scan, read by OCR)" if source.ocr else ""
                 where = f"{export_text(source.filename)}, p. {source.page}{removed}"
                 lines.append(f"{n}. {where}: {export_text(source.snippet)}")
             lines.append("")

@@ -82,9 +82,9 @@ def test_delete_removes_file_vectors_and_record(services):
         (make_pdf(PAGES)[:200], "damaged or truncated"),
         (encrypt(make_pdf(PAGES)), "password-protected"),
         (blank_pdf(), "pages are blank"),
-        (image_only_pdf(), "looks scanned"),
+        (image_only_pdf(""), "OCR found no text"),
     ],
-    ids=["empty", "not-pdf", "truncated", "encrypted", "blank", "scanned"],
+    ids=["empty", "not-pdf", "truncated", "encrypted", "blank", "blank-scan"],
 )
 def test_bad_input_fails_clearly_and_leaves_nothing(services, data, reason):
     result = ingest_bytes(services, data, "bad.pdf")

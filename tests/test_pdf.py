@@ -22,9 +22,9 @@ def test_reads_text_page_by_page_with_physical_page_numbers():
         (b"%PDF-1.7\n" + b"\x00garbage" * 100, "damaged or truncated"),
         (encrypt(make_pdf([["secret text here"]])), "password-protected"),
         (blank_pdf(), "pages are blank"),
-        (image_only_pdf(), "looks scanned"),
+        (image_only_pdf(""), "OCR found no text"),
     ],
-    ids=["empty", "not-pdf", "truncated", "corrupt", "encrypted", "blank", "scanned"],
+    ids=["empty", "not-pdf", "truncated", "corrupt", "encrypted", "blank", "blank-scan"],
 )
 def test_bad_input_is_refused_with_a_reason(data, reason):
     with pytest.raises(PdfError, match=reason):

@@ -213,8 +213,8 @@ def test_export_marks_sources_of_deleted_documents(svc):
     assert not any("(document removed)" in line for line in kept), kept
 
 
-# The newest migration, and the documents columns added by 0004-0008 (the foundation's table had none of them).
-HEAD = "0008"
+# The newest migration, and the documents columns added by 0004-0009 (the foundation's table had none of them).
+HEAD = "0009"
 LATER_DOCUMENT_COLUMNS = {
     "updated_at",
     "trashed_at",
@@ -227,6 +227,9 @@ LATER_DOCUMENT_COLUMNS = {
     "passages_done",
     "sent_at",
     "attempts",
+    "ocr_pages",
+    "ocr_unreadable",
+    "ocr_lines",
 }
 
 

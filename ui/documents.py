@@ -88,6 +88,7 @@ if "upload_results" in st.session_state:
 for document, renamed in st.session_state.pop("added", []):
     shown = label_markdown(document.filename)
     text = f"**{shown}** was added{renamed}: {document.pages} pages, {document.passages} passages."
+    text += f" {document.ocr_note}." if document.ocr_note else ""
     st.session_state.notices = [*st.session_state.get("notices", []), ("success", text)]
 for kind, text in st.session_state.get("notices", []):
     {"info": st.info, "error": st.error, "success": st.success}[kind](
@@ -188,6 +189,10 @@ for document in documents:
         [4, 0.9, 1, 1.6, 1.2, 1.5, 1.4], vertical_alignment="center"
     )
     name.markdown(f"**{label_markdown(document.filename)}**")
+    if document.ocr_note:
+        name.caption(
+            f"🔍 {document.ocr_note}", help="Scanned pages have no text layer: OCR read them from the picture."
+        )
     pages.caption(f"{document.pages} pages")
     chunks.caption(f"{document.passages} passages")
     added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")

@@ -121,7 +121,8 @@ def render_sources(svc: Services, message_id: object, sources: Sequence[Source])
         for n, source in enumerate(sources, 1):
             removed = " (document removed)" if source.removed else ""
             label = label_markdown(f"{source.filename} · p. {source.page}{removed}")
-            if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=label_markdown(source.snippet)):
+            scan = " (a scanned page, read by OCR)" if source.ocr else ""
+            if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=label_markdown(source.snippet + scan)):
                 show_page(svc, source)
 
 
@@ -140,6 +141,8 @@ def show_page(svc: Services, source: Source) -> None:
     picture, quote = st.columns([3, 2])
     quote.caption("The passage cited")
     quote.markdown(f"> {label_markdown(source.snippet)}")
+    if source.ocr:
+        quote.caption("🔍 This page is a scan: its words were read by OCR, and some may be misread.")
     who = st.session_state.caller
     # Asked afresh each time, outside the cache: the document may have been deleted since.
     if source.doc_id not in usecases.library_ids(svc, caller=who):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rag import audit, jobs, library
+from rag import audit, jobs, library, preview
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
 from rag.cards import DocumentCard
@@ -15,7 +15,7 @@ from rag.cleanup import queued_ids, remove_record
 from rag.errors import DocumentBusyError, UnknownDocumentError
 from rag.ingest import Progress, accept_bytes, ingest_bytes, ingest_path
 from rag.models import Document
-from rag.preview import PagePreview, render_file, stored_pdf
+from rag.preview import PagePreview
 from rag.schemas import DocumentPublic, IngestResult
 from rag.services import Services
 
@@ -36,6 +36,8 @@ def document_public(document: Document) -> DocumentPublic:
         progress_message=document.progress_message,
         pages_done=document.pages_done,
         passages_done=document.passages_done,
+        ocr_pages=document.ocr_pages or 0,
+        ocr_unreadable=document.ocr_unreadable or 0,
         error=document.error,
     )
 
@@ -197,7 +199,7 @@ def page_preview(
 ) -> PagePreview:
     """The cited page as a picture, the passage highlighted; PreviewError (a DocChatError) when it cannot be,
     and for any document that is not in the caller's workspace, whatever its id."""
-    return render_file(stored_pdf(services, doc_id, resolve(services, caller).workspace_id), page, snippet)
+    return preview.page_preview(services, doc_id, page, snippet, workspace_id=resolve(services, caller).workspace_id)
 
 
 def library_ids(services: Services, *, caller: Caller | None = None) -> set[str]:

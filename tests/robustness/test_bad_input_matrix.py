@@ -17,7 +17,7 @@ from rag.config import Settings, load_settings
 from rag.ingest import ingest_bytes
 from rag.library import list_documents
 from rag.models import Document
-from rag.pdf import BLANK, PAGE_CHARS, PAGE_MEMORY, SCANNED, TOO_MANY_PASSAGES
+from rag.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
 from rag.services import Services, open_services
 from rag.usecases import release_shared
 from tests.apptest import open_app, upload
@@ -43,7 +43,7 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("locked.pdf", lambda: encrypt(GOOD), "The PDF is password-protected; remove the password and upload it again."),
     ("truncated.pdf", lambda: GOOD[: len(GOOD) // 2], "The PDF is damaged or truncated and cannot be read."),
     ("blank.pdf", blank_pdf, BLANK),
-    ("scan.pdf", image_only_pdf, SCANNED),
+    ("scan.pdf", lambda: image_only_pdf(""), NOTHING_READ),  # a scan of a blank page: OCR finds nothing
     ("bomb.pdf", lambda: flate_bomb(mib=256), PAGE_MEMORY.format(page=2, mb=64)),
     ("dense.pdf", lambda: many_chars_pdf(5_000), PAGE_CHARS.format(page=2, limit=1_000)),
     ("long.pdf", lambda: make_pdf([[f"Page {p}, topic {p}."] for p in range(30)]), TOO_MANY_PASSAGES.format(limit=20)),
