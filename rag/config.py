@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     max_passages: int = Field(default=50_000, ge=1)
     # OCR of pages without a text layer (rag/ocr.py): "auto" is Tesseract where it is installed (the Docker
     # image), RapidOCR from the Python packages elsewhere. A document needing it on more pages than
-    # OCR_MAX_PAGES is refused with the reason, before any is read; 0 turns OCR off. Each OCR page may take
+    # OCR_MAX_PAGES is refused with the reason, before any is read; 0 turns OCR off. Each OCR page may take 4x
     # max_page_seconds, and the reading's limit (max_read_minutes) counts the text layer only.
     ocr_engine: Literal["auto", "rapidocr", "tesseract"] = "auto"
     ocr_max_pages: int = Field(default=300, ge=0)
