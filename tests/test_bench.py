@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
         ("answers.py", "quotes_first"),
         ("followups.py", "fused+prefer"),
         ("workers.py", "passages/s per core"),
+        ("ocr_speed.py", "pages/s"),
     ],
 )
 def test_benchmark_runs_quick(script, expected):
