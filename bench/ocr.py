@@ -118,6 +118,17 @@ def levenshtein(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
+def found_lines(results, size: tuple[int, int]) -> list[OcrLine]:
+    """An engine's (box, text, score) results as rag.ocr reads RapidOCR's: confident pieces on their baselines."""
+    width, height = size
+    pieces = []
+    for box, text, score in results:
+        if float(score) >= MIN_SCORE and text.strip():
+            (x0, y0), (x1, y1) = np.min(box, axis=0), np.max(box, axis=0)
+            pieces.append(OcrLine(text.strip(), x0 / width, y0 / height, x1 / width, y1 / height))
+    return merge_lines(pieces)
+
+
 class RapidOcr3:
     """rapidocr 3.x, its results read like rag.ocr.RapidOcr reads 1.4's."""
 
@@ -132,13 +143,7 @@ class RapidOcr3:
         out = self._engine(np.asarray(image.convert("RGB")))
         if out.boxes is None:
             return []
-        width, height = image.size
-        pieces = []
-        for box, text, score in zip(np.asarray(out.boxes, float), out.txts, out.scores, strict=True):
-            if float(score) >= MIN_SCORE and text.strip():
-                (x0, y0), (x1, y1) = box.min(axis=0), box.max(axis=0)
-                pieces.append(OcrLine(text.strip(), x0 / width, y0 / height, x1 / width, y1 / height))
-        return merge_lines(pieces)
+        return found_lines(zip(out.boxes, out.txts, out.scores, strict=True), image.size)
 
 
 class RapidOcrWhole:
@@ -154,13 +159,7 @@ class RapidOcrWhole:
 
     def read(self, image: Image.Image) -> list[OcrLine]:
         result, _ = self._engine(np.asarray(image.convert("RGB")))
-        width, height = image.size
-        pieces = []
-        for box, text, score in result or []:
-            if float(score) >= MIN_SCORE and text.strip():
-                (x0, y0), (x1, y1) = np.min(box, axis=0), np.max(box, axis=0)
-                pieces.append(OcrLine(text.strip(), x0 / width, y0 / height, x1 / width, y1 / height))
-        return merge_lines(pieces)
+        return found_lines(result or [], image.size)
 
 
 def detecting_at(side: int):

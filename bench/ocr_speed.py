@@ -28,11 +28,15 @@ def scanned(paths: list, pages: int, seed: int = 0) -> tuple[bytes, int]:
     for path in paths:
         pdf = pdfium.PdfDocument(path)
         for index in sample(path, pages, seed):
-            add_picture(out, scan(pdf[index], 300, True, page_seed(path.name, index)), pdf[index].get_size())
+            page = pdf[index]
+            add_picture(out, scan(page, 300, True, page_seed(path.name, index)), page.get_size())
+            page.close()
         pdf.close()
     buffer = io.BytesIO()
     out.save(buffer)
-    return buffer.getvalue(), len(out)
+    count = len(out)
+    out.close()
+    return buffer.getvalue(), count
 
 
 def main() -> None:
