@@ -42,7 +42,10 @@ def read_scanned(
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[tuple[int, Future[list[ocr.OcrLine]] | None]] = deque()
         for number in numbers:
-            while len(pending) >= workers:
+            # Two pages a reader drawn ahead, not one: outcomes go out in page order, and while the oldest page was
+            # awaited a reader that had finished a later page sat idle (1.06 pages/s instead of 1.26 on 2 cores,
+            # bench/ocr_speed.py). A drawn page is at most 16 MB of grey (rag/ocr.py's MAX_SIDE).
+            while len(pending) >= 2 * workers:
                 yield _read_out(*pending.popleft())
             yield ("ocr-start", number)
             picture = _picture(document, number)

@@ -25,7 +25,7 @@ MINUTES = ["Minutes of the board meeting", "The budget for the new library was a
 
 @pytest.fixture
 def ocr_services(tmp_path, embedding: EmbeddingModel):
-    """Services reading scans with RapidOCR, the default where Tesseract is not installed."""
+    """Services reading scans with RapidOCR, the default engine."""
 
     def make(**overrides: object) -> Services:
         settings = Settings(_env_file=None, storage_dir=tmp_path / "storage", ocr_engine="rapidocr", **overrides)
