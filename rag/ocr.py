@@ -155,7 +155,7 @@ class RapidOcr:
         boxes = [np.asarray(box / ratio, np.float32) for box in self._engine.sorted_boxes(boxes)]
         # No direction classifier (use_cls): on upright scans it turned good lines upside down, and the pages'
         # character errors fell from 5.5% to 1.9% without it (bench/ocr.py on 10 pages, 2026-12-03).
-        read, _ = self._engine.text_rec(self._engine.get_crop_img_list(picture, boxes))
+        read = self._either_way_up(self._engine.get_crop_img_list(picture, boxes), boxes)
         angle = tilt(boxes)
         # Turned back by the page's skew, the lines of a scan 1-2° askew are level again (bench/ocr.py's
         # degraded scans: 9.2% character errors with rows found on the picture as it is, mostly lines merged).
@@ -170,6 +170,30 @@ class RapidOcr:
                 (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
                 into.append(OcrLine(text, x0 / width, y0 / height, x1 / width, y1 / height))
         return merge_lines(pieces, upright)
+
+    def _either_way_up(self, crops: list, boxes: list) -> list[tuple[str, float]]:
+        """Each crop's text and score. RapidOCR turns a crop 1.5 times taller than wide (text running up or down
+        the page: a chart's axis, a table's turned heading) a quarter turn one way, so such a crop is read a half
+        turn from there too, and the better-scored reading kept."""
+        import numpy as np
+
+        read = [(str(text), float(score)) for text, score in self._engine.text_rec(crops)[0]]
+        tall = [i for i, quad in enumerate(boxes) if _tall(quad)]
+        if tall:
+            again, _ = self._engine.text_rec([np.rot90(crops[i], 2) for i in tall])
+            for i, (text, score) in zip(tall, again, strict=True):
+                read[i] = max(read[i], (str(text), float(score)), key=lambda reading: reading[1])
+        return read
+
+
+def _tall(quad) -> bool:
+    """RapidOCR's test for turning a crop: its height (the longer of its left and right edges) at least 1.5 times
+    its width (the longer of its top and bottom edges)."""
+    import numpy as np
+
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    return height >= 1.5 * width
 
 
 def _squarer(picture):

@@ -223,3 +223,20 @@ def test_tesseract_reads_a_scanned_page_with_its_line_boxes():
     lines = Tesseract().read(render(page))
     assert "grey heron nests in the Okavango" in " ".join(line.text for line in lines)
     assert all(0 <= line.x0 < line.x1 <= 1 and 0 <= line.y0 < line.y1 <= 1 for line in lines)
+
+
+@pytest.mark.slow  # a real OCR model reads the page
+def test_text_running_up_or_down_the_page_is_read_either_way():
+    from PIL import ImageDraw, ImageFont
+    from rapidfuzz import fuzz
+
+    font = ImageFont.load_default(size=40)  # 10 points at 288 dpi
+    page = Image.new("L", (1200, 1700), 255)
+    ImageDraw.Draw(page).text((200, 100), "Survival of the birds by season", fill=0, font=font)
+    for label, turn, left in (("Sediment depth in centimetres", 90, 60), ("Initial number of mosquitoes", 270, 1080)):
+        strip = Image.new("L", (900, 70), 255)
+        ImageDraw.Draw(strip).text((10, 10), label, fill=0, font=font)
+        page.paste(strip.rotate(turn, expand=True), (left, 400))
+    read = [line.text for line in RapidOcr().read(page)]
+    for label in ("Survival of the birds by season", "Sediment depth in centimetres", "Initial number of mosquitoes"):
+        assert max(fuzz.ratio(label, text) for text in read) > 85, (label, read)
