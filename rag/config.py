@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     # A 5,000-page manual at a dense 5,000 characters a page makes about 25,000 passages of 1,200.
     max_passages: int = Field(default=50_000, ge=1)
     # OCR of pages without a text layer (rag/ocr.py): "auto" is RapidOCR, from the Python packages; "tesseract"
-    # (Debian's tesseract-ocr, in the Docker image) reads 2x faster with fewer words right. A document needing
+    # (Debian's tesseract-ocr, in the Docker image) reads a fifth faster with fewer words right. A document needing
     # it on more pages than OCR_MAX_PAGES is refused with the reason, before any is read; 0 turns OCR off. Each
     # OCR page may take 4x max_page_seconds, and the reading's limit (max_read_minutes) counts the text layer.
     ocr_engine: Literal["auto", "rapidocr", "tesseract"] = "auto"
