@@ -105,16 +105,37 @@ def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> 
 
 
 def tilt(quads: list) -> float:
-    """A page's skew in radians (clockwise positive), the median slope of its long lines' top edges: a scan laid
-    2° askew is 70 px higher at one end of an A4 line than at the other at 300 dpi, more than a line's height."""
+    """A page's skew in radians (clockwise positive), the median slope of its long lines: a scan laid 2° askew
+    is 70 px higher at one end of an A4 line than at the other at 300 dpi, more than a line's height. Slopes are
+    taken within a half turn of level, so the quads must be turned near upright first (`quarter_turn`)."""
     import numpy as np
 
-    slopes = [
-        np.arctan2(q[1][1] - q[0][1], q[1][0] - q[0][0])
-        for q in quads
-        if np.hypot(*(q[1] - q[0])) > 3 * np.hypot(*(q[3] - q[0]))
-    ]
+    slopes = []
+    for q in quads:
+        along, across = q[1] - q[0], q[2] - q[1]
+        if np.hypot(*across) > np.hypot(*along):
+            along, across = across, along
+        if np.hypot(*along) > 3 * np.hypot(*across):
+            slope = float(np.arctan2(along[1], along[0]))
+            slopes.append((slope + np.pi / 2) % np.pi - np.pi / 2)
     return float(np.median(slopes)) if slopes else 0.0
+
+
+def quarter_turn(running: list[int]) -> float:
+    """The page's quarter turn (radians, clockwise positive) when most of its lines run down (1) or up (-1) it,
+    as on a landscape page scanned sideways; 0 when most run across (0)."""
+    import numpy as np
+
+    if 2 * sum(1 for way in running if way) <= len(running):
+        return 0.0
+    return float(np.pi / 2 if sum(running) > 0 else -np.pi / 2)
+
+
+def turning(angle: float):
+    """The matrix that turns a row of points (x, y) back by `angle`: a line at that slope comes out level."""
+    import numpy as np
+
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
 
 
 class RapidOcr:
@@ -156,33 +177,38 @@ class RapidOcr:
         # No direction classifier (use_cls): on upright scans it turned good lines upside down, and the pages'
         # character errors fell from 5.5% to 1.9% without it (bench/ocr.py on 10 pages, 2026-12-03).
         read = self._either_way_up(self._engine.get_crop_img_list(picture, boxes), boxes)
-        angle = tilt(boxes)
-        # Turned back by the page's skew, the lines of a scan 1-2° askew are level again (bench/ocr.py's
-        # degraded scans: 9.2% character errors with rows found on the picture as it is, mostly lines merged).
-        turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+        kept = [i for i, (text, score, _) in enumerate(read) if score >= MIN_SCORE and text.strip()]
+        # A page scanned sideways is turned a quarter first, then by its skew: turned back, the lines of a scan
+        # 1-2° askew are level again (bench/ocr.py's degraded scans: 9.2% character errors with rows found on the
+        # picture as it is, mostly lines merged).
+        turn = turning(quarter_turn([read[i][2] for i in kept]))
+        turn = turn @ turning(tilt([boxes[i] @ turn for i in kept]))
         pieces, upright = [], []
-        for box, (text, score) in zip(boxes, read, strict=True):
+        for i in kept:
+            box, text = boxes[i], read[i][0]
             # NFKC: the Chinese-and-English model writes some punctuation full-width ("－", "：").
-            text = unicodedata.normalize("NFKC", str(text)).strip()
-            if float(score) < MIN_SCORE or not text:
+            text = unicodedata.normalize("NFKC", text).strip()
+            if not text:
                 continue
             for quad, into in ((box, pieces), (box @ turn, upright)):
                 (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
                 into.append(OcrLine(text, x0 / width, y0 / height, x1 / width, y1 / height))
         return merge_lines(pieces, upright)
 
-    def _either_way_up(self, crops: list, boxes: list) -> list[tuple[str, float]]:
-        """Each crop's text and score. RapidOCR turns a crop 1.5 times taller than wide (text running up or down
-        the page: a chart's axis, a table's turned heading) a quarter turn one way, so such a crop is read a half
-        turn from there too, and the better-scored reading kept."""
+    def _either_way_up(self, crops: list, boxes: list) -> list[tuple[str, float, int]]:
+        """Each crop's text, score, and whether its text runs across the page (0), down (1) or up (-1) it.
+        RapidOCR turns a crop 1.5 times taller than wide (a chart's axis, a turned table heading, a landscape
+        page scanned sideways) a quarter turn anticlockwise, upright for text running down; such a crop is read
+        a half turn from there too, upright for text running up, and the better-scored reading kept."""
         import numpy as np
 
-        read = [(str(text), float(score)) for text, score in self._engine.text_rec(crops)[0]]
+        read = [(str(text), float(score), 0) for text, score in self._engine.text_rec(crops)[0]]
         tall = [i for i, quad in enumerate(boxes) if _tall(quad)]
         if tall:
             again, _ = self._engine.text_rec([np.rot90(crops[i], 2) for i in tall])
             for i, (text, score) in zip(tall, again, strict=True):
-                read[i] = max(read[i], (str(text), float(score)), key=lambda reading: reading[1])
+                down, up = (read[i][0], read[i][1], 1), (str(text), float(score), -1)
+                read[i] = max(down, up, key=lambda reading: reading[1])
         return read
 
 
@@ -210,7 +236,8 @@ def _squarer(picture):
 
 class Tesseract:
     """Tesseract 5 through its command (Debian's tesseract-ocr, in the Docker image), chosen by name: a fifth
-    faster than RapidOCR (bench/ocr_speed.py: 1.52 pages/s on 2 cores, 1.26), with fewer words right. Its layout analysis keeps columns apart."""
+    faster than RapidOCR (bench/ocr_speed.py: 1.52 pages/s on 2 cores, 1.26), with fewer words right. Its layout
+    analysis keeps columns apart."""
 
     name = "tesseract"
 

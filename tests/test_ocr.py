@@ -240,3 +240,20 @@ def test_text_running_up_or_down_the_page_is_read_either_way():
     read = [line.text for line in RapidOcr().read(page)]
     for label in ("Survival of the birds by season", "Sediment depth in centimetres", "Initial number of mosquitoes"):
         assert max(fuzz.ratio(label, text) for text in read) > 85, (label, read)
+
+
+@pytest.mark.slow  # a real OCR model reads the pages
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_page_scanned_sideways_is_read_a_line_at_a_time_in_order(turn):
+    from PIL import ImageDraw, ImageFont
+    from rapidfuzz import fuzz
+
+    source = [*MINUTES, *HERON]
+    font = ImageFont.load_default(size=40)
+    page = Image.new("L", (1400, 800), 255)
+    for row, line in enumerate(source):
+        ImageDraw.Draw(page).text((80, 80 + 70 * row), line, fill=0, font=font)
+    read = [line.text for line in RapidOcr().read(page.rotate(turn, expand=True))]
+    found = [max(range(len(read)), key=lambda i: fuzz.ratio(line, read[i])) for line in source]
+    assert all(fuzz.ratio(line, read[i]) > 85 for line, i in zip(source, found, strict=True)), (read, source)
+    assert found == sorted(set(found)), read
