@@ -33,7 +33,8 @@ import pypdfium2 as pdfium
 from common import CORPUS, QUICK_PDF, ROOT, first_five, table
 from PIL import Image, ImageFilter
 
-from rag.ocr import MIN_SCORE, OcrLine, RapidOcr, Tesseract, lines_text, merge_lines, render
+from rag.ocr import MIN_SCORE, RapidOcr, Tesseract, render
+from rag.ocr_layout import OcrLine, lines_text, merge_lines
 
 OUT = ROOT / "storage" / "bench-ocr"
 # A light scanner: optics' blur, sensor noise (grey levels) and a page laid 1-2° askew on the glass.

@@ -17,7 +17,7 @@ from rag.chunking import chunk_pages
 from rag.cleanup import has_records, holders, remove_document_data, sync_workspaces
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
 from rag.models import Document
-from rag.ocr import OcrLine
+from rag.ocr_layout import OcrLine
 from rag.pdf import TOO_MANY_PASSAGES, Page, PdfError, ReadStep, document_title, extract_pages, open_pdf
 from rag.schemas import IngestResult
 from rag.services import Services

@@ -8,11 +8,12 @@ import os
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
 from typing import Protocol
 
 import pypdfium2 as pdfium
 from PIL import Image
+
+from rag.ocr_layout import OcrLine, merge_lines, quarter_turn, tilt, turning
 
 # A page with fewer letters than this on its text layer, that shows an image, is read by OCR: scans often carry
 # a stamped page number or a few words of a header, and nothing else.
@@ -31,25 +32,6 @@ DETECT_SIDE = 1280
 MIN_SCORE = 0.5
 
 
-@dataclass(frozen=True)
-class OcrLine:
-    """A line of text read on a page, and its box as fractions of the page picture (origin at the top left),
-    so the preview can draw it at any size and any rotation the page is shown with."""
-
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    def to_list(self) -> list:
-        return [self.text, round(self.x0, 4), round(self.y0, 4), round(self.x1, 4), round(self.y1, 4)]
-
-    @classmethod
-    def from_list(cls, item: list) -> OcrLine:
-        return cls(str(item[0]), *(float(v) for v in item[1:5]))
-
-
 class OcrEngine(Protocol):
     name: str
 
@@ -66,76 +48,6 @@ def render(page: pdfium.PdfPage, dpi: int = DPI, max_side: int = MAX_SIDE) -> Im
     width, height = page.get_size()
     scale = min(dpi / 72, max_side / max(width, height, 1))
     return page.render(scale=scale, grayscale=True).to_pil().convert("L")
-
-
-def lines_text(lines: list[OcrLine] | tuple[OcrLine, ...]) -> str:
-    return "\n".join(line.text for line in lines)
-
-
-def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> list[OcrLine]:
-    """Pieces of text on the same baseline become one line, left to right, and lines go top to bottom.
-    Detectors box a "[Function]" at the right margin apart from its line, and sorted by their top edges alone
-    such pieces landed a line early or late, which cost the benchmark pages a third of their character errors.
-    `upright` places the same pieces as on the page turned straight (a scan's skew undone): baselines are found
-    there, and the lines keep the boxes of `pieces`, which are where the words are on the picture."""
-    places = upright or pieces
-    rows: list[list[int]] = []
-    for index in sorted(range(len(places)), key=lambda i: (places[i].y0 + places[i].y1) / 2):
-        piece = places[index]
-        middle = (piece.y0 + piece.y1) / 2
-        if rows:
-            top, bottom = min(places[i].y0 for i in rows[-1]), max(places[i].y1 for i in rows[-1])
-            if top < middle < bottom and piece.y0 < (top + bottom) / 2 < piece.y1:
-                rows[-1].append(index)
-                continue
-        rows.append([index])
-    merged = []
-    for row in rows:
-        parts = [pieces[i] for i in sorted(row, key=lambda i: places[i].x0)]
-        merged.append(
-            OcrLine(
-                " ".join(p.text for p in parts),
-                min(p.x0 for p in parts),
-                min(p.y0 for p in parts),
-                max(p.x1 for p in parts),
-                max(p.y1 for p in parts),
-            )
-        )
-    return merged
-
-
-def tilt(quads: list) -> float:
-    """A page's skew in radians (clockwise positive), the median slope of its long lines: a scan laid 2° askew
-    is 70 px higher at one end of an A4 line than at the other at 300 dpi, more than a line's height. Slopes are
-    taken within a half turn of level, so the quads must be turned near upright first (`quarter_turn`)."""
-    import numpy as np
-
-    slopes = []
-    for q in quads:
-        along, across = q[1] - q[0], q[2] - q[1]
-        if np.hypot(*across) > np.hypot(*along):
-            along, across = across, along
-        if np.hypot(*along) > 3 * np.hypot(*across):
-            slope = float(np.arctan2(along[1], along[0]))
-            slopes.append((slope + np.pi / 2) % np.pi - np.pi / 2)
-    return float(np.median(slopes)) if slopes else 0.0
-
-
-def quarter_turn(running: list[int]) -> float:
-    """The page's quarter turn (radians, clockwise positive) when most of its lines run down (1) or up (-1) it,
-    as on a landscape page scanned sideways; 0 when most run across (0)."""
-    import numpy as np
-
-    if 2 * sum(1 for way in running if way) <= len(running):
-        return 0.0
-    return float(np.pi / 2 if sum(running) > 0 else -np.pi / 2)
-
-
-def turning(angle: float):
-    """The matrix that turns a row of points (x, y) back by `angle`: a line at that slope comes out level."""
-    import numpy as np
-
-    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
 
 
 class RapidOcr:

@@ -14,6 +14,7 @@ from PIL import Image
 
 from rag import ocr
 from rag.errors import PdfError
+from rag.ocr_layout import OcrLine
 from rag.pdf_checks import OCR_BROKEN
 
 
@@ -32,7 +33,7 @@ def read_scanned(
     except Exception as exc:  # a broken install is the server's problem, said in words
         raise PdfError(OCR_BROKEN.format(reason=str(exc) or type(exc).__name__)) from exc
 
-    def read(picture: Image.Image) -> list[ocr.OcrLine]:
+    def read(picture: Image.Image) -> list[OcrLine]:
         engine = engines.get()
         try:
             return engine.read(picture)
@@ -40,7 +41,7 @@ def read_scanned(
             engines.put(engine)
 
     with ThreadPoolExecutor(workers) as pool:
-        pending: deque[tuple[int, Future[list[ocr.OcrLine]] | None]] = deque()
+        pending: deque[tuple[int, Future[list[OcrLine]] | None]] = deque()
         for number in numbers:
             # Two pages a reader drawn ahead, not one: outcomes go out in page order, and while the oldest page was
             # awaited a reader that had finished a later page sat idle (1.06 pages/s instead of 1.26 on 2 cores,
@@ -67,7 +68,7 @@ def _picture(document: pdfium.PdfDocument | None, number: int) -> Image.Image | 
         return None
 
 
-def _read_out(number: int, reading: Future[list[ocr.OcrLine]] | None) -> tuple:
+def _read_out(number: int, reading: Future[list[OcrLine]] | None) -> tuple:
     try:
         lines = reading.result() if reading is not None else []
     except MemoryError:

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from rag.config import Settings
 from rag.errors import PdfError
-from rag.ocr import OcrLine
+from rag.ocr_layout import OcrLine
 from rag.pdf_checks import (
     BLANK,
     NOTHING_READ,

@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader
 
-from rag import ocr
+from rag import ocr, ocr_layout
 from rag.config import Settings
 from rag.errors import PdfError
 from rag.ocr_pages import read_scanned
@@ -63,7 +63,7 @@ class ReadStep:
 
 @dataclass
 class OcrRead:
-    lines: tuple[ocr.OcrLine, ...]
+    lines: tuple[ocr_layout.OcrLine, ...]
     unreadable: bool
 
 
@@ -91,7 +91,7 @@ def read_isolated(
     total: int,
     settings: Settings,
     on_page: Callable[[ReadStep], None] | None = None,
-    known_ocr: Mapping[int, tuple[ocr.OcrLine, ...]] | None = None,
+    known_ocr: Mapping[int, tuple[ocr_layout.OcrLine, ...]] | None = None,
 ) -> RawRead:
     """A 1 MB PDF can make PDFium hold gigabytes: it inflates and parses in full the page's content, every
     draw of a form (5.5 GB in 32 s for a 2 KB file drawing a 1 KiB form 8^6 times), font files, ToUnicode
@@ -153,7 +153,7 @@ def read_isolated(
                 for number in ocr_pages:
                     if number in known:
                         read.ocr[number] = OcrRead(known[number], not known[number])
-                        read.texts[number - 1] = ocr.lines_text(known[number])
+                        read.texts[number - 1] = ocr_layout.lines_text(known[number])
                 continue
             elif kind == "ocr-start":
                 current = body[0]
@@ -162,10 +162,10 @@ def read_isolated(
                 step = ReadStep(current, total, True, todo, 0.1 + 0.9 * done / todo)
             else:  # "ocr": a page's lines
                 number, lines, unreadable = body
-                read.ocr[number] = OcrRead(tuple(ocr.OcrLine.from_list(line) for line in lines), unreadable)
+                read.ocr[number] = OcrRead(tuple(ocr_layout.OcrLine.from_list(line) for line in lines), unreadable)
                 if not unreadable:
                     chars -= len("".join(read.texts[number - 1].split()))
-                    read.texts[number - 1] = ocr.lines_text(read.ocr[number].lines)
+                    read.texts[number - 1] = ocr_layout.lines_text(read.ocr[number].lines)
                     chars += len("".join(read.texts[number - 1].split()))
                 step = None
             # Past this much text there are surely too many passages: one holds at most chunk_size characters.

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from rag.accounts.access import owner_workspace
 from rag.errors import DocChatError
 from rag.models import Document
-from rag.ocr import OcrLine
+from rag.ocr_layout import OcrLine
 from rag.pdf_reader import PDFIUM_LOCK
 from rag.services import Services
 from rag.stored_pages import ocr_page_lines

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from rag.models import Document
-from rag.ocr import OcrLine
+from rag.ocr_layout import OcrLine
 from rag.pdf import Page, extract_pages, open_pdf
 from rag.services import Services
 

@@ -14,7 +14,8 @@ from rag.config import Settings
 from rag.embeddings import EmbeddingModel
 from rag.indexing import index_accepted
 from rag.ingest import accept_bytes, ingest_bytes
-from rag.ocr import OcrLine, RapidOcr, Tesseract, merge_lines, render
+from rag.ocr import RapidOcr, Tesseract, render
+from rag.ocr_layout import OcrLine, merge_lines
 from rag.pdf import NOTHING_READ, OCR_TOO_MANY, SCANNED, extract_pages, open_pdf
 from rag.services import Services, open_services
 from tests.pdfs import join_pdfs, make_pdf, scanned_pdf
@@ -257,3 +258,42 @@ def test_a_page_scanned_sideways_is_read_a_line_at_a_time_in_order(turn):
     found = [max(range(len(read)), key=lambda i: fuzz.ratio(line, read[i])) for line in source]
     assert all(fuzz.ratio(line, read[i]) > 85 for line, i in zip(source, found, strict=True)), (read, source)
     assert found == sorted(set(found)), read
+
+
+def _piece(text: str, x0: float, y0: float, x1: float) -> OcrLine:
+    return OcrLine(text, x0, y0, x1, y0 + 0.02)
+
+
+def test_two_columns_of_prose_are_read_one_after_the_other_under_their_title():
+    title = _piece("A title across both columns", 0.2, 0.05, 0.8)
+    left = [_piece(f"left line {n}", 0.05, 0.1 + 0.03 * n, 0.45 - 0.01 * (n % 2)) for n in range(6)]
+    right = [_piece(f"right line {n}", 0.55, 0.1 + 0.03 * n, 0.95) for n in range(6)]
+    footer = _piece("Page 7", 0.45, 0.9, 0.55)
+    read = [line.text for line in merge_lines([*right, footer, *left, title])]
+    assert read == [title.text, *(p.text for p in left), *(p.text for p in right), footer.text]
+
+
+def test_a_table_of_two_columns_keeps_its_rows():
+    """Short cells, as in a table or a form, are not prose: read row by row across the gutter."""
+    keys = [_piece(f"key {n}", 0.05, 0.1 + 0.03 * n, 0.15) for n in range(6)]
+    values = [_piece(f"value {n}", 0.55, 0.1 + 0.03 * n, 0.62) for n in range(6)]
+    read = [line.text for line in merge_lines([*values, *keys])]
+    assert read == [f"key {n} value {n}" for n in range(6)]
+
+
+@pytest.mark.slow  # a real OCR model reads the page
+def test_a_page_in_two_columns_is_read_a_column_at_a_time():
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=34)
+    left = ["The grey heron nests in the", "Okavango marsh every April,", "laying three to five blue"]
+    left.append("eggs in a nest of reeds.")
+    right = ["The budget for the new library", "was approved by the board at", "its meeting of the fourth of"]
+    right.append("March, with one abstention.")
+    page = Image.new("L", (1240, 700), 255)
+    draw = ImageDraw.Draw(page)
+    for row, (one, two) in enumerate(zip(left, right, strict=True)):
+        draw.text((60, 100 + 60 * row), one, fill=0, font=font)
+        draw.text((660, 100 + 60 * row), two, fill=0, font=font)
+    read = " ".join(line.text for line in RapidOcr().read(page))
+    assert "five blue eggs in a nest of reeds. The budget for" in read, read
