@@ -148,8 +148,8 @@ def _squarer(picture):
 
 class Tesseract:
     """Tesseract 5 through its command (Debian's tesseract-ocr, in the Docker image), chosen by name: a fifth
-    faster than RapidOCR (bench/ocr_speed.py: 1.52 pages/s on 2 cores, 1.26), with fewer words right. Its layout
-    analysis keeps columns apart."""
+    faster than RapidOCR (bench/ocr_speed.py: 1.81-1.88 pages/s on 2 cores, 1.57-1.63), with fewer words right.
+    Its layout analysis keeps columns apart."""
 
     name = "tesseract"
 

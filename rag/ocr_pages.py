@@ -44,8 +44,8 @@ def read_scanned(
         pending: deque[tuple[int, Future[list[OcrLine]] | None]] = deque()
         for number in numbers:
             # Two pages a reader drawn ahead, not one: outcomes go out in page order, and while the oldest page was
-            # awaited a reader that had finished a later page sat idle (1.06 pages/s instead of 1.26 on 2 cores,
-            # bench/ocr_speed.py). A drawn page is at most 16 MB of grey (rag/ocr.py's MAX_SIDE).
+            # awaited a reader that had finished a later page sat idle (bench/ocr_speed.py on 2 cores, run in turns:
+            # 0.93 and 1.18 pages/s, against 1.10 and 1.27). A drawn page is at most 16 MB of grey (ocr.MAX_SIDE).
             while len(pending) >= 2 * workers:
                 yield _read_out(*pending.popleft())
             yield ("ocr-start", number)
