@@ -82,16 +82,16 @@ def columns(places: list[OcrLine]) -> list[list[int]]:
         return everything
     left_edge, right_edge = min(p.x0 for p in places), max(p.x1 for p in places)
     width = right_edge - left_edge
-    best = None
-    for step in range(30, 71):  # a gutter between 30% and 70% of the text's width
-        gutter = left_edge + width * step / 100
-        crossing = sum(1 for p in places if p.x0 < gutter < p.x1)
-        key = (crossing, abs(step - 50))
-        best = min(best, (key, gutter)) if best else (key, gutter)
-    (crossing, _), gutter = best
+
+    def crossing(x: float) -> int:
+        return sum(1 for p in places if p.x0 < x < p.x1)
+
+    # The gutter: between 30% and 70% of the text's width, where the fewest pieces cross, nearest the middle.
+    steps = sorted(range(30, 71), key=lambda step: abs(step - 50))
+    gutter = min((left_edge + width * step / 100 for step in steps), key=crossing)
     left = [i for i, p in enumerate(places) if p.x1 <= gutter]
     right = [i for i, p in enumerate(places) if p.x0 >= gutter]
-    if crossing > MAX_SPANNING * len(places) or min(len(left), len(right)) < MIN_COLUMN_LINES:
+    if crossing(gutter) > MAX_SPANNING * len(places) or min(len(left), len(right)) < MIN_COLUMN_LINES:
         return everything
     for side, span in ((left, gutter - left_edge), (right, right_edge - gutter)):
         if sorted(places[i].x1 - places[i].x0 for i in side)[len(side) // 2] < span / 2:
