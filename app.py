@@ -12,13 +12,14 @@ from streamlit import config
 
 from api.main import PREFIX, create_api
 from rag import usecases
+from rag.config import Settings, load_settings
 from rag.errors import DocChatError
 
 
-def _settings_or_exit() -> usecases.Settings:
+def _settings_or_exit() -> Settings:
     """The settings, or the reason they cannot serve, in words, and no start: a page could only repeat it."""
     try:
-        settings = usecases.load_settings()
+        settings = load_settings()
     except DocChatError as exc:
         sys.exit(f"error: {exc}")
     if settings.shared_store_problem:

@@ -20,7 +20,8 @@ from api.deps import RateLimiter
 from api.limits import UploadLimit
 from api.routes import accounts, conversations, documents, health, jobs, openai_compat, session
 from rag import usecases
-from rag.usecases import Services, Settings
+from rag.config import Settings, load_settings
+from rag.usecases import Services
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -49,7 +50,7 @@ class PlainIPv4Client:
 def create_api(services: Services | None = None, settings: Settings | None = None, *, prefix: str = "") -> FastAPI:
     """The API over `services` (a test's), or over the process's shared services, which the Streamlit pages use
     too. `prefix` is "" when app.py mounts it under /api/v1, and "/api/v1" when it is served on its own."""
-    settings = services.settings if services else settings or usecases.load_settings()
+    settings = services.settings if services else settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

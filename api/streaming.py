@@ -14,7 +14,8 @@ import anyio
 from anyio.to_thread import run_sync
 
 from rag.errors import DocChatError
-from rag.usecases import Turn, shown_answer
+from rag.presentation import shown_answer
+from rag.usecases import Turn
 
 _END = object()
 
@@ -87,7 +88,7 @@ def done_data(turn: Turn, text: str) -> dict:
         "message_id": turn.answer_id,
         "mode": turn.mode,
         "doubtful": turn.doubtful,
-        "answer": shown_answer(turn, text),
+        "answer": shown_answer(turn.quotes, turn.mode, text),
         "model_answer": text,
         "grounding": [c.to_dict() for c in turn.grounding],
         "suggestions": turn.suggestions,

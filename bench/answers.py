@@ -4,7 +4,7 @@ wholly unsupported, "not found" on unanswerable questions, and the time to the f
     .venv/bin/python bench/answers.py [--quick]
 
 Each question is answered once by the configured model (SmolLM2 by default); every answer strategy of
-rag/answer_policy.py is then derived from that one run, so they are compared on the same retrieval and the same
+rag/answering/policy.py is then derived from that one run, so they are compared on the same retrieval and the same
 model output. Dev: bench/qa/manuals.jsonl + followups.jsonl + unanswerable.jsonl (thresholds were chosen on
 these). Held out: heldout.jsonl + unanswerable-heldout.jsonl (written blind, never tuned on).
 """
@@ -25,15 +25,19 @@ from common import CORPUS, ROOT, SHARED, first_five, table
 from evaluation import QAItem, load_qa
 from langchain_core.documents import Document as LCDocument
 
-from rag import answer_policy
-from rag import quotes as quotes_module
-from rag.answer_policy import decide, doubtful
-from rag.chain import NOT_FOUND, ask, retrieve
+from rag.answering import policy as answer_policy
+from rag.answering import quotes as quotes_module
+from rag.answering.gates import NOT_FOUND
+from rag.answering.grounding import SentenceCheck, check_sentences, verdict
+from rag.answering.pipeline import draft_answer
+from rag.answering.policy import decide, doubtful
+from rag.answering.quotes import Quote, answers_question, extract_quotes
+from rag.answering.search import retrieve
 from rag.config import Settings
-from rag.grounding import SentenceCheck, check_sentences, verdict
-from rag.ingest import ingest_path
-from rag.quotes import Quote, answers_question, extract_quotes, quotes_markdown
-from rag.services import Services, open_services
+from rag.indexing.ingest import ingest_path
+from rag.presentation import quotes_markdown
+from rag.services import Services
+from rag.usecases.startup import open_services
 
 QA = ROOT / "bench" / "qa"
 # Model answers by prompt, kept between runs (git-ignored): tuning what comes before the model costs minutes,
@@ -74,7 +78,7 @@ def answer(services: Services, question: str, item: QAItem | None, fact: str | N
         _, earlier = retrieve(services, history[0].content)
         previous = list(dict.fromkeys(d.metadata["doc_id"] for d in earlier))
     start = time.perf_counter()
-    result = ask(services, question, history, None, previous, strategy="model")
+    result = draft_answer(services, question, history, None, previous, strategy="model")
     # Retrieval, both "not found" gates and the quotes are done: quote modes show their first words now.
     ready = time.perf_counter() - start
     # The model's answer depends only on its prompt: a rerun that changed nothing before the model reuses it.

@@ -20,12 +20,12 @@ from pathlib import Path
 from common import SHARED, corpus, table
 from pypdf import PdfReader
 
-import rag.ingest
-from rag.cards import DocumentCard, build_card
+import rag.indexing.ingest
 from rag.config import Settings
-from rag.embeddings import build_embeddings
-from rag.library import document_cards
-from rag.services import open_services
+from rag.indexing.cards import DocumentCard, build_card
+from rag.indexing.library_cards import document_cards
+from rag.models.embeddings import build_embeddings
+from rag.usecases.startup import open_services
 
 CARD_SECONDS: list[float] = []
 
@@ -63,7 +63,7 @@ def main() -> None:
     settings = Settings(_env_file=None)
     embedding = build_embeddings(settings)
     embedding.embeddings.embed_query("warm up")  # loaded before any clock starts
-    rag.ingest.build_card = timed_build_card
+    rag.indexing.ingest.build_card = timed_build_card
     rows, differences = [], []
     for pdf in pdfs:
         card_s, ingest_s = [], []
@@ -71,7 +71,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)), embedding)
                 start = time.perf_counter()
-                result = rag.ingest.ingest_path(services, pdf)
+                result = rag.indexing.ingest.ingest_path(services, pdf)
                 ingest_s.append(time.perf_counter() - start)
                 card_s.append(CARD_SECONDS.pop())
                 assert result.status == "indexed" and result.doc_id is not None, result.error

@@ -21,7 +21,7 @@ from pathlib import Path
 from common import CORPUS, SHARED
 from evaluation import KS, QAFileError, evaluate, evaluate_splits
 
-from rag.cli_print import print_json
+from rag.cli.printing import print_json
 from rag.errors import DocChatError
 
 

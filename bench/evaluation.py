@@ -15,10 +15,10 @@ from pathlib import Path
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from rag.chain import retrieve
+from rag.answering.search import retrieve
 from rag.config import Settings
-from rag.ingest import ingest_path
-from rag.services import open_services
+from rag.indexing.ingest import ingest_path
+from rag.usecases.startup import open_services
 
 KS = (1, 3, 5, 10)
 
@@ -176,9 +176,9 @@ def flag_scores(flagged: Sequence[bool], truth_unsupported: Sequence[bool]) -> d
 def evaluate_grounding(path: Path, corpus: Path) -> dict[str, dict[str, float]]:
     """The grounding check on labelled sentences, each against the text of the pages it cites. Even lines
     (the first, third, …) were used to choose the thresholds ("dev"); odd lines were not ("held out")."""
-    from rag.embeddings import build_embeddings
-    from rag.grounding import check_sentences
-    from rag.pdf import read_pdf
+    from rag.answering.grounding import check_sentences
+    from rag.models.embeddings import build_embeddings
+    from rag.reading.pdf import read_pdf
 
     items = load_grounding(path)
     embeddings = build_embeddings(Settings(_env_file=None)).embeddings
@@ -206,8 +206,9 @@ def evaluate_not_found(
     """How often the full chat (retrieval, local model, grounding check) tells the user the answer is not in
     their documents: it should for unanswerable questions, and should not for answerable ones.
     "Says not found" is the refusal, or an answer none of whose sentences the sources support."""
-    from rag.chain import NOT_FOUND, ask
-    from rag.grounding import check_sentences, verdict
+    from rag.answering.gates import NOT_FOUND
+    from rag.answering.grounding import check_sentences, verdict
+    from rag.answering.pipeline import draft_answer
 
     def questions(path: Path) -> list[str]:
         return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
@@ -229,7 +230,7 @@ def evaluate_not_found(
                 refused = unsupported = 0
                 for question in batch:
                     # The model's own answer, as before quotes existed; bench/answers.py compares every strategy.
-                    answer = ask(services, question, strategy="model")
+                    answer = draft_answer(services, question, strategy="model")
                     text = "".join(answer.tokens)
                     checks = check_sentences(text, answer.passages, services.embedding.embeddings)
                     # No sources: nothing relevant, or the question names something the documents never mention.

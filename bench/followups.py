@@ -19,13 +19,15 @@ from pathlib import Path
 from common import CORPUS, ROOT, SHARED, first_five, table
 from evaluation import first_hit, load_qa, scores
 
-from rag.chain import retrieve
+from rag.answering.followups import search_followup
+from rag.answering.quotes import extract_quotes
+from rag.answering.retrieval import make_retriever
+from rag.answering.search import retrieve
 from rag.config import Settings
-from rag.followups import search_followup
-from rag.ingest import ingest_path
-from rag.library import unsearchable_ids
-from rag.quotes import extract_quotes, quotes_markdown
-from rag.services import open_services
+from rag.indexing.ingest import ingest_path
+from rag.presentation import quotes_markdown
+from rag.records.library import unsearchable_ids
+from rag.usecases.startup import open_services
 
 QA = ROOT / "bench" / "qa"
 METHODS = ("joined", "alone", "fused", "fused+prefer")
@@ -59,7 +61,9 @@ def main() -> None:
                         previous = next(text for role, text in item.history if role == "user")
                         _, earlier = retrieve(services, previous)
                         cited = list(dict.fromkeys(d.metadata["doc_id"] for d in earlier[:5]))
-                        _, docs = search_followup(services, item.question, previous, None, exclude, cited, method)
+                        _, docs = search_followup(
+                            services, make_retriever(services, None, exclude), item.question, previous, cited, method
+                        )
                         ranks.append(first_hit([(d.metadata["filename"], d.metadata["page"]) for d in docs], item))
                         quoted = quotes_markdown(extract_quotes(item.question, docs, services.embedding.embeddings))
                         facts += bool(fact and re.search(fact, quoted, re.I))

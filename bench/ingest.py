@@ -19,11 +19,11 @@ from baseline import Textbook
 from common import QUICK_PDF, corpus, table
 from langchain_core.embeddings import Embeddings
 
-from rag.chunking import chunk_pages
 from rag.config import Settings
-from rag.ingest import ingest_path
-from rag.pdf import read_pdf
-from rag.services import open_services
+from rag.indexing.chunking import chunk_pages
+from rag.indexing.ingest import ingest_path
+from rag.reading.pdf import read_pdf
+from rag.usecases.startup import open_services
 
 
 def docchat_run(pdfs: list[Path], services_factory) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 from common import SHARED, table
 
-from rag.chain import ask
-from rag.chunking import Chunk
+from rag.answering.pipeline import draft_answer
+from rag.answering.retrieval import OVERFETCH, HybridRetriever
 from rag.config import Settings
-from rag.embeddings import build_embeddings
-from rag.ingest import ingest_path
-from rag.retrieval import OVERFETCH, HybridRetriever
-from rag.services import open_services
+from rag.indexing.ingest import ingest_path
+from rag.models.embeddings import build_embeddings
+from rag.store.chunk import Chunk
 from rag.store.edge import EdgeStore
+from rag.usecases.startup import open_services
 
 WORKSPACES = 10
 WORDS = (
@@ -124,7 +124,7 @@ def ask_rows(pdf: Path, runs: int) -> list[list[object]]:
         services.llm  # noqa: B018 - loaded before the clock starts
         for question in ASK_QUESTIONS[:runs]:
             start = time.perf_counter()
-            answer = ask(services, question)
+            answer = draft_answer(services, question)
             assert answer.sources, "the benchmark question found nothing: it would time no generation"
             first_at, count = None, 0
             for _token in answer.tokens:

@@ -7,10 +7,11 @@ benchmark's text PDFs, whose text layer is the ground truth.
 
 `build` writes image-only copies (JPEG pages, no text layer, the original's page sizes) of the five QA PDFs to
 storage/bench-ocr/scan-DPI[-degraded]/. `engines` scans a seeded sample of pages the same way, in memory, reads each
-scan as DocChat does (its page rendered by rag.ocr.render, at rag.ocr.DPI) and compares the engine's lines with the
-original page's text. CER is the Levenshtein distance over the truth's length, both texts case-folded, whitespace
-and dot leaders collapsed; word recall is the share of the truth's words (alphanumeric, 2+ characters, a multiset)
-found in the OCR's. Both are summed over the pages. Pages/s counts OCR time alone, after an untimed warm-up.
+scan as DocChat does (its page rendered by rag.reading.ocr.render, at rag.reading.ocr.DPI) and compares the
+engine's lines with the original page's text. CER is the Levenshtein distance over the truth's length, both texts
+case-folded, whitespace and dot leaders collapsed; word recall is the share of the truth's words (alphanumeric, 2+
+characters, a multiset) found in the OCR's. Both are summed over the pages. Pages/s counts OCR time alone, after an
+untimed warm-up.
 rapidocr3 is the rapidocr 3.x package, which the requirements leave out: run its row from a venv that has it,
 `PYTHONPATH=. OTHER/bin/python bench/ocr.py engines --engines rapidocr3`. rapidocr-whole (RapidOCR's own pipeline)
 and rapidocr-960/1600/2000 (lines found on a page drawn that large) are run only when named.
@@ -33,8 +34,8 @@ import pypdfium2 as pdfium
 from common import CORPUS, QUICK_PDF, ROOT, first_five, table
 from PIL import Image, ImageFilter
 
-from rag.ocr import MIN_SCORE, RapidOcr, Tesseract, render
-from rag.ocr_layout import OcrLine, lines_text, merge_lines
+from rag.reading.ocr import MIN_SCORE, RapidOcr, Tesseract, render
+from rag.reading.ocr_layout import OcrLine, lines_text, merge_lines
 
 OUT = ROOT / "storage" / "bench-ocr"
 # A light scanner: optics' blur, sensor noise (grey levels) and a page laid 1-2° askew on the glass.
@@ -120,7 +121,8 @@ def levenshtein(a: str, b: str) -> int:
 
 
 def found_lines(results, size: tuple[int, int]) -> list[OcrLine]:
-    """An engine's (box, text, score) results as rag.ocr reads RapidOCR's: confident pieces on their baselines."""
+    """An engine's (box, text, score) results as rag.reading.ocr reads RapidOCR's: confident pieces on their
+    baselines."""
     width, height = size
     pieces = []
     for box, text, score in results:
@@ -131,7 +133,7 @@ def found_lines(results, size: tuple[int, int]) -> list[OcrLine]:
 
 
 class RapidOcr3:
-    """rapidocr 3.x, its results read like rag.ocr.RapidOcr reads 1.4's."""
+    """rapidocr 3.x, its results read like rag.reading.ocr.RapidOcr reads 1.4's."""
 
     name = "rapidocr3"
 
@@ -148,8 +150,9 @@ class RapidOcr3:
 
 
 class RapidOcrWhole:
-    """RapidOCR 1.4 called whole, as rag.ocr.RapidOcr did at first: the page shrunk to 2,000 px (its max_side_len)
-    to find and read the lines, and its direction classifier (use_cls) turning lines it judges upside down."""
+    """RapidOCR 1.4 called whole, as rag.reading.ocr.RapidOcr did at first: the page shrunk to 2,000 px (its
+    max_side_len) to find and read the lines, and its direction classifier (use_cls) turning lines it judges upside
+    down."""
 
     name = "rapidocr-whole"
 
@@ -164,7 +167,7 @@ class RapidOcrWhole:
 
 
 def detecting_at(side: int):
-    """rag.ocr.RapidOcr finding lines on the page drawn `side` px long instead of rag.ocr.DETECT_SIDE."""
+    """rag.reading.ocr.RapidOcr finding lines on the page drawn `side` px long instead of its DETECT_SIDE."""
     return type(f"RapidOcr{side}", (RapidOcr,), {"name": f"rapidocr-{side}", "detect_side": side})
 
 
@@ -200,7 +203,7 @@ def sample(path: Path, count: int, seed: int) -> list[int]:
 
 
 def as_read(page: pdfium.PdfPage, name: str, index: int, dpi: int, degrade: bool) -> Image.Image:
-    """The scan of a page as DocChat's OCR gets it: shown on an image-only page, rendered by rag.ocr.render."""
+    """The scan of a page as DocChat's OCR gets it: shown on an image-only page, rendered by rag.reading.ocr.render."""
     pdf = pdfium.PdfDocument.new()
     add_picture(pdf, scan(page, dpi, degrade, page_seed(name, index)), page.get_size())
     image = render(pdf[0])

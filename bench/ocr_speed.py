@@ -20,7 +20,7 @@ from common import CORPUS, QUICK_PDF, first_five, table
 from ocr import add_picture, page_seed, sample, scan
 
 from rag.config import Settings
-from rag.pdf_reader import read_isolated
+from rag.reading.reader import read_isolated
 
 
 def scanned(paths: list, pages: int, seed: int = 0) -> tuple[bytes, int]:

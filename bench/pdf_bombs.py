@@ -1,5 +1,5 @@
-"""PDF bombs: peak memory and time of reading each, unguarded (as rag/pdf_reader.py read before) and guarded
-(rag/pdf_reader.py now: PDFium in a child process under RLIMIT_AS, with caps on characters and passages), then
+"""PDF bombs: peak memory and time of reading each, unguarded (as rag/reading/reader.py read before) and guarded
+(rag/reading/reader.py now: PDFium in a child process under RLIMIT_AS, with caps on characters and passages), then
 what the guard costs on real manuals.
 
     .venv/bin/python bench/pdf_bombs.py [PDF ...] [--quick]
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from common import CORPUS, SHARED, from_checkout, table
 
-import rag.pdf
-import rag.pdf_reader
+import rag.reading.pdf
+import rag.reading.reader
 
 hostile_pdfs = from_checkout("tests.robustness.hostile_pdfs")  # run_one evaluates its calls
 
@@ -56,8 +56,8 @@ QUICK_CASES = {
 
 
 def unguarded(data: bytes) -> int:
-    """What rag/pdf.py did before the guard: every page's text through PDFium, in this process."""
-    document = rag.pdf_reader.pdfium.PdfDocument(data)
+    """What rag/reading/pdf.py did before the guard: every page's text through PDFium, in this process."""
+    document = rag.reading.reader.pdfium.PdfDocument(data)
     chars = 0
     for index in range(len(document)):
         page = document[index]
@@ -74,7 +74,7 @@ def run_one(call: str, mode: str) -> None:
     start = time.perf_counter()
     try:
         verdict = f"read, {unguarded(data):,} chars" if mode == "unguarded" else _guarded(data)
-    except rag.pdf.PdfError as exc:
+    except rag.reading.pdf.PdfError as exc:
         verdict = str(exc).split(";")[0]
     seconds = time.perf_counter() - start
     usage = {
@@ -85,8 +85,8 @@ def run_one(call: str, mode: str) -> None:
 
 
 def _guarded(data: bytes) -> str:
-    rag.pdf_reader.START_METHOD = "spawn"  # the reader is then this process's child, and RUSAGE_CHILDREN sees it
-    pages = rag.pdf.read_pdf(data, 200 << 20)
+    rag.reading.reader.START_METHOD = "spawn"  # the reader is then this process's child, and RUSAGE_CHILDREN sees it
+    pages = rag.reading.pdf.read_pdf(data, 200 << 20)
     return f"read, {sum(len(p.text) for p in pages):,} chars"
 
 
@@ -137,19 +137,19 @@ def bombs(cases: dict[str, tuple[str, str]]) -> None:
 
 
 def overhead(pdfs: list[Path], runs: int) -> None:
-    rag.pdf_reader.START_METHOD = "forkserver"
-    rag.pdf.read_pdf(pdfs[0].read_bytes(), 1 << 30)  # the fork server starts once a process (0.5-1.1 s)
+    rag.reading.reader.START_METHOD = "forkserver"
+    rag.reading.pdf.read_pdf(pdfs[0].read_bytes(), 1 << 30)  # the fork server starts once a process (0.5-1.1 s)
     rows = []
     for pdf in pdfs:
         data = pdf.read_bytes()
-        reader = rag.pdf.open_pdf(data)
+        reader = rag.reading.pdf.open_pdf(data)
         before, after = [], []
         for _ in range(runs):
             start = time.perf_counter()
             unguarded(data)
             before.append(time.perf_counter() - start)
             start = time.perf_counter()
-            rag.pdf.extract_pages(data, reader)
+            rag.reading.pdf.extract_pages(data, reader)
             after.append(time.perf_counter() - start)
         b, a = min(before), min(after)
         rows.append([pdf.name, len(reader.pages), b, a, a - b, f"{100 * (a - b) / b:+.0f}%"])

@@ -21,14 +21,17 @@ from pathlib import Path
 from common import CORPUS, ROOT, SHARED, first_five, table
 from langchain_core.messages import AIMessage, HumanMessage
 
-from rag.chain import ask, retrieve
+from rag.answering.pipeline import draft_answer
+from rag.answering.retrieval import make_retriever
+from rag.answering.search import retrieve
+from rag.answering.sources import to_sources
+from rag.answering.suggestions import Suggestion, suggestions
 from rag.config import Settings
-from rag.ingest import ingest_path
-from rag.library import document_cards, unsearchable_ids
-from rag.retrieval import make_retriever
-from rag.services import Services, open_services
-from rag.sources import to_sources
-from rag.suggestions import Suggestion, suggestions
+from rag.indexing.ingest import ingest_path
+from rag.indexing.library_cards import document_cards
+from rag.records.library import unsearchable_ids
+from rag.services import Services
+from rag.usecases.startup import open_services
 
 QA = ROOT / "bench" / "qa" / "manuals.jsonl"
 NEAR_QUESTIONS = 2  # per document: the answers whose cited pages the suggestions are drawn near
@@ -59,7 +62,7 @@ def says_not_found(services: Services, question: str, scope: list[str] | None, t
         previous, answer_text, cited = turn
         history = [HumanMessage(previous), AIMessage(answer_text)]
     # "Not found" is decided before the model is asked: its stream is never started.
-    answer = ask(services, question, history, scope, cited)
+    answer = draft_answer(services, question, history, scope, cited)
     return answer.mode == "not_found" or not answer.sources
 
 
@@ -100,7 +103,7 @@ def run(services: Services, ids: dict[str, str]) -> tuple[list[list], list[tuple
         for item in [i for i in items if i["doc"] == name and not i.get("history")][:NEAR_QUESTIONS]:
             # The quotes stand in for the answer's text: the local chat shows them first, and its follow-up
             # search reads only the previous question.
-            answer = ask(services, item["question"])
+            answer = draft_answer(services, item["question"])
             sources = answer.sources or to_sources(retrieve(services, item["question"])[1])
             text = " ".join(q.text for q in answer.quotes)
             turn = (item["question"], text, list(dict.fromkeys(s.doc_id for s in sources)))

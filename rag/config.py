@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     # Where the embedded Qdrant Edge store lives; STORAGE_DIR/qdrant unless set.
     qdrant_path: Path | None = None
 
-    # The job queue (rag/jobs.py): with a broker (Redis), indexing runs as Celery tasks on worker processes
-    # (`celery -A rag.celery_app worker`); without one, on the app's own background thread.
+    # The job queue (rag/jobs/dispatch.py): with a broker (Redis), indexing runs as Celery tasks on worker processes
+    # (`celery -A rag.jobs.celery_worker worker`); without one, on the app's own background thread.
     celery_broker_url: SecretStr | None = None
     # How long Redis waits before giving an unacknowledged job to another worker. Jobs are acknowledged when
     # they end (acks_late), so this must exceed the longest job: a 5,000-page manual embeds in about ten
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     database_url: SecretStr | None = None
 
-    # "fake": an instant model that quotes its context (rag/fake_model.py), for tests and benchmarks only.
+    # "fake": an instant model that quotes its context (rag/models/fake_chat.py), for tests and benchmarks only.
     llm_provider: Literal["local", "openai", "fake"] | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -76,7 +76,8 @@ class Settings(BaseSettings):
     # run past that two times in three: the dense search never saw their ends. On the blind questions of
     # bench/qa/unseen-*.jsonl (score fusion, bench/eval.py, 2-core EPYC, int8), recall@1 / recall@5 / MRR@5
     # dev | held out: 1000/100 0.722 / 0.928 / 0.807 | 0.701 / 0.938 / 0.797; 800/0 0.732 / 0.959 / 0.830 |
-    # 0.763 / 0.969 / 0.842; 800/0 without contents and index passages (rag/chunking.py) 0.753 / 0.969 / 0.849 |
+    # 0.763 / 0.969 / 0.842; 800/0 without contents and index passages (rag/indexing/chunking.py) 0.753 / 0.969 /
+    # 0.849 |
     # 0.773 / 0.959 / 0.846. Embedding time goes with the passages' count, as nearly all are cut at 256 tokens
     # (bench/ingest.py, pages/s): 1200/150 11.07, 1000/100 9.59, 800/0 8.55, 800/0 without listings 10.67.
     chunk_size: int = Field(default=800, ge=100)
@@ -89,7 +90,7 @@ class Settings(BaseSettings):
     # How much retrieved text the answer prompt may carry; small local models do best with little.
     context_chars: int | None = Field(default=None, ge=200)
     history_turns: int = Field(default=4, ge=0)
-    # What the user reads first (rag/answer_policy.py): "auto" quotes the documents first with the local model
+    # What the user reads first (rag/answering/policy.py): "auto" quotes the documents first with the local model
     # and lets a large model answer; "quotes", "quotes_first", "model_checked" or "model" force one.
     answer_mode: Literal["auto", "quotes", "quotes_first", "model_checked", "model"] = "auto"
     max_upload_mb: int = Field(default=200, ge=1)
@@ -110,7 +111,7 @@ class Settings(BaseSettings):
     api_rate_per_minute: int = Field(default=120, ge=1)
     # A question longer than a page is a pasted document, not a question; the embedding reads 256 tokens anyway.
     max_question_chars: int = Field(default=4000, ge=10)
-    # Reading a PDF (measured in rag/pdf_reader.py read_isolated). PDFium reads in a child process that may
+    # Reading a PDF (measured in rag/reading/reader.py read_isolated). PDFium reads in a child process that may
     # take this much memory beyond the file: real manuals need 16 MB, a 1 MB bomb took 2-7 GB unbounded.
     max_pdf_memory_mb: int = Field(default=512, ge=64)
     # The slowest real page measured took 0.03 s, a 196-page manual 0.5 s in all.
@@ -120,7 +121,7 @@ class Settings(BaseSettings):
     max_page_chars: int = Field(default=100_000, ge=1_000)
     # A 5,000-page manual at a dense 5,000 characters a page makes about 25,000 passages of 1,200.
     max_passages: int = Field(default=50_000, ge=1)
-    # OCR of pages without a text layer (rag/ocr.py): "auto" is RapidOCR, from the Python packages; "tesseract"
+    # OCR of pages without a text layer (rag/reading/ocr.py): "auto" is RapidOCR, from the Python packages; "tesseract"
     # (Debian's tesseract-ocr, in the Docker image) reads a fifth faster with fewer words right. A document needing
     # it on more pages than OCR_MAX_PAGES is refused with the reason, before any is read; 0 turns OCR off. Each
     # OCR page may take 4x max_page_seconds, and the reading's limit (max_read_minutes) counts the text layer.
@@ -144,7 +145,7 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         if isinstance(value, str) and not value.strip().startswith(("redis://", "rediss://", "unix://")):
-            # The sweeper (rag/sweeper.py) reads Redis itself to find a queue that was lost.
+            # The sweeper (rag/jobs/sweeper.py) reads Redis itself to find a queue that was lost.
             raise ValueError("the job queue is Redis: give a URL such as redis://localhost:6379/0")
         return value
 

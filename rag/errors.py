@@ -19,7 +19,7 @@ class ConfigError(DocChatError):
 
 
 class DatabaseUnavailableError(DocChatError):
-    """The database cannot be reached, or failed in the middle of a request. rag/db.py raises it for every
+    """The database cannot be reached, or failed in the middle of a request. rag/database/engine.py raises it for every
     driver error, so no front end ever sees SQLAlchemy's exceptions."""
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
-# SQLite hands datetimes back without their offset; they were written in UTC (rag/models.py utcnow).
+# SQLite hands datetimes back without their offset; they were written in UTC (rag/database/tables.py utcnow).
 UTCDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "trashed"]
 AnswerMode = Literal["quotes", "quotes+model", "model", "summary", "not_found"]
@@ -190,6 +190,21 @@ class Retrieval(BaseModel):
 
     standalone_question: str
     sources: list[Source]
+
+
+class ModelCapabilities(BaseModel):
+    """What the chat model in use can do, so that nothing compares provider names: the pipeline, the UI and the
+    CLI ask it. Measured on SmolLM2-135M, the local default: none of its rewrites, answers or summaries were
+    worth showing first (bench/followups.py, bench/answers.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str  # what the UI and the CLI show as the model in use
+    in_process: bool  # runs in this process: nothing leaves the computer, and it loads on the first question
+    rewrites_questions: bool  # writes a usable standalone rewrite of a follow-up to search for
+    answers_first: bool  # writes answers worth showing first; otherwise the documents' own sentences lead
+    writes_summaries: bool  # writes a summary from a card's material, in its own words
+    writes_suggestions: bool  # worth asking for extras nobody waits on: suggested questions, a card's summary
 
 
 class ComponentHealth(BaseModel):

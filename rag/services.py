@@ -13,14 +13,14 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.accounts.backfill import backfill_workspaces
-from rag.background import BackgroundWorker
-from rag.cleanup import purge_incomplete
 from rag.config import Settings, load_settings
-from rag.db import init_db, make_engine
-from rag.embeddings import EmbeddingModel, build_embeddings
+from rag.database.engine import init_db, make_engine
 from rag.errors import ConfigError, DocChatError, LLMError
-from rag.llm import build_llm
+from rag.models.capabilities import capabilities_of
+from rag.models.chat import build_llm, load_failure
+from rag.models.embeddings import EmbeddingModel, build_embeddings
+from rag.runners.background import BackgroundWorker
+from rag.schemas import ModelCapabilities
 from rag.store import VectorStore, open_store
 
 if TYPE_CHECKING:
@@ -54,9 +54,14 @@ class Services:
     @cached_property
     def queue(self) -> Celery:
         # Built on first use, with CELERY_BROKER_URL only: the embedded default never imports Celery.
-        from rag.queue import build_celery
+        from rag.runners.broker import build_celery
 
         return build_celery(self.settings)
+
+    @cached_property
+    def capabilities(self) -> ModelCapabilities:
+        # From the settings alone: asking what the model can do never loads it.
+        return capabilities_of(self.settings)
 
     @cached_property
     def llm(self) -> BaseChatModel:
@@ -70,7 +75,7 @@ class Services:
             raise
         except Exception as exc:
             log.info("loading the language model failed", exc_info=True)
-            raise LLMError(_model_failure(self.settings, exc)) from exc
+            raise LLMError(load_failure(self.settings, exc)) from exc
 
     @property
     def closed(self) -> bool:
@@ -91,27 +96,17 @@ class Services:
         self.engine.dispose()
 
 
-def _model_failure(settings: Settings, exc: Exception) -> str:
-    if settings.llm_provider == "openai":
-        return f"The language model could not be set up: {exc}"
-    where = f"LOCAL_LLM_PATH={settings.local_llm_path}" if settings.local_llm_path else "the bundled model"
-    reason = "the file does not exist" if isinstance(exc, FileNotFoundError) else "it is not a usable GGUF model file"
-    return (
-        f"The local language model cannot be loaded ({where}: {reason}). Point LOCAL_LLM_PATH at a GGUF "
-        "model file, or unset it to use the bundled model, then ask again."
-    )
-
-
-def open_services(
+def build_services(
     settings: Settings | None = None,
     embedding: EmbeddingModel | None = None,
     *,
     store: bool = True,
     llm: BaseChatModel | None = None,
 ) -> Services:
-    """Opens everything; `embedding` and `llm` let callers that already hold a model (tests) pass it in.
-    With `store=False` the vector store waits until something needs it. With the store open, what a crash left
-    half-indexed is removed first, so no caller starts on a half-written library."""
+    """Builds the clients; `embedding` and `llm` let callers that already hold a model (tests) pass it in.
+    With `store=False` the vector store waits until something needs it. Nothing is repaired here: a process
+    opens DocChat through rag/usecases/startup.py (or a worker through rag/records/repair.py), which removes
+    what a crash left half-written before any work starts."""
     settings = settings or load_settings()
     if store and settings.shared_store_problem and not settings.edge_worker:
         raise ConfigError(settings.shared_store_problem)  # before Edge's lock could say it less clearly
@@ -127,8 +122,6 @@ def open_services(
     if store:
         try:
             services.store  # noqa: B018 - opened now, so a refusal comes before any work starts
-            purge_incomplete(services)
-            backfill_workspaces(services)
         except BaseException:
             services.close()
             raise

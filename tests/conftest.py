@@ -10,9 +10,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from rag.config import Settings
-from rag.embeddings import EmbeddingModel, build_embeddings
-from rag.fake_model import FakeChatModel
-from rag.services import Services, open_services
+from rag.models.embeddings import EmbeddingModel, build_embeddings
+from rag.models.fake_chat import FakeChatModel
+from rag.services import Services
+from rag.usecases.startup import open_services
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -66,7 +67,7 @@ def fake_llm() -> FakeChatModel:
 
 @pytest.fixture
 def fake_services(settings: Settings, embedding: EmbeddingModel, fake_llm: FakeChatModel) -> Iterator[Services]:
-    """Services with the instant fake chat model (rag/fake_model.py): for the fast tier."""
+    """Services with the instant fake chat model (rag/models/fake_chat.py): for the fast tier."""
     svc = open_services(settings, embedding, llm=fake_llm)
     yield svc
     svc.close()
@@ -109,6 +110,6 @@ def record(session, doc_id: str):  # type: ignore[no-untyped-def]
     """The library record of a document (its only one, in the owner's workspace, in these tests)."""
     from sqlalchemy import select
 
-    from rag.models import Document
+    from rag.database.tables import Document
 
     return session.scalar(select(Document).where(Document.doc_id == doc_id))

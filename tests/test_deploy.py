@@ -114,7 +114,7 @@ def test_the_app_check_comes_from_the_image(runtime: list[tuple[str, str]]) -> N
 def test_worker_replaces_the_http_check_with_a_celery_ping(compose: dict[str, Any]) -> None:
     test = " ".join(compose["services"]["worker"]["healthcheck"]["test"])
     assert "_stcore" not in test and "8501" not in test, "a worker serves no HTTP"
-    assert "celery -A rag.celery_app inspect ping" in test
+    assert "celery -A rag.jobs.celery_worker inspect ping" in test
     # `$$` is compose's escape: the shell in the container must see $HOSTNAME, its own node name.
     assert "celery@$$HOSTNAME" in test
 
@@ -191,7 +191,7 @@ def test_redis_keeps_queued_jobs_across_restarts(compose: dict[str, Any]) -> Non
 
 def test_worker_is_one_celery_worker_process_of_rag_celery_app(compose: dict[str, Any]) -> None:
     args = command(compose["services"]["worker"])
-    assert args[0] == "celery" and option(args, "-A") == "rag.celery_app" and "worker" in args
+    assert args[0] == "celery" and option(args, "-A") == "rag.jobs.celery_worker" and "worker" in args
     assert option(args, "--pool") == "solo" and option(args, "--concurrency") == "1"
 
 
@@ -285,7 +285,7 @@ def dockerignore() -> list[str]:
 # What the image must not carry (tests, benchmarks, local state, secrets), and what the app runs from.
 LEFT_OUT = "tests/test_deploy.py bench/eval.py .ci/run storage/docchat.db .venv/bin/python .git/HEAD .env".split()
 LEFT_OUT += ["rag/__pycache__/config.cpython-311.pyc", ".streamlit/secrets.toml"]
-KEPT = "app.py pyproject.toml rag/config.py rag/migrations/script.py.mako api/main.py ui/main.py".split()
+KEPT = "app.py pyproject.toml rag/config.py rag/database/migrations/script.py.mako api/main.py ui/main.py".split()
 KEPT += [".streamlit/config.toml"]
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from rag.config import Settings
-from rag.services import open_services
+from rag.usecases.startup import open_services
 from tests.conftest import CORPUS, ROOT
 from tests.pdfs import make_pdf
 

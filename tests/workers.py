@@ -1,4 +1,4 @@
-"""Real Celery workers for the tests and the benchmark: `celery -A rag.celery_app worker` subprocesses on the
+"""Real Celery workers for the tests and the benchmark: `celery -A rag.jobs.celery_worker worker` subprocesses on the
 Redis of 127.0.0.1:6379 (or a private one), each owning its own Qdrant Edge folder while it runs; the store is
 read after the workers exit, as no Qdrant server can run on these machines."""
 
@@ -45,7 +45,7 @@ def worker_env(storage: Path, database_url: str, broker: str, **extra: str) -> d
 
 
 def start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "rag.celery_app", "worker", "--pool", "solo"]
+    command = [sys.executable, "-m", "celery", "-A", "rag.jobs.celery_worker", "worker", "--pool", "solo"]
     command += ["--concurrency", "1", "--hostname", f"{name}@%h", "--loglevel", "INFO", "--without-gossip"]
     with log.open("ab") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

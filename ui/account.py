@@ -4,7 +4,7 @@ import streamlit as st
 
 from rag import usecases
 from rag.errors import DocChatError
-from rag.usecases import label_markdown
+from rag.presentation import label_markdown
 from ui.session import caller
 from ui.shared import database_guard, services
 

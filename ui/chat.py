@@ -6,7 +6,7 @@ import streamlit as st
 
 from rag import usecases
 from rag.errors import DatabaseUnavailableError, DocChatError
-from rag.usecases import label_markdown
+from rag.presentation import label_markdown
 from ui.feedback import render_feedback
 from ui.session import caller
 from ui.shared import database_guard, model_indicator, render_answer, render_quotes, render_suggestions, services
@@ -58,7 +58,7 @@ with st.sidebar:
             st.query_params["c"] = conversation.id
             st.rerun()
     st.divider()
-    model_indicator(svc.settings)
+    model_indicator(svc)
 
 if current and current.read_only:
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", vertical_alignment="center")
@@ -174,7 +174,9 @@ if question:
                 notice = st.empty()
                 notice.caption("✍️ The model is writing a short answer; it is shown only if the passages support it…")
             else:
-                waiting = "the model is starting" if svc.settings.llm_provider == "local" else "waiting for the model"
+                waiting = (
+                    "the model is starting" if usecases.model_capabilities(svc).in_process else "waiting for the model"
+                )
                 notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
             st.write_stream(_until_first_token(turn.tokens, notice))
             notice.empty()

@@ -4,8 +4,9 @@ import streamlit as st
 
 from rag import usecases
 from rag.errors import DocChatError
+from rag.presentation import label_markdown
 from rag.schemas import DocumentPublic, IngestResult
-from rag.usecases import DocumentCard, label_markdown
+from rag.usecases import DocumentCard
 from ui.session import caller
 from ui.shared import database_guard, model_indicator, services
 
@@ -38,7 +39,7 @@ where = (
 )
 st.caption(f"Add PDFs here, then ask about them in the chat. {where}")
 with st.sidebar:
-    model_indicator(svc.settings)
+    model_indicator(svc)
 
 st.session_state.setdefault("uploader_key", 0)
 files = None
@@ -197,7 +198,7 @@ for document in documents:
     chunks.caption(f"{document.passages} passages")
     added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")
     with about.popover("About", icon="ℹ️", key=f"card_{document.id}"):
-        show_card(cards.get(document.id), svc.settings.llm_provider == "openai")
+        show_card(cards.get(document.id), usecases.model_capabilities(svc).writes_suggestions)
     if summarise.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
         # A conversation of its own, searching this document only; the chat page asks the question.
         with database_guard():

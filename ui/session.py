@@ -7,7 +7,8 @@ import streamlit as st
 
 from rag import usecases
 from rag.errors import DocChatError, SignInError
-from rag.usecases import Caller, Services, label_markdown
+from rag.presentation import label_markdown
+from rag.usecases import Caller, Services
 
 
 def address() -> str:

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 import streamlit as st
 
 from rag import usecases
+from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
+from rag.presentation import DOUBT, answer_html, label_markdown, unsupported_sentences
 from rag.schemas import MessagePublic, Quote, Source
-from rag.usecases import DOUBT, Services, Settings, answer_html, label_markdown, unsupported_sentences
+from rag.usecases import Services
 
 
 def services() -> Services:
@@ -18,7 +20,7 @@ def services() -> Services:
     try:
         # One per process, shared with the HTTP API served beside the pages (app.py); with the background
         # worker, uploads go on indexing while their page is closed, and a restart resumes them.
-        return usecases.shared_services(usecases.load_settings())
+        return usecases.shared_services(load_settings())
     except StoreBusyError as exc:
         st.error(str(exc), icon="🔒")
     except DocChatError as exc:
@@ -28,16 +30,17 @@ def services() -> Services:
     st.stop()
 
 
-def model_indicator(settings: Settings) -> None:
+def model_indicator(svc: usecases.Services) -> None:
     """Which model answers, where the documents go, and how to change it, in the sidebar."""
-    if settings.llm_provider == "local":
-        st.markdown(f"🖥️ **Offline** · {usecases.model_label(settings)}")
+    model = usecases.model_capabilities(svc)
+    if model.in_process:
+        st.markdown(f"🖥️ **Offline** · {model.label}")
         st.caption(
             "A tiny model that runs on this computer: trust the sources more than its wording. For better "
             "answers, start DocChat with OPENAI_API_KEY set, or OPENAI_BASE_URL for Ollama."
         )
     else:
-        st.markdown(f"☁️ **Online** · {usecases.model_label(settings)}")
+        st.markdown(f"☁️ **Online** · {model.label}")
         st.caption("Questions and passages are sent to this model. To stay offline, start with LLM_PROVIDER=local.")
 
 

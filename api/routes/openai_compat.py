@@ -28,6 +28,7 @@ from api.errors import ERRORS
 from api.streaming import tokens_of
 from rag import usecases
 from rag.errors import DocChatError, NotFoundError
+from rag.presentation import quotes_markdown, shown_answer
 from rag.schemas import Source
 
 router = APIRouter(tags=["openai"], dependencies=[Authenticated], responses=ERRORS)
@@ -213,7 +214,7 @@ async def _chunks(turn: usecases.Turn, completion_id: str, created: int) -> Asyn
     sent = ""
     if turn.quotes_first:
         # The quotes are the answer and are ready now; the model's words, if they pass, come after them.
-        sent = usecases.quotes_markdown(turn.quotes)
+        sent = quotes_markdown(turn.quotes)
         yield chunk(Delta(content=sent))
     parts: list[str] = []
     try:
@@ -228,13 +229,13 @@ async def _chunks(turn: usecases.Turn, completion_id: str, created: int) -> Asyn
         # Headers are sent: the failure is an event, in the shape the openai client raises as an APIError.
         yield _data({"error": {"message": str(exc), "type": "docchat_error", "code": None}})
         return
-    shown = usecases.shown_answer(turn, "".join(parts))
+    shown = shown_answer(turn.quotes, turn.mode, "".join(parts))
     # A stream cannot take back what it sent. When the check replaces a streamed model answer by the quotes,
     # the quotes can only follow the model's words; otherwise the content read equals `shown`.
     if shown.startswith(sent):
         rest = shown[len(sent) :]
     else:
-        rest = "\n\n" + usecases.quotes_markdown(turn.quotes) if turn.quotes else ""
+        rest = "\n\n" + quotes_markdown(turn.quotes) if turn.quotes else ""
     if rest:
         yield chunk(Delta(content=rest))
     yield chunk(Delta(), last=True)

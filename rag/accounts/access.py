@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from rag import audit
+from rag.accounts import audit
 from rag.accounts.caller import Caller
 from rag.accounts.keys import user_of_key
 from rag.accounts.passwords import needs_rehash, verify_password
 from rag.accounts.users import add_user, checked_username, find_user, get_user, owner, set_password
 from rag.accounts.workspaces import memberships_of
+from rag.database.tables import User
 from rag.errors import SignInError, UnknownUserError, UnknownWorkspaceError
-from rag.models import User
 from rag.services import Services
 
 WRONG = "Wrong username or password."

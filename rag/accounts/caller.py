@@ -45,7 +45,7 @@ class Caller(BaseModel):
 
 
 # The operator at the server's command line (`python -m rag users …`): whoever can run it can read the
-# database anyway. Only rag/cli.py passes it; the API and the pages build callers from a sign-in or a key.
+# database anyway. Only rag/cli/main.py passes it; the API and the pages build callers from a sign-in or a key.
 OPERATOR = Caller(
     user_id="",
     username="(command line)",

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from rag.database.tables import ApiKey, User, as_utc, utcnow
 from rag.errors import SignInError, UnknownUserError
-from rag.models import ApiKey, User, as_utc, utcnow
 from rag.schemas import ApiKeyPublic, NewApiKey
 from rag.services import Services
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from rag.database.tables import BrowserSession, User, as_utc, utcnow
 from rag.errors import SignInError
-from rag.models import BrowserSession, User, as_utc, utcnow
 from rag.services import Services
 
 CODE_SECONDS = 60

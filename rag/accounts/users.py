@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from rag.accounts.passwords import hash_password
+from rag.database.tables import Membership, User, Workspace
 from rag.errors import InvalidInputError, UnknownUserError
-from rag.models import Membership, User, Workspace
 from rag.services import Services
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from rag.accounts.caller import ROLES
+from rag.database.tables import Membership, User, Workspace
 from rag.errors import InvalidInputError, UnknownWorkspaceError
-from rag.models import Membership, User, Workspace
 from rag.schemas import WorkspacePublic
 from rag.services import Services
 

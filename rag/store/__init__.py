@@ -26,7 +26,7 @@ from rag.store.edge import EdgeRebuild, EdgeStore
 
 if TYPE_CHECKING:
     from rag.config import Settings
-    from rag.embeddings import EmbeddingModel
+    from rag.models.embeddings import EmbeddingModel
 
 __all__ = [
     "DENSE",

@@ -13,8 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import qdrant_edge as qe
 
-from rag.chunking import Chunk
 from rag.errors import StoreError
+from rag.store.chunk import Chunk
 
 DENSE = "dense"
 SPARSE = "bm25"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import qdrant_edge as qe
 
-from rag.chunking import Chunk
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
@@ -23,6 +22,7 @@ from rag.store.base import (
     point_id,
     prefetch_depth,
 )
+from rag.store.chunk import Chunk
 from rag.store.lock import StoreLock, busy_message
 
 IDENTITY_FILE = "docchat-collection.json"

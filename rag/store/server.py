@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from qdrant_client import QdrantClient, models
 
-from rag.chunking import Chunk
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
@@ -20,6 +19,7 @@ from rag.store.base import (
     point_id,
     prefetch_depth,
 )
+from rag.store.chunk import Chunk
 
 
 class ServerStore:

@@ -1,7 +1,8 @@
 """The doorway: the one small set of functions the UI, the CLI and the HTTP API call, and nothing below it.
 
-Every function takes the process's `Services` first, returns the public shapes of rag/schemas.py, and
-raises only `DocChatError` (rag/errors.py), whose message is for the user.
+Every function takes the process's `Services` first, returns the public shapes of rag/schemas.py (or the few
+named here: a turn's stream, a card, a page's picture), and raises only `DocChatError` (rag/errors.py), whose
+message is for the user. How the results are shown is rag/presentation.py's; settings are rag/config.py's.
 """
 
 from __future__ import annotations
@@ -9,17 +10,11 @@ from __future__ import annotations
 from rag.accounts.caller import OPERATOR, Caller
 from rag.accounts.keys import PREFIX as KEY_PREFIX
 from rag.accounts.sessions import COOKIE as SESSION_COOKIE
-from rag.answer_policy import DOUBT
-from rag.cards import DocumentCard
-from rag.chat import Turn
-from rag.config import Settings, load_settings, secret
-from rag.filenames import display_name
-from rag.grounding import unsupported_sentences
-from rag.llm import model_label
-from rag.preview import PagePreview
-from rag.quotes import quotes_markdown
-from rag.reindex import reindex as reindex_library
-from rag.safe_markdown import answer_html, label_markdown
+from rag.answering.pipeline import Turn
+from rag.indexing.cards import DocumentCard
+from rag.indexing.reindex import reindex as reindex_library
+from rag.reading.preview import PagePreview
+from rag.records.filenames import display_name
 from rag.services import Services
 from rag.usecases.accounts import (
     add_user,
@@ -49,9 +44,9 @@ from rag.usecases.asking import (
     checked_question,
     first_questions,
     health,
+    model_capabilities,
     model_in_use,
     retrieve_only,
-    shown_answer,
 )
 from rag.usecases.conversations import (
     create_conversation,
@@ -94,7 +89,6 @@ from rag.usecases.review import audit_csv, audit_log, review_conversation, revie
 from rag.usecases.startup import open_services
 
 __all__ = [
-    "DOUBT",
     "KEY_PREFIX",
     "OPERATOR",
     "SESSION_COOKIE",
@@ -102,13 +96,11 @@ __all__ = [
     "DocumentCard",
     "PagePreview",
     "Services",
-    "Settings",
     "Turn",
     "Upload",
     "add_files",
     "add_user",
     "adopt_shared",
-    "answer_html",
     "answer_of",
     "ask",
     "audit_csv",
@@ -135,7 +127,6 @@ __all__ = [
     "give_feedback",
     "health",
     "jobs_status",
-    "label_markdown",
     "library_ids",
     "list_all_documents",
     "list_conversations",
@@ -145,10 +136,9 @@ __all__ = [
     "list_trash",
     "list_users",
     "list_workspaces",
-    "load_settings",
     "local_caller",
+    "model_capabilities",
     "model_in_use",
-    "model_label",
     "my_workspaces",
     "open_browser_session",
     "open_services",
@@ -157,7 +147,6 @@ __all__ = [
     "queue_files",
     "queue_paused",
     "queue_uploads",
-    "quotes_markdown",
     "refreshed",
     "reindex_library",
     "release_shared",
@@ -171,15 +160,12 @@ __all__ = [
     "review_queue",
     "revoke_key",
     "running_app",
-    "secret",
     "set_disabled",
     "set_member",
     "share_conversation",
     "shared_services",
-    "shown_answer",
     "sign_in",
     "sign_in_oidc",
     "trash_document",
-    "unsupported_sentences",
     "withdraw_address",
 ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from rag import audit
-from rag.accounts import access, keys, sessions, users, workspaces
+from rag.accounts import access, audit, keys, sessions, users, workspaces
 from rag.accounts.caller import Caller
 from rag.errors import PermissionDeniedError
 from rag.schemas import ApiKeyPublic, NewApiKey, UserPublic, WorkspacePublic

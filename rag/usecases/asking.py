@@ -6,18 +6,17 @@ from collections.abc import Sequence
 
 from sqlalchemy import text
 
-from rag import transcripts
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
-from rag.chain import retrieve
-from rag.chat import Turn, ask_in_conversation
+from rag.answering.pipeline import Turn, start_turn
+from rag.answering.search import retrieve
+from rag.answering.sources import to_sources
+from rag.answering.suggestions import suggest_questions
 from rag.errors import DocChatError, InvalidInputError
-from rag.llm import model_label
-from rag.quotes import quotes_markdown
-from rag.schemas import AnswerPublic, ComponentHealth, Health, Retrieval
+from rag.presentation import shown_answer
+from rag.records import transcripts
+from rag.schemas import AnswerPublic, ComponentHealth, Health, ModelCapabilities, Retrieval
 from rag.services import Services
-from rag.sources import to_sources
-from rag.suggestions import suggest_questions
 from rag.usecases.conversations import own_conversation
 
 
@@ -55,17 +54,11 @@ def ask(
             services, scope, workspace_id=who.workspace_id, user_id=who.user_id
         )
     try:
-        return ask_in_conversation(services, conversation.id, question, scope)
+        return start_turn(services, conversation.id, question, scope)
     except DocChatError as exc:
         # The question (and the failure beside it) is stored in this conversation: a front end opens it.
         exc.conversation_id = conversation.id  # type: ignore[attr-defined]
         raise
-
-
-def shown_answer(turn: Turn, model_answer: str) -> str:
-    """What the user reads, as plain text: the quotes, then the model's answer when it is shown."""
-    quoted = quotes_markdown(turn.quotes) if turn.mode in ("quotes", "quotes+model") else ""
-    return "\n\n".join(part for part in (quoted, model_answer) if part)
 
 
 def answer_of(turn: Turn, question: str) -> AnswerPublic:
@@ -78,7 +71,7 @@ def answer_of(turn: Turn, question: str) -> AnswerPublic:
         conversation_id=turn.conversation_id,
         message_id=turn.answer_id,
         question=question,
-        answer=shown_answer(turn, model_answer),
+        answer=shown_answer(turn.quotes, turn.mode, model_answer),
         mode=turn.mode,  # type: ignore[arg-type]
         doubtful=turn.doubtful,
         quotes=turn.quotes,
@@ -119,7 +112,12 @@ def first_questions(
 
 
 def model_in_use(services: Services) -> str:
-    return model_label(services.settings)
+    return services.capabilities.label
+
+
+def model_capabilities(services: Services) -> ModelCapabilities:
+    """What the model in use can do (nothing is loaded to say it): front ends ask this, never the provider."""
+    return services.capabilities
 
 
 def health(services: Services) -> Health:
@@ -135,6 +133,6 @@ def health(services: Services) -> Health:
     except DocChatError as exc:
         store = ComponentHealth(state="unavailable", detail=str(exc))
     loaded = "llm" in services.__dict__ or services.chat_model is not None
-    model = ComponentHealth(state="ok" if loaded else "not loaded", detail=model_label(services.settings))
+    model = ComponentHealth(state="ok" if loaded else "not loaded", detail=services.capabilities.label)
     ok = database.state == "ok" and store.state == "ok"
     return Health(status="ok" if ok else "degraded", database=database, store=store, model=model)

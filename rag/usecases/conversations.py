@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from rag import audit, transcripts
+from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
 from rag.accounts.users import get_user
-from rag.answer_policy import doubtful
+from rag.answering.policy import doubtful
+from rag.database.tables import Conversation, Message
 from rag.errors import InvalidInputError, PermissionDeniedError
-from rag.models import Conversation, Message
+from rag.records import transcripts
 from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationDetail, ConversationPublic, MessagePublic
 from rag.services import Services
 from rag.usecases.documents import library_ids

@@ -7,15 +7,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rag import audit, jobs, library, preview
+from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
-from rag.cards import DocumentCard
-from rag.cleanup import queued_ids, remove_record
+from rag.database.tables import Document
 from rag.errors import DocumentBusyError, UnknownDocumentError
-from rag.ingest import Progress, accept_bytes, ingest_bytes, ingest_path
-from rag.models import Document
-from rag.preview import PagePreview
+from rag.indexing import library_cards
+from rag.indexing.cards import DocumentCard
+from rag.indexing.ingest import Progress, accept_bytes, ingest_bytes, ingest_path
+from rag.jobs import dispatch as jobs
+from rag.reading import preview
+from rag.reading.preview import PagePreview
+from rag.records import library
+from rag.records.cleanup import queued_ids, remove_record
 from rag.schemas import DocumentPublic, IngestResult
 from rag.services import Services
 
@@ -191,7 +195,7 @@ def empty_trash(services: Services, *, caller: Caller | None = None) -> int:
 def document_cards(
     services: Services, doc_ids: Sequence[str] | None = None, *, caller: Caller | None = None
 ) -> dict[str, DocumentCard]:
-    return library.document_cards(services, doc_ids, resolve(services, caller).workspace_id)
+    return library_cards.document_cards(services, doc_ids, resolve(services, caller).workspace_id)
 
 
 def page_preview(

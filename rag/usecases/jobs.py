@@ -8,15 +8,16 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
-from rag import audit, jobs
+from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
-from rag.cleanup import has_records, sync_workspaces
+from rag.database.tables import Document, as_utc, utcnow
 from rag.errors import DocumentBusyError, UnknownDocumentError
-from rag.ingest import accept_bytes
-from rag.job_state import WAITING
-from rag.library import find_document
-from rag.models import Document, as_utc, utcnow
+from rag.indexing.ingest import accept_bytes
+from rag.indexing.job_state import WAITING
+from rag.jobs import dispatch as jobs
+from rag.records.cleanup import has_records, sync_workspaces
+from rag.records.library import find_document
 from rag.schemas import DocumentPublic, IngestResult, JobsPublic
 from rag.services import Services
 from rag.usecases.documents import audit_added, document_public, uploader

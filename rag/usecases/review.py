@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from rag import audit, transcripts
+from rag.accounts import audit
 from rag.accounts.caller import Caller
+from rag.database.tables import Conversation, Message, User, Workspace
 from rag.errors import UnknownConversationError
-from rag.models import Conversation, Message, User, Workspace
+from rag.records import transcripts
 from rag.schemas import AuditEventPublic, ConversationDetail, ReviewItem
 from rag.services import Services
 from rag.usecases.conversations import conversation_public, message_public

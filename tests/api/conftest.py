@@ -10,9 +10,10 @@ import pytest
 
 from api.main import create_api
 from rag.config import Settings
-from rag.embeddings import EmbeddingModel
-from rag.fake_model import FakeChatModel
-from rag.services import Services, open_services
+from rag.models.embeddings import EmbeddingModel
+from rag.models.fake_chat import FakeChatModel
+from rag.services import Services
+from rag.usecases.startup import open_services
 
 LOOPBACK = ("127.0.0.1", 50000)
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from rag.ingest import accept_bytes
+from rag.indexing.ingest import accept_bytes
 from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.pdfs import make_pdf

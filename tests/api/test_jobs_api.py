@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag import job_state
+from rag.indexing import job_state
 from tests.api.conftest import OpenServices, api_client
-from tests.test_jobs import DOWN
+from tests.jobs.test_jobs import DOWN
 from tests.workers import broker_url, varied_pdf
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from openai.types.chat import ChatCompletion
 from api.main import create_api
 from rag import usecases
 from rag.config import Settings
-from rag.fake_model import FakeChatModel
+from rag.models.fake_chat import FakeChatModel
 from rag.services import Services
 from tests.pdfs import make_pdf
 

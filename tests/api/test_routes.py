@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.main import create_api
-from rag.fake_model import FakeChatModel
+from rag.models.fake_chat import FakeChatModel
 from tests.api.conftest import OpenServices
 from tests.pdfs import make_pdf
 
@@ -209,7 +209,7 @@ async def test_a_client_that_disconnects_leaves_an_interrupted_answer(open_api_s
                         break
             # Leaving the block closed the connection after the first word. The answer is stored ~6 s later, not
             # at once: closing the answer chain's stream makes langchain_core read the model to its end first
-            # (its StrOutputParser step, in rag/chain.py). What is stored still stops where the client did.
+            # (its StrOutputParser step, in rag/answering/pipeline.py). What is stored still stops where the client did.
             assert names[0] == "start" and "done" not in names
             with anyio.fail_after(15):
                 while True:

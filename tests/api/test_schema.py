@@ -24,9 +24,9 @@ from schemathesis.checks import (
 
 from api.main import create_api
 from rag.config import Settings
-from rag.embeddings import EmbeddingModel
-from rag.fake_model import FakeChatModel
-from rag.services import open_services
+from rag.models.embeddings import EmbeddingModel
+from rag.models.fake_chat import FakeChatModel
+from rag.usecases.startup import open_services
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Building the schema opens nothing: services are opened by the first request.

@@ -17,9 +17,9 @@ import pytest
 from redis import Redis
 
 from rag import usecases
-from rag.chunking import chunk_pages
-from rag.config import Settings, secret
-from rag.pdf import document_title, extract_pages, open_pdf
+from rag.config import Settings, load_settings, secret
+from rag.indexing.chunking import chunk_pages
+from rag.reading.pdf import document_title, extract_pages, open_pdf
 from rag.store.edge import EdgeStore
 from tests.apptest import MAIN
 from tests.conftest import CORPUS, ROOT
@@ -189,7 +189,7 @@ def test_jobs_survive_a_redis_restart_and_the_page_says_indexing_is_paused(
         "LLM_PROVIDER": "fake",
     }.items():
         monkeypatch.setenv(name, value)
-    settings = usecases.load_settings()
+    settings = load_settings()
     # The pages' services; without the store, which only the worker may open here.
     app = usecases.adopt_shared(usecases.open_services(settings, embedding=embedding, store=False))
     worker = None

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from rag.config import Settings, load_settings
-from rag.ingest import ingest_bytes
-from rag.library import list_documents
-from rag.models import Document
-from rag.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
-from rag.services import Services, open_services
+from rag.database.tables import Document
+from rag.indexing.ingest import ingest_bytes
+from rag.reading.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
+from rag.records.library import list_documents
+from rag.services import Services
 from rag.usecases import release_shared
+from rag.usecases.startup import open_services
 from tests.apptest import open_app, upload
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf

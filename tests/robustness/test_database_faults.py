@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.services import open_services
+from rag.usecases.startup import open_services
 from tests.robustness.procs import Output, cli_env, kill, run_cli, start_cli, tail
 from tests.robustness.test_faults import KIWI_PAGES, KIWI_QUESTION, doc_id, many_pages, write_pdf
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.services import open_services
+from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 from tests.robustness.procs import Holder, Output, cli_env, kill, run_cli, start_cli, tail
 

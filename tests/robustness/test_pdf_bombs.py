@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from rag.config import Settings
-from rag.ingest import ingest_bytes
-from rag.pdf import (
+from rag.indexing.ingest import ingest_bytes
+from rag.reading.pdf import (
     BLANK,
     NOTHING_READ,
     PAGE_CHARS,
@@ -22,7 +22,7 @@ from rag.pdf import (
     open_pdf,
     read_pdf,
 )
-from rag.services import open_services
+from rag.usecases.startup import open_services
 from tests.conftest import CORPUS, ROOT, record
 from tests.robustness import hostile_pdfs
 
@@ -105,15 +105,15 @@ def test_slow_reading_is_stopped(limit, message):
 # The reader runs under "spawn" here: its child is then the script's own, and RUSAGE_CHILDREN sees it.
 MEASURE = """
 import json, resource, sys
-import rag.pdf
-import rag.pdf_reader
+import rag.reading.pdf
+import rag.reading.reader
 from tests.robustness import hostile_pdfs
-rag.pdf_reader.START_METHOD = "spawn"
+rag.reading.reader.START_METHOD = "spawn"
 data = getattr(hostile_pdfs, sys.argv[1])()
 try:
-    rag.pdf.read_pdf(data, 200 << 20)
+    rag.reading.pdf.read_pdf(data, 200 << 20)
     error = None
-except rag.pdf.PdfError as exc:
+except rag.reading.pdf.PdfError as exc:
     error = str(exc)
 peak = {"app": resource.RUSAGE_SELF, "reader": resource.RUSAGE_CHILDREN}
 print(json.dumps({"error": error, **{k: resource.getrusage(v).ru_maxrss * 1024 for k, v in peak.items()}}))

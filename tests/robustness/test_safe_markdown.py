@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from rag.safe_markdown import UNSUPPORTED_STYLE, UNSUPPORTED_TIP, answer_html, export_text
+from rag.presentation import UNSUPPORTED_STYLE, UNSUPPORTED_TIP, answer_html, export_text
 
 try:
     import linkify_it  # noqa: F401

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rag.safe_markdown import UNSUPPORTED_TIP, answer_html, export_text, label_markdown
+from rag.presentation import UNSUPPORTED_TIP, answer_html, export_text, label_markdown
 from tests.robustness.test_safe_markdown import CODE_REWRITES, MARK, PAYLOADS, WITH_HTML, _assert_inert, _text_nodes
 
 CODE = r"a<b>&c [x](http://e.example) ![i](u) *s* _u_ ~t~ #h |p| :smile: -> <= -- www.e.example m@e.example \ $x$"

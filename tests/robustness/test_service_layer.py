@@ -13,15 +13,15 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from sqlalchemy import update
 
 from rag.accounts.access import owner_workspace
-from rag.chain import retrieve
-from rag.chat import ask_in_conversation
-from rag.cleanup import purge_incomplete
+from rag.answering.pipeline import start_turn
+from rag.answering.search import retrieve
 from rag.config import load_settings
+from rag.database.tables import Document, utcnow
 from rag.errors import ConfigError, LLMError, UnknownDocumentError
-from rag.ingest import display_name, ingest_bytes
-from rag.library import list_documents, list_trash, restore_document, trash_document
-from rag.models import Document, utcnow
-from rag.transcripts import create_conversation, list_messages
+from rag.indexing.ingest import display_name, ingest_bytes
+from rag.records.cleanup import purge_incomplete
+from rag.records.library import list_documents, list_trash, restore_document, trash_document
+from rag.records.transcripts import create_conversation, list_messages
 from tests.conftest import record
 from tests.pdfs import make_pdf
 
@@ -165,7 +165,7 @@ def test_an_answer_closed_half_way_is_stored_whole_and_the_model_stream_ends(ser
     ingest_bytes(services, PENGUINS, "penguins.pdf")
     model = _fake_model(services, ["Penguins ", "eat ", "herring ", "and ", "krill."])
     conversation = create_conversation(services)
-    turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+    turn = start_turn(services, conversation.id, "What do penguins eat?")
     streamed = [next(turn.tokens), next(turn.tokens), next(turn.tokens)]
     turn.close()  # the tab closed, or a new question overtook this one
     assert model.closed == [True]
@@ -179,7 +179,7 @@ def test_quotes_first_closed_while_the_model_writes_keeps_the_quotes_as_the_answ
     ingest_bytes(services, PENGUINS, "penguins.pdf")
     model = _fake_model(services, ["Penguins ", "eat ", "herring ", "and ", "krill."])
     conversation = create_conversation(services)
-    turn = ask_in_conversation(services, conversation.id, "What do penguins eat?")
+    turn = start_turn(services, conversation.id, "What do penguins eat?")
     assert turn.quotes_first and "herring" in turn.quotes[0].text
     turn.close()  # the tab closed before the model's answer was checked
     assert model.closed in ([], [True])  # closed, or never started: the stream is lazy
@@ -198,7 +198,7 @@ def test_a_model_file_that_cannot_load_is_a_failed_answer_with_a_reason(services
         services.__dict__.pop("llm", None)
         conversation = create_conversation(services)
         with pytest.raises(LLMError, match="LOCAL_LLM_PATH") as caught:
-            ask_in_conversation(services, conversation.id, "What do penguins eat?")
+            start_turn(services, conversation.id, "What do penguins eat?")
         assert reason in str(caught.value)
         question, answer = list_messages(services, conversation.id)
         assert (question.role, answer.role, answer.status) == ("user", "assistant", "failed")

@@ -1,0 +1,1 @@
+"""Answering a question: retrieval, the "not in your documents" gates, quotes, the model, grounding, suggestions."""

@@ -1,0 +1,110 @@
+"""Retrieval: hybrid search in the vector store, one passage per page, and the snippet that shows why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+
+from rag.accounts.access import owner_workspace
+from rag.services import Services
+from rag.store import Hit, VectorStore
+from rag.text import CLAUSE_END, content_words
+from rag.text import flat as one_line
+
+SNIPPET_CHARS = 280
+# Candidates fetched per passage wanted, so that dropping repeats of a page still leaves enough.
+OVERFETCH = 3
+
+
+def one_per_page(hits: Sequence[Hit], limit: int) -> list[Hit]:
+    """The best hit of each page, best first: five chunks of one page would cite it five times and crowd
+    the other pages out of the answer."""
+    seen: set[tuple[str, int]] = set()
+    kept = []
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.chunk.page)
+        if key not in seen:
+            seen.add(key)
+            kept.append(hit)
+            if len(kept) == limit:
+                break
+    return kept
+
+
+def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
+    """The window of the passage that shares the most words with the question, cut at word boundaries."""
+    flat = one_line(text)
+    if len(flat) <= size:
+        return flat
+    wanted = content_words(query)
+    sentence_starts = {0} | {m.end() for m in CLAUSE_END.finditer(flat)}
+    best, best_score = 0, -1.0
+    for start in sorted({0} | {m.end() for m in re.finditer(r" ", flat)}):
+        if start >= len(flat) - size // 2:
+            break
+        score = len(content_words(flat[start : start + size]) & wanted) + 0.5 * (start in sentence_starts)
+        if score > best_score:  # strictly better, so ties keep the earlier window
+            best, best_score = start, score
+    window = flat[best : best + size]
+    if best + size < len(flat):
+        window = window.rsplit(" ", 1)[0] + "…"
+    return ("…" if best > 0 else "") + window
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval from the vector store, fused by score distribution, one passage per page."""
+
+    store: VectorStore
+    embeddings: Embeddings
+    k: int = 5
+    min_relevance: float = 0.2
+    doc_ids: list[str] | None = None
+    exclude: list[str] | None = None  # documents in the trash
+    # The caller's workspace: a search never reaches passages no document of it holds (rag/store WORKSPACES).
+    workspace: str | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        dense = self.embeddings.embed_query(query)
+        result = self.store.search(
+            dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude, workspace=self.workspace
+        )
+        if result.top_similarity < self.min_relevance:
+            return []
+        return [
+            LCDocument(
+                page_content=hit.chunk.text,
+                metadata={
+                    "doc_id": hit.chunk.doc_id,
+                    "filename": hit.chunk.filename,
+                    "page": hit.chunk.page,
+                    "section": hit.chunk.context,
+                    "score": hit.score,
+                    "snippet": best_snippet(hit.chunk.text, query),
+                    "ocr": hit.chunk.ocr,
+                },
+            )
+            for hit in one_per_page(result.hits, self.k)
+        ]
+
+
+def make_retriever(
+    services: Services,
+    doc_ids: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    workspace_id: str | None = None,
+) -> HybridRetriever:
+    s = services.settings
+    return HybridRetriever(
+        store=services.store,
+        embeddings=services.embedding.embeddings,
+        k=s.top_k,
+        min_relevance=s.min_relevance,
+        doc_ids=list(doc_ids) if doc_ids else None,
+        exclude=list(exclude) if exclude else None,
+        workspace=owner_workspace(services, workspace_id),
+    )

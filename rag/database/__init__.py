@@ -1,0 +1,1 @@
+"""The database: its tables, the engine and sessions, and the migrations that build it."""

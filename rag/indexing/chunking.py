@@ -1,0 +1,119 @@
+"""Splits page texts into chunks that each belong to exactly one page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from rag.reading.page import Page
+from rag.store.chunk import Chunk
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+# pypdf leaves words hyphenated across line ends ("hyphen-\nated"); joining them helps both retrievers.
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+# A line of a table of contents or an index: "8.6.2 Shared library ABI changes . . . . . . 72".
+_LEADER = re.compile(r"(?:\.[ \t]?){5,}")
+
+
+def clean_text(text: str) -> str:
+    text = text.replace("\x00", "")
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = _SPACES.sub(" ", text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def _section_marks(text: str, sections: Sequence[tuple[str, ...]]) -> list[tuple[int, tuple[str, ...]]]:
+    """(offset in text, section path) for each section starting on the page. A heading that cannot be
+    found in the text is taken to start the page, where most do."""
+    marks, lowered, start = [], text.lower(), 0
+    for path in sections:
+        found = lowered.find(path[-1].lower(), start)
+        if found < 0:
+            found = _find_squashed(lowered, path[-1], start)
+        offset = found if found >= 0 else start
+        marks.append((offset, path))
+        start = offset
+    return marks
+
+
+def _find_squashed(lowered: str, title: str, start: int) -> int:
+    # Titles in outlines have single spaces; page text may break them over lines.
+    pattern = r"\s+".join(re.escape(word) for word in title.lower().split())
+    found = re.compile(pattern).search(lowered, start) if pattern else None
+    return found.start() if found else -1
+
+
+def context_label(title: str, section: tuple[str, ...]) -> str:
+    # The two innermost headings say where a passage is; the outer ones mostly repeat the title.
+    return " > ".join([title, *section[-2:]]) if section else title
+
+
+def iter_chunks(
+    pages: Iterable[Page],
+    *,
+    doc_id: str,
+    filename: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    title: str | None = None,
+) -> Iterator[Chunk]:
+    """Chunks as the pages come, so embedding can start before the last page is read."""
+    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    title = title or title_from_filename(filename)
+    index = 0
+    section: tuple[str, ...] = ()  # carries over from page to page until the next heading
+    # Splitting each page on its own keeps every chunk's page exact, which citations rely on.
+    for page in pages:
+        text = clean_text(page.text)
+        marks = _section_marks(text, page.sections)
+        cursor = 0
+        for piece in splitter.split_text(text):
+            at = text.find(piece[:80], cursor)
+            cursor = at if at >= 0 else cursor
+            middle = cursor + len(piece) // 2
+            current = next((path for offset, path in reversed(marks) if offset <= middle), section)
+            yield Chunk(doc_id, filename, page.number, index, piece, context_label(title, current), page.ocr)
+            index += 1
+        if marks:
+            section = marks[-1][1]
+
+
+def title_from_filename(filename: str) -> str:
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return " ".join(stem.replace("_", " ").replace("-", " ").split()) or filename
+
+
+def is_listing(text: str) -> bool:
+    """A passage of a contents page or an index: most of its lines end in dot leaders and a page number."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    leaders = sum(1 for line in lines if _LEADER.search(line))
+    # Three such lines at least, unless the passage is shorter: the last line of a contents page on its own.
+    return leaders >= min(3, len(lines)) > 0 and leaders * 2 >= len(lines)
+
+
+def chunk_pages(
+    pages: Iterable[Page],
+    *,
+    doc_id: str,
+    filename: str,
+    chunk_size: int,
+    chunk_overlap: int,
+    title: str | None = None,
+) -> list[Chunk]:
+    chunks = list(
+        iter_chunks(
+            pages, doc_id=doc_id, filename=filename, chunk_size=chunk_size, chunk_overlap=chunk_overlap, title=title
+        )
+    )
+    # Contents and index pages are 12% of the passages of 29 Debian manuals and never the page a question is
+    # about: not embedding them pays for the smaller passages' cost in ingestion speed. A document made mostly
+    # of such lines (a price list) keeps them all, or it could not be searched at all.
+    kept = [chunk for chunk in chunks if not is_listing(chunk.text)]
+    if len(kept) * 2 < len(chunks):
+        return chunks
+    return [replace(chunk, chunk_index=index) for index, chunk in enumerate(kept)]

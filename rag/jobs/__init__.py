@@ -1,0 +1,1 @@
+"""Indexing jobs: dispatched to the background thread or to Celery workers, and swept when lost."""

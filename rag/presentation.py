@@ -1,0 +1,322 @@
+"""How DocChat shows what it found, for the UI, the CLI and the API alike: what the user reads of an answer (its
+quotes, the model's words when they are shown, the sentences nothing supports), and answers, labels and exports
+as Markdown that shows text and code as written but can load or link to nothing.
+
+Answers echo PDFs: an image would be fetched as the conversation opens, a link would lead out of the app. Two layers,
+so that neither a wrong guess about where code starts nor a parser quirk opens a hole. Syntax: `<` `&` become
+entities, `[` `]` and backticks character references (never syntax in CommonMark); links, images and URLs become
+their text and the address as code; code becomes our own `<code>` or fence. Decoded text: remark-gfm and Streamlit
+rewrite text nodes after parsing (bare URLs, e-mails, `:streamlit:`, `:smile:`, `->`), so each run of text is cut
+where such a pattern would start: by an empty `<wbr>` tag, which ends the node, or else by an invisible word joiner.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from rag.schemas import Quote, SentenceCheck
+
+# Under quotes that probably do not answer the question (rag/answering/policy.py doubtful).
+DOUBT = "These passages probably do not answer your question: it is likely not in your documents."
+
+UNSUPPORTED_STYLE = (
+    "text-decoration: underline dotted #b45309; text-decoration-thickness: 2px; "
+    "text-underline-offset: 3px; cursor: help"
+)
+UNSUPPORTED_TIP = "Not found in your documents"
+
+_MARK_OPEN = f'<span style="{UNSUPPORTED_STYLE}" title="{UNSUPPORTED_TIP}">'
+_WBR = "<wbr>"
+_WORD_JOINER = "\u2060"
+_NEWLINE = re.compile(r"\r\n?")
+
+# Where remark-gfm's literal autolinks would start (`http://`, `www.`, `name@host`); in answers also Streamlit's
+# `:streamlit:` logo, `:smile:` emoji and `:red` directives (which swallow the word after them).
+_LINK_CUTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=[\w.+-])(?=@)", re.I)
+_PROSE_CUTS = re.compile(_LINK_CUTS.pattern + r"|(?<=:)(?=[a-z])", re.I)
+# Code and labels also keep `:+1:` and `->`, `<=`, `--`… exactly as written.
+_ALL_CUTS = re.compile(_PROSE_CUTS.pattern + r"|(?<=:)(?=[\w+-]+:)|(?<=[<>=~-])(?=[<>=~-])", re.I)
+
+_FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$", re.M)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_TABLE_DELIMITER_ROW = re.compile(r"^(?=[^\n]*\|)[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|?)+[ \t]*$", re.M)
+_TICKS = re.compile(r"`+")
+_SCAN = re.compile(r"\\.|`+|[\[\]]", re.S)
+_CANDIDATE = re.compile(
+    r"(?P<escape>\\[!-/:-@\[-`{-~])"
+    r"|(?P<ticks>`+)"
+    r"|(?P<bracket>!?\[)"
+    r"|<(?P<autolink>[a-z][a-z0-9+.-]{1,31}:[^\s<>]*|[\w.!#$%&'*+/=?^`{|}~-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*)>"
+    r"|(?P<url>\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>`]+)"
+    r"|(?P<email>(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+    re.I,
+)
+_DESTINATION = re.compile(
+    r"\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\]|\\.|\([^\s()]*\))*))(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)", re.S
+)
+_REFERENCE = re.compile(r"\[((?:[^\[\]\\]|\\.){0,999})\]")
+_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)((?:[^\[\]\\]|\\.){1,999})\]:[ \t]*\n?[ \t]*(?:<([^<>\n]*)>|(\S+))", re.M)
+_BLOCK_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?|#{1,6}[ \t]+)?")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # text | escape | code | url | link | image | fence
+    start: int
+    end: int
+    value: str = ""  # the text, escaped character, code, URL, link text, image alt or fenced code
+    url: str = ""  # a link's destination, a fence's language
+    table: bool = False  # in a GFM table, where `|` splits cells even inside code
+
+
+@dataclass(frozen=True)
+class _Piece:
+    markup: str
+    text: str | None = None  # the character Markdown decodes the markup to; None: a tag, which ends a text node
+
+
+_Flavour = tuple[dict[str, str], Callable[[str, bool], str]]  # prose escapes; how code, in a table or not, is written
+
+
+def answer_html(text: str, unsupported: Sequence[str] = ()) -> str:
+    """A model's answer for `st.markdown(..., unsafe_allow_html=True)`: formatting and code as written, no image,
+    no link (its text, then the address as code), each `unsupported` sentence underlined."""
+    text = _NEWLINE.sub("\n", text)
+    tokens = _tokens(text)
+    marks = _marks(text, tokens, unsupported)
+    return _joined([*_pieces(tokens, _ANSWER, marks), _Piece(marks.get(len(text), ""))], _WBR, _PROSE_CUTS)
+
+
+def label_markdown(text: str) -> str:
+    """A file name or title for wherever Streamlit reads Markdown: shown literally, on one line."""
+    pieces = [_Piece("\\" + c if c in string.punctuation else c, c) for c in " ".join(text.split())]
+    return _cut(pieces, _WORD_JOINER, _ALL_CUTS)
+
+
+def export_text(text: str) -> str:
+    """An answer for a Markdown file opened in other viewers: code as written, no image, no link, no HTML."""
+    text = _NEWLINE.sub("\n", text)
+    return _joined(_pieces(_tokens(text), _EXPORT, {}), _WORD_JOINER, _LINK_CUTS)
+
+
+def quotes_markdown(quotes: Sequence[Quote]) -> str:
+    """The quotes as the plain text a CLI prints and an export keeps: each a blockquote with its citation."""
+    return "\n\n".join(f"> “{q.text}”\n> — {q.filename}, p. {q.page}" for q in quotes)
+
+
+def shown_answer(quotes: Sequence[Quote], mode: str | None, model_answer: str) -> str:
+    """What the user reads, as plain text: the quotes, then the model's answer when it is shown."""
+    quoted = quotes_markdown(quotes) if mode in ("quotes", "quotes+model") else ""
+    return "\n\n".join(part for part in (quoted, model_answer) if part)
+
+
+def unsupported_sentences(checks: Sequence[SentenceCheck]) -> tuple[list[str], bool]:
+    """The answer's sentences nothing in the sources supports (to be marked), and whether that is all it says."""
+    judged = [c.supported for c in checks if c.supported is not None]
+    return [c.text for c in checks if c.supported is False], bool(judged) and not any(judged)
+
+
+def _tokens(text: str) -> list[_Token]:
+    refs = {_label(m[1]): m[2] or m[3] or "" for m in _DEFINITION.finditer(text)}
+    tokens: list[_Token] = []
+    start = 0
+    for fence in [*_fences(text), None]:
+        prose_end = fence.start if fence else len(text)
+        for m in [*_BLANK_LINE.finditer(text, start, prose_end), None]:  # nothing inline crosses a blank line
+            stop = m.end() if m else prose_end
+            table = bool(_TABLE_DELIMITER_ROW.search(text, start, stop))
+            tokens += _inline(text, start, stop, refs, table) if start < stop else []
+            start = stop
+        tokens += [fence] if fence else []
+        start = fence.end if fence else start
+    return tokens
+
+
+def _fences(text: str) -> Iterator[_Token]:
+    """Fenced code blocks; an unclosed fence runs to the end, as in CommonMark."""
+    search = 0
+    while m := _FENCE_OPEN.search(text, search):
+        search = m.end() + 1
+        if m[2][0] == "`" and "`" in m[3]:  # "```x```" is inline code
+            continue
+        close = re.compile(rf"^[ \t]*{m[2][0]}{{{len(m[2])},}}[ \t]*$", re.M).search(text, search)
+        end = close.end() if close else len(text)
+        body = text[min(search, end) : close.start() if close else end]
+        if m[1]:
+            body = re.sub(rf"(?m)^[ \t]{{0,{len(m[1])}}}", "", body)
+        yield _Token("fence", m.start(), end, body, (m[3].split() or [""])[0])
+        search = end
+
+
+def _inline(text: str, start: int, end: int, refs: dict[str, str], table: bool) -> list[_Token]:
+    partners = _partners(text, start, end)
+    tokens: list[_Token] = []
+    plain = position = start
+    while m := _CANDIDATE.search(text, position, end):
+        token = _token_at(text, m, refs, partners, table)
+        if token is None:
+            position = m.start() + 1
+            continue
+        tokens += [_Token("text", plain, token.start, text[plain : token.start])] if plain < token.start else []
+        tokens.append(token)
+        plain = position = token.end
+    return tokens + ([_Token("text", plain, end, text[plain:end])] if plain < end else [])
+
+
+def _token_at(text: str, m: re.Match[str], refs: dict[str, str], pairs: dict[int, int], table: bool) -> _Token | None:
+    start, end = m.span()
+    if m["escape"]:
+        return _Token("escape", start, end, m[0][1])
+    if m["ticks"]:
+        if (close := pairs.get(start)) is None:  # an unmatched run is literal backticks
+            return _Token("text", start, end, m[0])
+        # As in CommonMark: line endings become spaces, and one space on each side is padding.
+        code = text[end:close].replace("\n", " ")
+        code = code[1:-1] if len(code) > 2 and code[0] == code[-1] == " " and code.strip() else code
+        return _Token("code", start, close + len(m[0]), code, table=table)
+    if m["autolink"] or m["email"] or m["url"]:
+        url = m["autolink"] or m["email"] or m["url"]
+        # As in GFM: trailing punctuation ends the sentence, not the URL; `)` belongs to it only if balanced.
+        while m["url"] and (url[-1] in "?!.,:;*_~'\"]}" or (url[-1] == ")" and url.count("(") < url.count(")"))):
+            url = url[:-1]
+        return _Token("url", start, end if m["autolink"] else start + len(url), url, table=table)
+    if (close := pairs.get(end - 1)) is None:
+        return None
+    label, url, stop = text[end : close - 1], None, close
+    if dest := _DESTINATION.match(text, close):
+        url, stop = dest[1] or dest[2] or "", dest.end()
+    elif (ref := _REFERENCE.match(text, close)) and _label(ref[1] or label) in refs:
+        url, stop = refs[_label(ref[1] or label)], ref.end()
+    elif _label(label) in refs and not text.startswith(":", close):  # "[x]: url" defines, it does not link
+        url = refs[_label(label)]
+    return None if url is None else _Token("image" if m[0] == "![" else "link", start, stop, label, url, table)
+
+
+def _partners(text: str, start: int, end: int) -> dict[int, int]:
+    """Where each `[` closes (just after its `]`) and each run of backticks (at the next run as long, which ends the
+    code span), found in one pass: searching from every opener would be quadratic."""
+    partners, brackets, later = {}, [], {}
+    scan = list(_SCAN.finditer(text, start, end))
+    for m in scan:
+        if m[0] == "[":
+            brackets.append(m.start())
+        elif m[0] == "]" and brackets:
+            partners[brackets.pop()] = m.end()
+    for m in reversed(scan):
+        if m[0][0] == "`":
+            if (close := later.get(len(m[0]))) is not None:
+                partners[m.start()] = close
+            later[len(m[0])] = m.start()
+    return partners
+
+
+def _label(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _marks(text: str, tokens: list[_Token], sentences: Sequence[str]) -> dict[int, str]:
+    """Where each sentence's underline opens and closes: around whole code and links, after a list or heading
+    marker, never in a fenced block or a table row (where it would be cut into cells)."""
+    atoms = [t for t in tokens if t.kind != "text"]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for sentence in (s for s in sentences if s.strip()):
+        whole = re.compile(r"(?<!\S)" + re.escape(sentence) + r"(?!\S)").search(text, position)
+        if (start := whole.start() if whole else text.find(sentence, position)) < 0:
+            continue
+        end = position = start + len(sentence)
+        line_start = text.rfind("\n", 0, start) + 1
+        if not text[line_start:start].strip():
+            start = max(start, _BLOCK_MARKER.match(text, line_start).end())
+        touching = [a for a in atoms if a.start < end and start < a.end]
+        if any(a.kind == "fence" for a in touching):
+            continue
+        start, end = min([start, *(a.start for a in touching)]), max([end, *(a.end for a in touching)])
+        if start >= end or "|" in text[start:end]:
+            continue
+        merged = spans.pop() if spans and start < spans[-1][1] else (start, end)  # widened into the last one
+        spans.append((min(start, merged[0]), max(end, merged[1])))
+    marks: dict[int, str] = {}
+    for start, end in spans:  # in order, so a span closes before the next one opens at the same place
+        marks[start], marks[end] = marks.get(start, "") + _MARK_OPEN, "</span>"
+    return marks
+
+
+def _pieces(tokens: Iterable[_Token], flavour: _Flavour, marks: Mapping[int, str], depth: int = 0) -> list[_Piece]:
+    escapes, code = flavour
+    out: list[_Piece] = []
+    for t in tokens:
+        if t.kind == "text":
+            for i, piece in enumerate(_prose(t.value, escapes), t.start):
+                out += [_Piece(marks[i]), piece] if i in marks else [piece]
+            continue
+        out += [_Piece(marks[t.start])] if t.start in marks else []
+        if t.kind == "escape":
+            out.append(_Piece(escapes.get(t.value, "\\" + t.value), t.value))
+        elif t.kind in ("code", "url"):
+            out.append(_Piece(code(t.value, t.table)))
+        elif t.kind == "fence":
+            out.append(_Piece(_fence(t.url, t.value)))
+        else:  # an image shows its alt text only, a link its text and address; 4 deep at most, then plain text
+            nested = _inline(t.value, 0, len(t.value), {}, t.table)
+            inner = _pieces(nested, flavour, {}, depth + 1) if depth < 4 else _prose(t.value, escapes)
+            if t.kind == "link" and t.url:
+                address = _Piece(code(t.url, t.table))
+                shown = t.value.strip() not in ("", t.url)
+                inner = [*inner, *_prose(" (", escapes), address, *_prose(")", escapes)] if shown else [address]
+            out += inner
+    return out
+
+
+def _prose(text: str, escapes: dict[str, str]) -> list[_Piece]:
+    # A backslash before a line ending is a hard break, a tag as far as text nodes go.
+    return [_Piece("\\") if text[i : i + 2] == "\\\n" else _Piece(escapes.get(c, c), c) for i, c in enumerate(text)]
+
+
+def _joined(pieces: Iterable[_Piece], cut: str, cuts: re.Pattern[str]) -> str:
+    out: list[str] = []
+    run: list[_Piece] = []
+    for piece in [*pieces, _Piece("")]:
+        if piece.text is not None:
+            run.append(piece)
+            continue
+        text = _cut(run, cut, cuts)
+        # Two code spans side by side would merge their backticks into one longer run that closes neither.
+        touching = not text and out and out[-1].endswith("`") and piece.markup.startswith("`")
+        out += [cut if touching else text, piece.markup]
+        run = []
+    return "".join(out)
+
+
+def _cut(run: list[_Piece], cut: str, cuts: re.Pattern[str]) -> str:
+    decoded = "".join(p.text or "" for p in run)
+    at = {m.start() for m in cuts.finditer(decoded)} - {0, len(decoded)}
+    return "".join((cut if i in at else "") + p.markup for i, p in enumerate(run))
+
+
+def _fence(language: str, body: str) -> str:
+    # Unindented between blank lines it opens after any list or table; longer than any backtick run, nothing closes it.
+    ticks = "`" * max(3, 1 + max((len(r) for r in _TICKS.findall(body)), default=0))
+    body = body if not body or body.endswith("\n") else body + "\n"
+    language = re.sub(r"[^\w+#.-]", "", language)[:40]
+    return f"\n\n{ticks}{language}\n{body}{ticks}\n\n"
+
+
+def _answer_code(code: str, table: bool) -> str:
+    # Every punctuation character as a reference: code cannot open anything, even where `<code>` is not code.
+    chars = [_Piece(f"&#{ord(c)};" if c in string.punctuation else c, c) for c in code]
+    return f"<code>{_cut(chars, _WBR, _ALL_CUTS)}</code>"
+
+
+def _export_code(code: str, table: bool) -> str:
+    code = code.replace("|", "\\|") if table else code
+    ticks = "`" * (1 + max((len(r) for r in _TICKS.findall(code)), default=0))
+    pad = " " if code[:1] == "`" or code[-1:] == "`" or (code[:1] == code[-1:] == " " and code.strip()) else ""
+    return f"{ticks}{pad}{code}{pad}{ticks}"
+
+
+_ANSWER: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;"}, _answer_code)
+_EXPORT: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\\": "\\\\"}, _export_code)

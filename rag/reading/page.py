@@ -1,0 +1,22 @@
+"""A page as the rest of DocChat sees it: its text, the sections that start on it, and what OCR read there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.reading.ocr_layout import OcrLine
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based physical page
+    text: str
+    # Outline (bookmark) sections that start on this page, in reading order, each as its path of titles.
+    sections: tuple[tuple[str, ...], ...] = ()
+    # A page without a text layer, read by OCR: the lines it read with their boxes; None for a text page.
+    ocr_lines: tuple[OcrLine, ...] | None = None
+    unreadable: bool = False  # OCR read no text on it: skipped, and counted
+
+    @property
+    def ocr(self) -> bool:
+        return self.ocr_lines is not None and not self.unreadable

@@ -1,0 +1,292 @@
+"""Reading a PDF's pages in a child process, guarded: PDFium's text layer first, then OCR of the pages that have
+none (rag/reading/ocr.py), each page's outcome sent to the parent as it comes."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pypdf import PdfReader
+
+from rag.config import Settings
+from rag.errors import PdfError
+from rag.reading import ocr, ocr_layout
+from rag.reading.checks import (
+    OCR_TOO_MANY,
+    PAGE_CHARS,
+    PAGE_DAMAGED,
+    PAGE_MEMORY,
+    PAGE_SLOW,
+    READ_SLOW,
+    TOO_MANY_PASSAGES,
+    open_pdf,
+)
+from rag.reading.ocr_pages import read_scanned
+
+# PDFium is not thread-safe: pages previewed in this process take turns. Reading happens in children.
+PDFIUM_LOCK = threading.Lock()
+_START_LOCK = threading.Lock()
+# A child forks in 0.02 s from a server that loaded only this module, away from the app's threads and
+# models. Tests that measure the child's RSS use "spawn": those children are theirs to wait for.
+START_METHOD = "forkserver"
+OCR_SLOWER = 4
+
+
+@dataclass(frozen=True)
+class ReadStep:
+    """Where the reading is, for progress: the page being read, and the share of the reading done (an OCR page
+    takes about 1 s, a text page 3 ms, so the text layer is the first tenth when some pages need OCR)."""
+
+    page: int
+    total: int
+    ocr: bool
+    ocr_total: int  # pages to read by OCR, once the text layer is read
+    fraction: float
+
+    @property
+    def message(self) -> str:
+        return f"Reading page {self.page} of {self.total}" + (" (OCR)" if self.ocr else "")
+
+
+@dataclass
+class OcrRead:
+    lines: tuple[ocr_layout.OcrLine, ...]
+    unreadable: bool
+
+
+@dataclass
+class RawRead:
+    texts: list[str] = field(default_factory=list)
+    images: bool = False  # a page with next to no text shows an image
+    starts: dict[int, list[tuple[str, ...]]] | None = None  # PDFium's outline; None: use pypdf's
+    ocr: dict[int, OcrRead] = field(default_factory=dict)  # by page number
+
+
+@dataclass(frozen=True)
+class _Limits:
+    memory_mb: int
+    page_chars: int
+    ocr_engine: str
+    ocr_max_pages: int
+    ocr_threads: int
+    ocr_memory_mb: int
+    known: frozenset[int]  # pages whose OCR lines are known already: not read again
+
+
+def read_isolated(
+    data: bytes,
+    total: int,
+    settings: Settings,
+    on_page: Callable[[ReadStep], None] | None = None,
+    known_ocr: Mapping[int, tuple[ocr_layout.OcrLine, ...]] | None = None,
+) -> RawRead:
+    """A 1 MB PDF can make PDFium hold gigabytes: it inflates and parses in full the page's content, every
+    draw of a form (5.5 GB in 32 s for a 2 KB file drawing a 1 KiB form 8^6 times), font files, ToUnicode
+    maps, Type3 glyphs and inline images (1 GiB of zeros in any: 2.2 GB), and keeps ~190 bytes per character
+    of text (40 MiB of "(AAAA) Tj": 6.3 GB). Checking stream sizes first was prototyped: for content and
+    forms alone it cost what the child does (0.15 s on a 196-page manual) and left the other routes open. A
+    child under RLIMIT_AS closes them all for 0.05-0.15 s a document. bench/pdf_bombs.py has the figures."""
+    known = dict(known_ocr or {})
+    limits = _Limits(
+        settings.max_pdf_memory_mb,
+        settings.max_page_chars,
+        settings.ocr_engine,
+        settings.ocr_max_pages,
+        settings.ocr_threads,
+        settings.ocr_memory_mb,
+        frozenset(known),
+    )
+    context = multiprocessing.get_context(START_METHOD)
+    context.set_forkserver_preload([__name__])
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_child, args=(theirs, total, limits))
+    child.daemon = True
+    main = sys.modules["__main__"]
+    with _START_LOCK:  # Python 3.11's fork server never preloads the entry script, so each child re-ran it:
+        # 0.5 s a document under streamlit, 2 s in a script importing torch. A "-m" style main is not re-run.
+        spec, main.__spec__ = getattr(main, "__spec__", None), ModuleSpec("__main__", None)
+        try:
+            child.start()
+        finally:
+            main.__spec__ = spec
+    theirs.close()
+    read = RawRead()
+    chars, planned, ocr_pages, current = 0, None, [], 0
+    deadline = time.monotonic() + settings.max_read_minutes * 60
+    try:
+        ours.send_bytes(data)
+        while True:
+            # The reading's deadline is for the text layer; each OCR page has a page's limit alone, OCR_SLOWER
+            # times longer: RapidOCR took 19-28 s on a dense A4 page on one busy core.
+            page_limit = settings.max_page_seconds * (OCR_SLOWER if planned else 1)
+            wait = min(page_limit, deadline - time.monotonic() if planned is None else page_limit)
+            if not ours.poll(max(wait, 0)):
+                if wait < page_limit:
+                    raise PdfError(READ_SLOW.format(minutes=settings.max_read_minutes))
+                raise PdfError(PAGE_SLOW.format(page=current or len(read.texts) + 1, seconds=page_limit))
+            kind, *body = ours.recv()
+            if kind == "done":
+                read.starts = body[0]
+                return read
+            if kind == "refused":
+                raise PdfError(body[0])
+            if kind == "page":
+                read.texts.append(body[0])
+                read.images = read.images or body[1]
+                chars += len("".join(body[0].split()))
+                step = ReadStep(len(read.texts), total, False, 0, 0.1 * len(read.texts) / total)
+            elif kind == "plan":
+                planned, ocr_pages = True, body[0]
+                for number in ocr_pages:
+                    if number in known:
+                        read.ocr[number] = OcrRead(known[number], not known[number])
+                        read.texts[number - 1] = ocr_layout.lines_text(known[number])
+                continue
+            elif kind == "ocr-start":
+                current = body[0]
+                done = sum(1 for n in ocr_pages if n < current and n not in known)
+                todo = sum(1 for n in ocr_pages if n not in known)
+                step = ReadStep(current, total, True, todo, 0.1 + 0.9 * done / todo)
+            else:  # "ocr": a page's lines
+                number, lines, unreadable = body
+                read.ocr[number] = OcrRead(tuple(ocr_layout.OcrLine.from_list(line) for line in lines), unreadable)
+                if not unreadable:
+                    chars -= len("".join(read.texts[number - 1].split()))
+                    read.texts[number - 1] = ocr_layout.lines_text(read.ocr[number].lines)
+                    chars += len("".join(read.texts[number - 1].split()))
+                step = None
+            # Past this much text there are surely too many passages: one holds at most chunk_size characters.
+            if chars > settings.max_passages * settings.chunk_size:
+                raise PdfError(TOO_MANY_PASSAGES.format(limit=settings.max_passages))
+            if on_page and step is not None:
+                on_page(step)
+    except (EOFError, OSError):
+        child.join()  # PDFium aborts when memory runs out; Python raises MemoryError, which exits with 3
+        page = current or min(len(read.texts) + 1, total)  # past the last page, reading the outline failed
+        if child.exitcode in (3, -signal.SIGABRT, -signal.SIGKILL):
+            raise PdfError(PAGE_MEMORY.format(page=page, mb=settings.max_pdf_memory_mb)) from None
+        raise PdfError(PAGE_DAMAGED.format(page=page)) from None
+    finally:
+        ours.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _child(conn: Connection, total: int, limits: _Limits) -> None:
+    data = conn.recv_bytes()
+    _few_arenas()
+    # RLIMIT_AS counts address space: the budget comes on top of the interpreter's (64 MB) and the file's.
+    budget = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (
+        limits.memory_mb << 20
+    )
+    _limit_memory(budget)
+    try:
+        for message in _read_pages(data, total, limits, lambda: _limit_memory(budget + (limits.ocr_memory_mb << 20))):
+            conn.send(message)
+    except PdfError as exc:
+        conn.send(("refused", str(exc)))
+    except MemoryError:
+        os._exit(3)  # nothing can be sent without memory; the parent names the page
+
+
+def _few_arenas() -> None:
+    # glibc gives each new thread a malloc arena of 64 MB of address space, which RLIMIT_AS counts though
+    # little of it is used: OCR's reader threads and onnxruntime's took 1 GB more than they used.
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator has no such arenas
+
+
+def _limit_memory(limit: int) -> None:
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+
+
+def _read_pages(data: bytes, total: int, limits: _Limits, grow_memory: Callable[[], None]) -> Iterator[tuple]:
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        document = None
+    reader: PdfReader | None = None
+    wanted = []
+    for index in range(total):
+        read = None
+        if document is not None and index < len(document):
+            read = _pdfium_page(document, index, limits.page_chars)
+        if read is None:
+            reader = reader or open_pdf(data)
+            read = _pypdf_text(reader, index), True
+        if len(read[0]) > limits.page_chars:
+            raise PdfError(PAGE_CHARS.format(page=index + 1, limit=limits.page_chars))
+        if ocr.needs_ocr(*read):
+            wanted.append(index + 1)
+        yield ("page", *read)
+    if limits.ocr_max_pages and wanted:
+        if len(wanted) > limits.ocr_max_pages:
+            raise PdfError(OCR_TOO_MANY.format(count=len(wanted), limit=limits.ocr_max_pages))
+        yield ("plan", wanted)
+        todo = [n for n in wanted if n not in limits.known]
+        if todo:
+            grow_memory()  # the engine's models and the pictures in flight: measured in bench/ocr.py
+            yield from read_scanned(document, todo, limits.ocr_engine, limits.ocr_threads)
+    yield ("done", _pdfium_outline(document) if document is not None else None)
+
+
+def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> tuple[str, bool] | None:
+    """The page's text and, when it has next to none, whether it shows an image; None if PDFium fails."""
+    try:
+        page = document[index]
+        try:
+            textpage = page.get_textpage()
+            # Counted before the text is copied out: the text page itself is what a text bomb inflates.
+            if textpage.count_chars() > page_chars:
+                raise PdfError(PAGE_CHARS.format(page=index + 1, limit=page_chars))
+            raw = textpage.get_text_range()
+            textpage.close()
+            sparse = len("".join(raw.split())) < ocr.MIN_TEXT_CHARS
+            images = sparse and any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
+        finally:
+            page.close()
+    except pdfium.PdfiumError:
+        return None
+    # PDFium marks hyphens it dropped at line ends with U+FFFE and ends lines with CRLF.
+    return raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n"), images
+
+
+def _pdfium_outline(document: pdfium.PdfDocument) -> dict[int, list[tuple[str, ...]]]:
+    starts: dict[int, list[tuple[str, ...]]] = {}
+    path: list[str] = []
+    try:
+        for bookmark in document.get_toc():
+            title = " ".join((bookmark.get_title() or "").split())
+            dest = bookmark.get_dest()
+            index = dest.get_index() if dest is not None else None
+            del path[bookmark.level :]
+            path.append(title)
+            if title and index is not None and index >= 0 and len(path) == bookmark.level + 1:
+                starts.setdefault(index + 1, []).append(tuple(path))
+    except Exception:  # noqa: BLE001 - a broken outline only loses the headings
+        return {}
+    return starts
+
+
+def _pypdf_text(reader: PdfReader, index: int) -> str:
+    try:
+        return reader.pages[index].extract_text() or ""
+    except Exception as exc:
+        raise PdfError(PAGE_DAMAGED.format(page=index + 1)) from exc

@@ -1,0 +1,102 @@
+"""Removing a document's data, and what a crash left half-written: run at every start, before any work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, false, func, select
+
+from rag.database.tables import Document, utcnow
+
+if TYPE_CHECKING:
+    from rag.services import Services
+
+# A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
+# touches it at least every PROGRESS_SECONDS (rag/indexing/job_state.py), so this is many missed beats, not a slow file.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def holders(services: Services, doc_id: str) -> list[str]:
+    """The workspaces with a record of this content that may have passages stored: all but failed ones."""
+    query = select(Document.workspace_id).where(Document.doc_id == doc_id, Document.status != "failed")
+    with services.sessions() as session:
+        return sorted(session.scalars(query))
+
+
+def sync_workspaces(services: Services, doc_id: str) -> None:
+    """Gives the content's passages the workspaces that hold it now, in place; none left removes them."""
+    workspaces = holders(services, doc_id)
+    if workspaces:
+        services.store.set_workspaces(doc_id, workspaces)
+    else:
+        services.store.delete_document(doc_id)
+
+
+def remove_record(services: Services, workspace_id: str, doc_id: str) -> None:
+    """Removes one workspace's record of a document. Its passages and file go with the last record; until then
+    the other workspaces keep them. The passages lose this workspace first: a crash half-way leaves a record
+    that finds nothing, never passages that a workspace without the document can find."""
+    others = [w for w in holders(services, doc_id) if w != workspace_id]
+    if others:
+        services.store.set_workspaces(doc_id, others)
+    else:
+        services.store.delete_document(doc_id)
+        if not _other_records(services, workspace_id, doc_id):
+            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    with services.sessions.begin() as session:
+        session.execute(delete(Document).where(Document.workspace_id == workspace_id, Document.doc_id == doc_id))
+
+
+def has_records(services: Services, doc_id: str) -> bool:
+    """Whether any workspace still has a record of this content, whatever its state (a failed one keeps its
+    file, for a retry)."""
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).where(Document.doc_id == doc_id)) > 0
+
+
+def _other_records(services: Services, workspace_id: str, doc_id: str) -> int:
+    query = select(func.count()).where(Document.doc_id == doc_id, Document.workspace_id != workspace_id)
+    with services.sessions() as session:
+        return session.scalar(query) or 0
+
+
+def remove_document_data(services: Services, doc_id: str) -> None:
+    """Removes a content's vectors, file and every workspace's record of it (what a failed or half-made
+    ingestion wrote), in the order that never leaves vectors unowned."""
+    services.store.delete_document(doc_id)
+    (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    with services.sessions.begin() as session:
+        session.execute(delete(Document).where(Document.doc_id == doc_id))
+
+
+def purge_incomplete(services: Services) -> int:
+    """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
+    nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go.
+    Queued documents stay, if their files are stored: the background worker indexes them. One whose file is
+    gone was given up by an ingestion that lost the database before it could drop the record."""
+    query = select(Document.doc_id).where(Document.status == "indexing")
+    queued = select(Document.doc_id, Document.stored_path).where(Document.status == "queued")
+    if services.settings.celery_broker_url:
+        # A job whose worker died is taken over by the next worker given it (rag/indexing/job_state.py claim), with
+        # its file: nothing of it is removed here.
+        query = query.where(false())
+    if services.settings.qdrant_url or services.settings.celery_broker_url:
+        # Another process may be indexing, or writing a queued file just after its record.
+        cutoff = utcnow() - STALE_AFTER
+        old = (Document.updated_at < cutoff) | Document.updated_at.is_(None)
+        query, queued = query.where(old), queued.where(old)
+    with services.sessions() as session:
+        stale = list(session.scalars(query))
+        storage = services.settings.storage_dir
+        stale += [doc_id for doc_id, path in session.execute(queued) if not (storage / path).exists()]
+    for doc_id in dict.fromkeys(stale):
+        remove_document_data(services, doc_id)
+    return len(stale)
+
+
+def queued_ids(services: Services) -> list[str]:
+    """Documents accepted but not yet indexed, oldest first: the work a restarted worker picks up."""
+    with services.sessions() as session:
+        query = select(Document.doc_id).where(Document.status == "queued").order_by(Document.created_at)
+        return list(dict.fromkeys(session.scalars(query)))

@@ -1,0 +1,57 @@
+"""Sentences and words, for every stage that reads text: the cards, retrieval, quotes, grounding and the fakes.
+
+There is one rule per need, not one for all: each stage's rule was measured where it is used (the benchmarks
+named beside it), and a shared rule would change what they measured. Each says in one line why it differs.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- Sentences -------------------------------------------------------------------------------------------------
+
+# Prose for a document's card: a sentence starts like prose, with a capital, a quote or a bracket; a break before
+# a digit or a code mark is left whole, since a card's summary sentence must read as prose (bench/cards.py).
+PROSE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"(])")
+# A passage quoted as an answer: manuals also start sentences with numbers, brackets and commands in backquotes,
+# and each of those is a sentence a reader may need (bench/answers.py, key fact in the quotes).
+PASSAGE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`])")
+# A model's answer: it also breaks at line ends and before Markdown's list and emphasis marks, and keeps each
+# sentence exactly as written, so the grounding marks can be placed back into its text (bench/grounding.py).
+ANSWER_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*_`-])|\n+")
+# The fake chat model's answer: any full stop, since it only needs a deterministic cut of its context.
+ANY_BREAK = re.compile(r"(?<=[.!?])\s+")
+# Where a snippet window may start: after a clause too, not only a sentence, so it shows the words that matched.
+CLAUSE_END = re.compile(r"[.!?:;]\s+")
+
+
+def flat(text: str) -> str:
+    """The text on one line, runs of white space made one space: PDF text breaks lines mid-sentence."""
+    return " ".join(text.split())
+
+
+def answer_sentences(text: str) -> list[str]:
+    """A model's answer, sentence by sentence, each exactly as written."""
+    return [s for s in (part.strip() for part in ANSWER_BREAK.split(text)) if s]
+
+
+# --- Words -----------------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9_]{3,}")
+_STOP = frozenset(
+    "the and for are but not you all any can had her was one our out has him his how its may new now see who did "
+    "get use does with from that this what when where which will your into than then them they there these those "
+    "about would could should have been were their other some also only just more most such".split()
+)
+_LONG_WORD = re.compile(r"[a-z0-9_]{4,}")
+
+
+def content_words(text: str) -> set[str]:
+    """The words that carry meaning: three letters or more, lower-cased, common function words left out."""
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def long_words(text: str) -> set[str]:
+    """Words of four letters or more, with no stop list: the rule the check of a model's follow-up rewrite was
+    measured with (bench/followups.py); it is about the topic a rewrite takes from the conversation, not meaning."""
+    return set(_LONG_WORD.findall(text.lower()))

@@ -1,0 +1,75 @@
+"""The grounding check on fixed inputs: which sentences the sources support, and how the UI marks the others."""
+
+from rag.answering.grounding import (
+    SentenceCheck,
+    check_sentences,
+    named_terms,
+    split_sentences,
+    unmatched_terms,
+    verdict,
+)
+from rag.presentation import UNSUPPORTED_TIP, answer_html
+
+SOURCE = (
+    "Penguin care. Adult penguins eat two kilograms of herring every day. Keepers weigh each bird on Mondays. "
+    "The pool water is kept at 4 degrees Celsius."
+)
+
+
+def test_sentences_are_split_exactly_as_written():
+    answer = "Penguins eat herring [p.1]. They are weighed on Mondays!\nWater: 4 °C. e.g. cold"
+    assert split_sentences(answer) == [
+        "Penguins eat herring [p.1].",
+        "They are weighed on Mondays!",
+        "Water: 4 °C. e.g. cold",
+    ]
+
+
+def test_supported_paraphrases_pass_and_invented_claims_are_flagged(embedding):
+    answer = (
+        "Adult penguins eat two kilograms of herring each day [p.1]. "
+        "Every bird is weighed by the keepers on Monday. "
+        "The pool water is kept at 12 degrees Celsius. "
+        "Penguins should be vaccinated against avian flu every spring. "
+        "Sure!"
+    )
+    checks = check_sentences(answer, [SOURCE], embedding.embeddings)
+    assert [c.supported for c in checks] == [True, True, False, False, None]
+    assert checks[0].overlap == 1.0  # the citation is not counted as a claim
+    assert verdict(checks) == "partly"
+    assert verdict([c for c in checks if c.supported is not True]) == "unsupported"
+    assert verdict(check_sentences("Ok.", [SOURCE], embedding.embeddings)) is None
+
+
+def test_the_ui_underlines_only_unsupported_sentences_and_escapes_the_answer():
+    content = "Penguins eat herring. They <b>love</b> jazz music. Water is cold."
+    checks = [
+        SentenceCheck("Penguins eat herring.", True, 1.0, 0.9).to_dict(),
+        SentenceCheck("They <b>love</b> jazz music.", False, 0.0, 0.1).to_dict(),
+        SentenceCheck("Water is cold.", None, 0.0, 0.0).to_dict(),
+    ]
+    html = answer_html(content, [c["text"] for c in checks if c["supported"] is False])
+    assert html.startswith("Penguins eat herring. <span ")
+    assert f'title="{UNSUPPORTED_TIP}">They &lt;b>love&lt;/b> jazz music.</span> Water is cold.' in html
+    assert html.count("<span") == 1 and "<b>" not in html
+
+
+def test_the_names_a_question_asks_about():
+    question = "Does Asymptote support Vulkan? Is there a GitLab project for it?"
+    assert named_terms(question) == ["Asymptote", "Vulkan", "GitLab"]
+    assert named_terms("Which CVEs were fixed in libtasn1 4.19.0, and what is ASN1_MAX_NAME_SIZE?") == [
+        "CVEs",
+        "libtasn1",
+        "4.19.0",
+        "ASN1_MAX_NAME_SIZE",
+    ]
+    assert named_terms("Can I export to a PowerPoint .pptx file or TikZ/PGF?") == ["PowerPoint", "pptx", "TikZ", "PGF"]
+    assert named_terms("How do I make the arrowheads bigger in my drawings?") == []
+
+
+def test_names_the_sources_never_mention_are_unmatched():
+    sources = ["The Makefiles build libtasn1 with GCC. See the PDF manual, version 4.19."]
+    question = "Do the makefiles of libtasn1 4.19 build PDFs with MSVC or with GCC, and with Google's OSS-Fuzz?"
+    assert unmatched_terms(question, sources) == ["MSVC", "Google", "OSS", "Fuzz"]
+    assert unmatched_terms("Is GCC's output a PDF?", sources) == []
+    assert unmatched_terms("Does it read ASN.2 files?", sources) == ["ASN.2"]

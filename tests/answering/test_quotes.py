@@ -1,0 +1,185 @@
+"""Quote mode: the documents' own sentences as the answer, and what the user reads with each answer strategy.
+The fast tier: real MiniLM and a real store, a fake chat model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.documents import Document as LCDocument
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from rag import usecases
+from rag.answering.grounding import SentenceCheck
+from rag.answering.pipeline import start_turn
+from rag.answering.policy import decide
+from rag.answering.quotes import extract_quotes, passage_sentences
+from rag.config import Settings
+from rag.indexing.ingest import ingest_bytes
+from rag.presentation import quotes_markdown
+from rag.records.transcripts import create_conversation, list_messages
+from rag.usecases.startup import open_services
+from tests.pdfs import make_pdf
+
+ZOO = make_pdf(
+    [
+        [
+            "The city zoo was founded in 1921 by a group of local teachers.",
+            "Adult penguins eat herring and krill, about two kilograms a day.",
+            "Visitors may not feed the animals. The café is next to the main gate.",
+        ],
+        ["The zoo opens at nine in the morning and closes at six in the evening, every day of the year."],
+    ]
+)
+SUPPORTED = "Adult penguins eat herring and krill, about two kilograms a day."
+UNSUPPORTED = "Penguins are fed 15 kilograms of chocolate cake at 11 every night."  # invented numbers: never supported
+
+
+class Fake(BaseChatModel):
+    """Streams a fixed answer word by word."""
+
+    answer: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake"
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(self.answer))])
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        for word in self.answer.split(" "):
+            yield ChatGenerationChunk(message=AIMessageChunk(word + " "))
+
+
+def _passage(text: str, page: int, filename: str = "zoo.pdf") -> LCDocument:
+    return LCDocument(page_content=text, metadata={"doc_id": "d" * 64, "filename": filename, "page": page})
+
+
+def test_sentences_are_joined_across_line_breaks_and_long_runs_are_cut():
+    text = "Adult penguins eat herring\nand krill every day.\nContents ........................ 3\n" + "word " * 200
+    sentences = passage_sentences(text)
+    assert sentences[0] == "Adult penguins eat herring and krill every day."
+    assert not any("....." in s for s in sentences)  # a table of contents line is no quote
+    assert all(len(s) <= 400 for s in sentences) and len(sentences) >= 3
+
+
+def test_the_quote_is_the_sentence_that_answers_with_its_file_and_page(embedding):
+    docs = [
+        _passage("The zoo opens at nine in the morning. The café is next to the main gate.", 2),
+        _passage("The city zoo was founded in 1921. Adult penguins eat herring and krill every day.", 1),
+    ]
+    quotes = extract_quotes("What do penguins eat?", docs, embedding.embeddings)
+    assert 1 <= len(quotes) <= 3
+    assert "herring" in quotes[0].text
+    assert (quotes[0].filename, quotes[0].page) == ("zoo.pdf", 1)
+    assert len({q.text for q in quotes}) == len(quotes)
+    assert "> — zoo.pdf, p. 1" in quotes_markdown(quotes[:1])
+
+
+def _check(supported: bool | None) -> SentenceCheck:
+    return SentenceCheck("A sentence of the answer.", supported, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "checks", "expected"),
+    [
+        ("quotes", [_check(True)], "quotes"),
+        ("quotes_first", [_check(True), _check(None)], "quotes+model"),
+        ("quotes_first", [_check(True), _check(False)], "quotes"),
+        ("quotes_first", [_check(None)], "quotes"),  # nothing could be judged: not shown
+        ("model_checked", [_check(True), _check(False)], "model"),
+        ("model_checked", [_check(False), _check(False), _check(True)], "quotes"),
+        ("model", [_check(False)], "model"),
+    ],
+)
+def test_what_the_user_reads_for_each_strategy(strategy, checks, expected):
+    assert decide(strategy, True, "An answer.", checks) == expected
+
+
+def _services(tmp_path, embedding, mode: str, answer: str):  # type: ignore[no-untyped-def]
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", answer_mode=mode)
+    services = open_services(settings, embedding)
+    services.__dict__["llm"] = Fake(answer=answer)  # the cached_property's slot: no llama.cpp in the fast tier
+    ingest_bytes(services, ZOO, "zoo.pdf")
+    return services
+
+
+def _ask(services, question: str):  # type: ignore[no-untyped-def]
+    conversation = create_conversation(services)
+    return conversation, start_turn(services, conversation.id, question)
+
+
+@pytest.mark.parametrize(("answer", "shown"), [(SUPPORTED, True), (UNSUPPORTED, False)])
+def test_quotes_first_shows_the_quotes_at_once_and_the_model_only_when_supported(tmp_path, embedding, answer, shown):
+    services = _services(tmp_path, embedding, "quotes_first", answer)
+    try:
+        conversation, turn = _ask(services, "What do penguins eat?")
+        # Before a single token: the quotes are there, and already stored as the answer.
+        assert turn.quotes_first and "herring" in turn.quotes[0].text
+        stored = list_messages(services, conversation.id)[-1]
+        assert stored.mode == "quotes" and stored.quotes[0]["page"] == 1 and stored.first_token_ms is not None
+        streamed = "".join(turn.tokens)
+        assert (streamed.strip() == answer) is shown and (streamed == "") is not shown
+        stored = list_messages(services, conversation.id)[-1]
+        assert stored.mode == ("quotes+model" if shown else "quotes")
+        assert stored.content.strip() == (answer if shown else "")
+        assert stored.status == "complete" and stored.grounding  # why the model's answer was or was not shown
+        markdown = usecases.export_conversation(services, conversation.id)
+        assert f"> {turn.quotes[0].text}" in markdown.replace("\\", "")
+        assert "> — zoo.pdf, p. 1" in markdown
+        assert ("The model's short answer" in markdown) is shown
+    finally:
+        services.close()
+
+
+def test_model_mode_streams_the_model_and_keeps_the_quotes_one_click_away(tmp_path, embedding):
+    services = _services(tmp_path, embedding, "model", UNSUPPORTED)
+    try:
+        conversation, turn = _ask(services, "What do penguins eat?")
+        assert not turn.quotes_first
+        first = next(turn.tokens)
+        assert first.strip() == "Penguins"  # streamed as it comes, unchecked
+        "".join(turn.tokens)
+        stored = list_messages(services, conversation.id)[-1]
+        assert stored.mode == "model" and stored.content.strip() == UNSUPPORTED
+        assert stored.quotes and "herring" in stored.quotes[0]["text"]
+    finally:
+        services.close()
+
+
+def test_model_checked_replaces_a_mostly_unsupported_answer_by_the_quotes(tmp_path, embedding):
+    services = _services(tmp_path, embedding, "model_checked", UNSUPPORTED)
+    try:
+        conversation, turn = _ask(services, "What do penguins eat?")
+        "".join(turn.tokens)
+        assert turn.mode == "quotes"
+        assert list_messages(services, conversation.id)[-1].mode == "quotes"
+    finally:
+        services.close()
+
+
+def test_quotes_alone_never_ask_the_model(tmp_path, embedding):
+    services = _services(tmp_path, embedding, "quotes", SUPPORTED)
+    services.__dict__["llm"] = None  # any use of the model would fail
+    try:
+        _, turn = _ask(services, "When does the zoo open?")
+        assert "".join(turn.tokens) == ""
+        assert turn.mode == "quotes" and "nine in the morning" in turn.quotes[0].text
+        assert turn.quotes[0].page == 2
+    finally:
+        services.close()
+
+
+def test_a_checked_answer_is_stored_before_it_is_shown(tmp_path, embedding):
+    services = _services(tmp_path, embedding, "quotes_first", SUPPORTED)
+    try:
+        conversation, turn = _ask(services, "What do penguins eat?")
+        shown = next(turn.tokens)  # the whole checked answer, at once
+        turn.close()  # the reader went away right after it
+        stored = list_messages(services, conversation.id)[-1]
+        assert (stored.status, stored.mode, stored.content) == ("complete", "quotes+model", shown)
+    finally:
+        services.close()

@@ -1,0 +1,288 @@
+"""Stored conversations, on SQLite and on a real PostgreSQL (the `db_url` fixture runs each test on both), read
+through the doorway (rag.usecases), answered by the instant fake model unless a test says otherwise."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
+
+from rag import usecases
+from rag.config import Settings
+from rag.database.engine import init_db, make_engine, migrate
+from rag.database.tables import Base, Message
+from rag.errors import LLMError
+from rag.models.fake_chat import FakeChatModel
+from rag.records.transcripts import add_user_message, history
+from rag.schemas import MessagePublic
+from rag.services import Services
+from rag.usecases.startup import open_services
+from tests.conftest import ROOT, UNREACHABLE_LLM
+from tests.pdfs import make_pdf
+
+ZOO = make_pdf(
+    [
+        ["Penguin care. Adult penguins eat two kilograms of herring every day."],
+        ["Penguin nests. Penguins build their nests from pebbles collected on the beach."],
+        ["Giraffe care. Giraffes eat acacia leaves from tall trees."],
+    ]
+)
+KIWIS = make_pdf([["Kiwi care. Kiwis sniff out earthworms and beetle larvae in the soil at night."]])
+
+
+def _settings(tmp_path, db_url, **overrides):
+    return Settings(
+        _env_file=None, storage_dir=tmp_path / "storage", database_url=db_url, llm_max_tokens=24, **overrides
+    )
+
+
+@pytest.fixture
+def svc(tmp_path, db_url, embedding):
+    services = open_services(_settings(tmp_path, db_url), embedding, llm=FakeChatModel())
+    yield services
+    services.close()
+
+
+def _add(services: Services, *files: tuple[str, bytes]) -> list[str]:
+    results = list(usecases.add_files(services, files))
+    assert [r.status for r in results] == ["indexed"] * len(files), results
+    return [r.doc_id for r in results]
+
+
+def _messages(services: Services, conversation_id: str) -> list[MessagePublic]:
+    return usecases.get_conversation(services, conversation_id).messages
+
+
+def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, embedding):
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
+    streamed = []
+    for question in ["What do adult penguins eat?", "What are their nests made of?", "What do giraffes eat?"]:
+        turn = usecases.ask(svc, question, conversation.id)
+        streamed.append((question, "".join(turn.tokens), turn.standalone_question, turn.sources))
+    svc.close()
+
+    reopened = open_services(_settings(tmp_path, db_url), embedding)  # a new engine, as after a restart
+    try:
+        messages = _messages(reopened, conversation.id)
+        assert [m.role for m in messages] == ["user", "assistant"] * 3
+        stored = [
+            (q.content, a.content, a.standalone_question, a.sources)
+            for q, a in zip(messages[::2], messages[1::2], strict=True)
+        ]
+        assert stored == streamed
+        assert all(a.status == "complete" and a.first_token_ms <= a.total_ms for a in messages[1::2])
+        assert usecases.list_conversations(reopened)[0].title == "What do adult penguins eat?"
+        assert 2 in [s.page for s in streamed[1][3]], "the follow-up did not find the nests page"
+    finally:
+        reopened.close()
+
+
+@pytest.mark.slow  # a child process that loads MiniLM and the real SmolLM2, on each database
+def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_url):
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
+    "".join(usecases.ask(svc, "What do adult penguins eat?", conversation.id).tokens)
+    svc.close()  # the embedded store is one process's at a time
+
+    env = {**os.environ, "STORAGE_DIR": str(tmp_path / "storage"), "DATABASE_URL": db_url, "LLM_MAX_TOKENS": "24"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rag",
+            "ask",
+            "--json",
+            "--conversation",
+            conversation.id[:8],
+            "Where do they build nests?",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["conversation_id"] == conversation.id
+    assert "penguin" in out["standalone_question"].lower()  # only the history says who "they" are
+    assert out["sources"][0]["page"] == 2
+
+
+def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
+    svc.settings.answer_mode = "model"  # the model's words reach the reader as they come
+    _add(svc, ("zoo.pdf", ZOO))
+    conversation = usecases.create_conversation(svc)
+    turn = usecases.ask(svc, "What do adult penguins eat?", conversation.id)
+    first = next(turn.tokens)
+    turn.tokens.close()  # the reader went away mid-answer (user navigated off, app rerun)
+    question, answer = _messages(svc, conversation.id)
+    assert question.content == "What do adult penguins eat?"
+    assert (answer.status, answer.content) == ("interrupted", first)
+    assert answer.sources and answer.sources[0].page == 1
+
+
+def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(tmp_path, db_url, embedding):
+    settings = _settings(tmp_path, db_url, **UNREACHABLE_LLM)
+    services = open_services(settings, embedding)
+    try:
+        _add(services, ("zoo.pdf", ZOO))
+        conversation = usecases.create_conversation(services)
+        turn = usecases.ask(services, "What do adult penguins eat?", conversation.id)
+        with pytest.raises(LLMError):
+            "".join(turn.tokens)
+        question, answer = _messages(services, conversation.id)
+        assert question.content == "What do adult penguins eat?"
+        assert answer.status == "failed" and "language model" in answer.error
+        # A follow-up now fails in the rewrite step, and is kept all the same.
+        with pytest.raises(LLMError):
+            usecases.ask(services, "And what about giraffes?", conversation.id)
+        assert [m.status for m in _messages(services, conversation.id)] == [None, "failed", None, "failed"]
+    finally:
+        services.close()
+
+
+def _writers(svc, conversation_ids, per_writer=10):
+    errors = []
+
+    def write(writer, conversation_id):
+        try:
+            for n in range(per_writer):
+                add_user_message(svc, conversation_id, f"writer {writer} message {n}")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w, cid)) for w, cid in enumerate(conversation_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one-conversation", "separate-conversations"])
+def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
+    new = usecases.create_conversation
+    conversations = [new(svc).id] * 20 if shared else [new(svc).id for _ in range(20)]
+    _writers(svc, conversations)
+    messages = [m for cid in dict.fromkeys(conversations) for m in _messages(svc, cid)]
+    assert len(messages) == 200
+    for writer in range(20):
+        own = [m.content for m in messages if m.content.startswith(f"writer {writer} ")]
+        assert own == [f"writer {writer} message {n}" for n in range(10)]
+
+
+def test_history_returns_the_last_turns_in_order(svc):
+    conversation = usecases.create_conversation(svc)
+    for n in range(6):
+        add_user_message(svc, conversation.id, f"q{n}")
+    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "q3", "q4", "q5"]
+
+
+def test_rename_and_delete_cascade_to_messages(svc):
+    conversation = usecases.create_conversation(svc)
+    add_user_message(svc, conversation.id, "first question")
+    assert usecases.rename_conversation(svc, conversation.id, "  My   research ").title == "My research"
+    add_user_message(svc, conversation.id, "second question")
+    assert usecases.list_conversations(svc)[0].title == "My research"
+    usecases.delete_conversation(svc, conversation.id)
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
+    assert usecases.list_conversations(svc) == []
+
+
+def test_export_marks_sources_of_deleted_documents(svc):
+    _, kiwis = _add(svc, ("zoo.pdf", ZOO), ("kiwis.pdf", KIWIS))
+    conversation = usecases.create_conversation(svc)
+    for question in ("What do adult penguins eat?", "What do kiwis eat at night?"):
+        usecases.answer_of(usecases.ask(svc, question, conversation.id), question)
+    usecases.delete_document(svc, kiwis)
+    markdown = usecases.export_conversation(svc, conversation.id)
+    assert markdown.startswith("# What do adult penguins eat?")
+    assert "## Q: What do adult penguins eat?" in markdown and "## Q: What do kiwis eat at night?" in markdown
+    # Where each source and quote is cited: "1. zoo.pdf, p. 1: ..." and "> — zoo.pdf, p. 1".
+    cited = [line for line in markdown.splitlines() if re.match(r"(\d+\.|> —) \w+\.pdf, p\. \d+", line)]
+    removed = [line for line in cited if "kiwis.pdf" in line]
+    kept = [line for line in cited if "zoo.pdf" in line]
+    assert removed and kept, markdown
+    assert all(", p. 1 (document removed)" in line for line in removed), removed
+    assert not any("(document removed)" in line for line in kept), kept
+
+
+# The newest migration, and the documents columns added by 0004-0009 (the foundation's table had none of them).
+HEAD = "0009"
+LATER_DOCUMENT_COLUMNS = {
+    "updated_at",
+    "trashed_at",
+    "card",
+    "progress",
+    "progress_message",
+    "workspace_id",
+    "added_by",
+    "pages_done",
+    "passages_done",
+    "sent_at",
+    "attempts",
+    "ocr_pages",
+    "ocr_unreadable",
+    "ocr_lines",
+}
+
+
+def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(db_url):
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0001")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version", "documents"}
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents VALUES ('d1', 'a.pdf', 'uploads/d1.pdf', 1, 1, 1, 'indexed', "
+                    "NULL, CURRENT_TIMESTAMP)"
+                )
+            )
+        init_db(engine)
+        assert {"conversations", "messages"} <= set(inspect(engine).get_table_names())
+        assert "grounding" in {c["name"] for c in inspect(engine).get_columns("messages")}
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT filename FROM documents")) == "a.pdf"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+            # 0007: the library of before accounts is the implicit owner's, in their personal workspace.
+            owners = text(
+                "SELECT u.username FROM documents d JOIN workspaces w ON w.id = d.workspace_id "
+                "JOIN users u ON u.id = w.personal_of WHERE u.implicit AND u.is_admin"
+            )
+            assert conn.scalar(owners) == "owner"
+        assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
+        assert {"mode", "quotes", "suggestions"} <= {c["name"] for c in inspect(engine).get_columns("messages")}
+
+        # A database the foundation made with create_all, before there were migrations.
+        Base.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        columns = [c._copy() for c in Base.metadata.tables["documents"].columns if c.name not in LATER_DOCUMENT_COLUMNS]
+        Table("documents", MetaData(), *columns).create(engine)
+        init_db(engine)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+        assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
+    finally:
+        engine.dispose()
+
+
+def test_postgres_rows_are_visible_to_plain_sql(postgres_url, tmp_path, embedding):
+    services = open_services(_settings(tmp_path, postgres_url), embedding)
+    try:
+        conversation = usecases.create_conversation(services)
+        add_user_message(services, conversation.id, "visible to psql?")
+    finally:
+        services.close()
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT content FROM messages")) == "visible to psql?"
+    engine.dispose()

@@ -1,0 +1,148 @@
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from rag.errors import StoreError
+from rag.store import point_id
+from rag.store.chunk import Chunk
+from rag.store.edge import EdgeStore
+from rag.store.server import ServerStore
+from tests.conftest import QDRANT_SERVER_URL
+
+DIM = 4
+
+
+def _unit(*values: float) -> list[float]:
+    norm = sum(v * v for v in values) ** 0.5
+    return [v / norm for v in values]
+
+
+CHUNKS = [
+    (Chunk("doc-a", "a.pdf", 1, 0, "penguins eat fish in the cold antarctic sea"), _unit(1, 0, 0, 0)),
+    (Chunk("doc-a", "a.pdf", 2, 1, "volcanoes erupt with hot lava and ash"), _unit(0, 1, 0, 0)),
+    (Chunk("doc-b", "b.pdf", 1, 0, "compilers translate source code into machine code"), _unit(0, 0, 1, 0)),
+]
+
+
+# "client-memory" runs the server backend's own code through qdrant-client's in-process mode;
+# "server" runs it against a real Qdrant server, which these machines cannot install.
+@pytest.fixture(params=["edge", "client-memory", "server"])
+def store(request, tmp_path):
+    if request.param == "edge":
+        s = EdgeStore(tmp_path / "qdrant", "test-model", DIM)
+    elif request.param == "client-memory":
+        s = ServerStore(":memory:", None, "test", "test-model", DIM)
+    else:
+        if not QDRANT_SERVER_URL:
+            pytest.skip("server backend: set QDRANT_URL to run against a Qdrant server")
+        s = ServerStore(
+            QDRANT_SERVER_URL, os.environ.get("QDRANT_API_KEY"), f"test_{uuid.uuid4().hex[:8]}", "test-model", DIM
+        )
+    s.upsert([c for c, _ in CHUNKS], [v for _, v in CHUNKS])
+    yield s
+    s.close()
+
+
+def test_hybrid_search_ranks_by_meaning_and_by_words(store):
+    by_vector = store.search(_unit(0, 1, 0, 0.1), "unrelated words", limit=3)
+    assert by_vector.hits[0].chunk == CHUNKS[1][0]
+    assert by_vector.top_similarity == pytest.approx(0.995, abs=0.01)
+    # Same vector, but a query whose words only match the compiler chunk: BM25 lifts it.
+    by_words = store.search(_unit(1, 1, 0.2, 0), "compilers machine code", limit=3)
+    assert CHUNKS[2][0] in [h.chunk for h in by_words.hits[:2]]
+
+
+def test_filter_by_document(store):
+    result = store.search(_unit(1, 0, 0, 0), "penguins", limit=5, doc_ids=["doc-b"])
+    assert {h.chunk.doc_id for h in result.hits} == {"doc-b"}
+
+
+def test_count_and_delete_by_document(store):
+    assert (store.count(), store.count("doc-a"), store.count("doc-b")) == (3, 2, 1)
+    store.delete_document("doc-a")
+    assert (store.count(), store.count("doc-a")) == (1, 0)
+    assert {h.chunk.doc_id for h in store.search(_unit(1, 0, 0, 0), "penguins", limit=5).hits} == {"doc-b"}
+
+
+def test_keyword_search_finds_only_passages_with_the_words(store):
+    assert store.keyword_search("volcanoes", 5) == [CHUNKS[1][0]]
+    assert store.keyword_search("volcanoes", 5, doc_ids=["doc-b"]) == []
+    assert store.keyword_search("jupyter", 5) == []
+    assert store.keyword_search("the of and", 5) == []  # only stopwords
+
+
+def test_upsert_is_idempotent(store):
+    store.upsert([c for c, _ in CHUNKS], [v for _, v in CHUNKS])
+    assert store.count() == 3
+
+
+def test_point_ids_are_deterministic():
+    assert point_id("doc", 3) == point_id("doc", 3) != point_id("doc", 4)
+
+
+def test_a_different_embedding_model_is_refused(tmp_path):
+    EdgeStore(tmp_path / "q", "model-one", DIM).close()
+    with pytest.raises(StoreError, match="indexed with the embedding model model-one"):
+        EdgeStore(tmp_path / "q", "model-two", 8)
+
+
+def test_data_survives_close_and_reopen(tmp_path):
+    s = EdgeStore(tmp_path / "q", "m", DIM)
+    s.upsert([CHUNKS[0][0]], [CHUNKS[0][1]])
+    s.close()
+    s = EdgeStore(tmp_path / "q", "m", DIM)
+    assert s.count() == 1
+    s.close()
+
+
+def test_a_second_process_gets_a_clear_busy_error(tmp_path):
+    s = EdgeStore(tmp_path / "q", "m", DIM)
+    try:
+        code = (
+            "import sys; from pathlib import Path\n"
+            "from rag.errors import StoreBusyError\nfrom rag.store.edge import EdgeStore\n"
+            "try:\n    EdgeStore(Path(sys.argv[1]), 'm', 4)\n"
+            "except StoreBusyError as e:\n    print(e); sys.exit(3)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "q")], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 3, proc.stderr
+        assert "open in another DocChat process" in proc.stdout and "QDRANT_URL" in proc.stdout
+    finally:
+        s.close()
+
+
+def test_a_refused_second_process_leaves_the_first_store_whole(tmp_path):
+    # EdgeShard.load in a second process deleted the live shard's BM25 tracker journal, and the first
+    # process's next flush failed. Our lock refuses before Edge reads a file.
+    path = tmp_path / "q"
+    s = EdgeStore(path, "m", DIM)
+    try:
+        s.upsert([CHUNKS[0][0]], [CHUNKS[0][1]])
+        before = sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file())
+        code = "import sys,pathlib\nfrom rag.store.edge import EdgeStore\nEdgeStore(pathlib.Path(sys.argv[1]), 'm', 4)"
+        for _ in range(3):
+            proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+            assert proc.returncode != 0 and "StoreBusyError" in proc.stderr
+        assert sorted(str(f.relative_to(path)) for f in path.rglob("*") if f.is_file()) == before
+        s.upsert([c for c, _ in CHUNKS[1:]], [v for _, v in CHUNKS[1:]])  # flushes: failed before the fix
+        s.delete_document("doc-b")
+    finally:
+        s.close()
+    reopened = EdgeStore(path, "m", DIM)
+    assert reopened.count() == 2 and reopened.count("doc-b") == 0
+    reopened.close()
+
+
+def test_optimize_keeps_every_point_and_the_ranking(store):
+    # No ties: the score fusion would give equal scores to the two passages equally far from the query.
+    query = _unit(0.2, 1, 0.1, 0)
+    before = store.search(query, "volcanoes lava", limit=3)
+    store.optimize()
+    after = store.search(query, "volcanoes lava", limit=3)
+    assert store.count() == 3
+    assert [h.chunk for h in after.hits] == [h.chunk for h in before.hits]
