@@ -9,9 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from rag import usecases
-from rag.cli import accounts as cli_accounts
-from rag.cli import jobs as cli_jobs
-from rag.cli import remote as cli_remote
+from rag.cli import accounts, jobs, remote
 from rag.cli.printing import (
     print_answer,
     print_conversations,
@@ -137,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument(
             "--workspace", metavar="NAME", help="act in this workspace (its name or id); default: your personal one"
         )
-    cli_accounts.add_parsers(sub)
-    cli_jobs.add_parser(sub)
+    accounts.add_parsers(sub)
+    jobs.add_parser(sub)
     return parser
 
 
@@ -201,4 +199,4 @@ def _run(args: argparse.Namespace) -> int:
                 services.close()
     print(f"(working through the running app at {address})", file=sys.stderr)
     pdfs = list(_pdf_paths(args.paths)) if args.command == "ingest" else []
-    return cli_remote.run(address, settings, args, pdfs)
+    return remote.run(address, settings, args, pdfs)

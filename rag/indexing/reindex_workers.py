@@ -15,7 +15,7 @@ from rag.config import Settings
 from rag.database.tables import Document
 from rag.errors import StoreError
 from rag.indexing.index import reindex_document
-from rag.runners import broker as queue
+from rag.runners import broker
 from rag.services import Services
 
 # A run's outcomes outlive a command that was stopped, for a day, then Redis drops them.
@@ -36,10 +36,10 @@ def reembed_on_workers(
     run_id = uuid.uuid4().hex
     collection = services.settings.qdrant_collection
     for doc_id in doc_ids:
-        services.queue.send_task(queue.REINDEX_TASK, args=[doc_id, collection, run_id], retry=False)
+        services.queue.send_task(broker.REINDEX_TASK, args=[doc_id, collection, run_id], retry=False)
     outcomes: dict[str, int | str] = {}
     heard = time.monotonic()
-    with queue.client(services.settings) as redis:
+    with broker.client(services.settings) as redis:
         while len(outcomes) < len(doc_ids):
             for doc_id, raw in redis.hgetall(outcomes_key(run_id)).items():
                 name = doc_id.decode()
@@ -70,7 +70,7 @@ def reembed_one(services: Services, settings: Settings, doc_id: str, run_id: str
             outcome = f"its stored file {document.stored_path} is missing"
         except Exception as exc:  # noqa: BLE001 - reported to the command, which names the file
             outcome = str(exc) or exc.__class__.__name__
-    with queue.client(settings) as redis:
+    with broker.client(settings) as redis:
         redis.hset(outcomes_key(run_id), doc_id, json.dumps(outcome))
         redis.expire(outcomes_key(run_id), OUTCOMES_TTL_S)
     return outcome

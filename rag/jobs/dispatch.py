@@ -12,7 +12,7 @@ from sqlalchemy import update
 from rag.database.tables import Document, utcnow
 from rag.indexing.index import index_accepted
 from rag.indexing.job_state import WAITING, set_waiting
-from rag.runners import broker as queue
+from rag.runners import broker
 from rag.schemas import IngestResult
 from rag.services import Services
 
@@ -35,8 +35,8 @@ def dispatch(services: Services, doc_id: str) -> bool:
         worker.submit(lambda: run(services, doc_id, stop=worker.stop), then=services.store.optimize, key=doc_id)
         return True
     try:
-        queue.send(services.queue, doc_id)
-    except queue.BROKER_DOWN as exc:
+        broker.send(services.queue, doc_id)
+    except broker.BROKER_DOWN as exc:
         log.warning("the job queue cannot be reached, %s waits: %s", doc_id, exc)
         set_waiting(services, doc_id, progress_message=PAUSED, sent_at=None)
         return False
@@ -53,4 +53,4 @@ def dispatch(services: Services, doc_id: str) -> bool:
 
 def paused(services: Services) -> bool:
     """Whether jobs wait because the job queue cannot be reached (never, without one)."""
-    return services.settings.celery_broker_url is not None and not queue.reachable(services.settings)
+    return services.settings.celery_broker_url is not None and not broker.reachable(services.settings)

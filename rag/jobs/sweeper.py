@@ -19,7 +19,7 @@ from sqlalchemy import select
 from rag.database.tables import Document, utcnow
 from rag.errors import DocChatError
 from rag.jobs import dispatch as jobs
-from rag.runners import broker as queue
+from rag.runners import broker
 from rag.services import Services
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def sweep(services: Services) -> int:
     if settings.celery_broker_url is None:
         return sum(jobs.dispatch(services, doc_id) for doc_id in waiting_jobs(services, everything=True))
     try:
-        everything = queue.lost_its_queue(settings)
+        everything = broker.lost_its_queue(settings)
     except (RedisError, OSError):
         return 0  # paused: the records say so, and nothing is lost
     sent = 0

@@ -7,9 +7,9 @@ message is for the user. How the results are shown is rag/presentation.py's; set
 
 from __future__ import annotations
 
+from rag.accounts.browser_sessions import COOKIE as SESSION_COOKIE
 from rag.accounts.caller import OPERATOR, Caller
 from rag.accounts.keys import PREFIX as KEY_PREFIX
-from rag.accounts.sessions import COOKIE as SESSION_COOKIE
 from rag.answering.pipeline import Turn
 from rag.indexing.cards import DocumentCard
 from rag.indexing.reindex import reindex as reindex_library

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.accounts import access, audit, keys, sessions, users, workspaces
+from rag.accounts import access, audit, browser_sessions, keys, users, workspaces
 from rag.accounts.caller import Caller
 from rag.errors import PermissionDeniedError
 from rag.schemas import ApiKeyPublic, NewApiKey, UserPublic, WorkspacePublic
@@ -122,17 +122,17 @@ def begin_browser_session(services: Services, caller: Caller) -> str:
     user = users.get_user(services, caller.user_id)
     if user is None:
         raise access.SignInError("This account no longer exists.")
-    return sessions.start(services, user)
+    return browser_sessions.start(services, user)
 
 
 def open_browser_session(services: Services, code: str) -> tuple[str, float]:
     """The session token for a one-time code, and the seconds it lasts."""
-    return sessions.exchange(services, code)
+    return browser_sessions.exchange(services, code)
 
 
 def caller_for_session(services: Services, token: str, workspace_id: str | None = None, address: str = "") -> Caller:
-    return access.caller_for(services, sessions.user_of(services, token), workspace_id, address)
+    return access.caller_for(services, browser_sessions.user_of(services, token), workspace_id, address)
 
 
 def end_browser_session(services: Services, token: str) -> None:
-    sessions.end(services, token)
+    browser_sessions.end(services, token)

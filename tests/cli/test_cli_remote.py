@@ -125,11 +125,11 @@ def test_the_read_commands_of_the_client_match_the_local_ones(app_url, pdf, sett
     for argv in (["docs"], ["docs", "--json"], ["conversations"], ["conversations", "--json"]):
         local = run(capsys, *argv)
         args = cli.build_parser().parse_args(argv)
-        assert cli.cli_remote.run(app_url, settings, args) == 0
+        assert cli.remote.run(app_url, settings, args) == 0
         assert capsys.readouterr().out == local[1], argv
     conversation = json.loads(run(capsys, "conversations", "--json")[1])[0]["id"]
     local = run(capsys, "export", conversation[:8])
-    assert cli.cli_remote.run(app_url, settings, cli.build_parser().parse_args(["export", conversation[:8]])) == 0
+    assert cli.remote.run(app_url, settings, cli.build_parser().parse_args(["export", conversation[:8]])) == 0
     assert capsys.readouterr().out == local[1]
 
 
