@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, first_five, table
-from evaluation import QAItem, load_qa
 from langchain_core.documents import Document as LCDocument
+from scoring import QAItem, load_qa
 
 from rag.answering import policy as answer_policy
 from rag.answering import quotes as quotes_module

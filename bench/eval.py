@@ -4,7 +4,7 @@
                                    [--no-baseline] [--json]
 
 Each line of QA.jsonl: {"question", "doc", "pages": [1-based pages], "history": [{"role", "content"}]?}
-(see bench/evaluation.py). The PDFs it names are read from --corpus, by default bench/corpus/ (fetched by
+(see bench/scoring.py). The PDFs it names are read from --corpus, by default bench/corpus/ (fetched by
 bench/corpus.sh), else ../shared/corpus/. Every retriever indexes them into a throwaway library, so the
 user's own library is never opened, nor locked against a running app. With --heldout, both sets are scored on
 the same library and printed side by side: QA.jsonl is the part tuned on, HELDOUT.jsonl is only reported.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common import CORPUS, SHARED
-from evaluation import KS, QAFileError, evaluate, evaluate_splits
+from scoring import KS, QAFileError, evaluate, evaluate_splits
 
 from rag.cli.printing import print_json
 from rag.errors import DocChatError

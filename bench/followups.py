@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, first_five, table
-from evaluation import first_hit, load_qa, scores
+from scoring import first_hit, load_qa, scores
 
 from rag.answering.followups import search_followup
 from rag.answering.quotes import extract_quotes

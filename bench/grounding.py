@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, table
-from evaluation import evaluate_grounding, evaluate_not_found
+from scoring import evaluate_grounding, evaluate_not_found
 
 QA = ROOT / "bench" / "qa"
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, table
-from evaluation import evaluate_splits
+from scoring import evaluate_splits
 
 SETS = {"dev": ROOT / "bench" / "qa" / "manuals.jsonl", "held-out": ROOT / "bench" / "qa" / "heldout.jsonl"}
 SCANS = ROOT / "storage" / "bench-ocr"

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from common import CORPUS, ROOT, SHARED, table
-from evaluation import KS, evaluate
+from scoring import KS, evaluate
 
 QUICK_QA = [
     {"question": "How do I decode the class and tag of DER encoded data?", "doc": "libtasn1.pdf", "pages": [21]},

@@ -111,7 +111,7 @@ def _detail(response: httpx.Response) -> str:
     return str(detail or f"The app answered {response.status_code} {response.reason_phrase}.")
 
 
-def ingest(app: App, paths: Sequence[Path], args: argparse.Namespace) -> int:
+def cmd_ingest(app: App, paths: Sequence[Path], args: argparse.Namespace) -> int:
     """Uploads each file, then follows it until it is indexed or failed, one after the other."""
     failed = False
     try:
@@ -160,7 +160,7 @@ def _ingest_one(app: App, path: Path) -> IngestResult:
     )
 
 
-def ask(app: App, args: argparse.Namespace) -> int:
+def cmd_ask(app: App, args: argparse.Namespace) -> int:
     if args.retrieve_only:
         raise NotThroughAppError(
             "--retrieve-only is not available while the DocChat app is running (it holds the document store). "
@@ -210,26 +210,26 @@ def _tokens(turn: Turn, events: Events) -> Generator[str, None, None]:
         events.close()
 
 
-def conversations(app: App, args: argparse.Namespace) -> int:
+def cmd_conversations(app: App, args: argparse.Namespace) -> int:
     print_conversations(
         [ConversationPublic.model_validate(c) for c in app.request("GET", "/conversations").json()], args.json
     )
     return 0
 
 
-def export(app: App, args: argparse.Namespace) -> int:
+def cmd_export(app: App, args: argparse.Namespace) -> int:
     print(app.request("GET", f"/conversations/{_segment(args.conversation_id)}/export").text)
     return 0
 
 
-def docs(app: App, args: argparse.Namespace) -> int:
+def cmd_docs(app: App, args: argparse.Namespace) -> int:
     # The API lists uploads still queued or failed too; the library, as the local command lists it, is the indexed.
     listed = [DocumentPublic.model_validate(d) for d in app.request("GET", "/documents").json()]
     print_documents([d for d in listed if d.status == "indexed"], args.json)
     return 0
 
 
-def delete(app: App, args: argparse.Namespace) -> int:
+def cmd_delete(app: App, args: argparse.Namespace) -> int:
     document = DocumentPublic.model_validate(app.request("GET", f"/documents/{_segment(args.doc_id)}").json())
     app.request("DELETE", f"/documents/{document.id}")
     print_deleted(document, args.json)
@@ -237,11 +237,11 @@ def delete(app: App, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
-    "ask": ask,
-    "conversations": conversations,
-    "export": export,
-    "docs": docs,
-    "delete": delete,
+    "ask": cmd_ask,
+    "conversations": cmd_conversations,
+    "export": cmd_export,
+    "docs": cmd_docs,
+    "delete": cmd_delete,
 }
 
 
@@ -249,7 +249,7 @@ def run(url: str, settings: Settings, args: argparse.Namespace, pdfs: Sequence[P
     """Runs a parsed command of rag/cli/main.py through the app at `url`; `pdfs` are the files `ingest` adds."""
     with App(url, settings, getattr(args, "workspace", None)) as app:
         if args.command == "ingest":
-            return ingest(app, pdfs, args)
+            return cmd_ingest(app, pdfs, args)
         if args.command not in COMMANDS:
             raise NotThroughAppError(f"'{args.command}' cannot run while the DocChat app is running: stop it first.")
         return COMMANDS[args.command](app, args)
