@@ -3,15 +3,11 @@ migration (0007) moved their documents into the owner's workspace, and a migrati
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 
 from rag.database.tables import Document
 from rag.records.cleanup import sync_workspaces
-
-if TYPE_CHECKING:
-    from rag.services import Services
+from rag.services import Services
 
 
 def backfill_workspaces(services: Services) -> int:

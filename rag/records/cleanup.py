@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, false, func, select
 
 from rag.database.tables import Document, utcnow
-
-if TYPE_CHECKING:
-    from rag.services import Services
+from rag.services import Services
 
 # A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
 # touches it at least every PROGRESS_SECONDS (rag/indexing/job_state.py), so this is many missed beats, not a slow file.
