@@ -9,7 +9,12 @@ from rag.schemas import ModelCapabilities
 
 def capabilities_of(settings: Settings) -> ModelCapabilities:
     """The configured model's capabilities, from the settings alone: nothing is loaded."""
-    label = model_label(settings)
+    try:
+        label = model_label(settings)
+    except FileNotFoundError:
+        # Indexing and the pages ask what the model can do: a missing model package must fail only the answer
+        # that needs the model, with its own message (rag/models/chat.py load_failure).
+        label = "the local model (not installed)"
     if settings.llm_provider == "local":
         return ModelCapabilities(
             label=label,
