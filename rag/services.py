@@ -58,9 +58,9 @@ class Services:
 
         return build_celery(self.settings)
 
-    @cached_property
+    @property
     def capabilities(self) -> ModelCapabilities:
-        # From the settings alone: asking what the model can do never loads it.
+        # From the settings alone, each time: asking what the model can do never loads it, and follows the settings.
         return capabilities_of(self.settings)
 
     @cached_property
