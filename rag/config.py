@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
     llm_timeout_s: float = Field(default=120.0, gt=0)
 
-    embeddings_provider: Literal["local", "openai"] | None = None
+    # "fake": hashed words, no meaning (rag/models/fake_embeddings.py), for tests and benchmarks only.
+    embeddings_provider: Literal["local", "openai", "fake"] | None = None
     openai_embeddings_model: str = "text-embedding-3-small"
     embed_batch_size: int = Field(default=64, ge=1)
     # How the local MiniLM computes. "auto": bfloat16 on CPUs that compute it natively (AMX or AVX512-BF16;

@@ -12,7 +12,7 @@ from tests.conftest import CORPUS, ROOT
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     ("script", "expected"),
     [
@@ -35,7 +35,7 @@ def test_benchmark_runs_quick(script, expected):
     assert expected in proc.stdout
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus
 def test_eval_reports_both_retrievers(tmp_path):
     qa = tmp_path / "qa.jsonl"
     qa.write_text(
@@ -68,7 +68,7 @@ def test_eval_explains_a_bad_question_file(tmp_path):
     assert "line 1: not a QA item" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus
 def test_eval_prints_a_table_without_the_baseline(tmp_path):
     qa = tmp_path / "qa.jsonl"
     qa.write_text('{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [5]}\n')
@@ -86,7 +86,7 @@ def test_eval_prints_a_table_without_the_baseline(tmp_path):
     assert [row.split()[0] for row in rows] == ["DocChat"]
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus
 def test_eval_scores_a_held_out_set_beside_the_dev_set(tmp_path):
     dev, held = tmp_path / "dev.jsonl", tmp_path / "held.jsonl"
     dev.write_text('{"question": "How are ASN.1 comments written?", "doc": "libtasn1.pdf", "pages": [5]}\n')

@@ -1,4 +1,4 @@
-"""Builds the dense embedding model: local MiniLM shipped in a PyPI package, or OpenAI-compatible."""
+"""Builds the dense embedding model: local MiniLM shipped in a PyPI package, OpenAI-compatible, or the tests' fake."""
 
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ def _local(precision: str) -> Embeddings:
 
 
 def build_embeddings(settings: Settings) -> EmbeddingModel:
+    if settings.embeddings_provider == "fake":
+        from rag.models.fake_embeddings import FAKE_DIMENSION, FAKE_MODEL_NAME, HashedWordEmbeddings
+
+        return EmbeddingModel(FAKE_MODEL_NAME, FAKE_DIMENSION, HashedWordEmbeddings)
     if settings.embeddings_provider != "openai":
         precision = local_precision(settings.embeddings_precision)
         # Vectors of another precision differ (int8 vs float: cosine ~0.9), so a library records which

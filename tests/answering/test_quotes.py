@@ -1,5 +1,5 @@
 """Quote mode: the documents' own sentences as the answer, and what the user reads with each answer strategy.
-The fast tier: real MiniLM and a real store, a fake chat model."""
+The fast tier: the fake embedder (alike where the words are) and a real store, a fake chat model."""
 
 from __future__ import annotations
 

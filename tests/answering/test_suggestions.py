@@ -24,14 +24,13 @@ from rag.usecases.startup import open_services
 from tests.conftest import CORPUS
 
 PDFS = ("libtasn1.pdf", "shared-mime-info-spec.pdf")
-needs_corpus = pytest.mark.skipif(
-    not all((CORPUS / name).exists() for name in PDFS), reason="../shared/corpus is not beside the checkout"
-)
+needs_corpus = pytest.mark.corpus(*PDFS)
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, embedding):
-    services = open_services(Settings(_env_file=None, storage_dir=tmp_path_factory.mktemp("suggest")), embedding)
+def library(tmp_path_factory, real_embedding):
+    settings = Settings(_env_file=None, storage_dir=tmp_path_factory.mktemp("suggest"))
+    services = open_services(settings, real_embedding)
     ids = {name: ingest_path(services, CORPUS / name).doc_id for name in PDFS}
     services.store.optimize()
     yield services, ids

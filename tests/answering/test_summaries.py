@@ -155,7 +155,7 @@ def test_numbered_headings_are_found_by_their_number(services):
 
 
 @pytest.mark.slow  # a real manual of the shared corpus, indexed
-@pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus("libtasn1.pdf")
 def test_a_chapter_of_a_real_manual(services):
     ingest_path(services, LIBTASN1)
     answer = _ask(services, "What does chapter 3 cover?")

@@ -6,7 +6,7 @@ import pytest
 
 from rag.indexing import job_state
 from tests.api.conftest import OpenServices, api_client
-from tests.jobs.test_jobs import DOWN
+from tests.jobs.test_jobs import DOWN, refused_at_once
 from tests.workers import broker_url, varied_pdf
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +43,7 @@ async def test_jobs_are_listed_cancelled_and_retried(open_api_services: OpenServ
 
 
 async def test_jobs_say_paused_while_the_queue_cannot_be_reached(open_api_services: OpenServices):
-    services = open_api_services(celery_broker_url=DOWN, edge_worker=True)
+    services = refused_at_once(open_api_services(celery_broker_url=DOWN, edge_worker=True))
     async with api_client(services) as client:
         assert (await client.get("/jobs")).json() == {"paused": False, "jobs": []}
         [upload] = (await client.post("/documents", files=_files(3))).json()

@@ -42,22 +42,33 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory: pytest.TempPathFactory, embedding: EmbeddingModel) -> Iterator[BaseSchema]:
+def api_schema(tmp_path_factory: pytest.TempPathFactory, fake_embedding: EmbeddingModel) -> Iterator[BaseSchema]:
     """One app for every operation, its library and conversations growing as schemathesis calls it."""
     # No rate limit worth the name: schemathesis sends all its requests from one caller.
     settings = Settings(_env_file=None, storage_dir=tmp_path_factory.mktemp("schema"), api_rate_per_minute=10**6)
-    services = open_services(settings, embedding, llm=FakeChatModel())
+    services = open_services(settings, fake_embedding, llm=FakeChatModel())
     yield schemathesis.openapi.from_asgi("/openapi.json", create_api(services))
     services.close()
 
 
+# Two generated requests per operation and mode in the fast tier, ten in the slow one: generating and sending them
+# is all of the time (0.25 s an operation and mode with ten).
+@pytest.mark.parametrize("examples", [pytest.param(2, id="few"), pytest.param(10, id="ten", marks=pytest.mark.slow)])
 @pytest.mark.parametrize(("method", "path", "mode"), CASES)
-def test_the_api_keeps_to_its_schema(api_schema: BaseSchema, method: str, path: str, mode: GenerationMode) -> None:
+def test_the_api_keeps_to_its_schema(
+    api_schema: BaseSchema, method: str, path: str, mode: GenerationMode, examples: int
+) -> None:
     operation = api_schema[path][method]
     statuses: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=10, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: schemathesis.Case) -> None:
         statuses.append(case.call_and_validate(checks=CHECKS).status_code)
 

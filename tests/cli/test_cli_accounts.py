@@ -27,7 +27,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding):  # type: ig
     monkeypatch.setenv("AUTH_MODE", "local")
     monkeypatch.setenv("LLM_PROVIDER", "fake")
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
-    # The test's MiniLM, loaded once for the session, instead of once per command.
+    # The test's embedding model, loaded once for the session, instead of once per command.
     monkeypatch.setattr("rag.services.build_embeddings", lambda _settings: embedding)
     pdf = tmp_path / "merger.pdf"
     pdf.write_bytes(make_pdf([[SECRET], ["The Okavango warehouse teams move to Zanzibar in April."]]))

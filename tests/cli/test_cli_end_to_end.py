@@ -16,7 +16,7 @@ LIBTASN1 = CORPUS / "libtasn1.pdf"
 # A real manual through the real CLI, one child process per command, and the real SmolLM2.
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout"),
+    pytest.mark.corpus("libtasn1.pdf"),
 ]
 
 

@@ -56,6 +56,8 @@ def serve(services: Services) -> Iterator[str]:
 @pytest.fixture
 def app_url(fake_services: Services, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("STORAGE_DIR", str(settings.storage_dir))
+    # The client asks after an upload every 0.25 s; a two-page PDF here is indexed in a fraction of that.
+    monkeypatch.setattr(cli.remote, "POLL_SECONDS", 0.02)
     with serve(fake_services) as url:
         yield url
 

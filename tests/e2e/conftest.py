@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing
 from tests.robustness.procs import cli_env
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,13 +29,6 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 STARTUP_TIMEOUT_S = 120
-
-
-def _missing(what: str) -> None:
-    # CI installs Chromium itself (.ci/run); only a developer's machine may lack it.
-    if os.environ.get("CI"):
-        pytest.fail(f"{what}: the browser tests cannot run")
-    pytest.skip(what)
 
 
 def free_port() -> int:
@@ -123,9 +116,10 @@ def browser() -> Iterator[object]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("the playwright package is not installed (requirements-dev.txt)")
+        missing("the playwright package is not installed (requirements-dev.txt): the browser tests cannot run")
     if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        # CI installs Chromium itself (.ci/run); only a developer's machine may lack it.
+        missing(f"{CHROMIUM} is missing (apt-get install -y chromium): the browser tests cannot run")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.conftest import need_module
 from tests.e2e.conftest import RunningApp, screenshot, serve_app
 from tests.pdfs import make_pdf
 
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = need_module("playwright.sync_api").expect
 
 pytestmark = pytest.mark.slow
 PREFIX = "/api/v1"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import need_module
 from tests.e2e.conftest import RunningApp, screenshot, serve_app
 from tests.e2e.test_api_server import big_pdf
 
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = need_module("playwright.sync_api").expect
 
 # Long enough to be still indexing when the second visit looks (about 2 minutes on 2 EPYC cores in int8, 40 s
 # where bfloat16 runs natively), and half the CI time of the 600 pages it once had.

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, need_module
 from tests.e2e.conftest import screenshot
 from tests.pdfs import encrypt, make_pdf
 
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = need_module("playwright.sync_api").expect
 
 MANUAL = CORPUS / "libtasn1.pdf"
 OTHER = CORPUS / "shared-mime-info-spec.pdf"
-pytestmark = pytest.mark.skipif(not MANUAL.exists(), reason="../shared/corpus is not beside the checkout")
+pytestmark = pytest.mark.corpus(MANUAL.name, OTHER.name)
 # bench/qa/manuals.jsonl: answered on page 7 of the Libtasn1 manual.
 QUESTION = "How large must the buffer be that I pass as the error description argument to libtasn1 functions?"
 ANSWER_PAGE = "libtasn1.pdf · p. 7"

@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, need_module
 from tests.e2e.conftest import RunningApp, screenshot, serve_app
 from tests.robustness.procs import cli_env, run_cli, tail
 
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = need_module("playwright.sync_api").expect
 
 MANUAL = CORPUS / "libtasn1.pdf"
 OTHER = CORPUS / "shared-mime-info-spec.pdf"
-pytestmark = pytest.mark.skipif(
-    not (MANUAL.exists() and OTHER.exists()), reason="../shared/corpus is not beside the checkout"
-)
+pytestmark = pytest.mark.corpus(MANUAL.name, OTHER.name)
 CRASH = "This app has encountered an error"
 
 

@@ -7,13 +7,11 @@ import re
 import subprocess
 import sys
 
-import pytest
-
-from tests.conftest import ROOT
+from tests.conftest import ROOT, need_module
 from tests.e2e.conftest import screenshot, serve_app
 from tests.robustness.procs import cli_env
 
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = need_module("playwright.sync_api").expect
 PASSWORD = "correct horse battery"
 
 

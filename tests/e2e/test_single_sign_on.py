@@ -8,13 +8,12 @@ import re
 import secrets
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import need_module
 from tests.e2e.conftest import free_port, screenshot, serve_app
 from tests.robustness.procs import cli_env, run_cli
 
-expect = pytest.importorskip("playwright.sync_api").expect
-oidc = pytest.importorskip("oidc_provider_mock")
+expect = need_module("playwright.sync_api").expect
+oidc = need_module("oidc_provider_mock")
 
 
 def signed_in_as(name: str) -> re.Pattern[str]:

@@ -67,7 +67,7 @@ def _files(settings: Settings) -> set[str]:
     return {p.stem for p in settings.uploads_dir.glob("*.pdf")}
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
+@pytest.mark.corpus
 def test_a_worker_indexes_the_corpus_and_a_bad_file_ends_failed_with_its_reason(tmp_path, postgres_url, embedding):
     settings = _settings(tmp_path, postgres_url, broker_url(11))
     app = usecases.open_services(settings, embedding=embedding, store=False)

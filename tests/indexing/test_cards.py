@@ -26,7 +26,7 @@ from tests.conftest import CORPUS, UNREACHABLE_LLM, record
 from tests.pdfs import make_pdf
 
 LIBTASN1 = CORPUS / "libtasn1.pdf"
-needs_corpus = pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
+needs_corpus = pytest.mark.corpus(LIBTASN1.name)
 
 # A handbook without bookmarks: its outline can only come from the numbered headings in its text, past a table of
 # contents (its lines end with their page), a numbered list, numbered code and a footer numbered like a chapter.

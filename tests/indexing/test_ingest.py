@@ -82,7 +82,7 @@ def test_delete_removes_file_vectors_and_record(services):
         (make_pdf(PAGES)[:200], "damaged or truncated"),
         (encrypt(make_pdf(PAGES)), "password-protected"),
         (blank_pdf(), "pages are blank"),
-        (image_only_pdf(""), "OCR found no text"),
+        pytest.param(image_only_pdf(""), "OCR found no text", marks=pytest.mark.slow),  # RapidOCR reads the scan
     ],
     ids=["empty", "not-pdf", "truncated", "encrypted", "blank", "blank-scan"],
 )
@@ -112,7 +112,7 @@ def test_a_batch_goes_on_after_a_bad_file(services):
 
 
 class _CrashingEmbeddings(Embeddings):
-    """The real model, except that the second batch fails, as a crashed backend would."""
+    """The test's model, except that the second batch fails, as a crashed backend would."""
 
     def __init__(self, inner: Embeddings) -> None:
         self.inner, self.calls = inner, 0

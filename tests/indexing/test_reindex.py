@@ -17,6 +17,7 @@ from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 
 
+@pytest.mark.slow  # MiniLM, in float32 then in int8
 def test_a_float_library_is_refused_then_reindexed_in_int8_keeping_every_document(tmp_path):
     storage = tmp_path / "storage"
     old = open_services(Settings(_env_file=None, storage_dir=storage, embeddings_precision="float32"))

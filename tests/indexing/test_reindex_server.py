@@ -9,6 +9,7 @@ from qdrant_client import QdrantClient
 
 from rag import usecases
 from rag.config import Settings, load_settings
+from rag.indexing import reindex_workers
 from rag.indexing.ingest import ingest_bytes
 from rag.indexing.reindex import reindex
 from rag.models.fake_chat import FakeChatModel
@@ -116,6 +117,8 @@ def test_a_reindex_on_celery_workers_builds_the_new_collection_there(tmp_path, o
         "LLM_PROVIDER": "fake",
     }.items():
         monkeypatch.setenv(name, value)
+    # The re-index looks for the workers' progress every second; these two documents take a fraction of one.
+    monkeypatch.setattr(reindex_workers, "WAIT_POLL_S", 0.05)
     settings = load_settings()
     app = open_services(settings, embedding, llm=FakeChatModel())
     try:

@@ -23,6 +23,7 @@ from rag.indexing.ingest import accept_bytes
 from rag.jobs.dispatch import PAUSED, run
 from rag.jobs.sweeper import sweep
 from rag.runners.background import BackgroundWorker
+from rag.services import Services
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
 from tests.pdfs import make_pdf
@@ -30,6 +31,14 @@ from tests.workers import REDIS, broker_url, varied_pdf
 
 # Nothing listens here: a broker that is down.
 DOWN = "redis://127.0.0.1:9/0"
+
+
+def refused_at_once(services: Services) -> Services:
+    """Services whose queue is DOWN, given up on at the first refusal: kombu retries a broker for
+    broker_connection_timeout (2 s), but a port nobody listens on does not open on a second try."""
+    conf = services.queue.conf
+    conf.broker_transport_options = {**conf.broker_transport_options, "max_retries": 0}
+    return services
 
 
 @pytest.fixture
@@ -136,7 +145,8 @@ def test_a_failed_job_keeps_its_file_and_is_retried_from_it(queued):
 
 def test_the_sweeper_sends_what_the_queue_lost_and_nothing_twice(tmp_path, embedding):
     storage = tmp_path / "s"
-    down = open_services(Settings(_env_file=None, storage_dir=storage, celery_broker_url=DOWN), embedding, store=False)
+    settings = Settings(_env_file=None, storage_dir=storage, celery_broker_url=DOWN)
+    down = refused_at_once(open_services(settings, embedding, store=False))
     [result] = usecases.queue_uploads(down, [("a.pdf", varied_pdf(1))])
     [job] = usecases.list_jobs(down)
     assert job.status == "queued" and job.progress_message == PAUSED
@@ -198,6 +208,7 @@ def test_edge_with_a_broker_is_refused_with_the_fix_named(tmp_path):
         usecases.open_services(settings.model_copy(update={"edge_worker": True}), background=True)
 
 
+@pytest.mark.slow  # a child process imports the worker, 3 s each
 @pytest.mark.parametrize(
     ("env", "said"),
     [({}, "CELERY_BROKER_URL is not set"), ({"CELERY_BROKER_URL": f"{REDIS}/0"}, "Set QDRANT_URL")],
@@ -235,6 +246,7 @@ def test_a_passing_failure_is_queued_for_a_retry_and_the_last_attempt_records_it
         svc.close()
 
 
+@pytest.mark.slow  # five CLI processes, 3 s each to start
 def test_the_cli_queues_a_folder_tree_at_once_then_lists_retries_and_cancels_its_jobs(tmp_path):
     from tests.robustness.procs import cli_env, run_cli
 

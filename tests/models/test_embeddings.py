@@ -6,6 +6,8 @@ import pytest
 from rag.config import Settings
 from rag.models.embeddings import LOCAL_MODEL_NAME, build_embeddings, local_precision
 
+pytestmark = pytest.mark.slow  # the real MiniLM, loaded at each precision
+
 SENTENCES = [
     "Adult penguins eat two kilograms of herring per day.",
     "The header file of this library is libtasn1.h.",

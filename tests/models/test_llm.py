@@ -18,7 +18,7 @@ from rag.indexing.ingest import ingest_bytes
 from rag.models.chat import build_llm
 from rag.models.fake_chat import FakeChatModel
 from rag.usecases.startup import open_services
-from tests.conftest import ROOT, UNREACHABLE_LLM
+from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 
 
@@ -78,8 +78,8 @@ def test_the_local_model_is_never_asked_to_rewrite_a_follow_up(tmp_path, embeddi
     assert model.asked == []
 
 
-def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding):
-    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", **UNREACHABLE_LLM)
+def test_an_unreachable_model_server_is_a_clear_error(tmp_path, embedding, unreachable_llm):
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", **unreachable_llm)
     services = open_services(settings, embedding)
     try:
         ingest_bytes(services, make_pdf([["The zoo opens at nine in the morning."]]), "zoo.pdf")
@@ -116,8 +116,10 @@ def test_concurrent_sessions_share_the_local_model_without_crashing():
     assert "all answered" in proc.stdout
 
 
-def test_a_question_about_a_name_no_passage_mentions_is_not_found_without_the_model(tmp_path, embedding):
-    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", top_k=1, **UNREACHABLE_LLM)
+def test_a_question_about_a_name_no_passage_mentions_is_not_found_without_the_model(
+    tmp_path, embedding, unreachable_llm
+):
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "s", top_k=1, **unreachable_llm)
     services = open_services(settings, embedding)
     try:
         pages = [["The zoo opens at nine in the morning and closes at six."], ["Keeper Anna feeds the lions at noon."]]

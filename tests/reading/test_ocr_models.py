@@ -105,6 +105,7 @@ def test_a_chain_read_by_two_steps_is_left_alone():
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # RapidOCR's own models, each run as shipped and folded
 @pytest.mark.parametrize(("name", "shape"), [(DET_MODEL, (1, 3, 320, 256)), (REC_MODEL, (1, 3, 48, 480))])
 def test_rapidocrs_own_models_give_the_same_outputs_folded(name, shape):
     model = onnx.load(str(models_dir() / name))

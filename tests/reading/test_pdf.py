@@ -22,7 +22,7 @@ def test_reads_text_page_by_page_with_physical_page_numbers():
         (b"%PDF-1.7\n" + b"\x00garbage" * 100, "damaged or truncated"),
         (encrypt(make_pdf([["secret text here"]])), "password-protected"),
         (blank_pdf(), "pages are blank"),
-        (image_only_pdf(""), "OCR found no text"),
+        pytest.param(image_only_pdf(""), "OCR found no text", marks=pytest.mark.slow),  # RapidOCR reads the scan
     ],
     ids=["empty", "not-pdf", "truncated", "corrupt", "encrypted", "blank", "blank-scan"],
 )

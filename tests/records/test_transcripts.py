@@ -21,7 +21,7 @@ from rag.records.transcripts import add_user_message, history
 from rag.schemas import MessagePublic
 from rag.services import Services
 from rag.usecases.startup import open_services
-from tests.conftest import ROOT, UNREACHABLE_LLM
+from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 
 ZOO = make_pdf(
@@ -127,8 +127,10 @@ def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
     assert answer.sources and answer.sources[0].page == 1
 
 
-def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(tmp_path, db_url, embedding):
-    settings = _settings(tmp_path, db_url, **UNREACHABLE_LLM)
+def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(
+    tmp_path, db_url, embedding, unreachable_llm
+):
+    settings = _settings(tmp_path, db_url, **unreachable_llm)
     services = open_services(settings, embedding)
     try:
         _add(services, ("zoo.pdf", ZOO))

@@ -20,6 +20,8 @@ RELEASE = ROOT / "tests" / "fixtures" / "release-0006"
 PENGUINS = "95289282c5fdfafbf0d0b9d53a70818ce7ba81b1009d49fc90493741bbc627fa"
 VOLCANOES = "6f90dc111b6fa1121d61ab908958e360cc562c91c6fabdb5af08bac992b1489f"
 RELEASE_PRECISION = "int8"  # as qdrant/docchat-collection.json records it
+# The release's passages were embedded by MiniLM, and the question asked of them must be too.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import missing
+
 PG_BIN = Path(os.environ.get("DOCCHAT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"  # the OS user: initdb and postgres refuse to run as root
 PG_TIMEOUT_S = 60
@@ -60,12 +62,9 @@ class OwnPostgres:
 
 @pytest.fixture
 def own_postgres() -> Iterator[OwnPostgres]:
-    missing = [name for name in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / name).exists()]
-    if missing or (os.geteuid() == 0 and shutil.which("runuser") is None):
-        reason = f"PostgreSQL binaries missing in {PG_BIN}: {', '.join(missing) or 'runuser'}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    absent = [name for name in ("initdb", "pg_ctl", "postgres") if not (PG_BIN / name).exists()]
+    if absent or (os.geteuid() == 0 and shutil.which("runuser") is None):
+        missing(f"PostgreSQL binaries missing in {PG_BIN}: {', '.join(absent) or 'runuser'}")
     root = Path(tempfile.mkdtemp(prefix="docchat-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, PG_USER, PG_USER)

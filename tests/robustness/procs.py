@@ -33,6 +33,10 @@ CLI_TIMEOUT_S = 300
 def cli_env(storage: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in HIDDEN}
     env.update(STORAGE_DIR=str(storage), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    # The shell's was removed by tests/conftest.py: what is set now is the tier's (the fake embedder in the fast
+    # tier), and a child must embed as its test does, or the store would rightly refuse it.
+    if "EMBEDDINGS_PROVIDER" in os.environ:
+        env["EMBEDDINGS_PROVIDER"] = os.environ["EMBEDDINGS_PROVIDER"]
     env.update(extra)
     return env
 

@@ -80,7 +80,11 @@ def limited(tmp_path, embedding):
     services.close()
 
 
-@pytest.mark.parametrize(("name", "make", "message"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    # The scan is read by RapidOCR: the slow tier's.
+    [pytest.param(*case, id=case[0], marks=[pytest.mark.slow] if case[0] == "scan.pdf" else []) for case in CASES],
+)
 def test_service_layer_refuses_with_its_message_and_keeps_the_library_whole(limited, name, make, message):
     assert ingest_bytes(limited, GOOD, "good.pdf").status == "indexed"
     result = ingest_bytes(limited, make(), name)
@@ -141,6 +145,7 @@ def test_cli_reports_every_file_with_its_message(tmp_path, embedding):
         services.close()
 
 
+@pytest.mark.slow  # every hostile file through the pages, the scan read by RapidOCR
 def test_ui_names_each_refused_file_and_keeps_the_library_whole(tmp_path, monkeypatch, embedding):
     folder = tmp_path / "pdfs"
     _write_cases(folder)

@@ -135,7 +135,7 @@ def test_bomb_memory_stays_bounded(bomb):
 LIBTASN1 = CORPUS / "libtasn1.pdf"
 
 
-@pytest.mark.skipif(not LIBTASN1.exists(), reason="../shared/corpus is not beside the checkout")
+@pytest.mark.corpus("libtasn1.pdf")
 def test_a_real_manual_still_ingests(services):
     result = ingest_bytes(services, LIBTASN1.read_bytes(), "libtasn1.pdf")
     assert result.status == "indexed", result.error
