@@ -15,23 +15,15 @@ def capabilities_of(settings: Settings) -> ModelCapabilities:
         # Indexing and the pages ask what the model can do: a missing model package must fail only the answer
         # that needs the model, with its own message (rag/models/chat.py load_failure).
         label = "the local model (not installed)"
-    if settings.llm_provider == "local":
-        return ModelCapabilities(
-            label=label,
-            in_process=True,
-            rewrites_questions=False,
-            answers_first=False,
-            writes_summaries=False,
-            writes_suggestions=False,
-        )
+    # SmolLM2, the local default, was measured to do none of these well enough (bench/followups.py, answers.py).
     # The fake model of the tests and the benchmarks stands in for a capable one, except for the extras nobody
     # waits on, which would only slow the tests.
-    capable = settings.llm_provider == "openai"
+    capable = settings.llm_provider != "local"
     return ModelCapabilities(
         label=label,
-        in_process=False,
-        rewrites_questions=True,
-        answers_first=True,
-        writes_summaries=True,
-        writes_suggestions=capable,
+        in_process=not capable,
+        rewrites_questions=capable,
+        answers_first=capable,
+        writes_summaries=capable,
+        writes_suggestions=settings.llm_provider == "openai",
     )
