@@ -33,9 +33,9 @@ svc = services()
 who = caller()
 st.title("📄 Your documents" if who.personal else f"📄 {label_markdown(who.workspace_name)}")
 where = (
-    "Everything stays on this computer."
-    if svc.settings.embeddings_provider == "local"
-    else f"Passages are sent to OpenAI ({svc.settings.openai_embeddings_model}) to be indexed."
+    f"Passages are sent to OpenAI ({svc.settings.openai_embeddings_model}) to be indexed."
+    if svc.settings.embeddings_provider == "openai"
+    else "Everything stays on this computer."
 )
 st.caption(f"Add PDFs here, then ask about them in the chat. {where}")
 with st.sidebar:
