@@ -103,8 +103,8 @@ def test_slow_reading_is_stopped(limit, message):
 
 
 # The reader runs under "spawn" here: its child is then the script's own, and RUSAGE_CHILDREN sees it. The script's
-# own peak is its VmHWM: Linux carries ru_maxrss across fork and exec, so RUSAGE_SELF started at pytest's size (2.1 GB
-# once the suite before it had loaded the real models) and measured the test runner, not the app.
+# own peak is its VmHWM: Linux keeps across exec the peak a forked child had as a copy of its parent, so RUSAGE_SELF
+# started at pytest's size (2.1 GB once the tests before it had loaded the real models), not the app's.
 MEASURE = """
 import json, resource, sys
 import rag.reading.pdf
