@@ -11,9 +11,9 @@ from starlette.routing import Mount
 from streamlit import config
 
 from api.main import PREFIX, create_api
-from rag import usecases
 from rag.config import Settings, load_settings
 from rag.errors import DocChatError
+from rag.usecases import startup
 
 
 def _settings_or_exit() -> Settings:
@@ -33,15 +33,15 @@ settings = _settings_or_exit()
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     # Opened before the first page or request, so neither waits for the models; shared by both.
-    await run_in_threadpool(usecases.shared_services, settings)
+    await run_in_threadpool(startup.shared_services, settings)
     # The CLI reads this to work through the API while this process holds the store.
     port = config.get_option("server.port")
-    usecases.publish_address(settings, f"http://127.0.0.1:{port}{PREFIX}")
+    startup.publish_address(settings, f"http://127.0.0.1:{port}{PREFIX}")
     try:
         yield
     finally:
-        usecases.withdraw_address(settings)
-        await run_in_threadpool(usecases.release_shared, settings)
+        startup.withdraw_address(settings)
+        await run_in_threadpool(startup.release_shared, settings)
 
 
 app = st.App("ui/main.py", routes=[Mount(PREFIX, app=create_api(settings=settings))], lifespan=lifespan)

@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from rag import usecases
-from rag.usecases import KEY_PREFIX, Caller, Services
+from rag.usecases import accounts, startup
+from rag.usecases.accounts import KEY_PREFIX, Caller
+from rag.usecases.startup import Services
 
 bearer = HTTPBearer(auto_error=False, description="A user's API key (dc_…), or without accounts one of API_KEYS.")
 
@@ -23,7 +24,7 @@ bearer = HTTPBearer(auto_error=False, description="A user's API key (dc_…), or
 def get_services(request: Request) -> Services:
     # A plain function, so FastAPI calls it on a worker thread: the first call opens the models and the store.
     state = request.app.state
-    return state.services if state.services is not None else usecases.shared_services(state.settings)
+    return state.services if state.services is not None else startup.shared_services(state.settings)
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -65,7 +66,7 @@ def _identify(request: Request, services: Services, given: str, workspace: str |
     host = request.client.host if request.client else None
     address = host or ""
     if given.startswith(KEY_PREFIX):
-        who = usecases.caller_for_key(services, given, workspace, address)
+        who = accounts.caller_for_key(services, given, workspace, address)
         return who, f"user {who.user_id}"
     settings = services.settings
     if settings.auth_mode != "none":
@@ -89,7 +90,7 @@ def _identify(request: Request, services: Services, given: str, workspace: str |
         counted = f"host {host}"
     else:
         raise HTTPException(403, "This DocChat API answers only this computer: set API_KEYS to let others in.")
-    return usecases.local_caller(services, workspace), counted
+    return accounts.local_caller(services, workspace), counted
 
 
 def caller(

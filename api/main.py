@@ -19,9 +19,9 @@ from api import errors
 from api.deps import RateLimiter
 from api.limits import UploadLimit
 from api.routes import accounts, conversations, documents, health, jobs, openai_compat, session
-from rag import usecases
 from rag.config import Settings, load_settings
-from rag.usecases import Services
+from rag.usecases import startup
+from rag.usecases.startup import Services
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -55,7 +55,7 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Opened now, not at the first request. A mounted API has no lifespan of its own: app.py opens them.
-        await run_in_threadpool(usecases.shared_services, settings)
+        await run_in_threadpool(startup.shared_services, settings)
         yield
 
     app = FastAPI(

@@ -15,7 +15,7 @@ from anyio.to_thread import run_sync
 
 from rag.errors import DocChatError
 from rag.presentation import shown_answer
-from rag.usecases import Turn
+from rag.schemas import Turn
 
 _END = object()
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from common import QUICK_PDF, corpus, from_checkout, table
 from sqlalchemy import create_engine, text
 
-from rag import usecases
 from rag.config import Settings
+from rag.usecases import documents, jobs, startup
 
 workers_kit = from_checkout("tests.workers")
 CORES = os.cpu_count() or 1
@@ -57,13 +57,13 @@ def copies(pdfs: list[Path], n: int, folder: Path) -> list[Path]:
 
 
 def settled(services) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
-    documents = usecases.list_all_documents(services)
-    if any(d.status in ("queued", "indexing") for d in documents):
+    listed = documents.list_all_documents(services)
+    if any(d.status in ("queued", "indexing") for d in listed):
         return None
-    failed = [d.filename for d in documents if d.status == "failed"]
+    failed = [d.filename for d in listed if d.status == "failed"]
     if failed:
         raise SystemExit(f"failed: {failed}")
-    return len(documents), sum(d.passages for d in documents)
+    return len(listed), sum(d.passages for d in listed)
 
 
 def wait(services) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -76,14 +76,14 @@ def in_process(pdfs: list[Path], tmp: Path) -> tuple[float, int, int]:
     schema = Schema()
     try:
         settings = Settings(_env_file=None, storage_dir=tmp / "inproc", database_url=schema.url, llm_provider="fake")
-        services = usecases.open_services(settings, background=True)
+        services = startup.open_services(settings, background=True)
         services.embedding.embeddings.embed_query("warm up")  # loaded before the clock, as the workers' are
         start = time.perf_counter()
-        usecases.queue_uploads(services, [(p.name, p.read_bytes()) for p in pdfs])
-        documents, passages = wait(services)
+        documents.queue_uploads(services, [(p.name, p.read_bytes()) for p in pdfs])
+        listed, passages = wait(services)
         elapsed = time.perf_counter() - start
         services.close()
-        return elapsed, documents, passages
+        return elapsed, listed, passages
     finally:
         schema.drop()
 
@@ -102,14 +102,14 @@ def on_workers(pdfs: list[Path], tmp: Path, count: int) -> tuple[float, int, int
             procs.append(workers_kit.start_worker(env, f"bench{i}", log))
         for log in logs:
             workers_kit.wait_until(lambda log=log: "ready." in log.read_text(), 300, "a worker ready", [log])
-        services = usecases.open_services(settings, store=False)
+        services = startup.open_services(settings, store=False)
         start = time.perf_counter()
-        for _ in usecases.queue_files(services, pdfs):
+        for _ in jobs.queue_files(services, pdfs):
             pass
-        documents, passages = wait(services)
+        listed, passages = wait(services)
         elapsed = time.perf_counter() - start
         services.close()
-        return elapsed, documents, passages
+        return elapsed, listed, passages
     finally:
         for proc in procs:
             workers_kit.stop_worker(proc)
@@ -129,12 +129,12 @@ def main() -> None:
         tmp = Path(tmp_name)
         pdfs = copies(sources, args.copies, tmp)
         rows = []
-        elapsed, documents, passages = in_process(pdfs, tmp)
-        rows.append(("in-process (app thread)", documents, passages, elapsed, documents / elapsed, passages / elapsed))
+        elapsed, listed, passages = in_process(pdfs, tmp)
+        rows.append(("in-process (app thread)", listed, passages, elapsed, listed / elapsed, passages / elapsed))
         for count in runs:
-            elapsed, documents, passages = on_workers(pdfs, tmp, count)
-            rate = (documents / elapsed, passages / elapsed)
-            rows.append((f"{count} Celery worker(s)", documents, passages, elapsed, *rate))
+            elapsed, listed, passages = on_workers(pdfs, tmp, count)
+            rate = (listed / elapsed, passages / elapsed)
+            rows.append((f"{count} Celery worker(s)", listed, passages, elapsed, *rate))
     # Torch embeds on OMP_NUM_THREADS threads a process (all the cores unless set): the cores a run keeps busy
     # are its processes' threads, at most the machine's.
     threads = min(CORES, int(os.environ.get("OMP_NUM_THREADS") or CORES))

@@ -17,7 +17,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.schemas import Quote, SentenceCheck
+from rag.schemas import AnswerPublic, Quote, SentenceCheck, Turn
 
 # Under quotes that probably do not answer the question (rag/answering/policy.py doubtful).
 DOUBT = "These passages probably do not answer your question: it is likely not in your documents."
@@ -320,3 +320,25 @@ def _export_code(code: str, table: bool) -> str:
 
 _ANSWER: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;"}, _answer_code)
 _EXPORT: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\\": "\\\\"}, _export_code)
+
+
+def answer_of(turn: Turn, question: str) -> AnswerPublic:
+    """Reads a turn to its end and returns the finished answer, as stored."""
+    try:
+        model_answer = "".join(turn.tokens)
+    finally:
+        turn.close()
+    return AnswerPublic(
+        conversation_id=turn.conversation_id,
+        message_id=turn.answer_id,
+        question=question,
+        answer=shown_answer(turn.quotes, turn.mode, model_answer),
+        mode=turn.mode,  # type: ignore[arg-type]
+        doubtful=turn.doubtful,
+        quotes=turn.quotes,
+        model_answer=model_answer,
+        standalone_question=turn.standalone_question,
+        sources=turn.sources,
+        grounding=turn.grounding,
+        suggestions=turn.suggestions,
+    )

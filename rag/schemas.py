@@ -6,7 +6,10 @@ loops, and pydantic still validates them when they are read back from a JSON col
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
+from dataclasses import dataclass as std_dataclass
+from dataclasses import field as std_field
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -271,3 +274,29 @@ class ReviewItem(BaseModel):
     feedback_reason: str | None
     unsupported: list[str]
     at: UTCDatetime
+
+
+@std_dataclass
+class Turn:
+    conversation_id: str
+    answer_id: int
+    standalone_question: str
+    sources: list[Source]
+    tokens: Iterator[str]  # consume once; the stored answer follows it
+    # The documents' own sentences. When `quotes_first`, they are the answer and are shown before any token.
+    quotes: list[Quote] = std_field(default_factory=list)
+    quotes_first: bool = False
+    # Filled in once the stream is complete: each sentence checked against the sources, what produced the
+    # answer shown (rag/answering/policy.py Mode), and up to 3 suggested next questions.
+    grounding: list[SentenceCheck] = std_field(default_factory=list)
+    mode: str | None = None
+    doubtful: bool = False  # quotes the model could not use either: probably not an answer
+    suggestions: list[str] = std_field(default_factory=list)
+
+    def close(self) -> None:
+        """Stops the answer where it is: what streamed so far is stored, marked interrupted, and the model's
+        stream is finalised now, while the model is alive (finalised at exit, after llama.cpp freed the
+        model, it aborted the process with GGML_ASSERT)."""
+        close = getattr(self.tokens, "close", None)
+        if close is not None:
+            close()

@@ -1,9 +1,12 @@
-"""The long-lived clients DocChat needs, built once per process and passed to service functions."""
+"""The long-lived clients DocChat needs, held once per process and passed to service functions.
+
+This module only holds them: rag/clients.py builds them from the settings and hands in how the slower ones
+(the store, the chat model, Celery) are opened on first use. So the modules below every library function
+(this one, the store's contract, the settings) stay few, and no library module reaches an adapter through it.
+"""
 
 from __future__ import annotations
 
-import atexit
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,20 +16,14 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rag.config import Settings, load_settings
-from rag.database.engine import init_db, make_engine
-from rag.errors import ConfigError, DocChatError, LLMError
-from rag.models.capabilities import capabilities_of
-from rag.models.chat import build_llm, load_failure
-from rag.models.embeddings import EmbeddingModel, build_embeddings
+from rag.config import Settings
+from rag.models.embedding_model import EmbeddingModel
 from rag.runners.background import BackgroundWorker
 from rag.schemas import ModelCapabilities
-from rag.store import VectorStore, open_store
+from rag.store.base import VectorStore
 
 if TYPE_CHECKING:
     from celery import Celery
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,7 +32,12 @@ class Services:
     embedding: EmbeddingModel
     engine: Engine
     sessions: sessionmaker[Session]
-    # A chat model given by the caller (a fake one in the fast tests); None builds the configured one.
+    # How the clients below are opened, on first use (rag/clients.py).
+    open_store: Callable[[], VectorStore] = field(repr=False)
+    load_llm: Callable[[], BaseChatModel] = field(repr=False)
+    build_queue: Callable[[], Celery] = field(repr=False)
+    describe_model: Callable[[], ModelCapabilities] = field(repr=False)
+    # A chat model given by the caller (a fake one in the fast tests); None loads the configured one.
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     # Run first at close: threads that use the clients below (the job queue's sweeper).
     closers: list[Callable[[], object]] = field(default_factory=list, repr=False)
@@ -45,7 +47,7 @@ class Services:
     def store(self) -> VectorStore:
         # Opened on first use: listing documents or conversations needs only the database, so it works
         # while another process (the running app) holds the embedded store.
-        return open_store(self.settings, self.embedding)
+        return self.open_store()
 
     @cached_property
     def worker(self) -> BackgroundWorker:
@@ -54,14 +56,12 @@ class Services:
     @cached_property
     def queue(self) -> Celery:
         # Built on first use, with CELERY_BROKER_URL only: the embedded default never imports Celery.
-        from rag.runners.broker import build_celery
-
-        return build_celery(self.settings)
+        return self.build_queue()
 
     @property
     def capabilities(self) -> ModelCapabilities:
-        # From the settings alone, each time: asking what the model can do never loads it, and follows the settings.
-        return capabilities_of(self.settings)
+        # From the settings alone, each time: asking what the model can do never loads it.
+        return self.describe_model()
 
     @cached_property
     def llm(self) -> BaseChatModel:
@@ -69,13 +69,7 @@ class Services:
         # so a fixed model file is picked up by the next question without a restart.
         if self.chat_model is not None:
             return self.chat_model
-        try:
-            return build_llm(self.settings)
-        except DocChatError:
-            raise
-        except Exception as exc:
-            log.info("loading the language model failed", exc_info=True)
-            raise LLMError(load_failure(self.settings, exc)) from exc
+        return self.load_llm()
 
     @property
     def closed(self) -> bool:
@@ -94,37 +88,3 @@ class Services:
         if "store" in self.__dict__:
             self.store.close()
         self.engine.dispose()
-
-
-def build_services(
-    settings: Settings | None = None,
-    embedding: EmbeddingModel | None = None,
-    *,
-    store: bool = True,
-    llm: BaseChatModel | None = None,
-) -> Services:
-    """Builds the clients; `embedding` and `llm` let callers that already hold a model (tests) pass it in.
-    With `store=False` the vector store waits until something needs it. Nothing is repaired here: a process
-    opens DocChat through rag/usecases/startup.py (or a worker through rag/records/repair.py), which removes
-    what a crash left half-written before any work starts."""
-    settings = settings or load_settings()
-    if store and settings.shared_store_problem and not settings.edge_worker:
-        raise ConfigError(settings.shared_store_problem)  # before Edge's lock could say it less clearly
-    settings.storage_dir.mkdir(parents=True, exist_ok=True)
-    embedding = embedding or build_embeddings(settings)
-    engine = make_engine(settings.db_url)
-    try:
-        sessions = init_db(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    services = Services(settings, embedding, engine, sessions, llm)
-    if store:
-        try:
-            services.store  # noqa: B018 - opened now, so a refusal comes before any work starts
-        except BaseException:
-            services.close()
-            raise
-    # An embedded store left open at exit loses its last writes and prints a traceback.
-    atexit.register(services.close)
-    return services

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DocChatError
 from rag.presentation import label_markdown
+from rag.usecases import accounts
 from ui.session import caller
 from ui.shared import database_guard, services
 
@@ -14,7 +14,7 @@ st.title(f"👤 {label_markdown(who.username)}")
 
 st.subheader("Workspaces")
 with database_guard():
-    mine = usecases.my_workspaces(svc, who)
+    mine = accounts.my_workspaces(svc, who)
 for workspace in mine:
     kind = "personal" if workspace.personal else f"shared · you are {workspace.role}"
     st.markdown(f"- **{label_markdown(workspace.name)}** ({kind})")
@@ -32,10 +32,10 @@ with st.form("new_key", clear_on_submit=True):
     label = st.text_input("What is it for?", max_chars=120, placeholder="e.g. nightly import script")
     if st.form_submit_button("Create a key", icon="➕"):
         with database_guard():
-            st.session_state.new_key = usecases.create_key(svc, who.username, label, caller=who).key
+            st.session_state.new_key = accounts.create_key(svc, who.username, label, caller=who).key
         st.rerun()
 with database_guard():
-    keys = usecases.list_keys(svc, caller=who)
+    keys = accounts.list_keys(svc, caller=who)
 for key in keys:
     name, state, action = st.columns([4, 3, 2], vertical_alignment="center")
     name.markdown(f"`{key.prefix}` {label_markdown(key.name or '')}")
@@ -43,7 +43,7 @@ for key in keys:
     state.caption(f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else used)
     if not key.revoked_at and action.button("Revoke", key=f"revoke_{key.prefix}"):
         with database_guard():
-            usecases.revoke_key(svc, key.prefix, caller=who)
+            accounts.revoke_key(svc, key.prefix, caller=who)
         st.rerun()
 
 if svc.settings.auth_mode == "local":
@@ -56,7 +56,7 @@ if svc.settings.auth_mode == "local":
                 st.error("The two passwords differ; nothing was changed.")
             else:
                 try:
-                    usecases.reset_password(svc, who.username, first, caller=who)
+                    accounts.reset_password(svc, who.username, first, caller=who)
                     st.success("Your password was changed.")
                 except DocChatError as exc:
                     st.error(str(exc))

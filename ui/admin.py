@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DocChatError
 from rag.presentation import label_markdown
+from rag.usecases import accounts, review
 from ui.session import caller
 from ui.shared import database_guard, services
 
@@ -25,29 +25,29 @@ def attempt(action, *args, **kwargs) -> bool:  # type: ignore[no-untyped-def]
 
 with users_tab:
     with database_guard():
-        users = usecases.list_users(svc, caller=who)
+        users = accounts.list_users(svc, caller=who)
     for user in users:
         name, state, toggle, reset = st.columns([3, 2, 2, 3], vertical_alignment="center")
         name.markdown(f"**{label_markdown(user.username)}**" + (" · admin" if user.is_admin else ""))
         state.caption("disabled" if user.disabled else "active")
         if toggle.button("Enable" if user.disabled else "Disable", key=f"toggle_{user.id}"):
-            if attempt(usecases.set_disabled, user.username, not user.disabled):
+            if attempt(accounts.set_disabled, user.username, not user.disabled):
                 st.rerun()
         with reset.popover("Reset password", key=f"reset_{user.id}"):
             password = st.text_input("New password", type="password", key=f"password_{user.id}")
-            if st.button("Set", key=f"set_{user.id}") and attempt(usecases.reset_password, user.username, password):
+            if st.button("Set", key=f"set_{user.id}") and attempt(accounts.reset_password, user.username, password):
                 st.success(f"{user.username} has a new password.")
     with st.form("add_user", clear_on_submit=True):
         st.markdown("**Add a user**")
         username = st.text_input("Username")
         password = st.text_input("Password", type="password", help="Leave empty for single sign-on only.")
         admin = st.checkbox("Admin")
-        if st.form_submit_button("Add", icon="➕") and attempt(usecases.add_user, username, password or None, admin):
+        if st.form_submit_button("Add", icon="➕") and attempt(accounts.add_user, username, password or None, admin):
             st.rerun()
 
 with workspaces_tab:
     with database_guard():
-        shared = usecases.list_workspaces(svc, caller=who)
+        shared = accounts.list_workspaces(svc, caller=who)
     names = [u.username for u in users]
     for workspace in shared:
         with st.expander(f"{workspace.name} · {len(workspace.members)} member(s)", icon="👥"):
@@ -55,22 +55,22 @@ with workspaces_tab:
                 name, action = st.columns([5, 2], vertical_alignment="center")
                 name.markdown(f"{label_markdown(member)} · {role}")
                 if action.button("Remove", key=f"remove_{workspace.id}_{member}"):
-                    if attempt(usecases.set_member, workspace.id, member, None):
+                    if attempt(accounts.set_member, workspace.id, member, None):
                         st.rerun()
             user = st.selectbox("Add", names, key=f"add_{workspace.id}", index=None, placeholder="A user")
             role = st.radio("as", ["viewer", "editor"], key=f"role_{workspace.id}", horizontal=True)
             if user and st.button("Add member", key=f"member_{workspace.id}"):
-                if attempt(usecases.set_member, workspace.id, user, role):
+                if attempt(accounts.set_member, workspace.id, user, role):
                     st.rerun()
     with st.form("new_workspace", clear_on_submit=True):
         name = st.text_input("New shared workspace")
-        if st.form_submit_button("Create", icon="➕") and attempt(usecases.create_workspace, name):
+        if st.form_submit_button("Create", icon="➕") and attempt(accounts.create_workspace, name):
             st.rerun()
 
 with review_tab:
     st.caption("Answers marked 👎, and answers with sentences the grounding check did not find in the passages.")
     with database_guard():
-        queue = usecases.review_queue(svc, caller=who)
+        queue = review.review_queue(svc, caller=who)
     if not queue:
         st.info("Nothing to review.", icon="✅")
     for item in queue:
@@ -83,7 +83,7 @@ with review_tab:
                 st.caption(f"Not found in the passages: {label_markdown(sentence)}")
             if st.button("Open the conversation", key=f"open_{item.message_id}"):
                 with database_guard():
-                    detail = usecases.review_conversation(svc, item.conversation_id, caller=who)
+                    detail = review.review_conversation(svc, item.conversation_id, caller=who)
                 for message in detail.messages:
                     st.markdown(f"**{message.role}:** {label_markdown(message.content)}")
 
@@ -92,7 +92,7 @@ with audit_tab:
     action = action_filter.text_input("Action starts with", placeholder="signin, document, key, user…")
     user = user_filter.text_input("User")
     with database_guard():
-        events = usecases.audit_log(svc, caller=who, action=action, username=user, limit=500)
+        events = review.audit_log(svc, caller=who, action=action, username=user, limit=500)
     st.dataframe(
         [e.model_dump() for e in events],
         column_order=["at", "username", "action", "target", "detail", "address"],
@@ -100,6 +100,6 @@ with audit_tab:
     )
     if st.button("Prepare CSV", icon="⬇️"):
         with database_guard():
-            st.session_state.audit_csv = usecases.audit_csv(svc, caller=who, action=action, username=user)
+            st.session_state.audit_csv = review.audit_csv(svc, caller=who, action=action, username=user)
     if st.session_state.get("audit_csv"):
         st.download_button("Download the audit log", st.session_state.audit_csv, "docchat-audit.csv", "text/csv")

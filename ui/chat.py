@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.presentation import label_markdown
+from rag.usecases import asking, conversations, documents
 from ui.feedback import render_feedback
 from ui.session import caller
 from ui.shared import database_guard, model_indicator, render_answer, render_quotes, render_suggestions, services
@@ -16,7 +16,7 @@ from ui.shared import database_guard, model_indicator, render_answer, render_quo
 def _first_questions(_svc, _who, workspace: str, library: tuple[str, ...], scope: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
     # Keyed by the workspace, its library and the scope: each suggestion is checked with a retrieval, so not on
     # every rerun.
-    return usecases.first_questions(_svc, list(scope), caller=_who)
+    return asking.first_questions(_svc, list(scope), caller=_who)
 
 
 def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type: ignore[no-untyped-def]
@@ -33,20 +33,20 @@ question = st.session_state.get("question") or st.session_state.pop("pending", N
 # A question typed while the database is away is refused out loud, naming it, so nothing is lost silently.
 refusal = f", so your question was not sent: “{question}”. Try again in a moment." if question else None
 with database_guard(refusal):
-    documents = usecases.list_documents(svc, caller=who)
-    conversations = usecases.list_conversations(svc, caller=who)
-names = {d.id: d.filename for d in documents}
+    my_documents = documents.list_documents(svc, caller=who)
+    my_conversations = conversations.list_conversations(svc, caller=who)
+names = {d.id: d.filename for d in my_documents}
 # The open conversation lives in the URL, so a reload (or a bookmark) comes back to it.
-current = next((c for c in conversations if c.id == st.query_params.get("c")), None)
+current = next((c for c in my_conversations if c.id == st.query_params.get("c")), None)
 
 with st.sidebar:
     if st.button("New conversation", icon="➕", use_container_width=True):
         st.query_params.clear()
         st.rerun()
     st.caption("Conversations")
-    if not conversations:
+    if not my_conversations:
         st.caption("Your conversations will be listed here.")
-    for conversation in conversations:
+    for conversation in my_conversations:
         selected = current is not None and conversation.id == current.id
         by = f" · {conversation.started_by}" if conversation.read_only else ""
         if st.button(
@@ -64,7 +64,7 @@ if current and current.read_only:
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", vertical_alignment="center")
     row.caption(f"Shared by **{label_markdown(current.started_by)}** · read only")
     with database_guard(refusal):
-        markdown = usecases.export_conversation(svc, current.id, caller=who)
+        markdown = conversations.export_conversation(svc, current.id, caller=who)
     row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
 elif current:
     # A toolbar above the title, so neither a long title nor the buttons' labels wrap or clip.
@@ -78,27 +78,27 @@ elif current:
         )
         if shared != current.shared:
             with database_guard(refusal):
-                usecases.share_conversation(svc, current.id, shared, caller=who)
+                conversations.share_conversation(svc, current.id, shared, caller=who)
             st.rerun()
     with row.popover("Rename", icon="✏️"):
         new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
         if st.button("Save", key=f"rename_{current.id}"):
             with database_guard(refusal):
-                usecases.rename_conversation(svc, current.id, new_title or current.title, caller=who)
+                conversations.rename_conversation(svc, current.id, new_title or current.title, caller=who)
             st.rerun()
     with database_guard(refusal):
-        markdown = usecases.export_conversation(svc, current.id, caller=who)
+        markdown = conversations.export_conversation(svc, current.id, caller=who)
     row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
     with row.popover("Delete", icon="🗑️"):
         st.write("Delete this conversation and all its messages?")
         if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
             with database_guard(refusal):
-                usecases.delete_conversation(svc, current.id, caller=who)
+                conversations.delete_conversation(svc, current.id, caller=who)
             st.query_params.clear()
             st.rerun()
 st.title(label_markdown(current.title) if current else "💬 Chat with your documents")
 
-if not documents:
+if not my_documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
     st.page_link("documents.py", label="Add your first PDF", icon="📄")
 
@@ -115,7 +115,7 @@ scope = st.multiselect(
 messages = []
 if current:
     with database_guard(refusal):
-        messages = usecases.get_conversation(svc, current.id, caller=who).messages
+        messages = conversations.get_conversation(svc, current.id, caller=who).messages
     question_text = ""
     for message in messages:
         with st.chat_message(message.role):
@@ -132,9 +132,9 @@ st.chat_input(
     "Shared with you to read: start a new conversation to ask"
     if read_only
     else "Ask a question about your documents"
-    if documents
+    if my_documents
     else "Add a PDF on the Documents page first",
-    disabled=not documents or read_only,
+    disabled=not my_documents or read_only,
     key="question",
     # Disabled while the answer streams, its button a Stop: a second question typed meanwhile cut the first
     # answer off at "The" and was answered about the old topic. A stopped answer is stored, with a retry.
@@ -143,7 +143,7 @@ st.chat_input(
 last = messages[-1] if messages else None
 if question is None and last is not None and last.role == "assistant" and last.status == "complete":
     render_suggestions(last.suggestions or [], str(last.id))
-if question is None and not messages and documents:
+if question is None and not messages and my_documents:
     st.caption("Try asking:")
     with database_guard(refusal):
         render_suggestions(_first_questions(svc, who, who.workspace_id, tuple(sorted(names)), tuple(scope)), "start")
@@ -161,7 +161,7 @@ if question:
         turn = None
         try:
             notice.caption("🔎 Searching your documents…")
-            turn = usecases.ask(svc, question, current.id if current else None, scope, caller=who)
+            turn = asking.ask(svc, question, current.id if current else None, scope, caller=who)
             st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
                 with st.expander("Searched for"):
@@ -175,7 +175,7 @@ if question:
                 notice.caption("✍️ The model is writing a short answer; it is shown only if the passages support it…")
             else:
                 waiting = (
-                    "the model is starting" if usecases.model_capabilities(svc).in_process else "waiting for the model"
+                    "the model is starting" if asking.model_capabilities(svc).in_process else "waiting for the model"
                 )
                 notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
             st.write_stream(_until_first_token(turn.tokens, notice))

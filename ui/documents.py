@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DocChatError
 from rag.presentation import label_markdown
 from rag.schemas import DocumentPublic, IngestResult
-from rag.usecases import DocumentCard
+from rag.usecases import asking, conversations, documents, jobs
+from rag.usecases.documents import DocumentCard
 from ui.session import caller
 from ui.shared import database_guard, model_indicator, services
 
@@ -61,7 +61,7 @@ else:
 if files:
     # Checked and stored at once; indexed in the background, so leaving the page stops nothing.
     with st.spinner("Checking your files…"), database_guard():
-        results = usecases.queue_uploads(svc, [(file.name, file.getvalue()) for file in files], caller=who)
+        results = documents.queue_uploads(svc, [(file.name, file.getvalue()) for file in files], caller=who)
     # A fresh uploader key empties the widget, so a rerun does not add the same files again.
     st.session_state.upload_results = [(file.name, result) for file, result in zip(files, results, strict=True)]
     st.session_state.uploader_key += 1
@@ -85,7 +85,7 @@ def notice(given: str, result: IngestResult) -> tuple[str, str] | None:
 st.session_state.setdefault("watching", {})
 if "upload_results" in st.session_state:
     given_results = st.session_state.pop("upload_results")
-    st.session_state.notices = [n for g, r in given_results if (n := notice(usecases.display_name(g), r))]
+    st.session_state.notices = [n for g, r in given_results if (n := notice(documents.display_name(g), r))]
 for document, renamed in st.session_state.pop("added", []):
     shown = label_markdown(document.filename)
     text = f"**{shown}** was added{renamed}: {document.pages} pages, {document.passages} passages."
@@ -99,7 +99,9 @@ for kind, text in st.session_state.get("notices", []):
 
 def pending_uploads() -> list:  # type: ignore[type-arg]
     with database_guard():
-        return [d for d in usecases.list_all_documents(svc, caller=who) if d.status in ("queued", "indexing", "failed")]
+        return [
+            d for d in documents.list_all_documents(svc, caller=who) if d.status in ("queued", "indexing", "failed")
+        ]
 
 
 def progress_text(document: DocumentPublic) -> str:
@@ -115,9 +117,9 @@ def indexing_progress() -> None:
     indexed the whole page reruns, so the library lists it. Another tab's or an API client's uploads show too."""
     pending = pending_uploads()
     with database_guard():
-        watched = {d.id: d for d in usecases.list_documents(svc, caller=who) if d.id in st.session_state.watching}
+        watched = {d.id: d for d in documents.list_documents(svc, caller=who) if d.id in st.session_state.watching}
     waiting = [d for d in pending if d.status != "failed"]
-    if waiting and usecases.queue_paused(svc):
+    if waiting and jobs.queue_paused(svc):
         st.warning(
             "Indexing is paused: the job queue cannot be reached. Your uploads are kept and will be indexed "
             "as soon as it is back; nothing needs to be added again.",
@@ -129,7 +131,7 @@ def indexing_progress() -> None:
             if who.can_edit and st.button("Cancel", key=f"cancel_{document.id}", icon="✖️"):
                 with database_guard():
                     try:
-                        usecases.cancel_job(svc, document.id, caller=who)
+                        jobs.cancel_job(svc, document.id, caller=who)
                     except DocChatError as exc:
                         st.warning(str(exc))
                 st.session_state.watching.pop(document.id, None)
@@ -140,7 +142,7 @@ def indexing_progress() -> None:
             st.error(f"**{label_markdown(document.filename)}** could not be added. {reason}", icon="🚫")
             if st.button("Dismiss", key=f"dismiss_{document.id}"):
                 with database_guard():
-                    usecases.dismiss_failed(svc, document.id, caller=who)
+                    documents.dismiss_failed(svc, document.id, caller=who)
                 st.rerun(scope="fragment")
     for document in pending:
         if document.status == "failed":  # its reason stays on the page until dismissed
@@ -170,7 +172,7 @@ if undo:
         if st.button("Undo", key=f"undo_{doc_id}", icon="↩️"):
             with database_guard():
                 try:
-                    usecases.restore_document(svc, doc_id, caller=who)
+                    documents.restore_document(svc, doc_id, caller=who)
                 except DocChatError as exc:
                     st.warning(str(exc))
             st.session_state.pop("undo", None)
@@ -178,14 +180,14 @@ if undo:
 
 st.subheader("Library")
 with database_guard():
-    documents = usecases.list_documents(svc, caller=who)
-    trash = usecases.list_trash(svc, caller=who)
+    listed = documents.list_documents(svc, caller=who)
+    trash = documents.list_trash(svc, caller=who)
     # Documents added before summaries existed get theirs now, once: a few seconds each.
     with st.spinner("Summarising your documents…"):
-        cards = usecases.document_cards(svc, caller=who)
-if not documents:
+        cards = documents.document_cards(svc, caller=who)
+if not listed:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
-for document in documents:
+for document in listed:
     name, pages, chunks, added, about, summarise, action = st.columns(
         [4, 0.9, 1, 1.6, 1.2, 1.5, 1.4], vertical_alignment="center"
     )
@@ -198,11 +200,11 @@ for document in documents:
     chunks.caption(f"{document.passages} passages")
     added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")
     with about.popover("About", icon="ℹ️", key=f"card_{document.id}"):
-        show_card(cards.get(document.id), usecases.model_capabilities(svc).writes_suggestions)
+        show_card(cards.get(document.id), asking.model_capabilities(svc).writes_suggestions)
     if summarise.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
         # A conversation of its own, searching this document only; the chat page asks the question.
         with database_guard():
-            conversation = usecases.create_conversation(svc, [document.id], caller=who)
+            conversation = conversations.create_conversation(svc, [document.id], caller=who)
         st.session_state.pending = f"Summarise {document.filename}"
         st.switch_page("chat.py", query_params={"c": conversation.id})
     if not who.can_edit:
@@ -213,7 +215,7 @@ for document in documents:
         if st.button("Move to trash", key=f"delete_{document.id}", type="primary"):
             with database_guard():
                 try:
-                    usecases.trash_document(svc, document.id, caller=who)
+                    documents.trash_document(svc, document.id, caller=who)
                     st.session_state.undo = (document.id, document.filename)
                 except DocChatError as exc:
                     st.warning(str(exc))
@@ -227,13 +229,13 @@ if trash and who.can_edit:
             name.markdown(label_markdown(document.filename))
             if action.button("Restore", key=f"restore_{document.id}", icon="↩️"):
                 with database_guard():
-                    usecases.restore_document(svc, document.id, caller=who)
+                    documents.restore_document(svc, document.id, caller=who)
                 st.session_state.pop("undo", None)
                 st.rerun()
         with st.popover("Empty the trash", icon="⚠️"):
             st.write(f"Delete {len(trash)} document(s), their passages and files for good? This cannot be undone.")
             if st.button("Delete for good", key="empty_trash", type="primary"):
                 with database_guard():
-                    usecases.empty_trash(svc, caller=who)
+                    documents.empty_trash(svc, caller=who)
                 st.session_state.pop("undo", None)
                 st.rerun()

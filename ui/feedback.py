@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rag import usecases
 from rag.schemas import MessagePublic
-from rag.usecases import Caller, Services
+from rag.usecases import conversations
+from rag.usecases.accounts import Caller
+from rag.usecases.startup import Services
 from ui.shared import database_guard
 
 THUMBS = {0: "down", 1: "up"}
@@ -20,7 +21,7 @@ def render_feedback(svc: Services, who: Caller, conversation_id: str, message: M
     chosen = THUMBS.get(given) if given is not None else None
     if chosen != message.feedback:
         with database_guard():
-            usecases.give_feedback(svc, conversation_id, message.id, chosen, caller=who)
+            conversations.give_feedback(svc, conversation_id, message.id, chosen, caller=who)
         message.feedback = chosen  # type: ignore[assignment]
     if chosen == "down":
         with st.container(horizontal=True, vertical_alignment="bottom", key=f"reason_row_{message.id}"):
@@ -32,5 +33,5 @@ def render_feedback(svc: Services, who: Caller, conversation_id: str, message: M
             )
             if reason != (message.feedback_reason or "") and st.button("Send", key=f"send_reason_{message.id}"):
                 with database_guard():
-                    usecases.give_feedback(svc, conversation_id, message.id, "down", reason, caller=who)
+                    conversations.give_feedback(svc, conversation_id, message.id, "down", reason, caller=who)
                 st.toast("Thanks: an admin will look at this answer.", icon="🙏")

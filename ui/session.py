@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DocChatError, SignInError
 from rag.presentation import label_markdown
-from rag.usecases import Caller, Services
+from rag.usecases import accounts
+from rag.usecases.accounts import Caller
+from rag.usecases.startup import Services
 
 
 def address() -> str:
@@ -22,12 +23,12 @@ def signed_in(svc: Services) -> Caller | None:
     wanted = st.query_params.get("ws")
     try:
         if svc.settings.auth_mode == "none":
-            who = usecases.local_caller(svc, wanted)
+            who = accounts.local_caller(svc, wanted)
         else:
             who = st.session_state.get("caller")
             if who is None:
                 return _from_cookie(svc, wanted)
-            who = usecases.refreshed(svc, who, wanted)
+            who = accounts.refreshed(svc, who, wanted)
     except SignInError as exc:
         sign_out(str(exc))
         return None
@@ -41,7 +42,7 @@ def signed_in(svc: Services) -> Caller | None:
 
 
 def _cookie() -> str | None:
-    found = st.context.cookies.get(usecases.SESSION_COOKIE)
+    found = st.context.cookies.get(accounts.SESSION_COOKIE)
     return found if isinstance(found, str) else None  # AppTest's context has no real cookies
 
 
@@ -51,7 +52,7 @@ def _from_cookie(svc: Services, wanted: str | None) -> Caller | None:
     if not token:
         return None
     try:
-        who = usecases.caller_for_session(svc, token, wanted, address())
+        who = accounts.caller_for_session(svc, token, wanted, address())
     except SignInError:
         return None  # ended, expired, or its user disabled: the sign-in page
     st.session_state.caller = who
@@ -61,7 +62,7 @@ def _from_cookie(svc: Services, wanted: str | None) -> Caller | None:
 def keep_signed_in(svc: Services, who: Caller) -> None:
     """After a password sign-in: the browser trades a one-time code for its HttpOnly session cookie, so a
     reload or a new tab stays signed in. Posted by a form, so the code is in no address bar, history or log."""
-    code = usecases.begin_browser_session(svc, who)
+    code = accounts.begin_browser_session(svc, who)
     # The API's path under the pages' own origin (app.py mounts it at /api/v1).
     st.html(
         f'<form id="docchat-session" method="post" action="/api/v1/session" target="_top">'
@@ -80,7 +81,7 @@ def sign_out(reason: str = "", svc: Services | None = None) -> None:
     st.session_state.pop("caller", None)
     token = _cookie()
     if token and svc is not None:
-        usecases.end_browser_session(svc, token)  # the cookie, if it is sent again, no longer signs in
+        accounts.end_browser_session(svc, token)  # the cookie, if it is sent again, no longer signs in
     if reason:
         st.session_state.signin_notice = reason
     if st.user.get("is_logged_in", False):
@@ -89,7 +90,7 @@ def sign_out(reason: str = "", svc: Services | None = None) -> None:
 
 def workspace_switcher(svc: Services, who: Caller) -> None:
     """In the sidebar: the workspace the pages act in, and who is signed in."""
-    mine = usecases.my_workspaces(svc, who)
+    mine = accounts.my_workspaces(svc, who)
     if len(mine) > 1:
         ids = [w.id for w in mine]
         names = {w.id: f"{w.name}" + ("" if w.personal else f" · {w.role}") for w in mine}

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from rag import usecases
 from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
 from rag.presentation import DOUBT, answer_html, label_markdown, unsupported_sentences
 from rag.schemas import MessagePublic, Quote, Source
-from rag.usecases import Services
+from rag.usecases import accounts, asking, documents, startup
+from rag.usecases.startup import Services
 
 
 def services() -> Services:
@@ -20,7 +20,7 @@ def services() -> Services:
     try:
         # One per process, shared with the HTTP API served beside the pages (app.py); with the background
         # worker, uploads go on indexing while their page is closed, and a restart resumes them.
-        return usecases.shared_services(load_settings())
+        return startup.shared_services(load_settings())
     except StoreBusyError as exc:
         st.error(str(exc), icon="🔒")
     except DocChatError as exc:
@@ -30,9 +30,9 @@ def services() -> Services:
     st.stop()
 
 
-def model_indicator(svc: usecases.Services) -> None:
+def model_indicator(svc: Services) -> None:
     """Which model answers, where the documents go, and how to change it, in the sidebar."""
-    model = usecases.model_capabilities(svc)
+    model = asking.model_capabilities(svc)
     if model.in_process:
         st.markdown(f"🖥️ **Offline** · {model.label}")
         st.caption(
@@ -131,11 +131,11 @@ def render_sources(svc: Services, message_id: object, sources: Sequence[Source])
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _page_picture(
-    _svc: Services, _who: usecases.Caller, workspace: str, doc_id: str, page: int, snippet: str
-) -> usecases.PagePreview:
+    _svc: Services, _who: accounts.Caller, workspace: str, doc_id: str, page: int, snippet: str
+) -> documents.PagePreview:
     # Keyed by the workspace (whose members may all see it) and the document, whose id is the hash of its
     # content: the picture of a page never changes. Another workspace's key draws it only if it holds it too.
-    return usecases.page_preview(_svc, doc_id, page, snippet, caller=_who)
+    return documents.page_preview(_svc, doc_id, page, snippet, caller=_who)
 
 
 @st.dialog("Cited page", width="large")
@@ -148,7 +148,7 @@ def show_page(svc: Services, source: Source) -> None:
         quote.caption("🔍 This page is a scan: its words were read by OCR, and some may be misread.")
     who = st.session_state.caller
     # Asked afresh each time, outside the cache: the document may have been deleted since.
-    if source.doc_id not in usecases.library_ids(svc, caller=who):
+    if source.doc_id not in documents.library_ids(svc, caller=who):
         picture.info("This document is no longer in your library.", icon="📄")
         return
     try:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from rag import usecases
 from rag.errors import DocChatError
+from rag.usecases import accounts
 from ui.session import address
 from ui.shared import services
 
@@ -17,7 +17,7 @@ if svc.settings.auth_mode == "oidc":
     if st.user.get("is_logged_in", False):
         # Back from the provider: the account of this identity, made on the first sign-in.
         try:
-            st.session_state.caller = usecases.sign_in_oidc(
+            st.session_state.caller = accounts.sign_in_oidc(
                 svc, str(st.user.get("sub")), st.user.get("email"), st.user.get("name"), address()
             )
             st.rerun()
@@ -36,7 +36,7 @@ else:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            st.session_state.caller = usecases.sign_in(svc, username, password, address())
+            st.session_state.caller = accounts.sign_in(svc, username, password, address())
             st.session_state.keep_signed_in = True
             st.rerun()
         except DocChatError as exc:

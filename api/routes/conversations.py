@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from api.streaming import EVENT_SCHEMA, answer_events
-from rag import usecases
-from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic
+from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic, Turn
+from rag.usecases import asking, conversations
 
 router = APIRouter(tags=["conversations"], dependencies=[Authenticated], responses=ERRORS)
 
@@ -55,31 +55,33 @@ async def create_conversation(
     services: ServicesDep, caller: CallerDep, body: NewConversation | None = None
 ) -> ConversationPublic:
     doc_ids = (body or NewConversation()).doc_ids
-    return await run_in_threadpool(usecases.create_conversation, services, doc_ids, caller=caller)
+    return await run_in_threadpool(conversations.create_conversation, services, doc_ids, caller=caller)
 
 
 @router.get("/conversations", response_model=list[ConversationPublic])
 async def list_conversations(services: ServicesDep, caller: CallerDep) -> list[ConversationPublic]:
     """Newest first."""
-    return await run_in_threadpool(usecases.list_conversations, services, caller=caller)
+    return await run_in_threadpool(conversations.list_conversations, services, caller=caller)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
 async def get_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> ConversationDetail:
     """With its messages: each answer with its typed sources, quotes and grounding marks."""
-    return await run_in_threadpool(usecases.get_conversation, services, conversation_id, caller=caller)
+    return await run_in_threadpool(conversations.get_conversation, services, conversation_id, caller=caller)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationPublic)
 async def rename_conversation(
     conversation_id: str, body: Rename, services: ServicesDep, caller: CallerDep
 ) -> ConversationPublic:
-    return await run_in_threadpool(usecases.rename_conversation, services, conversation_id, body.title, caller=caller)
+    return await run_in_threadpool(
+        conversations.rename_conversation, services, conversation_id, body.title, caller=caller
+    )
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204, response_class=Response)
 async def delete_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> Response:
-    await run_in_threadpool(usecases.delete_conversation, services, conversation_id, caller=caller)
+    await run_in_threadpool(conversations.delete_conversation, services, conversation_id, caller=caller)
     return Response(status_code=204)
 
 
@@ -88,7 +90,9 @@ async def share_conversation(
     conversation_id: str, body: Share, services: ServicesDep, caller: CallerDep
 ) -> ConversationPublic:
     """Shares your conversation with the workspace, read only, or makes it private again."""
-    return await run_in_threadpool(usecases.share_conversation, services, conversation_id, body.shared, caller=caller)
+    return await run_in_threadpool(
+        conversations.share_conversation, services, conversation_id, body.shared, caller=caller
+    )
 
 
 @router.put("/conversations/{conversation_id}/messages/{message_id}/feedback", response_model=MessagePublic)
@@ -97,7 +101,7 @@ async def give_feedback(
 ) -> MessagePublic:
     """Thumbs up or down on an answer of your own conversation, with an optional reason."""
     return await run_in_threadpool(
-        usecases.give_feedback, services, conversation_id, message_id, body.feedback, body.reason, caller=caller
+        conversations.give_feedback, services, conversation_id, message_id, body.feedback, body.reason, caller=caller
     )
 
 
@@ -108,7 +112,7 @@ async def give_feedback(
     responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}, "description": "Markdown"}},
 )
 async def export_conversation(conversation_id: str, services: ServicesDep, caller: CallerDep) -> PlainTextResponse:
-    markdown = await run_in_threadpool(usecases.export_conversation, services, conversation_id, caller=caller)
+    markdown = await run_in_threadpool(conversations.export_conversation, services, conversation_id, caller=caller)
     return PlainTextResponse(markdown, media_type="text/markdown; charset=utf-8")
 
 
@@ -118,18 +122,18 @@ async def ask_in_conversation(
 ) -> StreamingResponse:
     """Asks in a conversation. Both messages are stored as in the UI; a client that disconnects leaves its
     answer stored as far as it came, marked interrupted."""
-    turn = await run_in_threadpool(usecases.ask, services, body.question, conversation_id, body.doc_ids, caller=caller)
+    turn = await run_in_threadpool(asking.ask, services, body.question, conversation_id, body.doc_ids, caller=caller)
     return _stream(turn, body.question)
 
 
 @router.post("/ask", response_class=StreamingResponse, responses=SSE)
 async def ask(body: Question, services: ServicesDep, caller: CallerDep) -> StreamingResponse:
     """Asks once, without a conversation of your own: one is created for it (its id is in the `start` event)."""
-    turn = await run_in_threadpool(usecases.ask, services, body.question, None, body.doc_ids, caller=caller)
+    turn = await run_in_threadpool(asking.ask, services, body.question, None, body.doc_ids, caller=caller)
     return _stream(turn, body.question)
 
 
-def _stream(turn: usecases.Turn, question: str) -> StreamingResponse:
+def _stream(turn: Turn, question: str) -> StreamingResponse:
     # No buffering by a proxy in front (nginx), and no caching: each event must reach the client as it comes.
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(answer_events(turn, question), media_type="text/event-stream", headers=headers)

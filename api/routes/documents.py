@@ -9,9 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
-from rag import usecases
 from rag.errors import InvalidInputError, NotFoundError
 from rag.schemas import DocumentPublic, IngestResult
+from rag.usecases import documents, jobs
 
 router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Authenticated], responses=ERRORS)
 
@@ -28,19 +28,19 @@ async def upload(
     if not files:
         raise InvalidInputError("Send one or more PDF files in the form field 'files'.")
     uploads = [(file.filename or "document.pdf", await file.read()) for file in files]
-    return await run_in_threadpool(usecases.queue_uploads, services, uploads, caller=caller)
+    return await run_in_threadpool(documents.queue_uploads, services, uploads, caller=caller)
 
 
 @router.get("", response_model=list[DocumentPublic])
 async def list_documents(services: ServicesDep, caller: CallerDep) -> list[DocumentPublic]:
     """Every document but the trash: indexed, queued, being indexed, or failed with its reason."""
-    return await run_in_threadpool(usecases.list_all_documents, services, caller=caller)
+    return await run_in_threadpool(documents.list_all_documents, services, caller=caller)
 
 
 @router.get("/{doc_id}", response_model=DocumentPublic)
 async def get_document(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
     """Its status, progress while indexing, pages and passages. The id may be shortened to its first characters."""
-    return await run_in_threadpool(usecases.get_document, services, doc_id, caller=caller)
+    return await run_in_threadpool(documents.get_document, services, doc_id, caller=caller)
 
 
 @router.get(
@@ -59,12 +59,12 @@ async def page_picture(
     preview of the pages. Another workspace's document is not found, whatever its id."""
 
     def draw() -> bytes:
-        document = usecases.get_document(services, doc_id, caller=caller)
+        document = documents.get_document(services, doc_id, caller=caller)
         if document.status != "indexed":
             raise NotFoundError(f"{document.filename} is not in your library now.")
         if page > document.pages:
             raise InvalidInputError(f"{document.filename} has {document.pages} pages.")
-        return usecases.page_preview(services, document.id, page, highlight, caller=caller).png
+        return documents.page_preview(services, document.id, page, highlight, caller=caller).png
 
     return Response(await run_in_threadpool(draw), media_type="image/png")
 
@@ -73,13 +73,13 @@ async def page_picture(
 async def cancel(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
     """Withdraws an upload that is queued or being indexed; a running job stops within a second and removes
     what it wrote. Returns the record as it was."""
-    return await run_in_threadpool(usecases.cancel_job, services, doc_id, caller=caller)
+    return await run_in_threadpool(jobs.cancel_job, services, doc_id, caller=caller)
 
 
 @router.post("/{doc_id}/retry", status_code=202, response_model=DocumentPublic)
 async def retry(doc_id: str, services: ServicesDep, caller: CallerDep) -> DocumentPublic:
     """Queues a failed upload again, from its stored file; poll `GET /documents/{id}` as after an upload."""
-    return await run_in_threadpool(usecases.retry_job, services, doc_id, caller=caller)
+    return await run_in_threadpool(jobs.retry_job, services, doc_id, caller=caller)
 
 
 @router.delete("/{doc_id}", status_code=204, response_class=Response)
@@ -87,11 +87,11 @@ async def delete_document(doc_id: str, services: ServicesDep, caller: CallerDep)
     """Deletes a document for good: its passages, its file and its record. A failed upload is forgotten."""
 
     def delete() -> None:
-        document = usecases.get_document(services, doc_id, caller=caller)
+        document = documents.get_document(services, doc_id, caller=caller)
         if document.status == "failed":
-            usecases.dismiss_failed(services, document.id, caller=caller)
+            documents.dismiss_failed(services, document.id, caller=caller)
         else:
-            usecases.delete_document(services, document.id, caller=caller)
+            documents.delete_document(services, document.id, caller=caller)
 
     await run_in_threadpool(delete)
     return Response(status_code=204)

@@ -7,12 +7,12 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
-from rag import usecases
 from rag.schemas import Health
+from rag.usecases import asking
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
 async def health(services: ServicesDep) -> Health:
-    return await run_in_threadpool(usecases.health, services)
+    return await run_in_threadpool(asking.health, services)

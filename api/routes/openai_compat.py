@@ -26,10 +26,10 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
 from api.streaming import tokens_of
-from rag import usecases
 from rag.errors import DocChatError, NotFoundError
-from rag.presentation import quotes_markdown, shown_answer
-from rag.schemas import Source
+from rag.presentation import answer_of, quotes_markdown, shown_answer
+from rag.schemas import Source, Turn
+from rag.usecases import asking
 
 router = APIRouter(tags=["openai"], dependencies=[Authenticated], responses=ERRORS)
 
@@ -177,13 +177,13 @@ async def chat_completions(
     conversation, and its content is what the UI shows (the quoted sentences, then the model's answer when
     its check passes)."""
     question = question_of(body.messages)
-    turn = await run_in_threadpool(usecases.ask, services, question, body.conversation_id, body.doc_ids, caller=caller)
+    turn = await run_in_threadpool(asking.ask, services, question, body.conversation_id, body.doc_ids, caller=caller)
     completion_id = f"chatcmpl-{turn.conversation_id}-{turn.answer_id}"
     if body.stream:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         chunks = _chunks(turn, completion_id, int(time.time()))
         return StreamingResponse(chunks, media_type="text/event-stream", headers=headers)
-    answer = await run_in_threadpool(usecases.answer_of, turn, question)
+    answer = await run_in_threadpool(answer_of, turn, question)
     return ChatCompletion(
         id=completion_id,
         created=int(time.time()),
@@ -197,7 +197,7 @@ def _data(payload: dict) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 
-async def _chunks(turn: usecases.Turn, completion_id: str, created: int) -> AsyncIterator[bytes]:
+async def _chunks(turn: Turn, completion_id: str, created: int) -> AsyncIterator[bytes]:
     def chunk(delta: Delta, last: bool = False) -> bytes:
         payload = ChatCompletionChunk(
             id=completion_id,

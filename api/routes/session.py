@@ -11,11 +11,11 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
-from rag import usecases
 from rag.errors import SignInError
+from rag.usecases import accounts
 
 router = APIRouter(include_in_schema=False)
-COOKIE = usecases.SESSION_COOKIE
+COOKIE = accounts.SESSION_COOKIE
 
 
 def _back(request: Request) -> RedirectResponse:
@@ -31,7 +31,7 @@ async def start_session(
     current: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ):
     try:
-        token, lasts = await run_in_threadpool(usecases.open_browser_session, services, code)
+        token, lasts = await run_in_threadpool(accounts.open_browser_session, services, code)
     except SignInError:
         # The same form posted again (its page drawn twice before the first answer came back), by a browser
         # the first post signed in already: it is signed in, not refused.
@@ -53,7 +53,7 @@ async def start_session(
 
 def _signed_in(services: ServicesDep, token: str) -> bool:
     try:
-        usecases.caller_for_session(services, token)
+        accounts.caller_for_session(services, token)
     except SignInError:
         return False
     return True
@@ -64,7 +64,7 @@ async def end_session(
     request: Request, services: ServicesDep, token: Annotated[str | None, Cookie(alias=COOKIE)] = None
 ):
     if token:
-        await run_in_threadpool(usecases.end_browser_session, services, token)
+        await run_in_threadpool(accounts.end_browser_session, services, token)
     response = _back(request)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -9,8 +9,7 @@ from rag.accounts import audit
 from rag.accounts.caller import Caller
 from rag.accounts.keys import user_of_key
 from rag.accounts.passwords import needs_rehash, verify_password
-from rag.accounts.users import add_user, checked_username, find_user, get_user, owner, set_password
-from rag.accounts.workspaces import memberships_of
+from rag.accounts.users import add_user, checked_username, find_user, get_user, memberships_of, owner, set_password
 from rag.database.tables import User
 from rag.errors import SignInError, UnknownUserError, UnknownWorkspaceError
 from rag.services import Services
@@ -135,13 +134,3 @@ def _free_name(services: Services, wanted: str) -> str:
             return name
         n += 1
         name = f"{wanted[:75]}-{n}"
-
-
-def owner_workspace(services: Services, workspace_id: str | None) -> str:
-    """`workspace_id`, or with AUTH_MODE=none and none given, the owner's personal workspace (what the library
-    functions default to for the one person on a laptop). With accounts, a missing scope is a bug: refused."""
-    if workspace_id:
-        return workspace_id
-    if services.settings.auth_mode != "none":
-        raise RuntimeError("a library function was called without a workspace while accounts are on")
-    return memberships_of(services, owner(services).id)[0][0].id

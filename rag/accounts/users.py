@@ -53,6 +53,28 @@ def owner(services: Services) -> User:
     return user
 
 
+def memberships_of(services: Services, user_id: str) -> list[tuple[Workspace, str]]:
+    """The user's workspaces with their role: personal first, then shared ones by name."""
+    query = (
+        select(Workspace, Membership.role)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == user_id)
+        .order_by(Workspace.personal_of.is_(None), Workspace.name)
+    )
+    with services.sessions() as session:
+        return [(w, r) for w, r in session.execute(query)]
+
+
+def owner_workspace(services: Services, workspace_id: str | None) -> str:
+    """`workspace_id`, or with AUTH_MODE=none and none given, the owner's personal workspace (what the library
+    functions default to for the one person on a laptop). With accounts, a missing scope is a bug: refused."""
+    if workspace_id:
+        return workspace_id
+    if services.settings.auth_mode != "none":
+        raise RuntimeError("a library function was called without a workspace while accounts are on")
+    return memberships_of(services, owner(services).id)[0][0].id
+
+
 def add_user(
     services: Services, username: str, password: str | None, *, admin: bool = False, oidc_subject: str | None = None
 ) -> User:

@@ -11,18 +11,6 @@ from rag.schemas import WorkspacePublic
 from rag.services import Services
 
 
-def memberships_of(services: Services, user_id: str) -> list[tuple[Workspace, str]]:
-    """The user's workspaces with their role: personal first, then shared ones by name."""
-    query = (
-        select(Workspace, Membership.role)
-        .join(Membership, Membership.workspace_id == Workspace.id)
-        .where(Membership.user_id == user_id)
-        .order_by(Workspace.personal_of.is_(None), Workspace.name)
-    )
-    with services.sessions() as session:
-        return [(w, r) for w, r in session.execute(query)]
-
-
 def find_workspace(services: Services, name_or_id: str) -> Workspace:
     """A shared workspace by its name or id."""
     with services.sessions() as session:

@@ -23,7 +23,7 @@ from langchain_core.messages import BaseMessage
 
 from rag.answering.gates import NO_ANSWERING_PASSAGE, NOT_FOUND, not_found_about, unmentioned_terms
 from rag.answering.generation import model_answer, written_summary
-from rag.answering.grounding import SentenceCheck, check_sentences
+from rag.answering.grounding import check_sentences
 from rag.answering.policy import Mode, Strategy, decide, doubtful, strategy_for, streams_model, uses_model
 from rag.answering.quotes import Quote, answers_question, extract_quotes
 from rag.answering.request import summary_request
@@ -33,6 +33,7 @@ from rag.answering.suggestions import suggest_questions
 from rag.answering.summaries import answer_summary
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.records.transcripts import add_answer, add_user_message, cited_documents, history, set_scope, update_answer
+from rag.schemas import Turn
 from rag.services import Services
 
 log = logging.getLogger(__name__)
@@ -99,30 +100,6 @@ def draft_answer(
 # An interruption the process lives through (a closed tab, a new question, Ctrl-C) stores all of it.
 FLUSH_SECONDS = 1.0
 INTERRUPTED = "The answer was interrupted before it finished."
-
-
-@dataclass
-class Turn:
-    conversation_id: str
-    answer_id: int
-    standalone_question: str
-    sources: list[Source]
-    tokens: Iterator[str]  # consume once; the stored answer follows it
-    # The documents' own sentences. When `quotes_first`, they are the answer and are shown before any token.
-    quotes: list[Quote] = field(default_factory=list)
-    quotes_first: bool = False
-    # Filled in once the stream is complete: each sentence checked against the sources, what produced the
-    # answer shown (rag/answering/policy.py Mode), and up to 3 suggested next questions.
-    grounding: list[SentenceCheck] = field(default_factory=list)
-    mode: str | None = None
-    doubtful: bool = False  # quotes the model could not use either: probably not an answer
-    suggestions: list[str] = field(default_factory=list)
-
-    def close(self) -> None:
-        """Stops the answer where it is: what streamed so far is stored, marked interrupted, and the model's
-        stream is finalised now, while the model is alive (finalised at exit, after llama.cpp freed the
-        model, it aborted the process with GGML_ASSERT)."""
-        _close(self.tokens)
 
 
 def start_turn(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:

@@ -10,9 +10,9 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
-from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner_workspace
 from rag.services import Services
-from rag.store import Hit, VectorStore
+from rag.store.base import Hit, VectorStore
 from rag.text import CLAUSE_END, content_words
 from rag.text import flat as one_line
 

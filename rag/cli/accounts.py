@@ -7,11 +7,12 @@ import argparse
 import getpass
 import sys
 
-from rag import usecases
 from rag.cli.printing import print_json
 from rag.config import Settings
 from rag.errors import InvalidInputError
-from rag.usecases import OPERATOR, Services
+from rag.usecases import accounts, review
+from rag.usecases.accounts import OPERATOR
+from rag.usecases.startup import Services
 
 
 def _password(args: argparse.Namespace, settings: Settings) -> str | None:
@@ -30,38 +31,38 @@ def _password(args: argparse.Namespace, settings: Settings) -> str | None:
 
 def cmd_users(services: Services, args: argparse.Namespace) -> int:
     if args.action == "add":
-        user = usecases.add_user(services, args.name, _password(args, services.settings), args.admin, caller=OPERATOR)
+        user = accounts.add_user(services, args.name, _password(args, services.settings), args.admin, caller=OPERATOR)
         print_json(user.model_dump(mode="json")) if args.json else print(f"added {user.username}")
     elif args.action == "list":
-        users = usecases.list_users(services, caller=OPERATOR)
+        users = accounts.list_users(services, caller=OPERATOR)
         if args.json:
             print_json([u.model_dump(mode="json") for u in users])
         for user in [] if args.json else users:
             flags = ", ".join(f for f, on in (("admin", user.is_admin), ("disabled", user.disabled)) if on)
             print(f"{user.username}{f'  ({flags})' if flags else ''}")
     elif args.action == "reset":
-        usecases.reset_password(services, args.name, _password(args, services.settings) or "", caller=OPERATOR)
+        accounts.reset_password(services, args.name, _password(args, services.settings) or "", caller=OPERATOR)
         print(f"new password set for {args.name}")
     else:
         disabled = args.action == "disable"
-        user = usecases.set_disabled(services, args.name, disabled, caller=OPERATOR)
+        user = accounts.set_disabled(services, args.name, disabled, caller=OPERATOR)
         print(f"{'disabled' if disabled else 'enabled'} {user.username}")
     return 0
 
 
 def cmd_keys(services: Services, args: argparse.Namespace) -> int:
     if args.action == "create":
-        created = usecases.create_key(services, args.name, args.label, caller=OPERATOR)
+        created = accounts.create_key(services, args.name, args.label, caller=OPERATOR)
         if args.json:
             print_json(created.model_dump(mode="json"))
         else:
             print(f"API key {created.prefix} for {created.username}; it is shown this once:")
             print(created.key)  # alone on the last line, for scripts
     elif args.action == "revoke":
-        revoked = usecases.revoke_key(services, args.name, caller=OPERATOR)
+        revoked = accounts.revoke_key(services, args.name, caller=OPERATOR)
         print(f"revoked key {revoked.prefix} of {revoked.username}")
     else:
-        keys = usecases.list_keys(services, caller=OPERATOR, everyone=True)
+        keys = accounts.list_keys(services, caller=OPERATOR, everyone=True)
         if args.json:
             print_json([k.model_dump(mode="json") for k in keys])
         for key in [] if args.json else keys:
@@ -72,14 +73,14 @@ def cmd_keys(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_workspaces(services: Services, args: argparse.Namespace) -> int:
     if args.action == "create":
-        workspace = usecases.create_workspace(services, args.name, caller=OPERATOR)
+        workspace = accounts.create_workspace(services, args.name, caller=OPERATOR)
         print(f"created {workspace.name} ({workspace.id})")
     elif args.action in ("add", "remove"):
         role = args.role if args.action == "add" else None
-        usecases.set_member(services, args.name, args.user, role, caller=OPERATOR)
+        accounts.set_member(services, args.name, args.user, role, caller=OPERATOR)
         print(f"{args.user} is now {role or 'not a member'} in {args.name}")
     else:
-        found = usecases.list_workspaces(services, caller=OPERATOR)
+        found = accounts.list_workspaces(services, caller=OPERATOR)
         if args.json:
             print_json([w.model_dump(mode="json") for w in found])
         for w in [] if args.json else found:
@@ -90,9 +91,9 @@ def cmd_workspaces(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_audit(services: Services, args: argparse.Namespace) -> int:
     if args.csv:
-        sys.stdout.write(usecases.audit_csv(services, caller=OPERATOR, action=args.action, username=args.user))
+        sys.stdout.write(review.audit_csv(services, caller=OPERATOR, action=args.action, username=args.user))
         return 0
-    events = usecases.audit_log(services, caller=OPERATOR, action=args.action, username=args.user, limit=args.limit)
+    events = review.audit_log(services, caller=OPERATOR, action=args.action, username=args.user, limit=args.limit)
     if args.json:
         print_json([e.model_dump(mode="json") for e in events])
     for e in [] if args.json else events:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from rag import usecases
 from rag.cli.printing import print_json
 from rag.schemas import JobsPublic
-from rag.usecases import Services
+from rag.usecases import jobs
+from rag.usecases.startup import Services
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,12 +21,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_jobs(services: Services, args: argparse.Namespace) -> int:
     if args.action == "list":
-        print_jobs(usecases.jobs_status(services, caller=args.caller), args.json)
+        print_jobs(jobs.jobs_status(services, caller=args.caller), args.json)
         return 0
     if not args.doc_id:
         print(f"error: give the id of the document to {args.action}: python -m rag jobs {args.action} DOC_ID")
         return 2
-    act = usecases.retry_job if args.action == "retry" else usecases.cancel_job
+    act = jobs.retry_job if args.action == "retry" else jobs.cancel_job
     document = act(services, args.doc_id, caller=args.caller)
     if args.json:
         print_json(document.model_dump(mode="json"))

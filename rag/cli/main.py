@@ -8,8 +8,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from rag import usecases
-from rag.cli import accounts, jobs, remote
+from rag.cli import accounts as account_commands
+from rag.cli import jobs as job_commands
+from rag.cli import remote
 from rag.cli.printing import (
     print_answer,
     print_conversations,
@@ -21,7 +22,8 @@ from rag.cli.printing import (
 )
 from rag.config import load_settings, secret
 from rag.errors import DocChatError, SignInError, StoreBusyError
-from rag.usecases import Services
+from rag.usecases import accounts, asking, conversations, documents, jobs, startup
+from rag.usecases.startup import Services
 
 
 def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
@@ -36,7 +38,7 @@ def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
 def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     failed = False
     paths = list(_pdf_paths(args.paths))
-    add = usecases.queue_files if args.queue else usecases.add_files
+    add = jobs.queue_files if args.queue else documents.add_files
     for path, result in zip(paths, add(services, paths, caller=args.caller), strict=True):
         failed |= result.status == "failed"
         print_ingested(path, result, args.json)
@@ -47,32 +49,32 @@ def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
 
 def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if args.retrieve_only:
-        found = usecases.retrieve_only(services, args.question, args.conversation, args.doc, caller=args.caller)
+        found = asking.retrieve_only(services, args.question, args.conversation, args.doc, caller=args.caller)
         if args.json:
             print_json(found.model_dump(mode="json"))
         else:
             print_sources(found.sources)
         return 0
-    return print_answer(usecases.ask(services, args.question, args.conversation, args.doc, caller=args.caller), args)
+    return print_answer(asking.ask(services, args.question, args.conversation, args.doc, caller=args.caller), args)
 
 
 def cmd_conversations(services: Services, args: argparse.Namespace) -> int:
-    print_conversations(usecases.list_conversations(services, caller=args.caller), args.json)
+    print_conversations(conversations.list_conversations(services, caller=args.caller), args.json)
     return 0
 
 
 def cmd_export(services: Services, args: argparse.Namespace) -> int:
-    print(usecases.export_conversation(services, args.conversation_id, caller=args.caller))
+    print(conversations.export_conversation(services, args.conversation_id, caller=args.caller))
     return 0
 
 
 def cmd_docs(services: Services, args: argparse.Namespace) -> int:
-    print_documents(usecases.list_documents(services, caller=args.caller), args.json)
+    print_documents(documents.list_documents(services, caller=args.caller), args.json)
     return 0
 
 
 def cmd_delete(services: Services, args: argparse.Namespace) -> int:
-    print_deleted(usecases.delete_document(services, args.doc_id, caller=args.caller), args.json)
+    print_deleted(documents.delete_document(services, args.doc_id, caller=args.caller), args.json)
     return 0
 
 
@@ -81,7 +83,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"[{position}/{total}] {name}", flush=True)
 
-    result = usecases.reindex_library(load_settings(), progress)
+    result = documents.reindex_library(load_settings(), progress)
     if args.json:
         print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
     else:
@@ -135,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument(
             "--workspace", metavar="NAME", help="act in this workspace (its name or id); default: your personal one"
         )
-    accounts.add_parsers(sub)
-    jobs.add_parser(sub)
+    account_commands.add_parsers(sub)
+    job_commands.add_parser(sub)
     return parser
 
 
@@ -144,17 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
 READ_ONLY = frozenset({"docs", "conversations", "export", "users", "keys", "workspaces", "audit", "jobs"})
 
 
-def _caller(services: Services, args: argparse.Namespace) -> usecases.Caller:
+def _caller(services: Services, args: argparse.Namespace) -> accounts.Caller:
     """Who the command acts as: the user of DOCCHAT_API_KEY, or without accounts the owner."""
     key = secret(services.settings.docchat_api_key)
     if key:
-        return usecases.caller_for_key(services, key, args.workspace, "cli")
+        return accounts.caller_for_key(services, key, args.workspace, "cli")
     if services.settings.auth_mode != "none":
         raise SignInError(
             f"Accounts are on (AUTH_MODE={services.settings.auth_mode}): set DOCCHAT_API_KEY to one of your API "
             "keys (`python -m rag keys create NAME` makes one) to act as your user."
         )
-    return usecases.local_caller(services, args.workspace)
+    return accounts.local_caller(services, args.workspace)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,12 +184,12 @@ def _run(args: argparse.Namespace) -> int:
     # A running app on this STORAGE_DIR holds the store: work through its API rather than be refused. Asked
     # first, so the models are not loaded for nothing; asked again if the store turns out busy (the app may
     # have started meanwhile). Read-only commands need no store, so they keep using the database directly.
-    address = usecases.running_app(settings) if needs_store else None
+    address = startup.running_app(settings) if needs_store else None
     if address is None:
         try:
-            services = usecases.open_services(settings, store=needs_store)
+            services = startup.open_services(settings, store=needs_store)
         except StoreBusyError:
-            address = usecases.running_app(settings)
+            address = startup.running_app(settings)
             if address is None:
                 raise
         else:

@@ -8,9 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.presentation import DOUBT, quotes_markdown
-from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source
-from rag.usecases import Turn, answer_of
+from rag.presentation import DOUBT, answer_of, quotes_markdown
+from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source, Turn
 
 
 def print_json(value: object) -> None:

@@ -18,8 +18,7 @@ import httpx
 from rag.cli.printing import print_answer, print_conversations, print_deleted, print_documents, print_ingested
 from rag.config import Settings, secret
 from rag.errors import DocChatError, InvalidInputError, NotFoundError
-from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationPublic, DocumentPublic, IngestResult
-from rag.usecases import Turn
+from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationPublic, DocumentPublic, IngestResult, Turn
 
 # Connecting is instant on this computer; an answer's next word, or a large upload, may take minutes.
 TIMEOUT = httpx.Timeout(600.0, connect=5.0)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner_workspace
 from rag.database.tables import Document, utcnow
 from rag.errors import DatabaseUnavailableError
 from rag.indexing.index import (

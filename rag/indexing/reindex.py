@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from rag.clients import build_services
 from rag.config import Settings
 from rag.database.tables import Document
 from rag.indexing.index import reindex_document
 from rag.records.cleanup import holders, sync_workspaces
 from rag.records.repair import open_repaired
-from rag.services import Services, build_services
+from rag.services import Services
 from rag.store import begin_rebuild
 
 # (document file name, position, total)

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import logging
 import sys
-from functools import cache
+from functools import cache, partial
 
 from celery import Task
 from celery.concurrency.solo import TaskPool as SoloPool
 from celery.signals import worker_ready, worker_shutdown
 
+from rag.clients import build_services
 from rag.config import load_settings
 from rag.errors import DocChatError
 from rag.indexing.index import RetryLater
 from rag.indexing.reindex_workers import reembed_one
-from rag.jobs.dispatch import run
+from rag.jobs.dispatch import run, sweep
 from rag.jobs.sweeper import Sweeper, sweep_every
 from rag.models.embeddings import EmbeddingModel, build_embeddings
 from rag.records.repair import open_repaired
 from rag.runners.broker import INDEX_TASK, REINDEX_TASK, build_celery
-from rag.services import Services, build_services
+from rag.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _on_ready(sender: object = None, **_: object) -> None:
             task.services.embedding.embeddings.embed_query("warm up")
     services = build_services(settings, store=False)
     _light.append(services)
-    services.closers.append(Sweeper(services, sweep_every(services)).close)
+    services.closers.append(Sweeper(partial(sweep, services), sweep_every(services)).close)
 
 
 @worker_shutdown.connect

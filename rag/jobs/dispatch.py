@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
-from sqlalchemy import update
+from redis.exceptions import RedisError
+from sqlalchemy import select, update
 
 from rag.database.tables import Document, utcnow
 from rag.indexing.index import index_accepted
 from rag.indexing.job_state import WAITING, set_waiting
+from rag.records.cleanup import queued_ids
 from rag.runners import broker
 from rag.schemas import IngestResult
 from rag.services import Services
@@ -54,3 +57,44 @@ def dispatch(services: Services, doc_id: str) -> bool:
 def paused(services: Services) -> bool:
     """Whether jobs wait because the job queue cannot be reached (never, without one)."""
     return services.settings.celery_broker_url is not None and not broker.reachable(services.settings)
+
+
+def waiting_jobs(services: Services, *, everything: bool) -> list[str]:
+    """Queued documents not yet sent (or all of them), and documents whose job stopped beating and was not
+    sent again since; oldest first."""
+    stale = utcnow() - timedelta(seconds=services.settings.job_heartbeat_timeout_s)
+    queued = Document.status == "queued"
+    if not everything:
+        queued = queued & Document.sent_at.is_(None)
+    dead = (Document.status == "indexing") & (Document.updated_at < stale)
+    dead = dead & (Document.sent_at.is_(None) | (Document.sent_at < stale))
+    query = select(Document.doc_id).where(queued | dead).order_by(Document.created_at)
+    with services.sessions() as session:
+        return list(dict.fromkeys(session.scalars(query)))
+
+
+def sweep(services: Services) -> int:
+    """Sends what waits; returns how many jobs it sent (0 while the queue cannot be reached)."""
+    settings = services.settings
+    if settings.celery_broker_url is None:
+        return sum(dispatch(services, doc_id) for doc_id in waiting_jobs(services, everything=True))
+    try:
+        everything = broker.lost_its_queue(settings)
+    except (RedisError, OSError):
+        return 0  # paused: the records say so, and nothing is lost
+    sent = 0
+    for doc_id in waiting_jobs(services, everything=everything):
+        if not dispatch(services, doc_id):
+            break
+        sent += 1
+    if sent:
+        log.info("sent %d waiting job(s) to the queue", sent)
+    return sent
+
+
+def resume_queued(services: Services) -> int:
+    """Queues again what an earlier run accepted but did not index (with a broker, the sweeper does)."""
+    waiting = queued_ids(services) if services.settings.celery_broker_url is None else []
+    for doc_id in waiting:
+        dispatch(services, doc_id)
+    return len(waiting)

@@ -11,58 +11,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
-from sqlalchemy import select
-
-from rag.database.tables import Document, utcnow
 from rag.errors import DocChatError
-from rag.jobs import dispatch as jobs
-from rag.runners import broker
-from rag.services import Services
+
+if TYPE_CHECKING:
+    from rag.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def waiting_jobs(services: Services, *, everything: bool) -> list[str]:
-    """Queued documents not yet sent (or all of them), and documents whose job stopped beating and was not
-    sent again since; oldest first."""
-    stale = utcnow() - timedelta(seconds=services.settings.job_heartbeat_timeout_s)
-    queued = Document.status == "queued"
-    if not everything:
-        queued = queued & Document.sent_at.is_(None)
-    dead = (Document.status == "indexing") & (Document.updated_at < stale)
-    dead = dead & (Document.sent_at.is_(None) | (Document.sent_at < stale))
-    query = select(Document.doc_id).where(queued | dead).order_by(Document.created_at)
-    with services.sessions() as session:
-        return list(dict.fromkeys(session.scalars(query)))
-
-
-def sweep(services: Services) -> int:
-    """Sends what waits; returns how many jobs it sent (0 while the queue cannot be reached)."""
-    settings = services.settings
-    if settings.celery_broker_url is None:
-        return sum(jobs.dispatch(services, doc_id) for doc_id in waiting_jobs(services, everything=True))
-    try:
-        everything = broker.lost_its_queue(settings)
-    except (RedisError, OSError):
-        return 0  # paused: the records say so, and nothing is lost
-    sent = 0
-    for doc_id in waiting_jobs(services, everything=everything):
-        if not jobs.dispatch(services, doc_id):
-            break
-        sent += 1
-    if sent:
-        log.info("sent %d waiting job(s) to the queue", sent)
-    return sent
-
-
 class Sweeper:
-    """Sweeps now, then every `every` seconds, on a daemon thread, until closed."""
+    """Sweeps now, then every `every` seconds, on a daemon thread, until closed. The sweep itself is given
+    (rag/jobs/dispatch.py `sweep`): this module knows when to look, not how a job is sent."""
 
-    def __init__(self, services: Services, every: float) -> None:
-        self._services = services
+    def __init__(self, sweep: Callable[[], object], every: float) -> None:
+        self._sweep = sweep
         self._every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="docchat-sweeper", daemon=True)
@@ -71,7 +36,7 @@ class Sweeper:
     def _run(self) -> None:
         while True:
             try:
-                sweep(self._services)
+                self._sweep()
             except DocChatError as exc:  # the database is down: the next round tries again
                 log.warning("sweeping the job queue failed: %s", exc)
             except Exception:

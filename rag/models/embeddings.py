@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
 from rag.config import Settings, secret
+from rag.models.embedding_model import EmbeddingModel
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -19,25 +18,6 @@ if TYPE_CHECKING:
 LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 LOCAL_DIMENSION = 384
 OPENAI_DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
-
-
-class EmbeddingModel:
-    """An embedding model and the identity a collection records for it.
-
-    The model itself loads on first use, so commands that only read the library (docs, delete)
-    start in a fraction of a second instead of loading torch.
-    """
-
-    def __init__(self, name: str, dimension: int, factory: Callable[[], Embeddings]) -> None:
-        self.name, self.dimension, self._factory = name, dimension, factory
-
-    @cached_property
-    def embeddings(self) -> Embeddings:
-        embeddings = self._factory()
-        actual = len(embeddings.embed_query("dimension probe"))
-        if actual != self.dimension:
-            raise ValueError(f"{self.name} produced {actual}-dimensional vectors, expected {self.dimension}.")
-        return embeddings
 
 
 class LocalEmbeddings(Embeddings):

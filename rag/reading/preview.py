@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner_workspace
 from rag.database.tables import Document
 from rag.errors import DocChatError
 from rag.reading.ocr_layout import OcrLine

@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy import select, update
 
-from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner_workspace
 from rag.database.tables import Document, utcnow
 from rag.errors import UnknownDocumentError
 from rag.records.cleanup import remove_record

@@ -8,8 +8,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from sqlalchemy import or_, select, update
 
-from rag.accounts.access import owner_workspace
-from rag.accounts.users import owner
+from rag.accounts.users import owner, owner_workspace
 from rag.database.tables import Conversation, Message, utcnow
 from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
 from rag.presentation import export_text

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from rag.accounts import access, audit, browser_sessions, keys, users, workspaces
+from rag.accounts.caller import OPERATOR as OPERATOR
 from rag.accounts.caller import Caller
 from rag.errors import PermissionDeniedError
 from rag.schemas import ApiKeyPublic, NewApiKey, UserPublic, WorkspacePublic
 from rag.services import Services
+
+# Beside the use cases, what a front end names: the sign-in cookie, and how an API key begins.
+SESSION_COOKIE = browser_sessions.COOKIE
+KEY_PREFIX = keys.PREFIX
 
 
 def _log(services: Services, who: Caller, action: str, target: str, detail: str = "") -> None:
@@ -42,7 +47,7 @@ def refreshed(services: Services, caller: Caller, workspace_id: str | None = Non
 
 
 def my_workspaces(services: Services, caller: Caller) -> list[WorkspacePublic]:
-    return [workspaces.public(w, role) for w, role in workspaces.memberships_of(services, caller.user_id)]
+    return [workspaces.public(w, role) for w, role in users.memberships_of(services, caller.user_id)]
 
 
 def add_user(services: Services, username: str, password: str | None, admin: bool, *, caller: Caller) -> UserPublic:

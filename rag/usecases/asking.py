@@ -8,16 +8,15 @@ from sqlalchemy import text
 
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
-from rag.answering.pipeline import Turn, start_turn
+from rag.answering.pipeline import start_turn
 from rag.answering.search import retrieve
 from rag.answering.sources import to_sources
 from rag.answering.suggestions import suggest_questions
 from rag.errors import DocChatError, InvalidInputError
-from rag.presentation import shown_answer
 from rag.records import transcripts
-from rag.schemas import AnswerPublic, ComponentHealth, Health, ModelCapabilities, Retrieval
+from rag.schemas import ComponentHealth, Health, ModelCapabilities, Retrieval, Turn
 from rag.services import Services
-from rag.usecases.conversations import own_conversation
+from rag.usecases._shared import own_conversation
 
 
 def checked_question(services: Services, question: str) -> str:
@@ -59,28 +58,6 @@ def ask(
         # The question (and the failure beside it) is stored in this conversation: a front end opens it.
         exc.conversation_id = conversation.id  # type: ignore[attr-defined]
         raise
-
-
-def answer_of(turn: Turn, question: str) -> AnswerPublic:
-    """Reads a turn to its end and returns the finished answer, as stored."""
-    try:
-        model_answer = "".join(turn.tokens)
-    finally:
-        turn.close()
-    return AnswerPublic(
-        conversation_id=turn.conversation_id,
-        message_id=turn.answer_id,
-        question=question,
-        answer=shown_answer(turn.quotes, turn.mode, model_answer),
-        mode=turn.mode,  # type: ignore[arg-type]
-        doubtful=turn.doubtful,
-        quotes=turn.quotes,
-        model_answer=model_answer,
-        standalone_question=turn.standalone_question,
-        sources=turn.sources,
-        grounding=turn.grounding,
-        suggestions=turn.suggestions,
-    )
 
 
 def retrieve_only(

@@ -10,40 +10,26 @@ from sqlalchemy import select
 from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
+from rag.config import Settings
 from rag.database.tables import Document
 from rag.errors import DocumentBusyError, UnknownDocumentError
 from rag.indexing import library_cards
 from rag.indexing.cards import DocumentCard
 from rag.indexing.ingest import Progress, accept_bytes, ingest_bytes, ingest_path
+from rag.indexing.reindex import ReindexProgress, ReindexResult, reindex
 from rag.jobs import dispatch as jobs
 from rag.reading import preview
 from rag.reading.preview import PagePreview
 from rag.records import library
-from rag.records.cleanup import queued_ids, remove_record
+from rag.records.cleanup import remove_record
+from rag.records.filenames import display_name as display_name
 from rag.schemas import DocumentPublic, IngestResult
 from rag.services import Services
+from rag.usecases._shared import audit_added, document_public, uploader
+from rag.usecases._shared import library_ids as library_ids
 
 # What a front end gives to be added: a file on disk, or (name, bytes) of an upload.
 Upload = tuple[str, bytes]
-
-
-def document_public(document: Document) -> DocumentPublic:
-    return DocumentPublic(
-        id=document.doc_id,
-        filename=document.filename,
-        status=document.status,  # type: ignore[arg-type]
-        pages=document.pages,
-        passages=document.chunks,
-        size_bytes=document.size_bytes,
-        created_at=document.created_at,
-        progress=document.progress,
-        progress_message=document.progress_message,
-        pages_done=document.pages_done,
-        passages_done=document.passages_done,
-        ocr_pages=document.ocr_pages or 0,
-        ocr_unreadable=document.ocr_unreadable or 0,
-        error=document.error,
-    )
 
 
 def list_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
@@ -67,18 +53,6 @@ def get_document(services: Services, doc_id: str, *, caller: Caller | None = Non
     """A document of the workspace in any state, by its full id or an unambiguous prefix."""
     workspace = resolve(services, caller).workspace_id
     return document_public(library.find_document(services, doc_id, status=None, workspace_id=workspace))
-
-
-def uploader(services: Services, caller: Caller | None) -> Caller:
-    who = resolve(services, caller)
-    who.require_edit("add documents")
-    return who
-
-
-def audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
-    if result.status in ("queued", "indexed") and result.doc_id:
-        audit.by(services, who, "document.upload", result.file, f"{who.workspace_name}: {result.doc_id[:12]}")
-    return result
 
 
 def add_files(
@@ -122,14 +96,6 @@ def queue_uploads(services: Services, uploads: Sequence[Upload], *, caller: Call
         if result.status == "queued" and result.doc_id:
             jobs.dispatch(services, result.doc_id)
     return results
-
-
-def resume_queued(services: Services) -> int:
-    """Queues again what an earlier run accepted but did not index (with a broker, the sweeper does)."""
-    waiting = queued_ids(services) if services.settings.celery_broker_url is None else []
-    for doc_id in waiting:
-        jobs.dispatch(services, doc_id)
-    return len(waiting)
 
 
 def _editor(services: Services, caller: Caller | None, doing: str) -> Caller:
@@ -206,8 +172,7 @@ def page_preview(
     return preview.page_preview(services, doc_id, page, snippet, workspace_id=resolve(services, caller).workspace_id)
 
 
-def library_ids(services: Services, *, caller: Caller | None = None) -> set[str]:
-    workspace = resolve(services, caller).workspace_id
-    query = select(Document.doc_id).where(Document.workspace_id == workspace, Document.status == "indexed")
-    with services.sessions() as session:
-        return set(session.scalars(query))
+def reindex_library(settings: Settings, progress: ReindexProgress | None = None) -> ReindexResult:
+    """Embeds every document again into a new collection, then switches to it (rag/indexing/reindex.py). Takes
+    the settings, not the services: it opens the store itself, while no other process holds it."""
+    return reindex(settings, progress)

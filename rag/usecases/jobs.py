@@ -20,7 +20,7 @@ from rag.records.cleanup import has_records, sync_workspaces
 from rag.records.library import find_document
 from rag.schemas import DocumentPublic, IngestResult, JobsPublic
 from rag.services import Services
-from rag.usecases.documents import audit_added, document_public, uploader
+from rag.usecases._shared import audit_added, document_public, uploader
 
 JOB_STATES = ("queued", "indexing", "failed")
 

@@ -14,8 +14,7 @@ from rag.errors import UnknownConversationError
 from rag.records import transcripts
 from rag.schemas import AuditEventPublic, ConversationDetail, ReviewItem
 from rag.services import Services
-from rag.usecases.conversations import conversation_public, message_public
-from rag.usecases.documents import library_ids
+from rag.usecases._shared import conversation_public, library_ids, message_public
 
 # Recent answers read for the queue: the check's marks are in a JSON column no database filters alike.
 RECENT_ANSWERS = 2000

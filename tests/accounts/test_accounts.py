@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag import usecases
 from rag.config import Settings
 from rag.database.tables import User
 from rag.errors import InvalidInputError, PermissionDeniedError, SignInError, UnknownWorkspaceError
-from rag.usecases import OPERATOR
+from rag.usecases import accounts, review
+from rag.usecases.accounts import OPERATOR
 from rag.usecases.startup import open_services
 
 PASSWORD = "correct horse battery"
@@ -21,13 +21,13 @@ def team(tmp_path, embedding):
     settings = Settings(_env_file=None, storage_dir=tmp_path / "storage", auth_mode="local", signin_attempts=3)
     svc = open_services(settings, embedding, store=False)
     for name, admin in (("alice", True), ("bob", False), ("carol", False)):
-        usecases.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
+        accounts.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
     yield svc
     svc.close()
 
 
 def test_the_first_admin_claims_the_owner_of_a_library_without_accounts(team):
-    users = {u.username: u for u in usecases.list_users(team, caller=OPERATOR)}
+    users = {u.username: u for u in accounts.list_users(team, caller=OPERATOR)}
     assert set(users) == {"alice", "bob", "carol"}  # no "owner" left over
     assert users["alice"].is_admin and not users["bob"].is_admin
     with team.sessions() as session:
@@ -38,50 +38,50 @@ def test_passwords_are_stored_as_argon2id_and_checked(team):
     with team.sessions() as session:
         stored = session.query(User).filter_by(username="bob").one().password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    assert usecases.sign_in(team, "bob", PASSWORD).username == "bob"
+    assert accounts.sign_in(team, "bob", PASSWORD).username == "bob"
     with pytest.raises(SignInError, match="Wrong username or password"):
-        usecases.sign_in(team, "bob", "wrong password")
+        accounts.sign_in(team, "bob", "wrong password")
     with pytest.raises(SignInError, match="Wrong username or password"):  # the same words for a name that is not
-        usecases.sign_in(team, "nobody", PASSWORD)
+        accounts.sign_in(team, "nobody", PASSWORD)
     with pytest.raises(InvalidInputError, match="at least 8"):
-        usecases.add_user(team, "dave", "short", False, caller=OPERATOR)
+        accounts.add_user(team, "dave", "short", False, caller=OPERATOR)
 
 
 def test_sign_in_is_limited_per_user_and_per_address(team):
     for _ in range(3):
         with pytest.raises(SignInError, match="Wrong"):
-            usecases.sign_in(team, "bob", "guess", address="10.0.0.9")
+            accounts.sign_in(team, "bob", "guess", address="10.0.0.9")
     with pytest.raises(SignInError, match="Too many failed sign-ins"):
-        usecases.sign_in(team, "bob", PASSWORD, address="10.0.0.1")  # the right password, too late for bob
+        accounts.sign_in(team, "bob", PASSWORD, address="10.0.0.1")  # the right password, too late for bob
     # From the address that failed, every user is refused; carol from elsewhere is not.
     with pytest.raises(SignInError, match="Too many"):
-        usecases.sign_in(team, "carol", PASSWORD, address="10.0.0.9")
-    assert usecases.sign_in(team, "carol", PASSWORD, address="10.0.0.2").username == "carol"
-    failed = usecases.audit_log(team, caller=OPERATOR, action="signin.failed")
+        accounts.sign_in(team, "carol", PASSWORD, address="10.0.0.9")
+    assert accounts.sign_in(team, "carol", PASSWORD, address="10.0.0.2").username == "carol"
+    failed = review.audit_log(team, caller=OPERATOR, action="signin.failed")
     assert len(failed) == 3 and {e.target for e in failed} == {"bob"}
     assert all(PASSWORD not in e.detail and "guess" not in e.detail for e in failed)
 
 
 def test_a_disabled_user_and_a_revoked_key_are_refused_at_once(team):
-    key = usecases.create_key(team, "bob", "script", caller=OPERATOR)
-    signed_in = usecases.sign_in(team, "bob", PASSWORD)
-    assert usecases.caller_for_key(team, key.key).username == "bob"
-    usecases.set_disabled(team, "bob", True, caller=OPERATOR)
+    key = accounts.create_key(team, "bob", "script", caller=OPERATOR)
+    signed_in = accounts.sign_in(team, "bob", PASSWORD)
+    assert accounts.caller_for_key(team, key.key).username == "bob"
+    accounts.set_disabled(team, "bob", True, caller=OPERATOR)
     with pytest.raises(SignInError):
-        usecases.caller_for_key(team, key.key)
+        accounts.caller_for_key(team, key.key)
     with pytest.raises(SignInError):
-        usecases.refreshed(team, signed_in)  # the browser session already signed in
+        accounts.refreshed(team, signed_in)  # the browser session already signed in
     with pytest.raises(SignInError):
-        usecases.sign_in(team, "bob", PASSWORD)
-    usecases.set_disabled(team, "bob", False, caller=OPERATOR)
-    assert usecases.caller_for_key(team, key.key).username == "bob"
-    usecases.revoke_key(team, key.prefix, caller=OPERATOR)
+        accounts.sign_in(team, "bob", PASSWORD)
+    accounts.set_disabled(team, "bob", False, caller=OPERATOR)
+    assert accounts.caller_for_key(team, key.key).username == "bob"
+    accounts.revoke_key(team, key.prefix, caller=OPERATOR)
     with pytest.raises(SignInError):
-        usecases.caller_for_key(team, key.key)
+        accounts.caller_for_key(team, key.key)
 
 
 def test_keys_are_stored_hashed_and_never_logged(team):
-    key = usecases.create_key(team, "carol", caller=OPERATOR)
+    key = accounts.create_key(team, "carol", caller=OPERATOR)
     assert key.key.startswith(f"dc_{key.prefix}_") and len(key.key) > 40
     with team.engine.connect() as connection:
         dump = "\n".join(
@@ -91,86 +91,86 @@ def test_keys_are_stored_hashed_and_never_logged(team):
         )
     assert key.key not in dump and key.key.split("_")[-1] not in dump
     with pytest.raises(SignInError):
-        usecases.caller_for_key(team, key.key[:-1] + ("A" if key.key[-1] != "A" else "B"))
-    bob = usecases.sign_in(team, "bob", PASSWORD)
+        accounts.caller_for_key(team, key.key[:-1] + ("A" if key.key[-1] != "A" else "B"))
+    bob = accounts.sign_in(team, "bob", PASSWORD)
     with pytest.raises(PermissionDeniedError):
-        usecases.create_key(team, "carol", caller=bob)  # only for oneself
-    assert usecases.list_keys(team, caller=bob) == []
+        accounts.create_key(team, "carol", caller=bob)  # only for oneself
+    assert accounts.list_keys(team, caller=bob) == []
 
 
 def test_only_admins_manage_users_and_workspaces(team):
-    bob = usecases.sign_in(team, "bob", PASSWORD)
+    bob = accounts.sign_in(team, "bob", PASSWORD)
     for action, args in (
-        (usecases.add_user, ("eve", PASSWORD, True)),
-        (usecases.set_disabled, ("carol", True)),
-        (usecases.create_workspace, ("Sales",)),
-        (usecases.list_users, ()),
-        (usecases.audit_log, ()),
-        (usecases.review_queue, ()),
+        (accounts.add_user, ("eve", PASSWORD, True)),
+        (accounts.set_disabled, ("carol", True)),
+        (accounts.create_workspace, ("Sales",)),
+        (accounts.list_users, ()),
+        (review.audit_log, ()),
+        (review.review_queue, ()),
     ):
         with pytest.raises(PermissionDeniedError):
             action(team, *args, caller=bob)
     with pytest.raises(InvalidInputError, match="last admin"):
-        usecases.set_disabled(team, "alice", True, caller=OPERATOR)
+        accounts.set_disabled(team, "alice", True, caller=OPERATOR)
 
 
 def test_single_sign_on_makes_an_account_once_and_binds_a_waiting_one(team):
-    first = usecases.sign_in_oidc(team, "sub-123", "dana@example.com", "Dana")
-    again = usecases.sign_in_oidc(team, "sub-123", "dana.new@example.com", "Dana")
+    first = accounts.sign_in_oidc(team, "sub-123", "dana@example.com", "Dana")
+    again = accounts.sign_in_oidc(team, "sub-123", "dana.new@example.com", "Dana")
     assert first.user_id == again.user_id and first.username == "dana@example.com"
     # An account an admin made for an e-mail, without a password, is taken by the first sign-on with it.
-    usecases.add_user(team, "erin@example.com", None, False, caller=OPERATOR)
-    erin = usecases.sign_in_oidc(team, "sub-erin", "erin@example.com", None)
+    accounts.add_user(team, "erin@example.com", None, False, caller=OPERATOR)
+    erin = accounts.sign_in_oidc(team, "sub-erin", "erin@example.com", None)
     assert erin.username == "erin@example.com"
     # One with a password is not: a provider's e-mail never takes over a local account.
-    intruder = usecases.sign_in_oidc(team, "sub-x", "bob", None)
-    assert intruder.username != "bob" and intruder.user_id != usecases.sign_in(team, "bob", PASSWORD).user_id
-    usecases.set_disabled(team, "dana@example.com", True, caller=OPERATOR)
+    intruder = accounts.sign_in_oidc(team, "sub-x", "bob", None)
+    assert intruder.username != "bob" and intruder.user_id != accounts.sign_in(team, "bob", PASSWORD).user_id
+    accounts.set_disabled(team, "dana@example.com", True, caller=OPERATOR)
     with pytest.raises(SignInError, match="disabled"):
-        usecases.sign_in_oidc(team, "sub-123", "dana@example.com", "Dana")
+        accounts.sign_in_oidc(team, "sub-123", "dana@example.com", "Dana")
 
 
 def test_workspaces_roles_and_switching(team):
-    usecases.create_workspace(team, "Research", caller=OPERATOR)
-    usecases.set_member(team, "Research", "bob", "viewer", caller=OPERATOR)
-    bob = usecases.sign_in(team, "bob", PASSWORD)
+    accounts.create_workspace(team, "Research", caller=OPERATOR)
+    accounts.set_member(team, "Research", "bob", "viewer", caller=OPERATOR)
+    bob = accounts.sign_in(team, "bob", PASSWORD)
     assert bob.personal and bob.role == "owner"
-    names = [w.name for w in usecases.my_workspaces(team, bob)]
+    names = [w.name for w in accounts.my_workspaces(team, bob)]
     assert names == ["Personal", "Research"]
-    research = usecases.refreshed(team, bob, "Research")
+    research = accounts.refreshed(team, bob, "Research")
     assert research.role == "viewer" and not research.can_edit
-    carol = usecases.sign_in(team, "carol", PASSWORD)
+    carol = accounts.sign_in(team, "carol", PASSWORD)
     with pytest.raises(UnknownWorkspaceError):
-        usecases.refreshed(team, carol, research.workspace_id)  # not a member: as if it did not exist
-    usecases.set_member(team, "Research", "bob", None, caller=OPERATOR)
+        accounts.refreshed(team, carol, research.workspace_id)  # not a member: as if it did not exist
+    accounts.set_member(team, "Research", "bob", None, caller=OPERATOR)
     with pytest.raises(UnknownWorkspaceError):
-        usecases.refreshed(team, research)  # removed: refused at the next request
-    actions = [e.action for e in usecases.audit_log(team, caller=OPERATOR, action="workspace")]
+        accounts.refreshed(team, research)  # removed: refused at the next request
+    actions = [e.action for e in review.audit_log(team, caller=OPERATOR, action="workspace")]
     assert actions == ["workspace.member.remove", "workspace.member", "workspace.create"]
 
 
 def test_without_accounts_everything_is_the_owners_and_no_sign_in_is_needed(services):
-    owner = usecases.local_caller(services)
+    owner = accounts.local_caller(services)
     assert owner.is_admin and owner.role == "owner" and owner.personal
     with pytest.raises(SignInError):
-        usecases.sign_in(services, "owner", "")  # the implicit owner has no password: nobody signs in as it
+        accounts.sign_in(services, "owner", "")  # the implicit owner has no password: nobody signs in as it
 
 
 def test_a_browser_session_code_works_once_and_its_token_until_signed_out(team):
-    bob = usecases.sign_in(team, "bob", PASSWORD)
-    code = usecases.begin_browser_session(team, bob)
-    token, lasts = usecases.open_browser_session(team, code)
+    bob = accounts.sign_in(team, "bob", PASSWORD)
+    code = accounts.begin_browser_session(team, bob)
+    token, lasts = accounts.open_browser_session(team, code)
     assert 13 * 86400 < lasts <= 14 * 86400
     with pytest.raises(SignInError, match="used already"):
-        usecases.open_browser_session(team, code)
-    assert usecases.caller_for_session(team, token).username == "bob"
+        accounts.open_browser_session(team, code)
+    assert accounts.caller_for_session(team, token).username == "bob"
     with team.engine.connect() as connection:
         stored = "\n".join(str(r) for r in connection.exec_driver_sql("SELECT * FROM browser_sessions"))
     assert token not in stored and code not in stored
-    usecases.set_disabled(team, "bob", True, caller=OPERATOR)
+    accounts.set_disabled(team, "bob", True, caller=OPERATOR)
     with pytest.raises(SignInError):
-        usecases.caller_for_session(team, token)
-    usecases.set_disabled(team, "bob", False, caller=OPERATOR)
-    usecases.end_browser_session(team, token)
+        accounts.caller_for_session(team, token)
+    accounts.set_disabled(team, "bob", False, caller=OPERATOR)
+    accounts.end_browser_session(team, token)
     with pytest.raises(SignInError, match="session has ended"):
-        usecases.caller_for_session(team, token)
+        accounts.caller_for_session(team, token)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag import usecases
 from rag.config import Settings
 from rag.errors import DocChatError, NotFoundError, PermissionDeniedError
 from rag.models.fake_chat import FakeChatModel
-from rag.usecases import OPERATOR
+from rag.presentation import answer_of
+from rag.usecases import accounts, asking, conversations, documents, review
+from rag.usecases.accounts import OPERATOR
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 
@@ -25,7 +26,7 @@ def _team(tmp_path, embedding, backend: str):  # type: ignore[no-untyped-def]
     settings = Settings(_env_file=None, storage_dir=tmp_path / "storage", auth_mode="local", **server)
     svc = open_services(settings, embedding, llm=FakeChatModel())
     for name, admin in (("alice", True), ("bob", False), ("carol", False)):
-        usecases.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
+        accounts.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
     return svc
 
 
@@ -47,12 +48,12 @@ def edge_team(tmp_path, embedding):
 
 
 def _caller(svc, name: str, workspace: str | None = None):  # type: ignore[no-untyped-def]
-    who = usecases.sign_in(svc, name, PASSWORD)
-    return usecases.refreshed(svc, who, workspace) if workspace else who
+    who = accounts.sign_in(svc, name, PASSWORD)
+    return accounts.refreshed(svc, who, workspace) if workspace else who
 
 
 def _add(svc, who, name: str, data: bytes) -> str:  # type: ignore[no-untyped-def]
-    [result] = list(usecases.add_files(svc, [(name, data)], caller=who))
+    [result] = list(documents.add_files(svc, [(name, data)], caller=who))
     assert result.status == "indexed", result
     return result.doc_id
 
@@ -61,27 +62,27 @@ def test_another_users_documents_cannot_be_reached_by_id_or_prefix(team):
     alice, bob = _caller(team, "alice"), _caller(team, "bob")
     secret = _add(team, alice, "merger.pdf", ALICE_PDF)
     _add(team, bob, "volcanoes.pdf", BOB_PDF)
-    assert [d.filename for d in usecases.list_documents(team, caller=bob)] == ["volcanoes.pdf"]
-    assert secret not in usecases.library_ids(team, caller=bob)
+    assert [d.filename for d in documents.list_documents(team, caller=bob)] == ["volcanoes.pdf"]
+    assert secret not in documents.library_ids(team, caller=bob)
     for doc_id in (secret, secret[:8]):
-        for action in (usecases.get_document, usecases.trash_document, usecases.delete_document):
+        for action in (documents.get_document, documents.trash_document, documents.delete_document):
             with pytest.raises(NotFoundError):
                 action(team, doc_id, caller=bob)
         with pytest.raises(DocChatError):
-            usecases.page_preview(team, doc_id, 1, SECRET, caller=bob)
-    assert usecases.page_preview(team, secret, 1, SECRET, caller=alice).png  # Alice's own page draws
-    assert [d.id for d in usecases.list_documents(team, caller=alice)] == [secret]  # untouched
+            documents.page_preview(team, doc_id, 1, SECRET, caller=bob)
+    assert documents.page_preview(team, secret, 1, SECRET, caller=alice).png  # Alice's own page draws
+    assert [d.id for d in documents.list_documents(team, caller=alice)] == [secret]  # untouched
 
 
 def test_a_question_copied_from_another_users_pdf_finds_nothing_of_it(team):
     alice, bob = _caller(team, "alice"), _caller(team, "bob")
     secret = _add(team, alice, "merger.pdf", ALICE_PDF)
     _add(team, bob, "volcanoes.pdf", BOB_PDF)
-    found = usecases.retrieve_only(team, SECRET, caller=bob)
+    found = asking.retrieve_only(team, SECRET, caller=bob)
     assert all(s.doc_id != secret for s in found.sources)
-    assert usecases.retrieve_only(team, SECRET, caller=alice).sources[0].doc_id == secret
+    assert asking.retrieve_only(team, SECRET, caller=alice).sources[0].doc_id == secret
     # Asked in a chat, the names are checked against Bob's library only: "not in your documents".
-    answer = usecases.answer_of(usecases.ask(team, "When does the Zanzibar merger close?", caller=bob), "q")
+    answer = answer_of(asking.ask(team, "When does the Zanzibar merger close?", caller=bob), "q")
     assert answer.mode == "not_found" and not any(s.doc_id == secret for s in answer.sources)
     assert "Zanzibar" not in answer.answer.replace("“Zanzibar”", "")
 
@@ -89,76 +90,76 @@ def test_a_question_copied_from_another_users_pdf_finds_nothing_of_it(team):
 def test_another_users_conversations_cannot_be_listed_opened_or_changed(edge_team):
     alice, bob = _caller(edge_team, "alice"), _caller(edge_team, "bob")
     _add(edge_team, alice, "merger.pdf", ALICE_PDF)
-    asked = usecases.answer_of(usecases.ask(edge_team, "When does the merger close?", caller=alice), "q")
+    asked = answer_of(asking.ask(edge_team, "When does the merger close?", caller=alice), "q")
     mine = asked.conversation_id
-    assert usecases.list_conversations(edge_team, caller=bob) == []
+    assert conversations.list_conversations(edge_team, caller=bob) == []
     for action, args in (
-        (usecases.get_conversation, ()),
-        (usecases.export_conversation, ()),
-        (usecases.rename_conversation, ("taken",)),
-        (usecases.delete_conversation, ()),
-        (usecases.share_conversation, (True,)),
-        (usecases.ask, ()),
+        (conversations.get_conversation, ()),
+        (conversations.export_conversation, ()),
+        (conversations.rename_conversation, ("taken",)),
+        (conversations.delete_conversation, ()),
+        (conversations.share_conversation, (True,)),
+        (asking.ask, ()),
     ):
         with pytest.raises(NotFoundError):
-            if action is usecases.ask:
-                usecases.ask(edge_team, "And the price?", mine, caller=bob)
+            if action is asking.ask:
+                asking.ask(edge_team, "And the price?", mine, caller=bob)
             else:
                 action(edge_team, mine, *args, caller=bob)
-    assert usecases.get_conversation(edge_team, mine, caller=alice).title == "When does the merger close?"
+    assert conversations.get_conversation(edge_team, mine, caller=alice).title == "When does the merger close?"
 
 
 def test_a_shared_workspace_viewer_reads_and_asks_but_cannot_change(team):
-    usecases.create_workspace(team, "Deals", caller=OPERATOR)
-    usecases.set_member(team, "Deals", "alice", "editor", caller=OPERATOR)
-    usecases.set_member(team, "Deals", "bob", "viewer", caller=OPERATOR)
+    accounts.create_workspace(team, "Deals", caller=OPERATOR)
+    accounts.set_member(team, "Deals", "alice", "editor", caller=OPERATOR)
+    accounts.set_member(team, "Deals", "bob", "viewer", caller=OPERATOR)
     alice, bob = _caller(team, "alice", "Deals"), _caller(team, "bob", "Deals")
     doc = _add(team, alice, "merger.pdf", ALICE_PDF)
-    assert usecases.retrieve_only(team, SECRET, caller=bob).sources[0].doc_id == doc  # a viewer searches it
+    assert asking.retrieve_only(team, SECRET, caller=bob).sources[0].doc_id == doc  # a viewer searches it
     with pytest.raises(PermissionDeniedError):
-        list(usecases.add_files(team, [("volcanoes.pdf", BOB_PDF)], caller=bob))
+        list(documents.add_files(team, [("volcanoes.pdf", BOB_PDF)], caller=bob))
     with pytest.raises(PermissionDeniedError):
-        usecases.queue_uploads(team, [("volcanoes.pdf", BOB_PDF)], caller=bob)
-    for action in (usecases.trash_document, usecases.delete_document):
+        documents.queue_uploads(team, [("volcanoes.pdf", BOB_PDF)], caller=bob)
+    for action in (documents.trash_document, documents.delete_document):
         with pytest.raises(PermissionDeniedError):
             action(team, doc, caller=bob)
     with pytest.raises(PermissionDeniedError):
-        usecases.empty_trash(team, caller=bob)
+        documents.empty_trash(team, caller=bob)
     # Carol is no member: the shared workspace's document is not hers to find.
     carol = _caller(team, "carol")
-    assert all(s.doc_id != doc for s in usecases.retrieve_only(team, SECRET, caller=carol).sources)
+    assert all(s.doc_id != doc for s in asking.retrieve_only(team, SECRET, caller=carol).sources)
 
 
 def test_a_conversation_is_private_until_shared_and_then_read_only(edge_team):
-    usecases.create_workspace(edge_team, "Deals", caller=OPERATOR)
+    accounts.create_workspace(edge_team, "Deals", caller=OPERATOR)
     for name in ("alice", "bob"):
-        usecases.set_member(edge_team, "Deals", name, "editor", caller=OPERATOR)
+        accounts.set_member(edge_team, "Deals", name, "editor", caller=OPERATOR)
     alice, bob = _caller(edge_team, "alice", "Deals"), _caller(edge_team, "bob", "Deals")
     _add(edge_team, alice, "merger.pdf", ALICE_PDF)
-    conversation = usecases.answer_of(usecases.ask(edge_team, "Who is buying?", caller=alice), "q").conversation_id
-    assert usecases.list_conversations(edge_team, caller=bob) == []
-    usecases.share_conversation(edge_team, conversation, True, caller=alice)
-    [seen] = usecases.list_conversations(edge_team, caller=bob)
+    conversation = answer_of(asking.ask(edge_team, "Who is buying?", caller=alice), "q").conversation_id
+    assert conversations.list_conversations(edge_team, caller=bob) == []
+    conversations.share_conversation(edge_team, conversation, True, caller=alice)
+    [seen] = conversations.list_conversations(edge_team, caller=bob)
     assert seen.read_only and seen.started_by == "alice"
-    assert "Who is buying?" in usecases.export_conversation(edge_team, conversation, caller=bob)
+    assert "Who is buying?" in conversations.export_conversation(edge_team, conversation, caller=bob)
     for attempt in (
-        lambda: usecases.rename_conversation(edge_team, conversation, "mine now", caller=bob),
-        lambda: usecases.delete_conversation(edge_team, conversation, caller=bob),
-        lambda: usecases.ask(edge_team, "And when?", conversation, caller=bob),
-        lambda: usecases.share_conversation(edge_team, conversation, False, caller=bob),
+        lambda: conversations.rename_conversation(edge_team, conversation, "mine now", caller=bob),
+        lambda: conversations.delete_conversation(edge_team, conversation, caller=bob),
+        lambda: asking.ask(edge_team, "And when?", conversation, caller=bob),
+        lambda: conversations.share_conversation(edge_team, conversation, False, caller=bob),
     ):
         with pytest.raises(PermissionDeniedError):
             attempt()
-    usecases.share_conversation(edge_team, conversation, False, caller=alice)
+    conversations.share_conversation(edge_team, conversation, False, caller=alice)
     with pytest.raises(NotFoundError):
-        usecases.get_conversation(edge_team, conversation, caller=bob)
+        conversations.get_conversation(edge_team, conversation, caller=bob)
     # Alice's personal workspace does not list the conversation of the shared one.
-    assert usecases.list_conversations(edge_team, caller=_caller(edge_team, "alice")) == []
+    assert conversations.list_conversations(edge_team, caller=_caller(edge_team, "alice")) == []
 
 
 def test_the_same_pdf_in_two_workspaces_is_stored_once_and_deleted_with_its_last_record(team):
-    usecases.create_workspace(team, "Deals", caller=OPERATOR)
-    usecases.set_member(team, "Deals", "alice", "editor", caller=OPERATOR)
+    accounts.create_workspace(team, "Deals", caller=OPERATOR)
+    accounts.set_member(team, "Deals", "alice", "editor", caller=OPERATOR)
     personal, deals, bob = _caller(team, "alice"), _caller(team, "alice", "Deals"), _caller(team, "bob")
     doc = _add(team, personal, "merger.pdf", ALICE_PDF)
     passages = team.store.count(doc)
@@ -166,35 +167,35 @@ def test_the_same_pdf_in_two_workspaces_is_stored_once_and_deleted_with_its_last
     assert team.store.count(doc) == passages
     stored = team.settings.uploads_dir / f"{doc}.pdf"
     assert stored.exists() and len(list(team.settings.uploads_dir.iterdir())) == 1
-    assert [d.filename for d in usecases.list_documents(team, caller=deals)] == ["deal.pdf"]
-    assert all(s.doc_id != doc for s in usecases.retrieve_only(team, SECRET, caller=bob).sources)
-    usecases.delete_document(team, doc, caller=personal)
-    assert usecases.list_documents(team, caller=personal) == []
-    assert usecases.retrieve_only(team, SECRET, caller=deals).sources[0].filename == "merger.pdf"
-    assert all(s.doc_id != doc for s in usecases.retrieve_only(team, SECRET, caller=personal).sources)
+    assert [d.filename for d in documents.list_documents(team, caller=deals)] == ["deal.pdf"]
+    assert all(s.doc_id != doc for s in asking.retrieve_only(team, SECRET, caller=bob).sources)
+    documents.delete_document(team, doc, caller=personal)
+    assert documents.list_documents(team, caller=personal) == []
+    assert asking.retrieve_only(team, SECRET, caller=deals).sources[0].filename == "merger.pdf"
+    assert all(s.doc_id != doc for s in asking.retrieve_only(team, SECRET, caller=personal).sources)
     assert stored.exists() and team.store.count(doc) == passages
-    usecases.delete_document(team, doc, caller=deals)
+    documents.delete_document(team, doc, caller=deals)
     assert not stored.exists() and team.store.count(doc) == 0
 
 
 def test_answer_feedback_feeds_the_admins_review_queue(edge_team):
     alice, bob = _caller(edge_team, "alice"), _caller(edge_team, "bob")
     _add(edge_team, bob, "volcanoes.pdf", BOB_PDF)
-    answer = usecases.answer_of(usecases.ask(edge_team, "What flows from shield volcanoes?", caller=bob), "q")
+    answer = answer_of(asking.ask(edge_team, "What flows from shield volcanoes?", caller=bob), "q")
     with pytest.raises(NotFoundError):
-        usecases.give_feedback(edge_team, answer.conversation_id, answer.message_id, "down", caller=alice)
-    message = usecases.give_feedback(
+        conversations.give_feedback(edge_team, answer.conversation_id, answer.message_id, "down", caller=alice)
+    message = conversations.give_feedback(
         edge_team, answer.conversation_id, answer.message_id, "down", "  wrong   volcano ", caller=bob
     )
     assert (message.feedback, message.feedback_reason) == ("down", "wrong volcano")
-    [item] = [i for i in usecases.review_queue(edge_team, caller=alice) if i.feedback == "down"]
+    [item] = [i for i in review.review_queue(edge_team, caller=alice) if i.feedback == "down"]
     assert (item.asked_by, item.question, item.feedback_reason) == (
         "bob",
         "What flows from shield volcanoes?",
         "wrong volcano",
     )
-    detail = usecases.review_conversation(edge_team, item.conversation_id, caller=alice)
+    detail = review.review_conversation(edge_team, item.conversation_id, caller=alice)
     assert detail.read_only and detail.messages[0].content == "What flows from shield volcanoes?"
-    assert usecases.audit_log(edge_team, caller=alice, action="review.open")[0].username == "alice"
-    usecases.give_feedback(edge_team, answer.conversation_id, answer.message_id, None, caller=bob)
-    assert not [i for i in usecases.review_queue(edge_team, caller=alice) if i.feedback == "down"]
+    assert review.audit_log(edge_team, caller=alice, action="review.open")[0].username == "alice"
+    conversations.give_feedback(edge_team, answer.conversation_id, answer.message_id, None, caller=bob)
+    assert not [i for i in review.review_queue(edge_team, caller=alice) if i.feedback == "down"]

@@ -11,7 +11,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from rag import usecases
 from rag.answering.grounding import SentenceCheck
 from rag.answering.pipeline import start_turn
 from rag.answering.policy import decide
@@ -20,6 +19,7 @@ from rag.config import Settings
 from rag.indexing.ingest import ingest_bytes
 from rag.presentation import quotes_markdown
 from rag.records.transcripts import create_conversation, list_messages
+from rag.usecases import conversations
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 
@@ -127,7 +127,7 @@ def test_quotes_first_shows_the_quotes_at_once_and_the_model_only_when_supported
         assert stored.mode == ("quotes+model" if shown else "quotes")
         assert stored.content.strip() == (answer if shown else "")
         assert stored.status == "complete" and stored.grounding  # why the model's answer was or was not shown
-        markdown = usecases.export_conversation(services, conversation.id)
+        markdown = conversations.export_conversation(services, conversation.id)
         assert f"> {turn.quotes[0].text}" in markdown.replace("\\", "")
         assert "> — zoo.pdf, p. 1" in markdown
         assert ("The model's short answer" in markdown) is shown

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from api.main import create_api
-from rag import usecases
-from rag.usecases import OPERATOR
+from rag.usecases import accounts
+from rag.usecases.accounts import OPERATOR
 from tests.api.conftest import OpenServices
 from tests.api.test_routes import sse_events, until_indexed, upload
 from tests.pdfs import make_pdf
@@ -27,8 +27,8 @@ async def clients(open_api_services: OpenServices, db_url: str):
     svc = open_api_services(database_url=db_url, auth_mode="local", api_rate_per_minute=100_000)
     keys = {}
     for name, admin in (("alice", True), ("bob", False)):
-        usecases.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
-        keys[name] = usecases.create_key(svc, name, caller=OPERATOR).key
+        accounts.add_user(svc, name, PASSWORD, admin, caller=OPERATOR)
+        keys[name] = accounts.create_key(svc, name, caller=OPERATOR).key
     transport = httpx.ASGITransport(app=create_api(svc), client=("203.0.113.7", 50000))
     made = {}
     for name, key in {**keys, "anonymous": ""}.items():
@@ -122,17 +122,17 @@ async def test_keys_users_and_roles_over_http(clients) -> None:
 async def test_a_sign_in_code_works_once_and_a_second_post_of_it_by_the_signed_in_browser_is_no_refusal(clients):
     made, _keys, svc = clients
     browser = made["anonymous"]
-    alice = usecases.sign_in(svc, "alice", PASSWORD)
-    code = usecases.begin_browser_session(svc, alice)
+    alice = accounts.sign_in(svc, "alice", PASSWORD)
+    code = accounts.begin_browser_session(svc, alice)
     first = await browser.post("/session", data={"code": code})
     assert first.status_code == 303 and first.headers["location"] == "http://docchat/"
-    token = first.cookies[usecases.SESSION_COOKIE]
+    token = first.cookies[accounts.SESSION_COOKIE]
     browser.cookies.clear()  # each post below says what it sends
     # The same form posted again by that browser (its page drawn twice): still signed in.
-    again = await browser.post("/session", data={"code": code}, cookies={usecases.SESSION_COOKIE: token})
-    assert again.status_code == 303 and usecases.SESSION_COOKIE not in again.cookies
+    again = await browser.post("/session", data={"code": code}, cookies={accounts.SESSION_COOKIE: token})
+    assert again.status_code == 303 and accounts.SESSION_COOKIE not in again.cookies
     # By anyone else, or after a sign-out, the code is spent.
     assert (await browser.post("/session", data={"code": code})).status_code == 401
-    usecases.end_browser_session(svc, token)
-    spent = await browser.post("/session", data={"code": code}, cookies={usecases.SESSION_COOKIE: token})
+    accounts.end_browser_session(svc, token)
+    spent = await browser.post("/session", data={"code": code}, cookies={accounts.SESSION_COOKIE: token})
     assert spent.status_code == 401

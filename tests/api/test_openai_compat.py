@@ -11,10 +11,10 @@ import pytest
 from openai.types.chat import ChatCompletion
 
 from api.main import create_api
-from rag import usecases
 from rag.config import Settings
 from rag.models.fake_chat import FakeChatModel
 from rag.services import Services
+from rag.usecases import conversations, documents
 from tests.pdfs import make_pdf
 
 pytestmark = pytest.mark.anyio
@@ -31,7 +31,7 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
 @pytest.fixture
 async def ai(fake_services: Services) -> AsyncIterator[openai.AsyncOpenAI]:
     pdf = make_pdf([["Penguins live in the southern hemisphere."], [KRILL + " They dive to catch them."]])
-    results = list(usecases.add_files(fake_services, [("zoo.pdf", pdf)]))
+    results = list(documents.add_files(fake_services, [("zoo.pdf", pdf)]))
     assert [r.status for r in results] == ["indexed"]
     transport = httpx.ASGITransport(app=create_api(fake_services, prefix="/api/v1"), client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport) as http:
@@ -57,7 +57,7 @@ async def test_answers_with_sources(ai: openai.AsyncOpenAI, fake_services: Servi
     extra = completion.model_extra or {}
     assert any(s["filename"] == "zoo.pdf" and s["page"] == 2 for s in extra["sources"])
     # The answer is stored in a DocChat conversation, as the UI would show it.
-    stored = usecases.get_conversation(fake_services, extra["conversation_id"])
+    stored = conversations.get_conversation(fake_services, extra["conversation_id"])
     assert [m.role for m in stored.messages] == ["user", "assistant"]
     assert stored.messages[0].content == "What do adult penguins eat?"
 
@@ -94,7 +94,7 @@ async def test_follow_up_in_the_same_conversation(ai: openai.AsyncOpenAI, fake_s
     )
     assert (second.model_extra or {})["conversation_id"] == conversation_id
     assert "southern hemisphere" in second.choices[0].message.content
-    stored = usecases.get_conversation(fake_services, conversation_id)
+    stored = conversations.get_conversation(fake_services, conversation_id)
     assert [m.content for m in stored.messages if m.role == "user"] == [
         "What do adult penguins eat?",
         "Where do penguins live?",

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import usecases
 from rag.cli import main as cli
 from rag.config import Settings
 from rag.models.fake_chat import FakeChatModel
+from rag.usecases import accounts
 from rag.usecases.startup import open_services
 from tests.cli.test_cli_remote import serve
 from tests.pdfs import make_pdf
@@ -28,7 +28,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding):  # type: ig
     monkeypatch.setenv("LLM_PROVIDER", "fake")
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
     # The test's embedding model, loaded once for the session, instead of once per command.
-    monkeypatch.setattr("rag.services.build_embeddings", lambda _settings: embedding)
+    monkeypatch.setattr("rag.clients.build_embeddings", lambda _settings: embedding)
     pdf = tmp_path / "merger.pdf"
     pdf.write_bytes(make_pdf([[SECRET], ["The Okavango warehouse teams move to Zanzibar in April."]]))
     return pdf
@@ -106,8 +106,8 @@ def test_through_the_running_app_the_key_acts_as_its_user(env, capsys, monkeypat
     svc = open_services(settings, embedding, llm=FakeChatModel())
     try:
         for name in ("alice", "bob"):
-            usecases.add_user(svc, name, PASSWORD, name == "alice", caller=usecases.OPERATOR)
-        alice, bob = (usecases.create_key(svc, n, caller=usecases.OPERATOR).key for n in ("alice", "bob"))
+            accounts.add_user(svc, name, PASSWORD, name == "alice", caller=accounts.OPERATOR)
+        alice, bob = (accounts.create_key(svc, n, caller=accounts.OPERATOR).key for n in ("alice", "bob"))
         with serve(svc):
             code, out, err = run(capsys, monkeypatch, "ingest", str(env), "--json", key=alice)
             assert code == 0 and "working through the running app" in err

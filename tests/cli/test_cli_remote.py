@@ -15,12 +15,12 @@ import pytest
 import uvicorn
 
 from api.main import PREFIX, create_api
-from rag import usecases
 from rag.cli import main as cli
 from rag.config import Settings
 from rag.models.embeddings import EmbeddingModel
 from rag.models.fake_chat import FakeChatModel
 from rag.services import Services
+from rag.usecases import startup
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 
@@ -43,11 +43,11 @@ def serve(services: Services) -> Iterator[str]:
         assert thread.is_alive() and time.monotonic() < deadline, "the API server did not start"
         time.sleep(0.02)
     url = f"http://127.0.0.1:{port}{PREFIX}"  # as app.py publishes it
-    usecases.publish_address(services.settings, url)
+    startup.publish_address(services.settings, url)
     try:
         yield url
     finally:
-        usecases.withdraw_address(services.settings)
+        startup.withdraw_address(services.settings)
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
@@ -152,7 +152,7 @@ def test_api_errors_are_one_line_without_a_traceback(app_url, capsys):
 
 def test_a_store_found_busy_sends_the_command_to_the_app_published_since(app_url, monkeypatch, capsys):
     answers = iter([None, app_url])  # no app before opening the store; the store is busy, and now there is one
-    monkeypatch.setattr(usecases, "running_app", lambda _settings: next(answers))
+    monkeypatch.setattr(startup, "running_app", lambda _settings: next(answers))
     code, out, err = run(capsys, "docs")  # read-only: the database directly, no address asked
     assert code == 0 and "Your library is empty" in out and "working through" not in err
     code, out, err = run(capsys, "delete", "abcdef0123")
@@ -165,7 +165,7 @@ def test_an_app_that_does_not_answer_is_a_clear_error(fake_services, settings, m
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    usecases.publish_address(settings, f"http://127.0.0.1:{port}/api/v1")
+    startup.publish_address(settings, f"http://127.0.0.1:{port}/api/v1")
     code, _, err = run(capsys, "ingest", str(pdf))
     assert code == 1
     assert err.splitlines()[-1].startswith(f"error: The running DocChat app at http://127.0.0.1:{port}/api/v1 cannot")

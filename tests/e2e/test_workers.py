@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from rag import usecases
 from rag.config import Settings, load_settings, secret
 from rag.indexing.chunking import chunk_pages
 from rag.reading.pdf import document_title, extract_pages, open_pdf
 from rag.store.edge import EdgeStore
+from rag.usecases import documents, jobs, startup
 from tests.apptest import MAIN
 from tests.conftest import CORPUS, ROOT
 from tests.pdfs import blank_pdf
@@ -56,7 +56,7 @@ def _expected_passages(settings: Settings, path: Path) -> int:
 
 
 def _settled(app) -> bool:  # type: ignore[no-untyped-def]
-    return all(d.status not in ("queued", "indexing") for d in usecases.list_all_documents(app))
+    return all(d.status not in ("queued", "indexing") for d in documents.list_all_documents(app))
 
 
 def _store(settings: Settings, embedding, path: Path | None = None) -> EdgeStore:  # type: ignore[no-untyped-def]
@@ -70,16 +70,16 @@ def _files(settings: Settings) -> set[str]:
 @pytest.mark.corpus
 def test_a_worker_indexes_the_corpus_and_a_bad_file_ends_failed_with_its_reason(tmp_path, postgres_url, embedding):
     settings = _settings(tmp_path, postgres_url, broker_url(11))
-    app = usecases.open_services(settings, embedding=embedding, store=False)
+    app = startup.open_services(settings, embedding=embedding, store=False)
     blank, damaged = tmp_path / "blank.pdf", tmp_path / "damaged.pdf"
     blank.write_bytes(blank_pdf())
     damaged.write_bytes(b"%PDF-1.7\n1 0 obj <<")
     corpus = sorted(CORPUS.glob("*.pdf"))
-    given = {r.file: r for r in usecases.queue_files(app, [*corpus, blank, damaged])}
+    given = {r.file: r for r in jobs.queue_files(app, [*corpus, blank, damaged])}
     # The damaged file is refused at once; the blank one can only be found out by reading it, on a worker.
     assert given["damaged.pdf"].status == "failed" and "damaged" in (given["damaged.pdf"].error or "")
     assert {given[p.name].status for p in [*corpus, blank]} == {"queued"}
-    assert len(usecases.list_jobs(app)) == len(corpus) + 1
+    assert len(jobs.list_jobs(app)) == len(corpus) + 1
 
     log = tmp_path / "worker.log"
     worker = start_worker(
@@ -89,28 +89,28 @@ def test_a_worker_indexes_the_corpus_and_a_bad_file_ends_failed_with_its_reason(
         wait_until(lambda: _settled(app), TIMEOUT, "every job ended", [log])
     finally:
         stop_worker(worker)
-    documents = {d.filename: d for d in usecases.list_all_documents(app)}
-    assert documents["blank.pdf"].status == "failed"
-    assert "no text" in (documents["blank.pdf"].error or "").lower()
+    listed = {d.filename: d for d in documents.list_all_documents(app)}
+    assert listed["blank.pdf"].status == "failed"
+    assert "no text" in (listed["blank.pdf"].error or "").lower()
     store = _store(settings, embedding)
     try:
         for path in corpus:
-            document = documents[path.name]
+            document = listed[path.name]
             assert document.status == "indexed", document.error
             assert document.passages == _expected_passages(settings, path) > 0
             assert store.count(document.id) == document.passages
-        assert store.count() == sum(documents[p.name].passages for p in corpus)
+        assert store.count() == sum(listed[p.name].passages for p in corpus)
     finally:
         store.close()
     # The failed upload keeps its file, for `jobs retry`; nothing else is stored.
-    assert _files(settings) == {d.id for d in documents.values()}
+    assert _files(settings) == {d.id for d in listed.values()}
 
 
 def test_a_worker_killed_mid_document_is_replaced_and_the_document_completes_once(tmp_path, postgres_url, embedding):
     settings = _settings(tmp_path, postgres_url, broker_url(12))
-    app = usecases.open_services(settings, embedding=embedding, store=False)
+    app = startup.open_services(settings, embedding=embedding, store=False)
     (big := tmp_path / "big.pdf").write_bytes(varied_pdf(7, pages=60))
-    [queued] = usecases.queue_files(app, [big])
+    [queued] = jobs.queue_files(app, [big])
     # A dead worker's job is taken over once its heartbeat is 3 s old (the default waits 2 minutes).
     env = worker_env(
         settings.storage_dir, postgres_url, secret(settings.celery_broker_url), JOB_HEARTBEAT_TIMEOUT_S="3"
@@ -119,7 +119,7 @@ def test_a_worker_killed_mid_document_is_replaced_and_the_document_completes_onc
     first = start_worker(env, "w1", logs[0])
     try:
         wait_until(
-            lambda: (d := usecases.get_document(app, queued.doc_id)).status == "indexing" and d.passages_done,
+            lambda: (d := documents.get_document(app, queued.doc_id)).status == "indexing" and d.passages_done,
             TIMEOUT,
             "passages being embedded",
             logs,
@@ -127,14 +127,14 @@ def test_a_worker_killed_mid_document_is_replaced_and_the_document_completes_onc
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    assert usecases.get_document(app, queued.doc_id).status == "indexing"
+    assert documents.get_document(app, queued.doc_id).status == "indexing"
 
     second = start_worker(env, "w2", logs[1])
     try:
         wait_until(lambda: _settled(app), TIMEOUT, "the document indexed by the second worker", logs)
     finally:
         stop_worker(second)
-    document = usecases.get_document(app, queued.doc_id)
+    document = documents.get_document(app, queued.doc_id)
     assert document.status == "indexed", document.error
     assert document.passages == _expected_passages(settings, big)
     store = _store(settings, embedding)
@@ -191,18 +191,18 @@ def test_jobs_survive_a_redis_restart_and_the_page_says_indexing_is_paused(
         monkeypatch.setenv(name, value)
     settings = load_settings()
     # The pages' services; without the store, which only the worker may open here.
-    app = usecases.adopt_shared(usecases.open_services(settings, embedding=embedding, store=False))
+    app = startup.adopt_shared(startup.open_services(settings, embedding=embedding, store=False))
     worker = None
     try:
         (first := tmp_path / "first.pdf").write_bytes(varied_pdf(1, pages=2))
         (second := tmp_path / "second.pdf").write_bytes(varied_pdf(2, pages=2))
-        [sent] = usecases.queue_files(app, [first])
+        [sent] = jobs.queue_files(app, [first])
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True)
         redis.wait(timeout=30)
         # Added while the queue is down: recorded and kept, its job waiting in the database.
-        [waiting] = usecases.queue_files(app, [second])
+        [waiting] = jobs.queue_files(app, [second])
         assert waiting.status == "queued"
-        assert usecases.queue_paused(app)
+        assert jobs.queue_paused(app)
 
         at = AppTest.from_file(MAIN, default_timeout=120).run()
         at.switch_page("documents.py").run()
@@ -210,32 +210,32 @@ def test_jobs_survive_a_redis_restart_and_the_page_says_indexing_is_paused(
         warnings = " ".join(w.value for w in at.warning)
         assert "Indexing is paused" in warnings
         assert not at.error  # nothing says an upload failed
-        assert {d.status for d in usecases.list_jobs(app)} == {"queued"}
+        assert {d.status for d in jobs.list_jobs(app)} == {"queued"}
 
         redis = _redis(port)  # empty: the job sent before the restart is gone from it
-        assert not usecases.queue_paused(app)
+        assert not jobs.queue_paused(app)
         log = tmp_path / "worker.log"
         worker = start_worker(worker_env(settings.storage_dir, postgres_url, broker, **ONE_THREAD), "w1", log)
         wait_until(lambda: _settled(app), TIMEOUT, "both jobs indexed", [log])
-        statuses = {d.filename: d.status for d in usecases.list_all_documents(app)}
+        statuses = {d.filename: d.status for d in documents.list_all_documents(app)}
         assert statuses == {"first.pdf": "indexed", "second.pdf": "indexed"}, statuses
         assert sent.doc_id and waiting.doc_id
     finally:
         if worker is not None:
             stop_worker(worker)
-        usecases.release_shared(settings)
+        startup.release_shared(settings)
         redis.terminate()
         redis.wait(timeout=30)
 
 
 def test_two_hundred_documents_through_two_workers_are_each_indexed_exactly_once(tmp_path, postgres_url, embedding):
     settings = _settings(tmp_path, postgres_url, broker_url(13))
-    app = usecases.open_services(settings, embedding=embedding, store=False)
+    app = startup.open_services(settings, embedding=embedding, store=False)
     folder = tmp_path / "bulk" / "nested"
     folder.mkdir(parents=True)
     for seed in range(200):
         (folder / f"report-{seed:03d}.pdf").write_bytes(varied_pdf(1000 + seed, lines=20 + seed % 30))
-    results = list(usecases.queue_files(app, sorted(folder.parent.rglob("*.pdf"))))
+    results = list(jobs.queue_files(app, sorted(folder.parent.rglob("*.pdf"))))
     assert [r.status for r in results] == ["queued"] * 200
     # Each worker owns an Edge folder of its own; together they hold the library.
     stores = [tmp_path / "qdrant-a", tmp_path / "qdrant-b"]
@@ -257,21 +257,21 @@ def test_two_hundred_documents_through_two_workers_are_each_indexed_exactly_once
         elapsed = time.monotonic() - started
         for worker in workers:
             stop_worker(worker)
-    documents = usecases.list_all_documents(app)
-    assert [d.status for d in documents] == ["indexed"] * 200
+    listed = documents.list_all_documents(app)
+    assert [d.status for d in listed] == ["indexed"] * 200
     counts = []
     for path in stores:
         store = _store(settings, embedding, path)
         try:
-            counts.append({d.id: store.count(d.id) for d in documents})
+            counts.append({d.id: store.count(d.id) for d in listed})
         finally:
             store.close()
-    for document in documents:
+    for document in listed:
         held = [c[document.id] for c in counts]
         # In one store only, whole: no document was indexed twice, or half by each worker.
         assert sorted(held) == [0, document.passages], (document.filename, held)
     assert all(any(c.values()) for c in counts), "one worker did all the work"
-    passages = sum(d.passages for d in documents)
+    passages = sum(d.passages for d in listed)
     print(f"\n200 documents, {passages} passages, 2 workers: {elapsed:.1f} s, {200 / elapsed:.2f} docs/s")
 
 

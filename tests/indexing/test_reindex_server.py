@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from qdrant_client import QdrantClient
 
-from rag import usecases
 from rag.config import Settings, load_settings
 from rag.indexing import reindex_workers
 from rag.indexing.ingest import ingest_bytes
 from rag.indexing.reindex import reindex
 from rag.models.fake_chat import FakeChatModel
 from rag.store import server
+from rag.usecases import asking, documents
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 
@@ -60,7 +60,7 @@ def test_a_reindex_switches_an_alias_while_chat_answers_and_keeps_uploads_made_m
             seen.append(name)
             if len(seen) == 1:
                 # Chat goes on answering from the live collection, and an upload arrives.
-                found = usecases.retrieve_only(app, "When do owls hunt?")
+                found = asking.retrieve_only(app, "When do owls hunt?")
                 during["answer"] = found.sources[0].filename if found.sources else None
                 during["upload"] = ingest_bytes(app, CRANES, "cranes.pdf")
                 during["collections"] = _collections(one_server)
@@ -74,12 +74,12 @@ def test_a_reindex_switches_an_alias_while_chat_answers_and_keeps_uploads_made_m
 
         names, aliases = _collections(one_server)
         assert set(aliases) == {"docchat"} and aliases["docchat"] != live and names == {aliases["docchat"]}
-        documents = {d.filename: d for d in usecases.list_documents(app)}
-        assert set(documents) == {"owls.pdf", "badgers.pdf", "cranes.pdf"}
-        for document in documents.values():
+        listed = {d.filename: d for d in documents.list_documents(app)}
+        assert set(listed) == {"owls.pdf", "badgers.pdf", "cranes.pdf"}
+        for document in listed.values():
             assert app.store.count(document.id) == document.passages > 0
-        assert app.store.count() == sum(d.passages for d in documents.values())
-        found = usecases.retrieve_only(app, "Where do cranes dance in spring?")
+        assert app.store.count() == sum(d.passages for d in listed.values())
+        found = asking.retrieve_only(app, "Where do cranes dance in spring?")
         assert found.sources[0].filename == "cranes.pdf"
     finally:
         app.close()
@@ -133,6 +133,6 @@ def test_a_reindex_on_celery_workers_builds_the_new_collection_there(tmp_path, o
         names, aliases = _collections(one_server)
         assert set(aliases) == {"docchat"} and aliases["docchat"] != live and names == {aliases["docchat"]}
         assert app.store.count(owls.doc_id) == owls.chunks and app.store.count(badgers.doc_id) == badgers.chunks
-        assert usecases.retrieve_only(app, "When do owls hunt?").sources[0].filename == "o.pdf"
+        assert asking.retrieve_only(app, "When do owls hunt?").sources[0].filename == "o.pdf"
     finally:
         app.close()

@@ -13,17 +13,16 @@ import pytest
 from redis import Redis
 from sqlalchemy import update
 
-from rag import usecases
 from rag.config import Settings
 from rag.database.tables import Document, utcnow
 from rag.errors import ConfigError, DocumentBusyError
 from rag.indexing import job_state
 from rag.indexing.index import RetryLater
 from rag.indexing.ingest import accept_bytes
-from rag.jobs.dispatch import PAUSED, run
-from rag.jobs.sweeper import sweep
+from rag.jobs.dispatch import PAUSED, run, sweep
 from rag.runners.background import BackgroundWorker
 from rag.services import Services
+from rag.usecases import accounts, documents, jobs, startup
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
 from tests.pdfs import make_pdf
@@ -57,19 +56,19 @@ def _queue_length(services) -> int:  # type: ignore[no-untyped-def]
 
 
 def _add(services, seed: int = 1, pages: int = 2):  # type: ignore[no-untyped-def]
-    [result] = usecases.queue_uploads(services, [(f"doc-{seed}.pdf", varied_pdf(seed, pages=pages))])
+    [result] = documents.queue_uploads(services, [(f"doc-{seed}.pdf", varied_pdf(seed, pages=pages))])
     assert result.status == "queued"
     return result.doc_id
 
 
 def test_an_upload_is_recorded_and_sent_to_the_queue_without_being_indexed(queued):
     doc_id = _add(queued)
-    [job] = usecases.list_jobs(queued)
+    [job] = jobs.list_jobs(queued)
     assert (job.id, job.status, job.progress_message) == (doc_id, "queued", "Waiting to be indexed")
     assert _queue_length(queued) == 1
     assert run(queued, doc_id).status == "indexed"
-    assert usecases.list_jobs(queued) == []
-    assert queued.store.count(doc_id) == usecases.get_document(queued, doc_id).passages > 0
+    assert jobs.list_jobs(queued) == []
+    assert queued.store.count(doc_id) == documents.get_document(queued, doc_id).passages > 0
 
 
 def test_one_holder_at_a_time_and_a_dead_holders_job_is_taken_over(queued):
@@ -90,7 +89,7 @@ def test_one_holder_at_a_time_and_a_dead_holders_job_is_taken_over(queued):
     with pytest.raises(job_state.JobWithdrawn):
         job_state.write(queued, doc_id, first.attempt, progress=0.5)
     with queued.sessions() as session:
-        assert session.get(Document, (usecases.local_caller(queued).workspace_id, doc_id)).attempts == 2
+        assert session.get(Document, (accounts.local_caller(queued).workspace_id, doc_id)).attempts == 2
     assert queued.store.count() == result.chunks
 
 
@@ -103,26 +102,26 @@ def test_cancelling_a_running_job_removes_what_it_wrote(queued, monkeypatch):
         seen.append(message)
         if message.startswith("Embedding passages") and len(seen) < 100 and "cancelled" not in seen:
             seen.append("cancelled")
-            usecases.cancel_job(queued, doc_id)
+            jobs.cancel_job(queued, doc_id)
 
     from rag.indexing.index import index_accepted
 
     result = index_accepted(queued, doc_id, cancel_while_embedding, keep_failure=True)
     assert (result.status, result.error) == ("failed", "It was cancelled.")
-    assert usecases.list_all_documents(queued) == []
+    assert documents.list_all_documents(queued) == []
     assert queued.store.count() == 0
     assert not list(queued.settings.uploads_dir.glob("*.pdf"))
 
 
 def test_a_queued_job_can_be_cancelled_and_a_finished_one_cannot(queued):
     doc_id = _add(queued)
-    cancelled = usecases.cancel_job(queued, doc_id[:8])
-    assert cancelled.filename == "doc-1.pdf" and usecases.list_jobs(queued) == []
+    cancelled = jobs.cancel_job(queued, doc_id[:8])
+    assert cancelled.filename == "doc-1.pdf" and jobs.list_jobs(queued) == []
     assert run(queued, doc_id).error == "It was removed before it could be indexed."  # its message, later
     other = _add(queued, seed=2)
     run(queued, other)
     with pytest.raises(DocumentBusyError, match="not waiting"):
-        usecases.cancel_job(queued, other)
+        jobs.cancel_job(queued, other)
 
 
 def test_a_failed_job_keeps_its_file_and_is_retried_from_it(queued):
@@ -130,37 +129,37 @@ def test_a_failed_job_keeps_its_file_and_is_retried_from_it(queued):
     job_state.claim(queued, doc_id)
     # What a worker writes after its last attempt met the Qdrant server down.
     job_state.set_waiting(queued, doc_id, status="failed", error="Cannot use the Qdrant server: timed out")
-    [failed] = usecases.list_jobs(queued)
+    [failed] = jobs.list_jobs(queued)
     assert failed.status == "failed" and "timed out" in failed.error
     with pytest.raises(DocumentBusyError, match="dismiss it instead"):
-        usecases.cancel_job(queued, doc_id)
+        jobs.cancel_job(queued, doc_id)
     before = _queue_length(queued)
-    retried = usecases.retry_job(queued, doc_id)
+    retried = jobs.retry_job(queued, doc_id)
     assert (retried.status, retried.error) == ("queued", None)
     assert _queue_length(queued) == before + 1
     assert run(queued, doc_id).status == "indexed"
     with pytest.raises(DocumentBusyError, match="not waiting"):
-        usecases.retry_job(queued, doc_id)
+        jobs.retry_job(queued, doc_id)
 
 
 def test_the_sweeper_sends_what_the_queue_lost_and_nothing_twice(tmp_path, embedding):
     storage = tmp_path / "s"
     settings = Settings(_env_file=None, storage_dir=storage, celery_broker_url=DOWN)
     down = refused_at_once(open_services(settings, embedding, store=False))
-    [result] = usecases.queue_uploads(down, [("a.pdf", varied_pdf(1))])
-    [job] = usecases.list_jobs(down)
+    [result] = documents.queue_uploads(down, [("a.pdf", varied_pdf(1))])
+    [job] = jobs.list_jobs(down)
     assert job.status == "queued" and job.progress_message == PAUSED
-    assert usecases.queue_paused(down) and sweep(down) == 0
+    assert jobs.queue_paused(down) and sweep(down) == 0
     down.close()
 
     up = open_services(
         Settings(_env_file=None, storage_dir=storage, celery_broker_url=broker_url(15)), embedding, store=False
     )
     try:
-        assert not usecases.queue_paused(up)
+        assert not jobs.queue_paused(up)
         # A broker never seen before, or restarted empty: every waiting job is sent again.
         assert sweep(up) == 1 and _queue_length(up) == 1
-        assert usecases.list_jobs(up)[0].progress_message == "Waiting to be indexed"
+        assert jobs.list_jobs(up)[0].progress_message == "Waiting to be indexed"
         assert sweep(up) == 0
         broker_url(15)  # emptied, as a Redis without persistence restarts
         assert sweep(up) == 1
@@ -181,7 +180,7 @@ def test_without_a_broker_the_sweeper_hands_the_apps_worker_what_another_process
     deadline = time.monotonic() + 120
     while services.worker.busy and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert usecases.get_document(services, accepted.doc_id).status == "indexed"
+    assert documents.get_document(services, accepted.doc_id).status == "indexed"
 
 
 def test_the_background_worker_runs_a_keyed_job_once_while_it_waits():
@@ -205,7 +204,7 @@ def test_edge_with_a_broker_is_refused_with_the_fix_named(tmp_path):
         open_services(settings)
     # The app, even where one worker may own the embedded store.
     with pytest.raises(ConfigError, match="unset CELERY_BROKER_URL"):
-        usecases.open_services(settings.model_copy(update={"edge_worker": True}), background=True)
+        startup.open_services(settings.model_copy(update={"edge_worker": True}), background=True)
 
 
 @pytest.mark.slow  # a child process imports the worker, 3 s each
@@ -237,11 +236,11 @@ def test_a_passing_failure_is_queued_for_a_retry_and_the_last_attempt_records_it
         doc_id = _add(svc)
         with pytest.raises(RetryLater):
             run(svc, doc_id, retry=True)
-        [job] = usecases.list_jobs(svc)
+        [job] = jobs.list_jobs(svc)
         assert job.status == "queued" and job.progress_message.startswith("Waiting to try again: Cannot use the Qdrant")
         result = run(svc, doc_id, retry=False)
         assert result.status == "failed" and "Cannot use the Qdrant server at http://127.0.0.1:9" in result.error
-        assert [j.status for j in usecases.list_jobs(svc)] == ["failed"]
+        assert [j.status for j in jobs.list_jobs(svc)] == ["failed"]
     finally:
         svc.close()
 
@@ -281,7 +280,7 @@ def test_a_job_whose_workers_keep_dying_ends_failed_instead_of_looping(queued):
             session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=old))
     result = run(queued, doc_id)
     assert result.status == "failed" and "stopped 4 times" in result.error
-    [job] = usecases.list_jobs(queued)
+    [job] = jobs.list_jobs(queued)
     assert job.status == "failed" and job.error == result.error
 
 

@@ -9,7 +9,6 @@ import shutil
 import pytest
 from PIL import Image
 
-from rag import usecases
 from rag.config import Settings
 from rag.indexing import job_state
 from rag.indexing.index import index_accepted
@@ -19,6 +18,7 @@ from rag.reading.ocr import RapidOcr, Tesseract, render
 from rag.reading.ocr_layout import OcrLine, merge_lines
 from rag.reading.pdf import NOTHING_READ, OCR_TOO_MANY, SCANNED, extract_pages, open_pdf
 from rag.services import Services
+from rag.usecases import asking, documents, jobs
 from rag.usecases.startup import open_services
 from tests.pdfs import join_pdfs, make_pdf, scanned_pdf
 
@@ -49,18 +49,18 @@ def test_an_image_only_pdf_is_read_by_ocr_and_answers_with_its_page(ocr_services
     assert result.status == "indexed", result.error
     assert (result.ocr_pages, result.ocr_unreadable) == (2, 0)
     assert "Reading page 2 of 2 (OCR)" in steps
-    [document] = usecases.list_documents(svc)
+    [document] = documents.list_documents(svc)
     assert document.ocr_note == "2 of 2 pages read by OCR"
 
-    found = usecases.retrieve_only(svc, "When does the grey heron lay its blue eggs?")
+    found = asking.retrieve_only(svc, "When does the grey heron lay its blue eggs?")
     top = found.sources[0]
     assert (top.filename, top.page, top.ocr) == ("scan.pdf", 2, True)
     assert "heron" in top.snippet.lower()
 
     # The cited page's preview highlights the lines OCR read, though the page has no text to search.
-    preview = usecases.page_preview(svc, top.doc_id, 2, top.snippet)
+    preview = documents.page_preview(svc, top.doc_id, 2, top.snippet)
     assert preview.highlighted
-    elsewhere = usecases.page_preview(svc, top.doc_id, 1, top.snippet)
+    elsewhere = documents.page_preview(svc, top.doc_id, 1, top.snippet)
     assert not elsewhere.highlighted
     yellow = _yellow_pixels(preview.png)
     assert yellow > 0 and _yellow_pixels(elsewhere.png) == 0
@@ -78,8 +78,8 @@ def test_a_mixed_pdf_keeps_its_text_pages_and_reads_its_scanned_ones(ocr_service
     result = ingest_bytes(svc, data, "mixed.pdf")
     assert result.status == "indexed", result.error
     assert result.ocr_note == "1 of 2 pages read by OCR"
-    kiwi = usecases.retrieve_only(svc, "Which birds from New Zealand cannot fly?").sources[0]
-    heron = usecases.retrieve_only(svc, "Where does the grey heron nest?").sources[0]
+    kiwi = asking.retrieve_only(svc, "Which birds from New Zealand cannot fly?").sources[0]
+    heron = asking.retrieve_only(svc, "Where does the grey heron nest?").sources[0]
     assert (kiwi.page, kiwi.ocr) == (1, False)
     assert (heron.page, heron.ocr) == (2, True)
 
@@ -91,7 +91,7 @@ def test_a_scanned_page_without_text_is_skipped_and_counted(ocr_services):
     result = ingest_bytes(svc, data, "partly-blank.pdf")
     assert result.status == "indexed", result.error
     assert (result.ocr_pages, result.ocr_unreadable) == (1, 1)
-    [document] = usecases.list_documents(svc)
+    [document] = documents.list_documents(svc)
     assert document.ocr_note == "1 of 3 pages read by OCR; 1 scanned page could not be read"
 
 
@@ -105,7 +105,7 @@ def test_scans_with_nothing_to_read_are_refused_with_the_reason(ocr_services, pa
     svc = ocr_services()
     result = ingest_bytes(svc, scanned_pdf(pages), "blank-scan.pdf")
     assert (result.status, result.error) == ("failed", message)
-    assert usecases.list_all_documents(svc) == [] and svc.store.count() == 0
+    assert documents.list_all_documents(svc) == [] and svc.store.count() == 0
 
 
 def test_the_ocr_page_cap_refuses_before_reading_any(ocr_services):
@@ -114,7 +114,7 @@ def test_the_ocr_page_cap_refuses_before_reading_any(ocr_services):
     result = ingest_bytes(svc, scanned_pdf([HERON, MINUTES, HERON]), "long-scan.pdf", lambda m, _f: steps.append(m))
     assert (result.status, result.error) == ("failed", OCR_TOO_MANY.format(count=3, limit=2))
     assert not any("(OCR)" in step for step in steps)  # refused before any page was read by OCR
-    assert usecases.list_all_documents(svc) == [] and svc.store.count() == 0
+    assert documents.list_all_documents(svc) == [] and svc.store.count() == 0
 
 
 def test_with_ocr_turned_off_a_scan_is_refused_as_before(ocr_services):
@@ -158,12 +158,12 @@ def test_cancelling_during_ocr_stops_the_job_and_leaves_nothing(ocr_services, mo
     def cancel_at_the_second_scanned_page(message: str, _fraction: float) -> None:
         seen.append(message)
         if message == "Reading page 2 of 4 (OCR)":
-            usecases.cancel_job(svc, accepted.doc_id)
+            jobs.cancel_job(svc, accepted.doc_id)
 
     result = index_accepted(svc, accepted.doc_id, cancel_at_the_second_scanned_page, keep_failure=True)
     assert (result.status, result.error) == ("failed", "It was cancelled.")
     assert "Reading page 4 of 4 (OCR)" not in seen
-    assert usecases.list_all_documents(svc) == [] and svc.store.count() == 0
+    assert documents.list_all_documents(svc) == [] and svc.store.count() == 0
 
 
 @pytest.mark.slow  # a real OCR model reads the pages

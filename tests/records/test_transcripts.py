@@ -11,15 +11,16 @@ import threading
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 
-from rag import usecases
 from rag.config import Settings
 from rag.database.engine import init_db, make_engine, migrate
 from rag.database.tables import Base, Message
 from rag.errors import LLMError
 from rag.models.fake_chat import FakeChatModel
+from rag.presentation import answer_of
 from rag.records.transcripts import add_user_message, history
 from rag.schemas import MessagePublic
 from rag.services import Services
+from rag.usecases import asking, conversations, documents
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
 from tests.pdfs import make_pdf
@@ -48,21 +49,21 @@ def svc(tmp_path, db_url, embedding):
 
 
 def _add(services: Services, *files: tuple[str, bytes]) -> list[str]:
-    results = list(usecases.add_files(services, files))
+    results = list(documents.add_files(services, files))
     assert [r.status for r in results] == ["indexed"] * len(files), results
     return [r.doc_id for r in results]
 
 
 def _messages(services: Services, conversation_id: str) -> list[MessagePublic]:
-    return usecases.get_conversation(services, conversation_id).messages
+    return conversations.get_conversation(services, conversation_id).messages
 
 
 def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, embedding):
     _add(svc, ("zoo.pdf", ZOO))
-    conversation = usecases.create_conversation(svc)
+    conversation = conversations.create_conversation(svc)
     streamed = []
     for question in ["What do adult penguins eat?", "What are their nests made of?", "What do giraffes eat?"]:
-        turn = usecases.ask(svc, question, conversation.id)
+        turn = asking.ask(svc, question, conversation.id)
         streamed.append((question, "".join(turn.tokens), turn.standalone_question, turn.sources))
     svc.close()
 
@@ -76,7 +77,7 @@ def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, em
         ]
         assert stored == streamed
         assert all(a.status == "complete" and a.first_token_ms <= a.total_ms for a in messages[1::2])
-        assert usecases.list_conversations(reopened)[0].title == "What do adult penguins eat?"
+        assert conversations.list_conversations(reopened)[0].title == "What do adult penguins eat?"
         assert 2 in [s.page for s in streamed[1][3]], "the follow-up did not find the nests page"
     finally:
         reopened.close()
@@ -85,8 +86,8 @@ def test_three_turns_are_stored_and_reload_identically(svc, tmp_path, db_url, em
 @pytest.mark.slow  # a child process that loads MiniLM and the real SmolLM2, on each database
 def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_url):
     _add(svc, ("zoo.pdf", ZOO))
-    conversation = usecases.create_conversation(svc)
-    "".join(usecases.ask(svc, "What do adult penguins eat?", conversation.id).tokens)
+    conversation = conversations.create_conversation(svc)
+    "".join(asking.ask(svc, "What do adult penguins eat?", conversation.id).tokens)
     svc.close()  # the embedded store is one process's at a time
 
     env = {**os.environ, "STORAGE_DIR": str(tmp_path / "storage"), "DATABASE_URL": db_url, "LLM_MAX_TOKENS": "24"}
@@ -117,8 +118,8 @@ def test_follow_up_in_a_new_process_uses_the_stored_history(svc, tmp_path, db_ur
 def test_a_broken_stream_is_stored_as_interrupted_with_its_partial_answer(svc):
     svc.settings.answer_mode = "model"  # the model's words reach the reader as they come
     _add(svc, ("zoo.pdf", ZOO))
-    conversation = usecases.create_conversation(svc)
-    turn = usecases.ask(svc, "What do adult penguins eat?", conversation.id)
+    conversation = conversations.create_conversation(svc)
+    turn = asking.ask(svc, "What do adult penguins eat?", conversation.id)
     first = next(turn.tokens)
     turn.tokens.close()  # the reader went away mid-answer (user navigated off, app rerun)
     question, answer = _messages(svc, conversation.id)
@@ -134,8 +135,8 @@ def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(
     services = open_services(settings, embedding)
     try:
         _add(services, ("zoo.pdf", ZOO))
-        conversation = usecases.create_conversation(services)
-        turn = usecases.ask(services, "What do adult penguins eat?", conversation.id)
+        conversation = conversations.create_conversation(services)
+        turn = asking.ask(services, "What do adult penguins eat?", conversation.id)
         with pytest.raises(LLMError):
             "".join(turn.tokens)
         question, answer = _messages(services, conversation.id)
@@ -143,7 +144,7 @@ def test_an_unreachable_model_keeps_the_question_and_marks_the_answer_failed(
         assert answer.status == "failed" and "language model" in answer.error
         # A follow-up now fails in the rewrite step, and is kept all the same.
         with pytest.raises(LLMError):
-            usecases.ask(services, "And what about giraffes?", conversation.id)
+            asking.ask(services, "And what about giraffes?", conversation.id)
         assert [m.status for m in _messages(services, conversation.id)] == [None, "failed", None, "failed"]
     finally:
         services.close()
@@ -169,10 +170,10 @@ def _writers(svc, conversation_ids, per_writer=10):
 
 @pytest.mark.parametrize("shared", [True, False], ids=["one-conversation", "separate-conversations"])
 def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
-    new = usecases.create_conversation
-    conversations = [new(svc).id] * 20 if shared else [new(svc).id for _ in range(20)]
-    _writers(svc, conversations)
-    messages = [m for cid in dict.fromkeys(conversations) for m in _messages(svc, cid)]
+    new = conversations.create_conversation
+    listed = [new(svc).id] * 20 if shared else [new(svc).id for _ in range(20)]
+    _writers(svc, listed)
+    messages = [m for cid in dict.fromkeys(listed) for m in _messages(svc, cid)]
     assert len(messages) == 200
     for writer in range(20):
         own = [m.content for m in messages if m.content.startswith(f"writer {writer} ")]
@@ -180,31 +181,31 @@ def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
 
 
 def test_history_returns_the_last_turns_in_order(svc):
-    conversation = usecases.create_conversation(svc)
+    conversation = conversations.create_conversation(svc)
     for n in range(6):
         add_user_message(svc, conversation.id, f"q{n}")
     assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "q3", "q4", "q5"]
 
 
 def test_rename_and_delete_cascade_to_messages(svc):
-    conversation = usecases.create_conversation(svc)
+    conversation = conversations.create_conversation(svc)
     add_user_message(svc, conversation.id, "first question")
-    assert usecases.rename_conversation(svc, conversation.id, "  My   research ").title == "My research"
+    assert conversations.rename_conversation(svc, conversation.id, "  My   research ").title == "My research"
     add_user_message(svc, conversation.id, "second question")
-    assert usecases.list_conversations(svc)[0].title == "My research"
-    usecases.delete_conversation(svc, conversation.id)
+    assert conversations.list_conversations(svc)[0].title == "My research"
+    conversations.delete_conversation(svc, conversation.id)
     with svc.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 0
-    assert usecases.list_conversations(svc) == []
+    assert conversations.list_conversations(svc) == []
 
 
 def test_export_marks_sources_of_deleted_documents(svc):
     _, kiwis = _add(svc, ("zoo.pdf", ZOO), ("kiwis.pdf", KIWIS))
-    conversation = usecases.create_conversation(svc)
+    conversation = conversations.create_conversation(svc)
     for question in ("What do adult penguins eat?", "What do kiwis eat at night?"):
-        usecases.answer_of(usecases.ask(svc, question, conversation.id), question)
-    usecases.delete_document(svc, kiwis)
-    markdown = usecases.export_conversation(svc, conversation.id)
+        answer_of(asking.ask(svc, question, conversation.id), question)
+    documents.delete_document(svc, kiwis)
+    markdown = conversations.export_conversation(svc, conversation.id)
     assert markdown.startswith("# What do adult penguins eat?")
     assert "## Q: What do adult penguins eat?" in markdown and "## Q: What do kiwis eat at night?" in markdown
     # Where each source and quote is cited: "1. zoo.pdf, p. 1: ..." and "> — zoo.pdf, p. 1".
@@ -280,7 +281,7 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
 def test_postgres_rows_are_visible_to_plain_sql(postgres_url, tmp_path, embedding):
     services = open_services(_settings(tmp_path, postgres_url), embedding)
     try:
-        conversation = usecases.create_conversation(services)
+        conversation = conversations.create_conversation(services)
         add_user_message(services, conversation.id, "visible to psql?")
     finally:
         services.close()

@@ -7,12 +7,12 @@ import shutil
 
 import pytest
 
-from rag import usecases
 from rag.config import Settings
 from rag.models.embeddings import build_embeddings
 from rag.models.fake_chat import FakeChatModel
 from rag.store.edge import EdgeStore
-from rag.usecases import OPERATOR
+from rag.usecases import accounts, asking, conversations, documents
+from rag.usecases.accounts import OPERATOR
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
 
@@ -56,22 +56,22 @@ def test_the_first_admin_gets_the_library_of_before_accounts(upgraded, upserted)
     svc = upgraded
     assert svc.store.count_without_workspaces() == 0  # the payloads were given their workspace at the start
     assert svc.store.count() == 3  # the same passages: none added, none lost
-    usecases.add_user(svc, "alice", "correct horse battery", True, caller=OPERATOR)
-    usecases.add_user(svc, "bob", "correct horse battery", False, caller=OPERATOR)
-    alice = usecases.sign_in(svc, "alice", "correct horse battery")
-    assert [d.id for d in usecases.list_documents(svc, caller=alice)] == [PENGUINS]
-    assert [d.id for d in usecases.list_trash(svc, caller=alice)] == [VOLCANOES]
-    [conversation] = usecases.list_conversations(svc, caller=alice)
-    detail = usecases.get_conversation(svc, conversation.id, caller=alice)
+    accounts.add_user(svc, "alice", "correct horse battery", True, caller=OPERATOR)
+    accounts.add_user(svc, "bob", "correct horse battery", False, caller=OPERATOR)
+    alice = accounts.sign_in(svc, "alice", "correct horse battery")
+    assert [d.id for d in documents.list_documents(svc, caller=alice)] == [PENGUINS]
+    assert [d.id for d in documents.list_trash(svc, caller=alice)] == [VOLCANOES]
+    [conversation] = conversations.list_conversations(svc, caller=alice)
+    detail = conversations.get_conversation(svc, conversation.id, caller=alice)
     assert [m.role for m in detail.messages] == ["user", "assistant"]
     assert detail.messages[1].sources[0].doc_id == PENGUINS and not detail.messages[1].sources[0].removed
-    found = usecases.retrieve_only(svc, "How long does the male keep the egg warm?", caller=alice)
+    found = asking.retrieve_only(svc, "How long does the male keep the egg warm?", caller=alice)
     assert found.sources[0].doc_id == PENGUINS and found.sources[0].page == 1
     assert upserted == []  # no passage was embedded and written again on the way
     # Bob, a new user, has an empty workspace of his own.
-    bob = usecases.sign_in(svc, "bob", "correct horse battery")
-    assert usecases.list_documents(svc, caller=bob) == usecases.list_conversations(svc, caller=bob) == []
-    assert usecases.retrieve_only(svc, "How long does the male keep the egg warm?", caller=bob).sources == []
+    bob = accounts.sign_in(svc, "bob", "correct horse battery")
+    assert documents.list_documents(svc, caller=bob) == conversations.list_conversations(svc, caller=bob) == []
+    assert asking.retrieve_only(svc, "How long does the male keep the egg warm?", caller=bob).sources == []
 
 
 def test_without_accounts_the_upgraded_library_is_the_owners_as_before(tmp_path, release_embedding):
@@ -80,8 +80,8 @@ def test_without_accounts_the_upgraded_library_is_the_owners_as_before(tmp_path,
     settings = Settings(_env_file=None, storage_dir=storage, embeddings_precision=RELEASE_PRECISION)
     svc = open_services(settings, release_embedding, llm=FakeChatModel())
     try:
-        assert [d.id for d in usecases.list_documents(svc)] == [PENGUINS]
-        assert len(usecases.list_conversations(svc)) == 1
-        assert usecases.retrieve_only(svc, "emperor penguins egg").sources[0].doc_id == PENGUINS
+        assert [d.id for d in documents.list_documents(svc)] == [PENGUINS]
+        assert len(conversations.list_conversations(svc)) == 1
+        assert asking.retrieve_only(svc, "emperor penguins egg").sources[0].doc_id == PENGUINS
     finally:
         svc.close()

@@ -137,16 +137,16 @@ HOLDER = r"""
 import json, sys
 from pathlib import Path
 from rag.config import Settings
-from rag import usecases
+from rag.usecases import documents, startup
 
-services = usecases.open_services(Settings())
+services = startup.open_services(Settings())
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     command = line.strip()
     if command == "count":
         print(json.dumps({"count": services.store.count()}), flush=True)
     elif command:
-        (result,) = usecases.add_files(services, [Path(command)])
+        (result,) = documents.add_files(services, [Path(command)])
         print(result.model_dump_json(), flush=True)
 services.close()
 print(json.dumps({"closed": True}), flush=True)

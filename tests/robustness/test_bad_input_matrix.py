@@ -19,8 +19,7 @@ from rag.indexing.ingest import ingest_bytes
 from rag.reading.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
 from rag.records.library import list_documents
 from rag.services import Services
-from rag.usecases import release_shared
-from rag.usecases.startup import open_services
+from rag.usecases.startup import open_services, release_shared
 from tests.apptest import open_app, upload
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from sqlalchemy import update
 
-from rag.accounts.access import owner_workspace
+from rag.accounts.users import owner_workspace
 from rag.answering.pipeline import start_turn
 from rag.answering.search import retrieve
 from rag.config import load_settings

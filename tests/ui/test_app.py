@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from rag import usecases
 from rag.config import load_settings
 from rag.models.fake_chat import FakeChatModel
+from rag.usecases import startup
 from tests.apptest import upload
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf
@@ -29,14 +29,14 @@ def storage(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)  # no stray .env from elsewhere, and relative page paths resolve
     yield
     # The pages share one process-wide Services per settings (rag/usecases/process.py): closed with the test.
-    usecases.release_shared(load_settings())
+    startup.release_shared(load_settings())
 
 
 @pytest.fixture
 def app(embedding):
     # The services the pages will find for these settings: the test's embedding model, and the fake chat model.
-    usecases.adopt_shared(
-        usecases.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
+    startup.adopt_shared(
+        startup.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
     )
     at = AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=TIMEOUT)
     return at.run()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rag import usecases
 from rag.config import load_settings
 from rag.models.fake_chat import FakeChatModel
-from rag.usecases import OPERATOR
+from rag.presentation import answer_of
+from rag.usecases import accounts, asking, documents, startup
+from rag.usecases.accounts import OPERATOR
 from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 from tests.ui.test_app import _shown, _texts
@@ -24,13 +25,13 @@ def svc(tmp_path, monkeypatch, embedding):
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.setenv("AUTH_MODE", "local")
     monkeypatch.chdir(ROOT)
-    services = usecases.adopt_shared(
-        usecases.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
+    services = startup.adopt_shared(
+        startup.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
     )
     for name, admin in (("alice", True), ("bob", False)):
-        usecases.add_user(services, name, PASSWORD, admin, caller=OPERATOR)
+        accounts.add_user(services, name, PASSWORD, admin, caller=OPERATOR)
     yield services
-    usecases.release_shared(load_settings())
+    startup.release_shared(load_settings())
 
 
 def sign_in(name: str, password: str = PASSWORD) -> AppTest:
@@ -41,9 +42,9 @@ def sign_in(name: str, password: str = PASSWORD) -> AppTest:
 
 
 def _alices_library(svc) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    alice = usecases.sign_in(svc, "alice", PASSWORD)
-    [added] = list(usecases.add_files(svc, [("merger.pdf", make_pdf([[SECRET]]))], caller=alice))
-    answer = usecases.answer_of(usecases.ask(svc, "When does the merger close?", caller=alice), "q")
+    alice = accounts.sign_in(svc, "alice", PASSWORD)
+    [added] = list(documents.add_files(svc, [("merger.pdf", make_pdf([[SECRET]]))], caller=alice))
+    answer = answer_of(asking.ask(svc, "When does the merger close?", caller=alice), "q")
     return added.doc_id, answer.conversation_id
 
 
@@ -59,9 +60,9 @@ def test_nobody_reaches_a_page_before_signing_in(svc):
 
 def test_a_signed_in_user_sees_and_opens_nothing_of_another(svc):
     _secret, conversation = _alices_library(svc)
-    bob = usecases.sign_in(svc, "bob", PASSWORD)
+    bob = accounts.sign_in(svc, "bob", PASSWORD)
     volcanoes = make_pdf([["Basaltic lava flows from shield volcanoes such as Mauna Loa."]])
-    list(usecases.add_files(svc, [("volcanoes.pdf", volcanoes)], caller=bob))
+    list(documents.add_files(svc, [("volcanoes.pdf", volcanoes)], caller=bob))
     at = sign_in("bob")
     at.switch_page("documents.py").run()
     assert not at.exception and "merger.pdf" not in _texts(at.markdown)
@@ -88,11 +89,11 @@ def test_a_signed_in_user_sees_and_opens_nothing_of_another(svc):
 
 
 def test_a_viewer_cannot_upload_or_delete_and_an_admin_page_is_for_admins(svc):
-    usecases.create_workspace(svc, "Deals", caller=OPERATOR)
-    usecases.set_member(svc, "Deals", "alice", "editor", caller=OPERATOR)
-    usecases.set_member(svc, "Deals", "bob", "viewer", caller=OPERATOR)
-    deals = usecases.refreshed(svc, usecases.sign_in(svc, "alice", PASSWORD), "Deals")
-    list(usecases.add_files(svc, [("merger.pdf", make_pdf([[SECRET]]))], caller=deals))
+    accounts.create_workspace(svc, "Deals", caller=OPERATOR)
+    accounts.set_member(svc, "Deals", "alice", "editor", caller=OPERATOR)
+    accounts.set_member(svc, "Deals", "bob", "viewer", caller=OPERATOR)
+    deals = accounts.refreshed(svc, accounts.sign_in(svc, "alice", PASSWORD), "Deals")
+    list(documents.add_files(svc, [("merger.pdf", make_pdf([[SECRET]]))], caller=deals))
     at = sign_in("bob")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("admin.py")  # not among Bob's pages
@@ -110,7 +111,7 @@ def test_a_viewer_cannot_upload_or_delete_and_an_admin_page_is_for_admins(svc):
 def test_a_user_disabled_while_signed_in_is_signed_out_at_the_next_click(svc):
     at = sign_in("bob")
     assert at.chat_input
-    usecases.set_disabled(svc, "bob", True, caller=OPERATOR)
+    accounts.set_disabled(svc, "bob", True, caller=OPERATOR)
     at.run()
     assert not at.exception and not at.chat_input
     assert "disabled" in _texts(at.warning)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rag import usecases
 from rag.config import load_settings
 from rag.models.fake_chat import FakeChatModel
+from rag.usecases import documents, jobs, startup
 from tests.apptest import MAIN
 from tests.conftest import ROOT
 from tests.workers import broker_url, varied_pdf
@@ -20,13 +20,13 @@ def page(tmp_path, monkeypatch, embedding):
     monkeypatch.setenv("CELERY_BROKER_URL", broker_url(14))
     monkeypatch.setenv("EDGE_WORKER", "1")  # this process stands for the worker that would own the store
     settings = load_settings()
-    svc = usecases.adopt_shared(usecases.open_services(settings, embedding=embedding, llm=FakeChatModel()))
+    svc = startup.adopt_shared(startup.open_services(settings, embedding=embedding, llm=FakeChatModel()))
     yield svc
-    usecases.release_shared(settings)
+    startup.release_shared(settings)
 
 
 def test_a_queued_upload_waits_for_a_worker_and_can_be_cancelled(page):
-    [queued] = usecases.queue_uploads(page, [("manual.pdf", varied_pdf(5))])
+    [queued] = documents.queue_uploads(page, [("manual.pdf", varied_pdf(5))])
     at = AppTest.from_file(MAIN, default_timeout=120).run()
     at.switch_page("documents.py").run()
     assert not at.exception
@@ -36,5 +36,5 @@ def test_a_queued_upload_waits_for_a_worker_and_can_be_cancelled(page):
     [cancel] = [b for b in at.button if b.label == "Cancel"]
     cancel.click().run()
     assert not at.exception and not at.get("progress")
-    assert usecases.list_jobs(page) == []
+    assert jobs.list_jobs(page) == []
     assert not (page.settings.uploads_dir / f"{queued.doc_id}.pdf").exists()

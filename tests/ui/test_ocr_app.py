@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rag import usecases
 from rag.config import load_settings
 from rag.models.fake_chat import FakeChatModel
+from rag.usecases import startup
 from tests.apptest import upload
 from tests.conftest import ROOT
 from tests.pdfs import join_pdfs, make_pdf, scanned_pdf
@@ -25,11 +25,11 @@ MIXED = join_pdfs(
 def app(tmp_path, monkeypatch, embedding):
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.chdir(ROOT)
-    usecases.adopt_shared(
-        usecases.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
+    startup.adopt_shared(
+        startup.open_services(load_settings(), background=True, embedding=embedding, llm=FakeChatModel())
     )
     yield AppTest.from_file(str(ROOT / "ui" / "main.py"), default_timeout=180).run()
-    usecases.release_shared(load_settings())
+    startup.release_shared(load_settings())
 
 
 def test_the_pages_say_which_pages_ocr_read(app):

@@ -1,0 +1,28 @@
+"""The shape every embedder is handed around in: the model, and the identity a collection records for it. Its own
+module, importing nothing of the project, so the `Services` that hold it stay near the bottom of the imports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+from langchain_core.embeddings import Embeddings
+
+
+class EmbeddingModel:
+    """An embedding model and the identity a collection records for it.
+
+    The model itself loads on first use, so commands that only read the library (docs, delete)
+    start in a fraction of a second instead of loading torch.
+    """
+
+    def __init__(self, name: str, dimension: int, factory: Callable[[], Embeddings]) -> None:
+        self.name, self.dimension, self._factory = name, dimension, factory
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        embeddings = self._factory()
+        actual = len(embeddings.embed_query("dimension probe"))
+        if actual != self.dimension:
+            raise ValueError(f"{self.name} produced {actual}-dimensional vectors, expected {self.dimension}.")
+        return embeddings
