@@ -87,6 +87,20 @@ def need_corpus(*names: str) -> Path:
     return CORPUS
 
 
+FAST_TIER = "not slow"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads its options
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The fast tier runs on two processes unless told otherwise (`-n 0`): 64 s became 40 s on 2 cores. The full
+    suite stays on one: its slow tests time real models, PDF readers and workers, which a second process beside
+    them would slow past their limits. Tests that share a Redis database are one xdist group (tests/workers.py)."""
+    worker = hasattr(config, "workerinput")  # a process xdist started: it runs what it is given
+    if config.option.markexpr == FAST_TIER and config.option.numprocesses is None and not worker:
+        config.option.numprocesses = 2
+        config.option.dist = "loadgroup"
+
+
 @pytest.hookimpl(tryfirst=True)  # before the test's fixtures, which may read the corpus
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("corpus"):

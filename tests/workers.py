@@ -27,7 +27,8 @@ WORDS = (
 
 
 def broker_url(db: int, url: str = REDIS) -> str:
-    """A Redis database of its own for a test, emptied first: jobs of another run must not reach its workers."""
+    """A Redis database of its own for a test, emptied first: jobs of another run must not reach its workers. The
+    fast tier's tests that take one are marked `xdist_group("redis")`, so two processes never share it."""
     with Redis.from_url(f"{url}/{db}") as client:
         client.flushdb()
     return f"{url}/{db}"

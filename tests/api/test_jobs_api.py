@@ -9,7 +9,8 @@ from tests.api.conftest import OpenServices, api_client
 from tests.jobs.test_jobs import DOWN, refused_at_once
 from tests.workers import broker_url, varied_pdf
 
-pytestmark = pytest.mark.anyio
+# Redis databases are fixed by number (tests/workers.py broker_url): their tests share one process of the fast tier.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis")]
 
 
 def _files(*seeds: int) -> list:

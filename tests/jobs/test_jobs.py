@@ -28,6 +28,9 @@ from tests.conftest import ROOT
 from tests.pdfs import make_pdf
 from tests.workers import REDIS, broker_url, varied_pdf
 
+# Redis databases are fixed by number (tests/workers.py broker_url): their tests share one process of the fast tier.
+pytestmark = pytest.mark.xdist_group("redis")
+
 # Nothing listens here: a broker that is down.
 DOWN = "redis://127.0.0.1:9/0"
 

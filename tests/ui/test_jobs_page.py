@@ -12,6 +12,9 @@ from tests.apptest import MAIN
 from tests.conftest import ROOT
 from tests.workers import broker_url, varied_pdf
 
+# Redis databases are fixed by number (tests/workers.py broker_url): their tests share one process of the fast tier.
+pytestmark = pytest.mark.xdist_group("redis")
+
 
 @pytest.fixture
 def page(tmp_path, monkeypatch, embedding):
