@@ -157,17 +157,23 @@ def test_the_ui_reaches_the_library_only_through_its_doorway():
         return _within(module, *STORAGE) or _rag_beyond(DOORWAY)(module)
 
     violations = _violations(_python_files("ui", "app.py"), forbidden)
-    assert not violations, f"ui/ and app.py may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(violations)
+    assert not violations, (
+        f"ui/ and app.py may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(violations)
+    )
 
 
 def test_the_http_api_reaches_the_library_only_through_its_doorway():
     violations = _violations(_python_files("api"), _rag_beyond(DOORWAY))
-    assert not violations, f"api/ may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(violations)
+    assert not violations, f"api/ may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(
+        violations
+    )
 
 
 def test_the_cli_reaches_the_library_only_through_its_doorway():
     violations = _violations(_python_files("rag/cli"), lambda m: _rag_beyond(DOORWAY)(m) and not _within(m, "rag.cli"))
-    assert not violations, f"the CLI may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(violations)
+    assert not violations, f"the CLI may import from rag only the use cases and {sorted(DOORWAY)}:\n" + "\n".join(
+        violations
+    )
 
 
 def _module_name(path: Path, root: Path = ROOT) -> str:

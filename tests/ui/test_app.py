@@ -28,7 +28,7 @@ def storage(tmp_path, monkeypatch):
     monkeypatch.setenv("STORAGE_DIR", str(tmp_path / "storage"))
     monkeypatch.chdir(ROOT)  # no stray .env from elsewhere, and relative page paths resolve
     yield
-    # The pages share one process-wide Services per settings (rag/usecases/process.py): closed with the test.
+    # The pages share one process-wide Services per settings (rag/usecases/startup.py): closed with the test.
     startup.release_shared(load_settings())
 
 
