@@ -142,17 +142,17 @@ def overhead(pdfs: list[Path], runs: int) -> None:
     rows = []
     for pdf in pdfs:
         data = pdf.read_bytes()
-        reader = rag.reading.pdf.open_pdf(data)
+        opened = rag.reading.pdf.open_pdf(data)
         before, after = [], []
         for _ in range(runs):
             start = time.perf_counter()
             unguarded(data)
             before.append(time.perf_counter() - start)
             start = time.perf_counter()
-            rag.reading.pdf.extract_pages(data, reader)
+            rag.reading.pdf.extract_pages(data, opened)
             after.append(time.perf_counter() - start)
         b, a = min(before), min(after)
-        rows.append([pdf.name, len(reader.pages), b, a, a - b, f"{100 * (a - b) / b:+.0f}%"])
+        rows.append([pdf.name, opened.pages, b, a, a - b, f"{100 * (a - b) / b:+.0f}%"])
     table(
         f"The guard on real PDFs (best of {runs}: the machine's other load only adds; warm fork server)",
         ["PDF", "pages", "unguarded s", "guarded s", "overhead s", "overhead"],

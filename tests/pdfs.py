@@ -34,8 +34,9 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     return serialise(objects)
 
 
-def serialise(objects: list[bytes]) -> bytes:
-    """A PDF file of these objects, numbered from 1 (the first is the catalog), with its cross-reference table."""
+def serialise(objects: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF file of these objects, numbered from 1 (the first is the catalog), with its cross-reference table;
+    `trailer` adds entries to the trailer (an /Encrypt, say)."""
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n")
     offsets = []
@@ -46,7 +47,10 @@ def serialise(objects: list[bytes]) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, trailer + b" " if trailer else b"", xref)
+    )
     return out.getvalue()
 
 

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from pypdf import PdfReader
 from sqlalchemy import update
 
 from rag.database.tables import Document
@@ -17,7 +16,7 @@ from rag.indexing import job_state
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
 from rag.indexing.chunking import chunk_pages
 from rag.reading.ocr_layout import OcrLine
-from rag.reading.pdf import TOO_MANY_PASSAGES, Page, PdfError, ReadStep, document_title, extract_pages, open_pdf
+from rag.reading.pdf import TOO_MANY_PASSAGES, Opened, Page, PdfError, ReadStep, extract_pages, open_pdf
 from rag.reading.stored_pages import known_ocr
 from rag.records.cleanup import has_records, holders, remove_document_data, sync_workspaces
 from rag.schemas import IngestResult
@@ -77,7 +76,7 @@ def index_accepted(
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
-        chunks, card, ocr = _index(services, data, open_pdf(data), doc_id, name, report, counts)
+        chunks, card, ocr = _index(services, data, open_pdf(data, services.settings), doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
         job_state.write(
             services,
@@ -193,7 +192,7 @@ def reindex_document(services: Services, document: Document, progress: Progress 
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
     known = known_ocr(services, document.doc_id)  # what OCR read once is not read again
     chunks, card, ocr = _index(
-        services, data, open_pdf(data), document.doc_id, document.filename, progress, known=known
+        services, data, open_pdf(data, services.settings), document.doc_id, document.filename, progress, known=known
     )
     # The same content: a large model's summary of it still holds, and costs a call to write again.
     card.model_summary = (document.card or {}).get("model_summary")
@@ -209,7 +208,7 @@ def reindex_document(services: Services, document: Document, progress: Progress 
 def _index(
     services: Services,
     data: bytes,
-    reader: PdfReader,
+    opened: Opened,
     doc_id: str,
     name: str,
     progress: Progress,
@@ -227,8 +226,8 @@ def _index(
         progress(step.message, 0.05 + (reading[0] - 0.05) * step.fraction)
 
     # Refuses blank, unreadable and hostile PDFs, and those needing OCR on more pages than allowed.
-    pages = extract_pages(data, reader, on_page, services.settings, known)
-    title = document_title(reader)
+    pages = extract_pages(data, opened, on_page, services.settings, known)
+    title = opened.title
     chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts, reading[0])
     progress("Summarising", 0.95)
     try:

@@ -121,7 +121,7 @@ def _accept(
         return IngestResult(file=name, doc_id=doc_id, status="queued", pages=record.pages)
 
     try:
-        reader = open_pdf(data)
+        opened = open_pdf(data, settings)
     except PdfError as exc:
         return failed_result(name, doc_id, str(exc))
 
@@ -135,7 +135,7 @@ def _accept(
                 doc_id=doc_id,
                 filename=name,
                 size_bytes=len(data),
-                pages=len(reader.pages),
+                pages=opened.pages,
                 chunks=0,
                 stored_path=str(stored.relative_to(settings.storage_dir)),
                 status="queued",
@@ -151,7 +151,7 @@ def _accept(
     except OSError as exc:
         discard(services, doc_id)
         return failed_result(name, doc_id, f"The file could not be saved: {exc.strerror}")
-    return IngestResult(file=name, doc_id=doc_id, status="queued", pages=len(reader.pages))
+    return IngestResult(file=name, doc_id=doc_id, status="queued", pages=opened.pages)
 
 
 def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | None) -> Document:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from rag.database.tables import Document
 from rag.errors import DocChatError
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
-from rag.reading.pdf import document_title, open_pdf
+from rag.reading.pdf import open_pdf
 from rag.reading.stored_pages import stored_pages
 from rag.records.library import in_workspace
 from rag.services import Services
@@ -56,7 +56,7 @@ def documents_with_cards(
 def build_missing_card(services: Services, document: Document) -> DocumentCard:
     """Builds and saves the card of a document indexed before cards existed."""
     pages = stored_pages(services, document)
-    title = document_title(open_pdf((services.settings.storage_dir / document.stored_path).read_bytes()))
+    title = open_pdf((services.settings.storage_dir / document.stored_path).read_bytes(), services.settings).title
     card = build_card(pages, title, document.filename, services.embedding.embeddings)
     with services.sessions.begin() as session:
         # Every workspace's record of the same content: the card is the content's.

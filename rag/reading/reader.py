@@ -30,15 +30,20 @@ from rag.config import Settings
 from rag.errors import PdfError
 from rag.reading import ocr, ocr_layout
 from rag.reading.checks import (
+    DAMAGED,
     OCR_BROKEN,
     OCR_TOO_MANY,
+    OPEN_MEMORY,
+    OPEN_SLOW,
     PAGE_CHARS,
     PAGE_DAMAGED,
     PAGE_MEMORY,
     PAGE_SLOW,
     READ_SLOW,
     TOO_MANY_PASSAGES,
-    open_pdf,
+    document_title,
+    outline_starts,
+    pypdf_open,
 )
 
 # PDFium is not thread-safe: pages previewed in this process take turns. Reading happens in children.
@@ -76,7 +81,7 @@ class OcrRead:
 class RawRead:
     texts: list[str] = field(default_factory=list)
     images: bool = False  # a page with next to no text shows an image
-    starts: dict[int, list[tuple[str, ...]]] | None = None  # PDFium's outline; None: use pypdf's
+    starts: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)  # PDFium's outline, or pypdf's
     ocr: dict[int, OcrRead] = field(default_factory=dict)  # by page number
 
 
@@ -114,20 +119,7 @@ def read_isolated(
         settings.ocr_memory_mb,
         frozenset(known),
     )
-    context = multiprocessing.get_context(START_METHOD)
-    context.set_forkserver_preload([__name__])
-    ours, theirs = context.Pipe()
-    child = context.Process(target=_child, args=(theirs, total, limits))
-    child.daemon = True
-    main = sys.modules["__main__"]
-    with _START_LOCK:  # Python 3.11's fork server never preloads the entry script, so each child re-ran it:
-        # 0.5 s a document under streamlit, 2 s in a script importing torch. A "-m" style main is not re-run.
-        spec, main.__spec__ = getattr(main, "__spec__", None), ModuleSpec("__main__", None)
-        try:
-            child.start()
-        finally:
-            main.__spec__ = spec
-    theirs.close()
+    ours, child = _start(_child, total, limits)
     read = RawRead()
     chars, planned, ocr_pages, current = 0, None, [], 0
     deadline = time.monotonic() + settings.max_read_minutes * 60
@@ -185,20 +177,88 @@ def read_isolated(
             raise PdfError(PAGE_MEMORY.format(page=page, mb=settings.max_pdf_memory_mb)) from None
         raise PdfError(PAGE_DAMAGED.format(page=page)) from None
     finally:
-        ours.close()
-        if child.is_alive():
-            child.kill()
+        _stop(ours, child)
+
+
+def _start(target: Callable[..., None], *args: object) -> tuple[Connection, multiprocessing.process.BaseProcess]:
+    """A child running `target(connection, *args)`, and this end of the connection."""
+    context = multiprocessing.get_context(START_METHOD)
+    context.set_forkserver_preload([__name__])
+    ours, theirs = context.Pipe()
+    child = context.Process(target=target, args=(theirs, *args))
+    child.daemon = True
+    main = sys.modules["__main__"]
+    with _START_LOCK:  # Python 3.11's fork server never preloads the entry script, so each child re-ran it:
+        # 0.5 s a document under streamlit, 2 s in a script importing torch. A "-m" style main is not re-run.
+        spec, main.__spec__ = getattr(main, "__spec__", None), ModuleSpec("__main__", None)
+        try:
+            child.start()
+        finally:
+            main.__spec__ = spec
+    theirs.close()
+    return ours, child
+
+
+def _stop(ours: Connection, child: multiprocessing.process.BaseProcess) -> None:
+    ours.close()
+    if child.is_alive():
+        child.kill()
+    child.join()
+
+
+def _received(conn: Connection, memory_mb: int) -> tuple[bytes, int]:
+    """The file, then this process's memory limited to `memory_mb` on top of what it holds: RLIMIT_AS counts
+    address space, so the budget comes on top of the interpreter's (64 MB) and the file's."""
+    data = conn.recv_bytes()
+    _few_arenas()
+    budget = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (memory_mb << 20)
+    _limit_memory(budget)
+    return data, budget
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What opening a PDF tells before its pages are read: how many there are, and the title it declares."""
+
+    pages: int
+    title: str | None
+
+
+def open_isolated(data: bytes, settings: Settings) -> Opened:
+    """Opens the PDF with pypdf in a child under the reading's memory limit, and a page's time limit: opening
+    inflates object streams and walks the page tree, and a 100 KB file held the app at 3.7 GB for minutes
+    with streams each under pypdf's own 75 MB cap. Every refusal is a PdfError with its reason."""
+    ours, child = _start(_open_child, settings.max_pdf_memory_mb)
+    try:
+        ours.send_bytes(data)
+        if not ours.poll(settings.max_page_seconds):
+            raise PdfError(OPEN_SLOW.format(seconds=settings.max_page_seconds))
+        kind, *body = ours.recv()
+    except (EOFError, OSError):
         child.join()
+        if child.exitcode in (3, -signal.SIGABRT, -signal.SIGKILL):
+            raise PdfError(OPEN_MEMORY.format(mb=settings.max_pdf_memory_mb)) from None
+        raise PdfError(DAMAGED) from None
+    finally:
+        _stop(ours, child)
+    if kind == "refused":
+        raise PdfError(body[0])
+    return Opened(*body)
+
+
+def _open_child(conn: Connection, memory_mb: int) -> None:
+    data, _ = _received(conn, memory_mb)
+    try:
+        reader = pypdf_open(data)
+        conn.send(("opened", len(reader.pages), document_title(reader)))
+    except PdfError as exc:
+        conn.send(("refused", str(exc)))
+    except MemoryError:
+        os._exit(3)
 
 
 def _child(conn: Connection, total: int, limits: _Limits) -> None:
-    data = conn.recv_bytes()
-    _few_arenas()
-    # RLIMIT_AS counts address space: the budget comes on top of the interpreter's (64 MB) and the file's.
-    budget = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (
-        limits.memory_mb << 20
-    )
-    _limit_memory(budget)
+    data, budget = _received(conn, limits.memory_mb)
     try:
         for message in _read_pages(data, total, limits, lambda: _limit_memory(budget + (limits.ocr_memory_mb << 20))):
             conn.send(message)
@@ -234,7 +294,7 @@ def _read_pages(data: bytes, total: int, limits: _Limits, grow_memory: Callable[
         if document is not None and index < len(document):
             read = _pdfium_page(document, index, limits.page_chars)
         if read is None:
-            reader = reader or open_pdf(data)
+            reader = reader or pypdf_open(data)
             read = _pypdf_text(reader, index), True
         if len(read[0]) > limits.page_chars:
             raise PdfError(PAGE_CHARS.format(page=index + 1, limit=limits.page_chars))
@@ -249,7 +309,7 @@ def _read_pages(data: bytes, total: int, limits: _Limits, grow_memory: Callable[
         if todo:
             grow_memory()  # the engine's models and the pictures in flight: measured in bench/ocr.py
             yield from read_scanned(document, todo, limits.ocr_engine, limits.ocr_threads)
-    yield ("done", _pdfium_outline(document) if document is not None else None)
+    yield ("done", _pdfium_outline(document) if document is not None else outline_starts(reader or pypdf_open(data)))
 
 
 def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> tuple[str, bool] | None:

@@ -30,5 +30,8 @@ def ocr_page_lines(services: Services, doc_id: str, page: int) -> tuple[OcrLine,
 def stored_pages(services: Services, document: Document) -> list[Page]:
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
     return extract_pages(
-        data, open_pdf(data), settings=services.settings, known_ocr=known_ocr(services, document.doc_id)
+        data,
+        open_pdf(data, services.settings),
+        settings=services.settings,
+        known_ocr=known_ocr(services, document.doc_id),
     )

@@ -11,6 +11,7 @@ from rag.indexing.ingest import accept_bytes
 from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.pdfs import make_pdf
+from tests.robustness.hostile_pdfs import certificate_encrypted_pdf, deep_page_tree_pdf, object_stream_bomb
 
 pytestmark = pytest.mark.anyio
 
@@ -44,6 +45,25 @@ async def test_a_text_file_named_pdf_is_accepted_as_a_failed_record(client: http
     assert good["status"] == "queued"
     # Nothing of the failed file was kept.
     assert [d["filename"] for d in (await client.get("/documents")).json()] == ["pump.pdf"]
+
+
+async def test_a_batch_with_files_pypdf_gives_up_on_answers_every_file(client: httpx.AsyncClient) -> None:
+    # Each once raised from pypdf past the app's checks: the request answered 500, the file before it was kept
+    # and the one after it never recorded.
+    other = make_pdf([["The Lyra valve closes at 4 bar."]])
+    hostile = {
+        "deep.pdf": (deep_page_tree_pdf(), "The PDF is damaged or truncated and cannot be read."),
+        "certificate.pdf": (certificate_encrypted_pdf(), "encrypted for its recipients' certificates"),
+        "stream.pdf": (object_stream_bomb(80), "The PDF is damaged or truncated and cannot be read."),
+    }
+    files = [("files", ("pump.pdf", PDF)), *[("files", (n, data)) for n, (data, _) in hostile.items()]]
+    response = await client.post("/documents", files=[*files, ("files", ("valve.pdf", other))])
+    assert response.status_code == 202, response.text
+    results = {r["file"]: r for r in response.json()}
+    assert list(results) == ["pump.pdf", *hostile, "valve.pdf"]
+    assert results["pump.pdf"]["status"] == results["valve.pdf"]["status"] == "queued"
+    for name, (_, reason) in hostile.items():
+        assert results[name]["status"] == "failed" and reason in results[name]["error"], results[name]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from redis import Redis
 
 from rag.config import Settings, load_settings, secret
 from rag.indexing.chunking import chunk_pages
-from rag.reading.pdf import document_title, extract_pages, open_pdf
+from rag.reading.pdf import extract_pages, open_pdf
 from rag.store.edge import EdgeStore
 from rag.usecases import documents, jobs, startup
 from tests.apptest import MAIN
@@ -48,10 +48,10 @@ def _settings(tmp_path: Path, database_url: str, broker: str, **extra: object) -
 def _expected_passages(settings: Settings, path: Path) -> int:
     """What indexing this file makes, counted without embedding it."""
     data = path.read_bytes()
-    reader = open_pdf(data)
-    pages = extract_pages(data, reader, None, settings)
+    opened = open_pdf(data, settings)
+    pages = extract_pages(data, opened, None, settings)
     size, overlap = settings.chunk_size, settings.chunk_overlap
-    title = document_title(reader)
+    title = opened.title
     return len(chunk_pages(pages, doc_id="x", filename=path.name, chunk_size=size, chunk_overlap=overlap, title=title))
 
 

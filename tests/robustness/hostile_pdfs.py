@@ -185,3 +185,80 @@ def image_only_pdf(text: str = "Scanned invoice 42: total due 1,234.56 EUR") -> 
     out = io.BytesIO()
     image.save(out, "PDF", resolution=100.0)
     return out.getvalue()
+
+
+# What opening a file (pypdf, rag/reading/reader.py open_isolated) meets before any page is read.
+
+
+def deep_page_tree_pdf(depth: int = 3000) -> bytes:
+    """One page under `depth` nested page-tree nodes: pypdf gives up past 100, a recursive walk would overflow."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(depth):  # nodes 2 .. depth + 1, each the only kid of the one before
+        parent = b"/Parent %d 0 R " % (level + 1) if level else b""
+        objects.append(b"<< /Type /Pages %s/Kids [%d 0 R] /Count 1 >>" % (parent, level + 3))
+    page = len(objects) + 1
+    objects.append(
+        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 842] /Resources << /Font << /F1 %d 0 R >> >> "
+        b"/Contents %d 0 R >>" % (page - 1, page + 2, page + 1)
+    )
+    objects += [COVER[0], FONT]
+    return serialise(objects)
+
+
+def certificate_encrypted_pdf() -> bytes:
+    """Encrypted for its recipients' certificates (/Adobe.PubSec): a security handler pypdf does not have."""
+    handler = b"<< /Filter /Adobe.PubSec /SubFilter /adbe.pkcs7.s5 /V 4 /Length 128 /Recipients [<3082>] >>"
+    return serialise([*_one_page_objects(), handler], trailer=b"/Encrypt 6 0 R /ID [<01> <01>]")
+
+
+def _one_page_objects() -> list[bytes]:
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        COVER[0],
+        FONT,
+    ]
+
+
+def object_stream_bomb(mib: int = 80, pages: int = 1) -> bytes:
+    """`pages` pages, each kept in an object stream of its own that inflates to `mib` MiB: opening the file
+    (counting its pages) inflates them all. At 80 MiB one is past pypdf's 75 MB cap; twenty of 70 MiB are each
+    under it, and 1.4 GB together."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets: dict[int, int] = {}
+
+    def write(number: int, body: bytes) -> None:
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    # 1 catalog, 2 page tree, 3 font, 4 content; pages are 5 .. 4 + pages, each in object stream 4 + pages + n.
+    first_page, first_stream = 5, 5 + pages
+    kids = b" ".join(b"%d 0 R" % (first_page + n) for n in range(pages))
+    write(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    write(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages))
+    write(3, FONT)
+    write(4, COVER[0])
+    for n in range(pages):
+        page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Resources %s /Contents 4 0 R >>" % FONT_RESOURCES
+        header = b"%d 0 " % (first_page + n)
+        body = deflate_parts([(header + page + b"\n", 1), (b" " * MIB, mib)])
+        write(first_stream + n, stream(body, b"/Type /ObjStm /N 1 /First %d " % len(header)))
+    size = first_stream + pages + 1
+    rows = [b"\x00" + (0).to_bytes(4, "big") + b"\xff\xff"]
+    for number in range(1, size - 1):
+        if first_page <= number < first_stream:
+            rows.append(b"\x02" + (first_stream + number - first_page).to_bytes(4, "big") + b"\x00\x00")
+        else:
+            rows.append(b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00")
+    xref = out.tell()
+    rows.append(b"\x01" + xref.to_bytes(4, "big") + b"\x00\x00")
+    table = b"".join(rows)
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n"
+        % (size - 1, size, len(table), table)
+    )
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from rag.config import Settings, load_settings
 from rag.database.tables import Document
 from rag.indexing.ingest import ingest_bytes
+from rag.reading.checks import CERTIFICATE, DAMAGED, OPEN_MEMORY
 from rag.reading.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
 from rag.records.library import list_documents
 from rag.services import Services
@@ -23,7 +24,15 @@ from rag.usecases.startup import open_services, release_shared
 from tests.apptest import open_app, upload
 from tests.conftest import ROOT
 from tests.pdfs import encrypt, make_pdf
-from tests.robustness.hostile_pdfs import blank_pdf, flate_bomb, image_only_pdf, many_chars_pdf
+from tests.robustness.hostile_pdfs import (
+    blank_pdf,
+    certificate_encrypted_pdf,
+    deep_page_tree_pdf,
+    flate_bomb,
+    image_only_pdf,
+    many_chars_pdf,
+    object_stream_bomb,
+)
 
 # Small limits, so each case is quick: the defaults are measured in rag/config.py.
 LIMITS = {"max_upload_mb": 1, "max_pdf_memory_mb": 64, "max_page_chars": 1_000, "max_passages": 20}
@@ -48,6 +57,12 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     ("dense.pdf", lambda: many_chars_pdf(5_000), PAGE_CHARS.format(page=2, limit=1_000)),
     ("long.pdf", lambda: make_pdf([[f"Page {p}, topic {p}."] for p in range(30)]), TOO_MANY_PASSAGES.format(limit=20)),
     ("huge.pdf", _too_large, "The file is 1.5 MB, over the 1 MB limit."),
+    # What opening the file meets, before any page is read: pypdf's own limits, and what is past them.
+    ("deep.pdf", lambda: deep_page_tree_pdf(3000), DAMAGED),
+    ("certificate.pdf", certificate_encrypted_pdf, CERTIFICATE),
+    # Object streams each under pypdf's 75 MB cap (tests/api/test_bad_requests.py has one past it), and past the
+    # opening child's memory (one of 80 MiB is refused the same under these limits).
+    ("streams.pdf", lambda: object_stream_bomb(70, pages=2), OPEN_MEMORY.format(mb=64)),
 ]  # fmt: skip
 
 
