@@ -54,6 +54,20 @@ def serialise(objects: list[bytes], trailer: bytes = b"") -> bytes:
     return out.getvalue()
 
 
+def page_of_size(width: float, height: float) -> bytes:
+    """One page of this size in points, with a line of text."""
+    return serialise(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>" % (width, height),
+            b"<< /Length 44 >>\nstream\nBT /F1 2 Tf 0 10 Td (A very tall page.) Tj ET\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
 def encrypt(pdf: bytes, password: str = "secret") -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-128")

@@ -20,6 +20,7 @@ from importlib.machinery import ModuleSpec
 from multiprocessing.connection import Connection
 from pathlib import Path
 from queue import Queue
+from typing import TypeVar
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -27,7 +28,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from rag.config import Settings
-from rag.errors import PdfError
+from rag.errors import DocChatError, PdfError
 from rag.reading import ocr, ocr_layout
 from rag.reading.checks import (
     DAMAGED,
@@ -46,13 +47,12 @@ from rag.reading.checks import (
     pypdf_open,
 )
 
-# PDFium is not thread-safe: pages previewed in this process take turns. Reading happens in children.
-PDFIUM_LOCK = threading.Lock()
 _START_LOCK = threading.Lock()
 # A child forks in 0.02 s from a server that loaded only this module, away from the app's threads and
 # models. Tests that measure the child's RSS use "spawn": those children are theirs to wait for.
 START_METHOD = "forkserver"
 OCR_SLOWER = 4
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,44 @@ def _received(conn: Connection, memory_mb: int) -> tuple[bytes, int]:
     return data, budget
 
 
+class Overrun(Exception):
+    """A guarded call went past its memory ("memory") or its time ("time"), or its child died ("crash")."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def guarded(work: Callable[..., T], data: bytes, memory_mb: int, seconds: float, *args: object) -> T:
+    """`work(data, *args)` in a child whose memory is limited to `memory_mb` on top of what it holds, given
+    `seconds`: its result; the DocChatError it raised, raised here; or Overrun. `work` is a module-level function
+    (the child imports it by name), and its arguments and result are pickled."""
+    ours, child = _start(_guarded_child, work, memory_mb, args)
+    try:
+        ours.send_bytes(data)
+        if not ours.poll(seconds):
+            raise Overrun("time")
+        kind, value = ours.recv()
+    except (EOFError, OSError):
+        child.join()  # PDFium aborts when memory runs out; Python raises MemoryError, which exits with 3
+        raise Overrun("memory" if child.exitcode in (3, -signal.SIGABRT, -signal.SIGKILL) else "crash") from None
+    finally:
+        _stop(ours, child)
+    if kind == "raised":
+        raise value
+    return value
+
+
+def _guarded_child(conn: Connection, work: Callable[..., object], memory_mb: int, args: tuple) -> None:
+    data, _ = _received(conn, memory_mb)
+    try:
+        conn.send(("done", work(data, *args)))
+    except DocChatError as exc:
+        conn.send(("raised", exc))
+    except MemoryError:
+        os._exit(3)  # nothing can be sent without memory
+
+
 @dataclass(frozen=True)
 class Opened:
     """What opening a PDF tells before its pages are read: how many there are, and the title it declares."""
@@ -228,33 +266,19 @@ def open_isolated(data: bytes, settings: Settings) -> Opened:
     """Opens the PDF with pypdf in a child under the reading's memory limit, and a page's time limit: opening
     inflates object streams and walks the page tree, and a 100 KB file held the app at 3.7 GB for minutes
     with streams each under pypdf's own 75 MB cap. Every refusal is a PdfError with its reason."""
-    ours, child = _start(_open_child, settings.max_pdf_memory_mb)
     try:
-        ours.send_bytes(data)
-        if not ours.poll(settings.max_page_seconds):
-            raise PdfError(OPEN_SLOW.format(seconds=settings.max_page_seconds))
-        kind, *body = ours.recv()
-    except (EOFError, OSError):
-        child.join()
-        if child.exitcode in (3, -signal.SIGABRT, -signal.SIGKILL):
+        return guarded(_open, data, settings.max_pdf_memory_mb, settings.max_page_seconds)
+    except Overrun as exc:
+        if exc.kind == "time":
+            raise PdfError(OPEN_SLOW.format(seconds=settings.max_page_seconds)) from None
+        if exc.kind == "memory":
             raise PdfError(OPEN_MEMORY.format(mb=settings.max_pdf_memory_mb)) from None
         raise PdfError(DAMAGED) from None
-    finally:
-        _stop(ours, child)
-    if kind == "refused":
-        raise PdfError(body[0])
-    return Opened(*body)
 
 
-def _open_child(conn: Connection, memory_mb: int) -> None:
-    data, _ = _received(conn, memory_mb)
-    try:
-        reader = pypdf_open(data)
-        conn.send(("opened", len(reader.pages), document_title(reader)))
-    except PdfError as exc:
-        conn.send(("refused", str(exc)))
-    except MemoryError:
-        os._exit(3)
+def _open(data: bytes) -> Opened:
+    reader = pypdf_open(data)
+    return Opened(len(reader.pages), document_title(reader))
 
 
 def _child(conn: Connection, total: int, limits: _Limits) -> None:

@@ -19,7 +19,7 @@ from rag.indexing.ingest import Progress, accept_bytes, ingest_bytes, ingest_pat
 from rag.indexing.reindex import ReindexProgress, ReindexResult, reindex
 from rag.jobs import dispatch as jobs
 from rag.reading import preview
-from rag.reading.preview import PagePreview
+from rag.reading.page_image import PagePreview
 from rag.records import library
 from rag.records.cleanup import remove_record
 from rag.records.filenames import display_name as display_name

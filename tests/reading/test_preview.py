@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from rag.config import Settings
 from rag.indexing.ingest import ingest_bytes
-from rag.reading.preview import HIGHLIGHT, PreviewError, page_preview, render_page
+from rag.reading.page_image import HIGHLIGHT, MAX_PIXELS, MAX_SIDE, PreviewError, render_page
+from rag.reading.preview import page_preview, render_guarded
 from rag.records.library import delete_document
-from tests.pdfs import make_pdf
+from tests.pdfs import make_pdf, page_of_size
+from tests.robustness.hostile_pdfs import flate_bomb
 
 PDF = make_pdf(
     [
@@ -65,3 +68,18 @@ def test_library_pages_are_drawn_until_the_document_is_deleted(services):
     delete_document(services, result.doc_id)
     with pytest.raises(PreviewError, match="no longer in your library"):
         page_preview(services, result.doc_id, 1)
+
+
+@pytest.mark.parametrize(("width", "height"), [(3, 3000), (1, 14_400), (14_400, 14_400)])
+def test_a_page_of_any_size_is_drawn_within_the_picture_bounds(width, height):
+    # 3 x 3000 pt drawn 900 px wide was 900 x 900,000 px: 10.2 GB in the app's process. Now it is drawn smaller,
+    # in a child, and a page of any size costs at most MAX_PIXELS.
+    preview = render_guarded(page_of_size(width, height), 1, Settings(_env_file=None))
+    assert preview.width * preview.height <= MAX_PIXELS and max(preview.width, preview.height) <= MAX_SIDE
+    assert abs(preview.width / preview.height - width / height) < 0.05 * width / height + 2 / preview.height
+
+
+def test_a_page_that_cannot_be_drawn_in_its_memory_is_explained():
+    # Page 2's content inflates to 256 MiB, which PDFium parses in full to draw it: past the child's 64 MB.
+    with pytest.raises(PreviewError, match="too complex to display"):
+        render_guarded(flate_bomb(mib=256), 2, Settings(_env_file=None, max_pdf_memory_mb=64))
