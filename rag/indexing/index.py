@@ -174,16 +174,16 @@ def _keep_failure(services: Services, doc_id: str, reason: str) -> None:
             services, doc_id, status="failed", error=reason, progress=None, progress_message=None, pages_done=None
         )
     except DatabaseUnavailableError:
-        log.info("the database is unavailable: the record of %s is left for the next start to purge", doc_id)
+        log.info("the database is unavailable: %s stays 'indexing', to be queued again at the next start", doc_id)
 
 
 def discard(services: Services, doc_id: str) -> None:
     """Removes what a failed ingestion wrote. With the database gone, the vectors and the file still go, and the
-    record, left "indexing", is purged at the next start."""
+    record, left "indexing" without its file, is removed at the next start (rag/records/cleanup.py)."""
     try:
         remove_document_data(services, doc_id)
     except DatabaseUnavailableError:
-        log.info("the database is unavailable: the record of %s is left for the next start to purge", doc_id)
+        log.info("the database is unavailable: the record of %s is removed at the next start", doc_id)
 
 
 def reindex_document(services: Services, document: Document, progress: Progress = no_progress) -> int:

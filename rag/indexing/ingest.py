@@ -50,16 +50,24 @@ def ingest_bytes(
     workspace_id: str | None = None,
     user_id: str | None = None,
 ) -> IngestResult:
-    """Adds a PDF to a workspace now: when this returns it is searchable, or nothing of it is left."""
+    """Adds a PDF to a workspace now: when this returns it is searchable, or nothing of it is left. The same
+    content already waiting in the queue (put back after a crash, say) is indexed now too."""
     accepted = accept_bytes(services, data, filename, progress, workspace_id=workspace_id, user_id=user_id)
-    if accepted.status != "queued" or accepted.doc_id is None:
+    waiting = accepted.status == "duplicate" and accepted.doc_id is not None and _queued(services, accepted.doc_id)
+    if (accepted.status != "queued" and not waiting) or accepted.doc_id is None:
         return accepted
     try:
         return index_accepted(services, accepted.doc_id, progress)
     except DatabaseUnavailableError as exc:
-        # Gone between accepting and claiming: the file goes now, the record at the next start (purge_incomplete).
+        # Gone between accepting and claiming: the file goes now, the record at the next start (recover_interrupted).
         discard(services, accepted.doc_id)
         return failed_result(accepted.file, accepted.doc_id, str(exc))
+
+
+def _queued(services: Services, doc_id: str) -> bool:
+    query = select(Document.doc_id).where(Document.doc_id == doc_id, Document.status == "queued").limit(1)
+    with services.sessions() as session:
+        return session.scalar(query) is not None
 
 
 def accept_bytes(

@@ -1,10 +1,10 @@
-"""Removing a document's data, and what a crash left half-written: run at every start, before any work."""
+"""Removing a document's data, and recovering what a crash left half-written: run at every start, before any work."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, false, func, select
+from sqlalchemy import delete, false, func, select, update
 
 from rag.database.tables import Document, utcnow
 from rag.services import Services
@@ -67,29 +67,52 @@ def remove_document_data(services: Services, doc_id: str) -> None:
         session.execute(delete(Document).where(Document.doc_id == doc_id))
 
 
-def purge_incomplete(services: Services) -> int:
-    """Removes documents a crash left half-indexed. With the embedded store this process holds its lock, so
-    nothing else can be indexing; with a Qdrant server other processes may be, so only stale records go.
-    Queued documents stay, if their files are stored: the background worker indexes them. One whose file is
-    gone was given up by an ingestion that lost the database before it could drop the record."""
-    query = select(Document.doc_id).where(Document.status == "indexing")
+# What a document put back in the queue after a crash says on the Documents page and in `jobs`.
+INTERRUPTED = "Waiting to be indexed again: DocChat stopped while indexing it."
+
+
+def recover_interrupted(services: Services) -> tuple[int, int]:
+    """Puts back in the queue what a crash left half-indexed, its passages removed first, so an accepted upload
+    is never lost: the next claim counts the attempt, and after JOB_RETRIES + 1 of them the document ends
+    "failed" with the count (rag/indexing/index.py), as with workers that keep dying on a file. With the
+    embedded store this process holds its lock, so nothing else can be indexing; with a Qdrant server other
+    processes may be, so only records with a stale heartbeat are recovered; with a broker none is, since workers
+    take over a dead worker's job themselves (rag/indexing/job_state.py claim). A document whose stored file is
+    gone, queued or not, cannot be indexed: it was given up by an ingestion that lost the database before it
+    could drop the record, and is removed. Returns (put back, removed)."""
+    indexing = select(Document.doc_id, Document.stored_path).where(Document.status == "indexing")
     queued = select(Document.doc_id, Document.stored_path).where(Document.status == "queued")
     if services.settings.celery_broker_url:
-        # A job whose worker died is taken over by the next worker given it (rag/indexing/job_state.py claim), with
-        # its file: nothing of it is removed here.
-        query = query.where(false())
+        indexing = indexing.where(false())
     if services.settings.qdrant_url or services.settings.celery_broker_url:
         # Another process may be indexing, or writing a queued file just after its record.
         cutoff = utcnow() - STALE_AFTER
         old = (Document.updated_at < cutoff) | Document.updated_at.is_(None)
-        query, queued = query.where(old), queued.where(old)
+        indexing, queued = indexing.where(old), queued.where(old)
+    storage = services.settings.storage_dir
     with services.sessions() as session:
-        stale = list(session.scalars(query))
-        storage = services.settings.storage_dir
-        stale += [doc_id for doc_id, path in session.execute(queued) if not (storage / path).exists()]
-    for doc_id in dict.fromkeys(stale):
+        interrupted = dict(session.execute(indexing).all())
+        waiting = dict(session.execute(queued).all())
+    gone = [d for d, path in {**waiting, **interrupted}.items() if not (storage / path).exists()]
+    again = [d for d in interrupted if d not in gone]
+    for doc_id in gone:
         remove_document_data(services, doc_id)
-    return len(stale)
+    for doc_id in again:
+        services.store.delete_document(doc_id)  # what the dead process wrote: never searchable, rewritten whole
+        with services.sessions.begin() as session:
+            session.execute(
+                update(Document)
+                .where(Document.doc_id == doc_id, Document.status == "indexing")
+                .values(
+                    status="queued",
+                    progress=0.0,
+                    progress_message=INTERRUPTED,
+                    pages_done=None,
+                    passages_done=None,
+                    updated_at=utcnow(),
+                )
+            )
+    return len(again), len(gone)
 
 
 def queued_ids(services: Services) -> list[str]:

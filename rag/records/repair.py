@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from rag.records.backfill import backfill_workspaces
-from rag.records.cleanup import purge_incomplete
+from rag.records.cleanup import recover_interrupted
 from rag.services import Services
 
 
 def repair(services: Services) -> None:
-    """Removes what a crash left half-indexed, then gives passages stored before workspaces existed theirs."""
-    purge_incomplete(services)
+    """Puts back in the queue what a crash left half-indexed, then gives passages stored before workspaces existed
+    theirs."""
+    recover_interrupted(services)
     backfill_workspaces(services)
 
 

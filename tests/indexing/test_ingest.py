@@ -5,9 +5,10 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from rag.answering.search import retrieve
+from rag.indexing.index import index_accepted
 from rag.indexing.ingest import accept_bytes, ingest_bytes
 from rag.models.embeddings import EmbeddingModel
-from rag.records.cleanup import purge_incomplete
+from rag.records.cleanup import INTERRUPTED, recover_interrupted
 from rag.records.library import delete_document, list_documents
 from rag.services import Services
 from tests.conftest import record
@@ -141,21 +142,45 @@ def test_failure_while_embedding_leaves_no_half_indexed_document(services):
         assert record(session, result.doc_id) is None
 
 
-def test_purge_removes_what_a_crash_left_half_indexed(services):
+def test_a_crash_while_indexing_puts_the_upload_back_in_the_queue(services):
     result = ingest_bytes(services, make_pdf(PAGES), "zoo.pdf")
+    chunks = services.store.count(result.doc_id)
     with services.sessions.begin() as session:
-        record(session, result.doc_id).status = "indexing"
-    assert purge_incomplete(services) == 1
+        record(session, result.doc_id).status = "indexing"  # as a process killed mid-way leaves it
+    assert recover_interrupted(services) == (1, 0)
+    # Its passages go (the next attempt writes them whole), its file stays, and it waits in the queue.
     assert services.store.count() == 0
-    assert _stored_files(services) == []
+    assert _stored_files(services) == [services.settings.uploads_dir / f"{result.doc_id}.pdf"]
+    with services.sessions() as session:
+        waiting = record(session, result.doc_id)
+        assert (waiting.status, waiting.progress_message) == ("queued", INTERRUPTED)
+    # Adding the same file again indexes it now, as the app's background worker would.
+    again = ingest_bytes(services, make_pdf(PAGES), "zoo.pdf")
+    assert (again.status, again.doc_id, again.chunks) == ("indexed", result.doc_id, chunks)
+    assert services.store.count() == chunks
 
 
-def test_purge_keeps_a_queued_upload_and_removes_one_whose_file_is_gone(services):
+def test_a_file_that_keeps_crashing_its_process_ends_failed_with_the_count(services):
+    result = accept_bytes(services, make_pdf(PAGES), "zoo.pdf")
+    limit = services.settings.job_retries + 1
+    with services.sessions.begin() as session:  # as after `limit` processes died on it, each claiming it once
+        waiting = record(session, result.doc_id)
+        waiting.status, waiting.attempts = "indexing", limit
+    assert recover_interrupted(services) == (1, 0)
+    ended = index_accepted(services, result.doc_id, keep_failure=True)
+    assert (ended.status, ended.error) == (
+        "failed",
+        f"Indexing stopped {limit} times before it could finish; it was given up.",
+    )
+    assert _stored_files(services) == [services.settings.uploads_dir / f"{result.doc_id}.pdf"]  # for a retry
+
+
+def test_recovery_keeps_a_queued_upload_and_removes_one_whose_file_is_gone(services):
     kept = accept_bytes(services, make_pdf(PAGES), "zoo.pdf")
     given_up = accept_bytes(services, make_pdf(PAGES[:1]), "one.pdf")
     assert (kept.status, given_up.status) == ("queued", "queued")
     (services.settings.uploads_dir / f"{given_up.doc_id}.pdf").unlink()
-    assert purge_incomplete(services) == 1
+    assert recover_interrupted(services) == (0, 1)
     with services.sessions() as session:
         assert record(session, given_up.doc_id) is None
         assert record(session, kept.doc_id).status == "queued"

@@ -11,11 +11,13 @@ import select
 import signal
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from rag.config import Settings
+from rag.usecases import documents
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
 from tests.robustness.procs import Holder, Output, cli_env, kill, run_cli, start_cli, tail
@@ -105,19 +107,56 @@ def test_a_second_process_never_breaks_the_first(tmp_path):
     assert third["doc_id"] in {s["doc_id"] for s in json.loads(found.stdout)["sources"]}
 
 
-def _wait_for_indexing_record(db: Path, proc, timeout: float) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_indexing_record(db: Path, proc, timeout: float, where: Callable[[dict], bool] = bool) -> None:  # type: ignore[no-untyped-def]
+    """Until the ingest's record is "indexing" and `where` holds for its row."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"ingest ended ({proc.returncode}) before its record was seen"
         if db.exists():
             try:
                 with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-                    if conn.execute("SELECT count(*) FROM documents WHERE status = 'indexing'").fetchone()[0]:
+                    conn.row_factory = sqlite3.Row
+                    rows = conn.execute("SELECT * FROM documents WHERE status = 'indexing'").fetchall()
+                    if any(where(dict(row)) for row in rows):
                         return
             except sqlite3.Error:
                 pass  # not created or migrated yet
         time.sleep(0.05)
     raise AssertionError(f"no 'indexing' record in {db} within {timeout} s")
+
+
+# Where a kill lands, read from the record the ingest keeps (written at least every second): before the first
+# page is read, while the first passages are embedded and stored, and when most of them are stored.
+KILLED_AT: dict[str, Callable[[dict], bool]] = {
+    "reading": lambda row: not row["pages_done"],
+    "embedding": lambda row: 0.2 <= (row["progress"] or 0) < 0.5,
+    "storing": lambda row: (row["progress"] or 0) >= 0.7,
+}
+
+
+@pytest.mark.parametrize("point", KILLED_AT)
+def test_kill_9_while_indexing_then_the_restarted_app_indexes_the_upload(tmp_path, embedding, point):
+    # An accepted upload is never lost: a crash once removed it at the next start, file and all, with no word.
+    storage = tmp_path / "storage"
+    big = write_pdf(tmp_path / "big.pdf", many_pages("Volcano survey", 100))
+    proc = start_cli(cli_env(storage), "ingest", str(big))
+    try:
+        _wait_for_indexing_record(storage / "docchat.db", proc, timeout=600, where=KILLED_AT[point])
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        kill(proc)
+    # The app starting again: what the crash left is queued again, and its background worker indexes it.
+    services = open_services(Settings(_env_file=None, storage_dir=storage), embedding, background=True)
+    try:
+        deadline = time.monotonic() + 1200  # a hang guard, not a speed target
+        while (document := documents.get_document(services, doc_id(big))).status != "indexed":
+            assert document.status in ("queued", "indexing") and time.monotonic() < deadline, document
+            time.sleep(0.2)
+        assert services.store.count(document.id) == document.passages == services.store.count() > 0
+    finally:
+        services.close()
+    assert sorted(p.name for p in (storage / "uploads").iterdir()) == [f"{doc_id(big)}.pdf"]
 
 
 def test_kill_9_mid_ingest_then_the_same_file_indexes_once(tmp_path, embedding):

@@ -19,7 +19,7 @@ from rag.config import load_settings
 from rag.database.tables import Document, utcnow
 from rag.errors import ConfigError, LLMError, UnknownDocumentError
 from rag.indexing.ingest import display_name, ingest_bytes
-from rag.records.cleanup import purge_incomplete
+from rag.records.cleanup import recover_interrupted
 from rag.records.library import list_documents, list_trash, restore_document, trash_document
 from rag.records.transcripts import create_conversation, list_messages
 from tests.conftest import record
@@ -139,19 +139,20 @@ def _indexing_record(services, doc_id: str, minutes_ago: float) -> None:
         session.execute(update(Document).where(Document.doc_id == doc_id).values(updated_at=beat))
 
 
-def test_a_qdrant_server_purges_only_records_whose_process_died(services):
-    # With a server, other processes may be indexing right now: only a record with a stale heartbeat goes.
+def test_a_qdrant_server_recovers_only_records_whose_process_died(services):
+    # With a server, other processes may be indexing right now: only a record with a stale heartbeat is touched
+    # (these have no stored file, so they are removed: nothing could index them).
     _indexing_record(services, "a" * 64, minutes_ago=60)
     _indexing_record(services, "b" * 64, minutes_ago=1)
-    services.settings.qdrant_url = "http://qdrant.invalid:6333"  # read by purge_incomplete alone
+    services.settings.qdrant_url = "http://qdrant.invalid:6333"  # read by recover_interrupted alone
     try:
-        assert purge_incomplete(services) == 1
+        assert recover_interrupted(services) == (0, 1)
     finally:
         services.settings.qdrant_url = None
     with services.sessions() as session:
         assert record(session, "a" * 64) is None and record(session, "b" * 64) is not None
-    # The embedded store's lock guarantees no one else is indexing: everything left "indexing" goes.
-    assert purge_incomplete(services) == 1
+    # The embedded store's lock guarantees no one else is indexing: everything left "indexing" is recovered.
+    assert recover_interrupted(services) == (0, 1)
 
 
 def _fake_model(services, words: list[str]) -> StreamingFake:
