@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
 from api.deps import RateLimiter
@@ -76,6 +77,9 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
         app.include_router(router, prefix=prefix)
     errors.install(app)
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    if settings.forwarded_allow_ips:
+        # Inside PlainIPv4Client, so a proxy on "::ffff:127.0.0.1" is matched as 127.0.0.1.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(PlainIPv4Client)
     return app
 

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # The HTTP API (api/): keys accepted as "Authorization: Bearer <key>", comma-separated. With none, the API
     # answers requests from this computer (loopback) only.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are believed, comma-separated addresses ("*" for
+    # any): behind one, the session cookie is then Secure over HTTPS, and a caller's address is its own, not the
+    # proxy's (a proxy on this computer would otherwise make every request look local). None by default.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Requests per minute per key (or per address without keys): a runaway script cannot starve the others.
     api_rate_per_minute: int = Field(default=120, ge=1)
     # A question longer than a page is a pasted document, not a question; the embedding reads 256 tokens anyway.
@@ -133,7 +137,7 @@ class Settings(BaseSettings):
     # What the OCR engine and its page pictures may take in the reader's process, beyond max_pdf_memory_mb.
     ocr_memory_mb: int = Field(default=2048, ge=128)
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

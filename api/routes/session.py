@@ -5,8 +5,9 @@ clients, which send keys: left out of the OpenAPI schema."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Cookie, Form, Request
+from fastapi import APIRouter, Cookie, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +17,18 @@ from rag.usecases import accounts
 
 router = APIRouter(include_in_schema=False)
 COOKIE = accounts.SESSION_COOKIE
+
+
+def _from_this_app(request: Request) -> None:
+    """Refuses a form another site's page posted (login CSRF: it would sign the browser into the attacker's
+    account, and its uploads would go there). A browser names the page's origin in Origin, or failing that in
+    Referer; its host must be this app's. A request naming neither is no browser's, so no victim's cookie rides
+    on it."""
+    named = request.headers.get("origin") or request.headers.get("referer")
+    if named is None:
+        return
+    if named == "null" or urlsplit(named).netloc.lower() != request.headers.get("host", "").lower():
+        raise HTTPException(403, "This sign-in came from another site's page, so it was refused. Sign in on DocChat.")
 
 
 def _back(request: Request) -> RedirectResponse:
@@ -30,6 +43,7 @@ async def start_session(
     services: ServicesDep,
     current: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ):
+    _from_this_app(request)
     try:
         token, lasts = await run_in_threadpool(accounts.open_browser_session, services, code)
     except SignInError:
@@ -63,6 +77,7 @@ def _signed_in(services: ServicesDep, token: str) -> bool:
 async def end_session(
     request: Request, services: ServicesDep, token: Annotated[str | None, Cookie(alias=COOKIE)] = None
 ):
+    _from_this_app(request)
     if token:
         await run_in_threadpool(accounts.end_browser_session, services, token)
     response = _back(request)

@@ -136,3 +136,35 @@ async def test_a_sign_in_code_works_once_and_a_second_post_of_it_by_the_signed_i
     accounts.end_browser_session(svc, token)
     spent = await browser.post("/session", data={"code": code}, cookies={accounts.SESSION_COOKIE: token})
     assert spent.status_code == 401
+
+
+async def test_a_sign_in_form_posted_by_another_site_is_refused(clients):
+    # Login CSRF: a page elsewhere posts the attacker's one-time code, and the victim's browser would be signed
+    # into the attacker's account, its uploads going there.
+    made, _keys, svc = clients
+    browser = made["anonymous"]
+    code = accounts.begin_browser_session(svc, accounts.sign_in(svc, "bob", PASSWORD))
+    for named in ({"Origin": "https://attacker.example"}, {"Origin": "null"}, {"Referer": "http://evil/x?docchat"}):
+        refused = await browser.post("/session", data={"code": code}, headers=named)
+        assert refused.status_code == 403 and "another site" in refused.json()["detail"], named
+        assert accounts.SESSION_COOKIE not in refused.cookies
+        assert (await browser.post("/session/end", headers=named)).status_code == 403
+    # The app's own page: the same code, unspent by the refusals.
+    mine = await browser.post("/session", data={"code": code}, headers={"Origin": "http://docchat"})
+    assert mine.status_code == 303 and accounts.SESSION_COOKIE in mine.cookies
+
+
+async def test_the_session_cookie_is_secure_over_https_through_a_trusted_proxy(open_api_services: OpenServices):
+    svc = open_api_services(auth_mode="local", forwarded_allow_ips=["10.0.0.2"])
+    accounts.add_user(svc, "carol", PASSWORD, True, caller=OPERATOR)
+
+    async def cookie_from(proxy: str) -> str:
+        transport = httpx.ASGITransport(app=create_api(svc), client=(proxy, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://docchat") as browser:
+            code = accounts.begin_browser_session(svc, accounts.sign_in(svc, "carol", PASSWORD))
+            answer = await browser.post("/session", data={"code": code}, headers={"X-Forwarded-Proto": "https"})
+            assert answer.status_code == 303
+            return answer.headers["set-cookie"].lower()
+
+    assert "; secure" in await cookie_from("10.0.0.2")
+    assert "; secure" not in await cookie_from("10.0.0.3")  # anyone may send the header: only the proxy is believed
