@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rag.errors import DocChatError
 from rag.usecases import accounts, startup
 from rag.usecases.accounts import KEY_PREFIX, Caller
 from rag.usecases.startup import Services
@@ -113,6 +114,20 @@ def caller(
             headers={"Retry-After": str(max(1, round(wait)))},
         )
     return who
+
+
+def admin_or_none(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller | None:
+    """The caller when it is an admin (without accounts: anyone the API answers), else None: for the one open
+    route, which shows more to those who run DocChat. Never refused, and not counted against the rate limit."""
+    try:
+        who, _ = _identify(request, services, credentials.credentials if credentials else "", None)
+    except (HTTPException, DocChatError):
+        return None
+    return who if who.is_admin else None
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

@@ -221,6 +221,12 @@ class Health(BaseModel):
     store: ComponentHealth
     model: ComponentHealth
 
+    def without_details(self) -> Health:
+        """The states alone, for anyone: the database's kind and the passages of every workspace are not theirs."""
+        return self.model_copy(
+            update={part: ComponentHealth(state=getattr(self, part).state, detail="") for part in ("database", "store")}
+        )
+
 
 class UserPublic(Public):
     id: str

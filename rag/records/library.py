@@ -52,7 +52,7 @@ def find_document(
     prefix = doc_id_or_prefix.strip().lower()
     if len(prefix) < 4:
         raise UnknownDocumentError(f"No document has the id {doc_id_or_prefix}: give at least its first 4 characters.")
-    query = in_workspace(services, workspace_id).where(Document.doc_id.startswith(prefix))
+    query = in_workspace(services, workspace_id).where(Document.doc_id.startswith(prefix, autoescape=True))
     if status is not None:
         query = query.where(Document.status == status)
     with services.sessions() as session:

@@ -63,7 +63,7 @@ def get_conversation(
     """A conversation the user may read, by its id or an unambiguous prefix of it. Another's private one is
     refused exactly as one that does not exist."""
     prefix = conversation_id.strip().lower()
-    query = visible(*_owner(services, workspace_id, user_id)).where(Conversation.id.startswith(prefix))
+    query = visible(*_owner(services, workspace_id, user_id)).where(Conversation.id.startswith(prefix, autoescape=True))
     with services.sessions() as session:
         matches = list(session.scalars(query.limit(2)))
     if len(prefix) < 4 or not matches:

@@ -168,3 +168,14 @@ async def test_the_session_cookie_is_secure_over_https_through_a_trusted_proxy(o
 
     assert "; secure" in await cookie_from("10.0.0.2")
     assert "; secure" not in await cookie_from("10.0.0.3")  # anyone may send the header: only the proxy is believed
+
+
+async def test_health_tells_its_details_to_admins_alone(clients):
+    # The database's kind and the passages of every workspace are for whoever runs DocChat.
+    made, _keys, _svc = clients
+    for name in ("anonymous", "bob"):
+        health = (await made[name].get("/health")).json()
+        assert health["status"] == "ok" and health["database"] == {"state": "ok", "detail": ""}, name
+        assert health["store"] == {"state": "ok", "detail": ""}, name
+    health = (await made["alice"].get("/health")).json()
+    assert health["database"]["detail"] and health["store"]["detail"].endswith("passages")

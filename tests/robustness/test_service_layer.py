@@ -17,11 +17,11 @@ from rag.answering.pipeline import start_turn
 from rag.answering.search import retrieve
 from rag.config import load_settings
 from rag.database.tables import Document, utcnow
-from rag.errors import ConfigError, LLMError, UnknownDocumentError
+from rag.errors import ConfigError, LLMError, UnknownConversationError, UnknownDocumentError
 from rag.indexing.ingest import display_name, ingest_bytes
 from rag.records.cleanup import recover_interrupted
-from rag.records.library import list_documents, list_trash, restore_document, trash_document
-from rag.records.transcripts import create_conversation, list_messages
+from rag.records.library import find_document, list_documents, list_trash, restore_document, trash_document
+from rag.records.transcripts import create_conversation, get_conversation, list_messages
 from tests.conftest import record
 from tests.pdfs import make_pdf
 
@@ -204,3 +204,14 @@ def test_a_model_file_that_cannot_load_is_a_failed_answer_with_a_reason(services
         question, answer = list_messages(services, conversation.id)
         assert (question.role, answer.role, answer.status) == ("user", "assistant", "failed")
         assert answer.error == str(caught.value)
+
+
+@pytest.mark.parametrize("prefix", ["%%%%", "____", "%_%_"])
+def test_id_prefixes_are_text_not_patterns(services, prefix):
+    # An id prefix was matched as a SQL LIKE pattern: "%%%%" found any document, "____" any conversation.
+    ingest_bytes(services, make_pdf([["Herons stand still in shallow water to fish."]]), "herons.pdf")
+    create_conversation(services, "Herons")
+    with pytest.raises(UnknownDocumentError):
+        find_document(services, prefix)
+    with pytest.raises(UnknownConversationError):
+        get_conversation(services, prefix)
