@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -97,7 +97,12 @@ async def share_conversation(
 
 @router.put("/conversations/{conversation_id}/messages/{message_id}/feedback", response_model=MessagePublic)
 async def give_feedback(
-    conversation_id: str, message_id: int, body: Feedback, services: ServicesDep, caller: CallerDep
+    conversation_id: str,
+    # Past 64 bits no message can have it, and SQLite could not even compare it (it answered 503).
+    message_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: Feedback,
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> MessagePublic:
     """Thumbs up or down on an answer of your own conversation, with an optional reason."""
     return await run_in_threadpool(

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from rag.database.tables import Document
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+# Controls (C0 and C1, NEL among them), line and paragraph separators, and what file systems refuse.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?\"<>|]+")
 # Bidirectional controls reorder what is shown: "invoice\u202efdp.exe" displays as "invoiceexe.pdf".
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

@@ -118,6 +118,14 @@ async def test_a_too_long_question_is_refused(client: httpx.AsyncClient, fake_se
     assert (await client.get("/conversations")).json() == []
 
 
+@pytest.mark.parametrize("message_id", [2**63, 10**30, 0])
+async def test_a_feedback_message_id_no_message_can_have_is_refused(client: httpx.AsyncClient, message_id: int) -> None:
+    # Past 64 bits SQLite cannot compare it: the answer was 503, "cannot reach its database".
+    conversation_id = (await client.post("/conversations", json={})).json()["id"]
+    path = f"/conversations/{conversation_id}/messages/{message_id}/feedback"
+    refused(await client.put(path, json={"feedback": "up"}), 422, "message_id")
+
+
 @pytest.mark.parametrize("body", [{}, {"question": 42}, {"question": None}, {"question": "ok", "doc_ids": "a"}])
 async def test_a_malformed_question_is_refused(client: httpx.AsyncClient, body: dict) -> None:
     refused(await client.post("/ask", json=body), 422, "question" if "doc_ids" not in body else "doc_ids")

@@ -115,6 +115,8 @@ def test_service_layer_refuses_with_its_message_and_keeps_the_library_whole(limi
         ("invoice\u202efdp.exe", "invoicefdp.exe"),
         ("../../etc/passwd.pdf", "passwd.pdf"),
         ("C:\\Users\\me\\report.pdf", "report.pdf"),
+        # Line and paragraph separators, and the C1 controls (NEL): a name on one line, as every control.
+        ("two\u2028lines\u2029and\u0085more.pdf", "two_lines_and_more.pdf"),
     ],
 )
 def test_hostile_names_are_stored_as_plain_text_and_the_file_under_its_hash(limited, given, shown):
