@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -116,6 +116,18 @@ class Document(Base):
     Qdrant, under the same doc_id, whose `workspaces` payload lists the workspaces holding it."""
 
     __tablename__ = "documents"
+    # Two documents of a workspace never share a name (a failed upload aside, which is dismissed or retried
+    # under a free one): the database says so, so uploads of "race.pdf" at once each get a name of their own.
+    __table_args__ = (
+        Index(
+            "uq_documents_workspace_name",
+            "workspace_id",
+            "filename",
+            unique=True,
+            sqlite_where=text("status != 'failed'"),
+            postgresql_where=text("status != 'failed'"),
+        ),
+    )
 
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
     doc_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)  # SHA-256 of the content

@@ -7,7 +7,8 @@ import hashlib
 import logging
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from rag.accounts.users import owner_workspace
 from rag.database.tables import Document, utcnow
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# How many uploads of one name, or of one content, at the same moment one upload gives way to before giving up.
+RACES = 20
 
 
 def ingest_bytes(
@@ -102,6 +105,27 @@ def _accept(
         return failed_result(name, None, str(exc))
 
     doc_id = hashlib.sha256(data).hexdigest()
+    for _ in range(RACES):
+        try:
+            return _record(services, data, doc_id, name, progress, workspace, user_id)
+        except (IntegrityError, _Raced):
+            # The same content, or another file of the same name, was recorded meanwhile by an upload at the
+            # same moment (the database refuses a second record or name): this one looks again, and is then a
+            # duplicate, or takes the next free name.
+            log.info("an upload of %s met another at the same moment; looking again", name)
+    return failed_result(name, doc_id, "Too many uploads of this name at the same moment; add it again.")
+
+
+class _Raced(Exception):
+    """Another upload of the same content was recorded while this one was opened."""
+
+
+def _record(
+    services: Services, data: bytes, doc_id: str, wanted: str, progress: Progress, workspace: str, user_id: str | None
+) -> IngestResult:
+    """One try at recording the upload: a duplicate's result, or its record made and its file stored. Raises
+    IntegrityError or _Raced when another upload took the record or the name first."""
+    settings = services.settings
     with services.sessions.begin() as session:
         existing = session.get(Document, (workspace, doc_id))
         if existing is not None and existing.status == "trashed":
@@ -114,7 +138,7 @@ def _accept(
             return duplicate_result(existing, f"Already in your library as {existing.filename}.")
         if existing is not None and existing.status in ("queued", "indexing"):
             return duplicate_result(existing, BEING_ADDED.format(name=existing.filename))
-        name = unique_name(session, name, doc_id, workspace)
+        name = unique_name(session, wanted, doc_id, workspace)
         sibling = session.scalar(
             select(Document).where(Document.doc_id == doc_id, Document.status != "failed").order_by(Document.status)
         )
@@ -134,25 +158,33 @@ def _accept(
         return failed_result(name, doc_id, str(exc))
 
     stored = settings.uploads_dir / f"{doc_id}.pdf"
-    # The record goes first, so a crash mid-way leaves a marker to clean up.
+    # The record goes first, so a crash mid-way leaves a marker to clean up. Its name is taken again here: another
+    # upload may have taken it while this file was opened, and the database refuses a name twice.
     with services.sessions.begin() as session:
-        session.merge(
-            Document(
-                workspace_id=workspace,
-                added_by=user_id,
-                doc_id=doc_id,
-                filename=name,
-                size_bytes=len(data),
-                pages=opened.pages,
-                chunks=0,
-                stored_path=str(stored.relative_to(settings.storage_dir)),
-                status="queued",
-                error=None,
-                updated_at=utcnow(),
-                progress=0.0,
-                progress_message="Waiting to be indexed",
-            )
-        )
+        failed = session.get(Document, (workspace, doc_id))
+        name = unique_name(session, wanted, doc_id, workspace)
+        values = {
+            "added_by": user_id,
+            "filename": name,
+            "size_bytes": len(data),
+            "pages": opened.pages,
+            "chunks": 0,
+            "stored_path": str(stored.relative_to(settings.storage_dir)),
+            "status": "queued",
+            "error": None,
+            "updated_at": utcnow(),
+            "progress": 0.0,
+            "progress_message": "Waiting to be indexed",
+        }
+        if failed is None:
+            # An insert, never a merge: a merge would overwrite a record another upload of it made meanwhile, and
+            # the content be queued twice. The database refuses the second insert instead (IntegrityError).
+            session.add(Document(workspace_id=workspace, doc_id=doc_id, **values))
+        else:
+            # A failed upload of it, added again: taken back only if it is still failed.
+            mine = (Document.workspace_id == workspace, Document.doc_id == doc_id, Document.status == "failed")
+            if not session.execute(update(Document).where(*mine).values(**values)).rowcount:
+                raise _Raced
     try:
         progress("Saving the file", 0.03)
         write_atomically(stored, data)

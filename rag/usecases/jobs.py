@@ -17,6 +17,7 @@ from rag.indexing.ingest import accept_bytes
 from rag.indexing.job_state import WAITING
 from rag.jobs import dispatch as jobs
 from rag.records.cleanup import has_records, sync_workspaces
+from rag.records.filenames import unique_name
 from rag.records.library import find_document
 from rag.schemas import DocumentPublic, IngestResult, JobsPublic
 from rag.services import Services
@@ -109,10 +110,12 @@ def retry_job(services: Services, doc_id: str, *, caller: Caller | None = None) 
         status = "indexed" if indexed else "queued"
         # Attempts start over, from 1, not 0: the next holder clears what the failed ones may have left.
         waiting = {"progress": 0.0, "progress_message": WAITING, "attempts": 1} if status == "queued" else {}
+        # Under a name free now: another file may have taken this one while it had failed.
+        name = unique_name(session, document.filename, document.doc_id, who.workspace_id)
         session.execute(
             update(Document)
             .where(*mine)
-            .values(status=status, error=None, sent_at=None, updated_at=utcnow(), **waiting)
+            .values(status=status, filename=name, error=None, sent_at=None, updated_at=utcnow(), **waiting)
         )
     if status == "indexed":
         sync_workspaces(services, document.doc_id)

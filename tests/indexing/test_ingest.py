@@ -1,16 +1,22 @@
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 from langchain_core.embeddings import Embeddings
+from sqlalchemy import func, select
 
 from rag.answering.search import retrieve
+from rag.config import Settings
+from rag.database.tables import Document
 from rag.indexing.index import index_accepted
 from rag.indexing.ingest import accept_bytes, ingest_bytes
 from rag.models.embeddings import EmbeddingModel
 from rag.records.cleanup import INTERRUPTED, recover_interrupted
 from rag.records.library import delete_document, list_documents
 from rag.services import Services
+from rag.usecases.startup import open_services
 from tests.conftest import record
 from tests.pdfs import blank_pdf, encrypt, make_pdf
 from tests.robustness.hostile_pdfs import image_only_pdf
@@ -185,3 +191,42 @@ def test_recovery_keeps_a_queued_upload_and_removes_one_whose_file_is_gone(servi
         assert record(session, given_up.doc_id) is None
         assert record(session, kept.doc_id).status == "queued"
     assert _stored_files(services) == [services.settings.uploads_dir / f"{kept.doc_id}.pdf"]
+
+
+@pytest.fixture
+def db_services(tmp_path, embedding, db_url):
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "storage", database_url=db_url), embedding)
+    yield services
+    services.close()
+
+
+def _at_once(calls: list) -> list:
+    """Each call on its own thread, released together; their results in order."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):  # type: ignore[no-untyped-def]
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_the_same_file_sent_eight_times_at_once_is_one_document(db_services):
+    # A duplicate-key error answered 500 for 5 of 8 on SQLite.
+    data = make_pdf(PAGES)
+    results = _at_once([lambda: accept_bytes(db_services, data, "zoo.pdf")] * 8)
+    assert sorted(r.status for r in results) == ["duplicate"] * 7 + ["queued"]
+    with db_services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_files_of_one_name_sent_at_once_each_get_a_name_of_their_own(db_services):
+    # Six of eight were all called "race (3).pdf" on SQLite.
+    files = [make_pdf([[f"Race report {n}: the boats rounded the buoy at {n} knots."]]) for n in range(8)]
+    results = _at_once([lambda data=data: accept_bytes(db_services, data, "race.pdf") for data in files])
+    assert {r.status for r in results} == {"queued"}
+    names = sorted(r.file for r in results)
+    assert names == sorted(["race.pdf", *(f"race ({n}).pdf" for n in range(2, 9))])
+    with db_services.sessions() as session:
+        assert sorted(session.scalars(select(Document.filename))) == names

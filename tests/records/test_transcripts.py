@@ -7,9 +7,11 @@ import re
 import subprocess
 import sys
 import threading
+from datetime import datetime
 
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from rag.config import Settings
 from rag.database.engine import init_db, make_engine, migrate
@@ -218,7 +220,7 @@ def test_export_marks_sources_of_deleted_documents(svc):
 
 
 # The newest migration, and the documents columns added by 0004-0009 (the foundation's table had none of them).
-HEAD = "0009"
+HEAD = "0010"
 LATER_DOCUMENT_COLUMNS = {
     "updated_at",
     "trashed_at",
@@ -274,6 +276,35 @@ def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(d
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
         assert LATER_DOCUMENT_COLUMNS <= {c["name"] for c in inspect(engine).get_columns("documents")}
+    finally:
+        engine.dispose()
+
+
+def test_names_a_race_left_twice_are_told_apart_by_the_migration_that_makes_them_unique(db_url):
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0009")
+        with engine.begin() as conn:
+            workspace = conn.scalar(text("SELECT id FROM workspaces"))
+            for doc_id, name, status, minute in [
+                ("d1", "race.pdf", "indexed", 1),
+                ("d2", "race.pdf", "queued", 2),
+                ("d3", "race.pdf", "failed", 3),  # a failed upload keeps its name: it is retried under a free one
+                ("d4", "race (2).pdf", "indexed", 0),
+            ]:
+                conn.execute(
+                    text(
+                        "INSERT INTO documents (workspace_id, doc_id, filename, stored_path, size_bytes, pages, "
+                        "chunks, status, created_at) VALUES (:w, :d, :n, 'uploads/x.pdf', 1, 1, 1, :s, :c)"
+                    ),
+                    {"w": workspace, "d": doc_id, "n": name, "s": status, "c": datetime(2026, 1, 1, 0, minute)},
+                )
+        init_db(engine)
+        with engine.connect() as conn:
+            names = dict(conn.execute(text("SELECT doc_id, filename FROM documents")).all())
+        assert names == {"d1": "race.pdf", "d2": "race (3).pdf", "d3": "race.pdf", "d4": "race (2).pdf"}
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE documents SET filename = 'race.pdf' WHERE doc_id = 'd2'"))
     finally:
         engine.dispose()
 
