@@ -129,8 +129,8 @@ def _wait_for_indexing_record(db: Path, proc, timeout: float, where: Callable[[d
 # page is read, while the first passages are embedded and stored, and when most of them are stored.
 KILLED_AT: dict[str, Callable[[dict], bool]] = {
     "reading": lambda row: not row["pages_done"],
-    "embedding": lambda row: 0.2 <= (row["progress"] or 0) < 0.5,
-    "storing": lambda row: (row["progress"] or 0) >= 0.7,
+    "embedding": lambda row: 0.2 <= (row["progress"] or 0) < 0.45,
+    "storing": lambda row: (row["progress"] or 0) >= 0.6,
 }
 
 
@@ -138,7 +138,8 @@ KILLED_AT: dict[str, Callable[[dict], bool]] = {
 def test_kill_9_while_indexing_then_the_restarted_app_indexes_the_upload(tmp_path, embedding, point):
     # An accepted upload is never lost: a crash once removed it at the next start, file and all, with no word.
     storage = tmp_path / "storage"
-    big = write_pdf(tmp_path / "big.pdf", many_pages("Volcano survey", 100))
+    # Long enough that a write of its progress (one a second) lands in each window, on a fast CPU too.
+    big = write_pdf(tmp_path / "big.pdf", many_pages("Volcano survey", 200))
     proc = start_cli(cli_env(storage), "ingest", str(big))
     try:
         _wait_for_indexing_record(storage / "docchat.db", proc, timeout=600, where=KILLED_AT[point])
