@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from rag.config import Settings
 from rag.usecases import accounts
@@ -22,19 +23,23 @@ expect = need_module("playwright.sync_api").expect
 PASSWORD = "correct horse battery"
 
 
-def test_a_password_sign_in_lasts_across_reloads_until_signed_out(browser, tmp_path):
-    storage = tmp_path / "storage"
-    env = cli_env(storage, AUTH_MODE="local")
+def _add_admin(storage: Path, name: str) -> None:
+    """An admin with PASSWORD, added as the README says, before the app starts."""
     added = subprocess.run(
-        [sys.executable, "-m", "rag", "users", "add", "alice", "--admin", "--password-stdin"],
+        [sys.executable, "-m", "rag", "users", "add", name, "--admin", "--password-stdin"],
         cwd=ROOT,
-        env=env,
+        env=cli_env(storage, AUTH_MODE="local"),
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert added.returncode == 0, added.stderr
+
+
+def test_a_password_sign_in_lasts_across_reloads_until_signed_out(browser, tmp_path):
+    storage = tmp_path / "storage"
+    _add_admin(storage, "alice")
     with serve_app(storage, AUTH_MODE="local") as app:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(60_000)
@@ -80,16 +85,7 @@ def test_a_sign_in_form_posted_from_another_site_is_refused(browser, tmp_path):
     # Login CSRF: the attacker's page, on another origin, posts the attacker's own one-time code to the app. The
     # victim's browser would come back signed in as the attacker, and its uploads go to the attacker's library.
     storage = tmp_path / "storage"
-    added = subprocess.run(
-        [sys.executable, "-m", "rag", "users", "add", "mallory", "--admin", "--password-stdin"],
-        cwd=ROOT,
-        env=cli_env(storage, AUTH_MODE="local"),
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert added.returncode == 0, added.stderr
+    _add_admin(storage, "mallory")
     with serve_app(storage, AUTH_MODE="local") as app:
         # The code, made as the sign-in page makes it; the database alone, beside the app that holds the store.
         settings = Settings(_env_file=None, storage_dir=storage, auth_mode="local")
