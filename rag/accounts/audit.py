@@ -61,6 +61,34 @@ def count_since(services: Services, action: str, since: datetime, *, username: s
         return session.scalar(query) or 0
 
 
+def checks_since(services: Services, username: str, since: datetime) -> int:
+    """Password checks of this username since `since`, or since its last sign-in if later (a success starts the
+    count again)."""
+    last = (
+        select(func.max(AuditEvent.at))
+        .where(AuditEvent.action == "signin", AuditEvent.target == username)
+        .scalar_subquery()
+    )
+    start = func.coalesce(last, since)
+    query = select(func.count()).where(
+        AuditEvent.action == "signin.check",
+        AuditEvent.target == username,
+        AuditEvent.at >= since,
+        AuditEvent.at >= start,
+    )
+    with services.sessions() as session:
+        return session.scalar(query) or 0
+
+
+def names_failed_from(services: Services, address: str, since: datetime) -> int:
+    """How many different usernames failed to sign in from this address since `since`."""
+    query = select(func.count(func.distinct(AuditEvent.target))).where(
+        AuditEvent.action == "signin.failed", AuditEvent.address == address, AuditEvent.at >= since
+    )
+    with services.sessions() as session:
+        return session.scalar(query) or 0
+
+
 def events(
     services: Services,
     *,

@@ -3,8 +3,12 @@ and the audit log, through the doorway (rag.usecases) against real services."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from rag.accounts.access import ADDRESS_NAMES
 from rag.config import Settings
 from rag.database.tables import User
 from rag.errors import InvalidInputError, PermissionDeniedError, SignInError, UnknownWorkspaceError
@@ -53,13 +57,51 @@ def test_sign_in_is_limited_per_user_and_per_address(team):
             accounts.sign_in(team, "bob", "guess", address="10.0.0.9")
     with pytest.raises(SignInError, match="Too many failed sign-ins"):
         accounts.sign_in(team, "bob", PASSWORD, address="10.0.0.1")  # the right password, too late for bob
-    # From the address that failed, every user is refused; carol from elsewhere is not.
-    with pytest.raises(SignInError, match="Too many"):
-        accounts.sign_in(team, "carol", PASSWORD, address="10.0.0.9")
-    assert accounts.sign_in(team, "carol", PASSWORD, address="10.0.0.2").username == "carol"
+    # Bob's failures lock out bob alone: carol, behind the same address, signs in (she was locked out with him).
+    assert accounts.sign_in(team, "carol", PASSWORD, address="10.0.0.9").username == "carol"
     failed = review.audit_log(team, caller=OPERATOR, action="signin.failed")
     assert len(failed) == 3 and {e.target for e in failed} == {"bob"}
     assert all(PASSWORD not in e.detail and "guess" not in e.detail for e in failed)
+
+
+def test_a_sign_in_starts_the_count_again(team):
+    for _ in range(2):
+        with pytest.raises(SignInError, match="Wrong"):
+            accounts.sign_in(team, "carol", "typo")
+    accounts.sign_in(team, "carol", PASSWORD)
+    for _ in range(2):
+        with pytest.raises(SignInError, match="Wrong"):
+            accounts.sign_in(team, "carol", "typo")
+    assert accounts.sign_in(team, "carol", PASSWORD).username == "carol"
+
+
+def test_an_address_that_tries_many_names_is_refused(team):
+    # A password spray: one guess for each of many names, each under its own limit.
+    for n in range(ADDRESS_NAMES):
+        with pytest.raises(SignInError, match="Wrong"):
+            accounts.sign_in(team, f"user{n}", "Winter2026!", address="203.0.113.66")
+    with pytest.raises(SignInError, match="Too many"):
+        accounts.sign_in(team, "alice", PASSWORD, address="203.0.113.66")
+    assert accounts.sign_in(team, "alice", PASSWORD, address="198.51.100.4").username == "alice"
+
+
+def test_wrong_passwords_at_the_same_moment_are_checked_no_more_than_the_limit(team):
+    # Counted before each was written down, 20 at once against a limit of 5 were all checked.
+    start = threading.Barrier(20)
+
+    def attempt(_: int) -> str:
+        start.wait()
+        try:
+            accounts.sign_in(team, "bob", "guess", address="10.0.0.7")
+        except SignInError as exc:
+            return str(exc)
+        return "signed in"
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(attempt, range(20)))
+    checked = [a for a in answers if a.startswith("Wrong")]
+    assert 1 <= len(checked) <= team.settings.signin_attempts, answers
+    assert all(a.startswith(("Wrong", "Too many")) for a in answers), answers
 
 
 def test_a_disabled_user_and_a_revoked_key_are_refused_at_once(team):
