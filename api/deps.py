@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from rag.errors import DocChatError
+from rag.errors import DocChatError, SignInError
 from rag.usecases import accounts, startup
 from rag.usecases.accounts import KEY_PREFIX, Caller
 from rag.usecases.startup import Services
@@ -48,8 +48,8 @@ class RateLimiter:
         self._seen: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def admit(self, caller: str) -> float | None:
-        """None when the request may go on, else the seconds until it may."""
+    def admit(self, caller: str, *, count: bool = True) -> float | None:
+        """None when the request may go on, else the seconds until it may; with `count=False` it only looks."""
         now = time.monotonic()
         with self._lock:
             window = self._seen.setdefault(caller, deque())
@@ -57,13 +57,38 @@ class RateLimiter:
                 window.popleft()
             if len(window) >= self.per_minute:
                 return 60 - (now - window[0])
-            window.append(now)
+            if count:
+                window.append(now)
             return None
 
 
+# Wrong API keys one address may send in a minute before its keys are no longer checked: a script with a typo
+# sends a few, one guessing keys hundreds (300 were all checked).
+WRONG_KEYS_PER_MINUTE = 10
+
+
 def _identify(request: Request, services: Services, given: str, workspace: str | None) -> tuple[Caller, str]:
-    """The caller and the name its requests are counted under. A user's key (`dc_…`) acts as its user in any
-    AUTH_MODE; without accounts, API_KEYS or loopback stand for the owner, as before accounts existed."""
+    """The caller and the name its requests are counted under; wrong keys are counted per address, and past
+    WRONG_KEYS_PER_MINUTE no key from there is checked until the minute is over (429)."""
+    wrong_keys: RateLimiter = request.app.state.wrong_keys
+    address = request.client.host if request.client else ""
+    if given and (wait := wrong_keys.admit(address, count=False)) is not None:
+        raise HTTPException(
+            429,
+            f"Too many wrong API keys from this address. Try again in {wait:.0f} s.",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    try:
+        return _identify_by_key(request, services, given, workspace)
+    except (HTTPException, SignInError) as exc:
+        if given and (isinstance(exc, SignInError) or exc.status_code == 401):
+            wrong_keys.admit(address)
+        raise
+
+
+def _identify_by_key(request: Request, services: Services, given: str, workspace: str | None) -> tuple[Caller, str]:
+    """A user's key (`dc_…`) acts as its user in any AUTH_MODE; without accounts, API_KEYS or loopback stand for
+    the owner, as before accounts existed."""
     host = request.client.host if request.client else None
     address = host or ""
     if given.startswith(KEY_PREFIX):

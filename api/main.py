@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
-from api.deps import RateLimiter
+from api.deps import WRONG_KEYS_PER_MINUTE, RateLimiter
 from api.limits import UploadLimit
 from api.routes import accounts, conversations, documents, health, jobs, openai_compat, session
 from rag.config import Settings, load_settings
@@ -70,6 +70,7 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     )
     app.state.services, app.state.settings = services, settings
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
+    app.state.wrong_keys = RateLimiter(WRONG_KEYS_PER_MINUTE)
     if not settings.api_keys:
         log.warning("API_KEYS is not set: the DocChat API answers requests from this computer only.")
     routers = (documents, jobs, conversations, accounts, session, health, openai_compat)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from api.deps import WRONG_KEYS_PER_MINUTE
 from api.main import create_api
 from rag.usecases import accounts
 from rag.usecases.accounts import OPERATOR
@@ -179,3 +180,24 @@ async def test_health_tells_its_details_to_admins_alone(clients):
         assert health["store"] == {"state": "ok", "detail": ""}, name
     health = (await made["alice"].get("/health")).json()
     assert health["database"]["detail"] and health["store"]["detail"].endswith("passages")
+
+
+async def test_wrong_api_keys_are_throttled_per_address(clients):
+    # 300 wrong keys were all checked: guessing cost nothing.
+    _made, keys, svc = clients
+    api = create_api(svc)
+
+    def client_from(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=api, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url="http://docchat")
+
+    async with client_from("203.0.113.50") as guesser, client_from("198.51.100.9") as elsewhere:
+        for n in range(WRONG_KEYS_PER_MINUTE):
+            wrong = await guesser.get("/me", headers={"Authorization": f"Bearer dc_guess{n}_x"})
+            assert wrong.status_code == 401, n
+        throttled = await guesser.get("/me", headers={"Authorization": f"Bearer {keys['alice']}"})
+        assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+        assert "wrong API keys" in throttled.json()["detail"]
+        # Another address is not held back by this one's guesses.
+        mine = await elsewhere.get("/me", headers={"Authorization": f"Bearer {keys['alice']}"})
+        assert mine.status_code == 200
