@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
@@ -35,7 +35,8 @@ class Rename(BaseModel):
 
 
 class Share(BaseModel):
-    shared: bool = Field(description="True lets the workspace's other members read it; false makes it private.")
+    # Strict: 0, 1 or "yes" were taken for false and true, so a client's mistake shared or hid a conversation.
+    shared: StrictBool = Field(description="True lets the workspace's other members read it; false makes it private.")
 
 
 class Feedback(BaseModel):

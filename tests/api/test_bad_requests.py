@@ -118,6 +118,13 @@ async def test_a_too_long_question_is_refused(client: httpx.AsyncClient, fake_se
     assert (await client.get("/conversations")).json() == []
 
 
+@pytest.mark.parametrize("shared", [0, 1, "yes", None])
+async def test_sharing_takes_true_or_false_alone(client: httpx.AsyncClient, shared: object) -> None:
+    conversation_id = (await client.post("/conversations", json={})).json()["id"]
+    refused(await client.put(f"/conversations/{conversation_id}/shared", json={"shared": shared}), 422, "shared")
+    assert (await client.put(f"/conversations/{conversation_id}/shared", json={"shared": True})).status_code == 200
+
+
 @pytest.mark.parametrize("message_id", [2**63, 10**30, 0])
 async def test_a_feedback_message_id_no_message_can_have_is_refused(client: httpx.AsyncClient, message_id: int) -> None:
     # Past 64 bits SQLite cannot compare it: the answer was 503, "cannot reach its database".
