@@ -70,9 +70,11 @@ def pypdf_open(data: bytes) -> PdfReader:
     except MemoryError:
         raise  # the child's memory limit: its parent names it
     # Every pypdf error (PyPdfError covers its limits: a page tree over 100 deep, a stream inflating past 75 MB),
-    # and what broken structures raise from inside it, down to a page tree deep enough for the interpreter's stack.
+    # and what broken structures raise from inside it, down to a page tree deep enough for the interpreter's stack,
+    # and its own asserts (an object stream whose /Type is not /ObjStm: found by bench/fuzz_intake.py).
     except (
         PyPdfError,
+        AssertionError,
         ValueError,
         LookupError,
         TypeError,

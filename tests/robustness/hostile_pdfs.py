@@ -262,3 +262,9 @@ def object_stream_bomb(mib: int = 80, pages: int = 1) -> bytes:
     )
     out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()
+
+
+def object_stream_of_another_type() -> bytes:
+    """The page tree in an object stream that does not say it is one: pypdf asserts, and its AssertionError once
+    escaped. bench/fuzz_intake.py found it (crash-72446077…, 263 KB), rebuilt here small."""
+    return object_stream_bomb(1, pages=1).replace(b"/Type /ObjStm", b"/Type /XObjct")

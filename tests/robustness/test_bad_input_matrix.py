@@ -32,6 +32,7 @@ from tests.robustness.hostile_pdfs import (
     image_only_pdf,
     many_chars_pdf,
     object_stream_bomb,
+    object_stream_of_another_type,
 )
 
 # Small limits, so each case is quick: the defaults are measured in rag/config.py.
@@ -60,6 +61,7 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     # What opening the file meets, before any page is read: pypdf's own limits, and what is past them.
     ("deep.pdf", lambda: deep_page_tree_pdf(3000), DAMAGED),
     ("certificate.pdf", certificate_encrypted_pdf, CERTIFICATE),
+    ("not-an-object-stream.pdf", object_stream_of_another_type, DAMAGED),  # found by bench/fuzz_intake.py
     # Object streams each under pypdf's 75 MB cap (tests/api/test_bad_requests.py has one past it), and past the
     # opening child's memory (one of 80 MiB is refused the same under these limits).
     ("streams.pdf", lambda: object_stream_bomb(70, pages=2), OPEN_MEMORY.format(mb=64)),
