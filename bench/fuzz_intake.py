@@ -4,19 +4,21 @@ fallback reads it. Every outcome must be the file's text or a PdfError with its 
 crash, which libFuzzer saves as `crash-<sha1>` (make it a fixture of tests/robustness/).
 
     .venv/bin/python bench/fuzz_intake.py [--seeds DIR] [LIBFUZZER FLAGS...]
-    .venv/bin/python bench/fuzz_intake.py -max_total_time=900 -jobs=2 -workers=2     # 30 CPU-minutes on 2 cores
+    .venv/bin/python bench/fuzz_intake.py -fork=2 -max_total_time=900     # 30 CPU-minutes on 2 cores
 
 The seeds are the hostile and ordinary PDFs the tests build (tests/robustness/hostile_pdfs.py, small versions),
 and any in --seeds (`--seeds ../shared/corpus` adds real manuals, at 15 runs a second instead of dozens). pypdf
-runs in-process here, where the app runs it in a child under MAX_PDF_MEMORY_MB: libFuzzer's -rss_limit_mb
-stands for that (2048 unless given: the interpreter and the fuzzer's state on top of the reader's 512 MB), and
-an input past it is a finding of memory, not a crash of logic. PDFium is not fuzzed here: a crash of it ends
+runs in-process here, where the app runs it in a child under MAX_PDF_MEMORY_MB: here the address space is capped
+the same way (MEMORY_MB on top of what the process holds), and an input past it ends in MemoryError, which the
+app's child turns into a refusal naming the memory, so it is no crash. PDFium is not fuzzed here: a crash of it ends
 only the reader's child, which the app reports as a damaged page.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +32,16 @@ with atheris.instrument_imports(include=["pypdf", "rag"]):
 from rag.errors import PdfError
 
 MAX_BYTES = 1 << 20
+# What one input may allocate on top of the interpreter: the reader's child gets 512 MB (MAX_PDF_MEMORY_MB).
+MEMORY_MB = 1024
+
+
+def limit_memory(megabytes: int) -> None:
+    """This process's address space capped at what it holds now plus `megabytes`: past it pypdf raises
+    MemoryError, as in the app's reader child."""
+    held = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (held + (megabytes << 20), hard))
 
 
 def one_input(data: bytes) -> None:
@@ -43,8 +55,8 @@ def one_input(data: bytes) -> None:
             reader.pages[0].extract_text()
         except Exception as exc:
             raise PdfError("Page 1 of the PDF is damaged and cannot be read.") from exc
-    except PdfError:
-        pass
+    except (PdfError, MemoryError):
+        pass  # a refusal, or past the memory the app's child would have (it refuses the file, naming its memory)
 
 
 def write_seeds(folder: Path, extra: Path | None) -> None:
@@ -76,7 +88,10 @@ def main() -> None:
         write_seeds(Path(seeds), args.seeds)
         flags = [f for f in libfuzzer if f.startswith("-")]
         if not any(f.startswith("-rss_limit_mb=") for f in flags):
-            flags.append("-rss_limit_mb=2048")  # the interpreter and pypdf (~300 MB) plus the reader's 512 MB budget
+            # The memory is bounded as in the app's child, by the address space: libFuzzer's own check reads the
+            # peak RSS, which a process started by a large one (pytest with the models loaded: 2.1 GB) inherits.
+            flags.append("-rss_limit_mb=0")
+            limit_memory(MEMORY_MB)
         if not any(f.startswith("-max_len=") for f in flags):
             # Small inputs run fast (a real 263 KB manual: 15 a second); structure, not size, is what breaks pypdf.
             flags.append("-max_len=65536")
