@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -98,7 +99,9 @@ def main() -> None:
         corpora = [f for f in libfuzzer if not f.startswith("-")] or [seeds]
         if corpora[0] != seeds:
             corpora.append(seeds)
-        atheris.Setup([sys.argv[0], *flags, *corpora], one_input)
+        # As a shell command: libFuzzer's -fork mode starts its workers with argv[0] through the shell.
+        command = f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(__file__).resolve()))}"
+        atheris.Setup([command, *flags, *corpora], one_input)
         atheris.Fuzz()
 
 
