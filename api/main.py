@@ -71,7 +71,8 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     app.state.services, app.state.settings = services, settings
     app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
     app.state.wrong_keys = RateLimiter(WRONG_KEYS_PER_MINUTE)
-    if not settings.api_keys:
+    if settings.auth_mode == "none" and not settings.api_keys:
+        # With accounts, every request carries a user's own key, and API_KEYS plays no part.
         log.warning("API_KEYS is not set: the DocChat API answers requests from this computer only.")
     routers = (documents, jobs, conversations, accounts, session, health, openai_compat)
     for router in (module.router for module in routers):

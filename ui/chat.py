@@ -1,11 +1,13 @@
 """Chat: ask questions, get answers streamed from your documents, with the pages they came from."""
 
 from collections.abc import Iterator
+from functools import partial
 
 import streamlit as st
 
 from rag.errors import DatabaseUnavailableError, DocChatError
 from rag.presentation import label_markdown
+from rag.schemas import ConversationPublic
 from rag.usecases import asking, conversations, documents
 from ui.feedback import render_feedback
 from ui.session import caller
@@ -26,6 +28,30 @@ def _until_first_token(tokens: Iterator[str], notice) -> Iterator[str]:  # type:
         yield token
 
 
+def export_button(row, conversation: ConversationPublic) -> None:  # type: ignore[no-untyped-def]
+    # Made when clicked, not at every drawing of the page: an export is written to the audit log, and showing a
+    # conversation is not exporting it.
+    row.download_button(
+        "Export",
+        partial(conversations.export_conversation, svc, conversation.id, caller=who),
+        file_name=f"{conversation.title[:60]}.md",
+        mime="text/markdown",
+        icon="⬇️",
+        on_click="ignore",
+    )
+
+
+def rename(conversation: ConversationPublic) -> None:
+    # A callback: it runs before the page is drawn again, when the popover's state may still be changed.
+    title = st.session_state.get(f"title_{conversation.id}") or conversation.title
+    try:
+        conversations.rename_conversation(svc, conversation.id, title, caller=who)
+    except DocChatError as exc:
+        st.session_state.rename_refused = str(exc)
+        return
+    st.session_state[f"renaming_{conversation.id}"] = False
+
+
 svc = services()
 who = caller()
 # The question typed (the chat input's value, this run only), or one a retry button set for this run.
@@ -38,6 +64,17 @@ with database_guard(refusal):
 names = {d.id: d.filename for d in my_documents}
 # The open conversation lives in the URL, so a reload (or a bookmark) comes back to it.
 current = next((c for c in my_conversations if c.id == st.query_params.get("c")), None)
+if st.query_params.get("c") and current is None:
+    # A link without its workspace (?ws=), or opened while another workspace is chosen: it opens where it is.
+    with database_guard(refusal):
+        home = conversations.find_workspace(svc, st.query_params["c"], caller=who)
+    if home is not None and home != who.workspace_id:
+        st.query_params["ws"] = home
+        st.rerun()
+    st.query_params.pop("c")
+    st.warning(
+        "That conversation is not in any of your workspaces: it was deleted, or it is not shared with you.", icon="🔗"
+    )
 
 with st.sidebar:
     if st.button("New conversation", icon="➕", use_container_width=True):
@@ -63,9 +100,7 @@ with st.sidebar:
 if current and current.read_only:
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small", vertical_alignment="center")
     row.caption(f"Shared by **{label_markdown(current.started_by)}** · read only")
-    with database_guard(refusal):
-        markdown = conversations.export_conversation(svc, current.id, caller=who)
-    row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
+    export_button(row, current)
 elif current:
     # A toolbar above the title, so neither a long title nor the buttons' labels wrap or clip.
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
@@ -80,15 +115,11 @@ elif current:
             with database_guard(refusal):
                 conversations.share_conversation(svc, current.id, shared, caller=who)
             st.rerun()
-    with row.popover("Rename", icon="✏️"):
-        new_title = st.text_input("Title", value=current.title, key=f"title_{current.id}")
-        if st.button("Save", key=f"rename_{current.id}"):
-            with database_guard(refusal):
-                conversations.rename_conversation(svc, current.id, new_title or current.title, caller=who)
-            st.rerun()
-    with database_guard(refusal):
-        markdown = conversations.export_conversation(svc, current.id, caller=who)
-    row.download_button("Export", markdown, file_name=f"{current.title[:60]}.md", mime="text/markdown", icon="⬇️")
+    # Keyed and tracked, so that Save can close it: it stayed open over the new title.
+    with row.popover("Rename", icon="✏️", key=f"renaming_{current.id}", on_change="rerun"):
+        st.text_input("Title", value=current.title, key=f"title_{current.id}")
+        st.button("Save", key=f"rename_{current.id}", on_click=rename, args=(current,))
+    export_button(row, current)
     with row.popover("Delete", icon="🗑️"):
         st.write("Delete this conversation and all its messages?")
         if st.button("Delete for good", key=f"delete_{current.id}", type="primary"):
@@ -97,6 +128,8 @@ elif current:
             st.query_params.clear()
             st.rerun()
 st.title(label_markdown(current.title) if current else "💬 Chat with your documents")
+if refused := st.session_state.pop("rename_refused", None):
+    st.warning(f"The conversation was not renamed: {refused}", icon="✏️")
 
 if not my_documents:
     st.info("**Step 1:** add PDFs on the Documents page. **Step 2:** ask anything about them here.", icon="👋")
@@ -161,7 +194,10 @@ if question:
         turn = None
         try:
             notice.caption("🔎 Searching your documents…")
-            turn = asking.ask(svc, question, current.id if current else None, scope, caller=who)
+            # A question asked from a conversation shared with you to read (a suggestion clicked under it)
+            # starts a conversation of your own: only its starter writes to that one.
+            mine = current.id if current and not current.read_only else None
+            turn = asking.ask(svc, question, mine, scope, caller=who)
             st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
                 with st.expander("Searched for"):

@@ -77,12 +77,19 @@ def notice(given: str, result: IngestResult) -> tuple[str, str] | None:
         return None
     if result.status == "duplicate":
         return "info", f"**{shown}** is already in your library. {label_markdown(result.error or '')}"
+    if result.status == "indexed":
+        # Its content is indexed already, in another of your workspaces: its passages serve this one at once.
+        text = f"**{shown}** was added{renamed}: {result.pages} pages, {result.chunks} passages."
+        return "success", text + (f" {result.ocr_note}." if result.ocr_note else "")
     return "error", f"**{shown}** could not be added. {label_markdown(result.error or '')}"
 
 
 # Uploads of this browser session, by id, until they are indexed. What the last upload said stays on the page
-# until the next one: an upload's refusal must not vanish when another file of it finishes indexing.
+# until the next one: an upload's refusal must not vanish when another file of it finishes indexing. It is said
+# of one workspace, and is not carried into another one chosen meanwhile.
 st.session_state.setdefault("watching", {})
+if st.session_state.get("notices_of") != who.workspace_id:
+    st.session_state.notices, st.session_state.notices_of = [], who.workspace_id
 if "upload_results" in st.session_state:
     given_results = st.session_state.pop("upload_results")
     st.session_state.notices = [n for g, r in given_results if (n := notice(documents.display_name(g), r))]
@@ -90,8 +97,8 @@ for document, renamed in st.session_state.pop("added", []):
     shown = label_markdown(document.filename)
     text = f"**{shown}** was added{renamed}: {document.pages} pages, {document.passages} passages."
     text += f" {document.ocr_note}." if document.ocr_note else ""
-    st.session_state.notices = [*st.session_state.get("notices", []), ("success", text)]
-for kind, text in st.session_state.get("notices", []):
+    st.session_state.notices = [*st.session_state.notices, ("success", text)]
+for kind, text in st.session_state.notices:
     {"info": st.info, "error": st.error, "success": st.success}[kind](
         text, icon={"info": "ℹ️", "error": "🚫", "success": "✅"}[kind]
     )
@@ -188,38 +195,37 @@ with database_guard():
 if not listed:
     st.info("Your library is empty. Add a PDF above to get started.", icon="📥")
 for document in listed:
-    name, pages, chunks, added, about, summarise, action = st.columns(
-        [4, 0.9, 1, 1.6, 1.2, 1.5, 1.4], vertical_alignment="center"
-    )
-    name.markdown(f"**{label_markdown(document.filename)}**")
-    if document.ocr_note:
-        name.caption(
-            f"🔍 {document.ocr_note}", help="Scanned pages have no text layer: OCR read them from the picture."
-        )
-    pages.caption(f"{document.pages} pages")
-    chunks.caption(f"{document.passages} passages")
-    added.caption(f"added {document.created_at:%Y-%m-%d %H:%M}")
-    with about.popover("About", icon="ℹ️", key=f"card_{document.id}"):
-        show_card(cards.get(document.id), asking.model_capabilities(svc).writes_suggestions)
-    if summarise.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
-        # A conversation of its own, searching this document only; the chat page asks the question.
-        with database_guard():
-            conversation = conversations.create_conversation(svc, [document.id], caller=who)
-        st.session_state.pending = f"Summarise {document.filename}"
-        st.switch_page("chat.py", query_params={"c": conversation.id})
-    if not who.can_edit:
-        continue
-    # Keyed by the document, so a popover left open never passes to the row that moves into its place.
-    with action.popover("Delete", icon="🗑️", key=f"confirm_{document.id}"):
-        st.write(f"Move **{label_markdown(document.filename)}** to the trash? It will no longer be searched.")
-        if st.button("Move to trash", key=f"delete_{document.id}", type="primary"):
+    # One row a document: its name and facts take the room that is left, the buttons only what their labels need.
+    # In fixed columns the labels were cut to "A…" and "Summ…" on a 1366 px screen.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"row_{document.id}"):
+        with st.container(width="stretch", gap=None):
+            st.markdown(f"**{label_markdown(document.filename)}**")
+            added = f"added {document.created_at:%Y-%m-%d %H:%M}"
+            st.caption(f"{document.pages} pages · {document.passages} passages · {added}")
+            if document.ocr_note:
+                st.caption(
+                    f"🔍 {document.ocr_note}", help="Scanned pages have no text layer: OCR read them from the picture."
+                )
+        with st.popover("About", icon="ℹ️", key=f"card_{document.id}"):
+            show_card(cards.get(document.id), asking.model_capabilities(svc).writes_suggestions)
+        if st.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
+            # A conversation of its own, searching this document only; the chat page asks the question.
             with database_guard():
-                try:
-                    documents.trash_document(svc, document.id, caller=who)
-                    st.session_state.undo = (document.id, document.filename)
-                except DocChatError as exc:
-                    st.warning(str(exc))
-            st.rerun()
+                conversation = conversations.create_conversation(svc, [document.id], caller=who)
+            st.session_state.pending = f"Summarise {document.filename}"
+            st.switch_page("chat.py", query_params={"c": conversation.id})
+        if who.can_edit:
+            # Keyed by the document, so a popover left open never passes to the row that moves into its place.
+            with st.popover("Delete", icon="🗑️", key=f"confirm_{document.id}"):
+                st.write(f"Move **{label_markdown(document.filename)}** to the trash? It will no longer be searched.")
+                if st.button("Move to trash", key=f"delete_{document.id}", type="primary"):
+                    with database_guard():
+                        try:
+                            documents.trash_document(svc, document.id, caller=who)
+                            st.session_state.undo = (document.id, document.filename)
+                        except DocChatError as exc:
+                            st.warning(str(exc))
+                    st.rerun()
 
 if trash and who.can_edit:
     with st.expander(f"Trash ({len(trash)})", icon="🗑️"):

@@ -3,7 +3,7 @@ reaches a page but the sign-in page before signing in."""
 
 import streamlit as st
 
-from ui.session import keep_signed_in, signed_in, workspace_switcher
+from ui.session import keep_signed_in, remember_link, signed_in, workspace_switcher
 from ui.shared import database_guard, services
 
 st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
@@ -16,6 +16,7 @@ with database_guard(f", so your question was not sent: “{asked}”. Try again 
 
 # Paths are relative to this script's folder.
 if who is None:
+    remember_link()
     pages = [st.Page("signin.py", title="Sign in", icon="🔑", default=True)]
 else:
     pages = [

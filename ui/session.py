@@ -3,6 +3,9 @@ every run, so a user disabled or removed from a workspace is refused at once; an
 
 from __future__ import annotations
 
+import html
+from urllib.parse import urlencode, urlsplit
+
 import streamlit as st
 
 from rag.errors import DocChatError, SignInError
@@ -59,15 +62,28 @@ def _from_cookie(svc: Services, wanted: str | None) -> Caller | None:
     return who
 
 
+def remember_link() -> None:
+    """Before sign-in: the page and query the browser asked for (a link to a shared conversation, say), to go
+    back to once signed in. Signing in reloads the page, and Streamlit's own address has lost them by then."""
+    if "after_sign_in" not in st.session_state:
+        asked = urlsplit(str(getattr(st.context, "url", None) or "/"))
+        query = urlencode({k: v for k, v in st.query_params.to_dict().items() if k != "signin"})
+        st.session_state.after_sign_in = (asked.path or "/") + (f"?{query}" if query else "")
+
+
 def keep_signed_in(svc: Services, who: Caller) -> None:
     """After a password sign-in: the browser trades a one-time code for its HttpOnly session cookie, so a
     reload or a new tab stays signed in. Posted by a form, so the code is in no address bar, history or log."""
     code = accounts.begin_browser_session(svc, who)
-    # The API's path under the pages' own origin (app.py mounts it at /api/v1).
+    back = html.escape(st.session_state.pop("after_sign_in", "/"), quote=True)
+    # The API's path under the pages' own origin (app.py mounts it at /api/v1). Posted once a page: Streamlit
+    # may draw the element twice, and a second post cancelled the first navigation after the server had spent
+    # the code, so the browser came back with no cookie (2 sign-ins in 3 ended on "That sign-in link has expired").
     st.html(
         f'<form id="docchat-session" method="post" action="/api/v1/session" target="_top">'
-        f'<input type="hidden" name="code" value="{code}"></form>'
-        '<script>document.getElementById("docchat-session").submit()</script>',
+        f'<input type="hidden" name="code" value="{code}"><input type="hidden" name="next" value="{back}"></form>'
+        "<script>if (!window.top.docchatSessionPosted) {"
+        ' window.top.docchatSessionPosted = true; document.getElementById("docchat-session").submit() }</script>',
         unsafe_allow_javascript=True,
     )
 

@@ -10,6 +10,10 @@ from ui.shared import services
 svc = services()
 st.title("💬 DocChat")
 notice = st.session_state.pop("signin_notice", None)
+if st.query_params.get("signin") == "expired":
+    # Sent back by the API's /session: the one-time code of the last sign-in was spent or too old.
+    st.query_params.pop("signin")
+    notice = "That sign-in did not complete. Please sign in again."
 if notice:
     st.warning(notice, icon="🔒")
 

@@ -17,6 +17,8 @@ from rag.usecases import accounts
 
 router = APIRouter(include_in_schema=False)
 COOKIE = accounts.SESSION_COOKIE
+# What the sign-in page reads to say that the code it posted was spent or too old (ui/signin.py).
+EXPIRED_QUERY = "signin=expired"
 
 
 def _from_this_app(request: Request) -> None:
@@ -31,9 +33,21 @@ def _from_this_app(request: Request) -> None:
         raise HTTPException(403, "This sign-in came from another site's page, so it was refused. Sign in on DocChat.")
 
 
-def _back(request: Request) -> RedirectResponse:
+def _page(given: str | None) -> tuple[str, str]:
+    """The path and query of the page a sign-in started from (a link to a conversation, say), if it is one of this
+    app's: never another site's ("//evil", "/\\evil", "https://…"), where an open redirect would lead."""
+    if not given or not given.startswith("/") or given.startswith(("//", "/\\")):
+        return "/", ""
+    parts = urlsplit(given)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 or c == "\\" for c in given):
+        return "/", ""
+    return parts.path, parts.query
+
+
+def _back(request: Request, page: str | None = None, query: str = "") -> RedirectResponse:
     # To the pages, served at the root of the same process (app.py mounts this API under /api/v1).
-    return RedirectResponse(str(request.url.replace(path="/", query="")), status_code=303)
+    path, kept = _page(page)
+    return RedirectResponse(str(request.url.replace(path=path, query=query or kept)), status_code=303)
 
 
 @router.post("/session")
@@ -42,6 +56,7 @@ async def start_session(
     code: Annotated[str, Form(max_length=200)],
     services: ServicesDep,
     current: Annotated[str | None, Cookie(alias=COOKIE)] = None,
+    page: Annotated[str | None, Form(max_length=2000, alias="next")] = None,
 ):
     _from_this_app(request)
     try:
@@ -50,9 +65,10 @@ async def start_session(
         # The same form posted again (its page drawn twice before the first answer came back), by a browser
         # the first post signed in already: it is signed in, not refused.
         if current and await run_in_threadpool(_signed_in, services, current):
-            return _back(request)
-        raise
-    response = _back(request)
+            return _back(request, page)
+        # A browser's form post: it goes back to the sign-in page, which says why, never to a bare JSON error.
+        return _back(request, "/", query=EXPIRED_QUERY)
+    response = _back(request, page)
     response.set_cookie(
         COOKIE,
         token,

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
-from rag.errors import InvalidInputError
+from rag.accounts.users import memberships_of
+from rag.errors import InvalidInputError, UnknownConversationError
 from rag.records import transcripts
 from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic
 from rag.services import Services
@@ -44,6 +45,19 @@ def get_conversation(services: Services, conversation_id: str, *, caller: Caller
     library = library_ids(services, caller=who)
     messages = [message_public(m, library) for m in transcripts.list_messages(services, conversation.id)]
     return ConversationDetail(**conversation_public(services, conversation, who).model_dump(), messages=messages)
+
+
+def find_workspace(services: Services, conversation_id: str, *, caller: Caller | None = None) -> str | None:
+    """The caller's workspace that holds this conversation (their own, or one shared with them there), or None:
+    a link to it without its workspace (?ws=), or from another workspace, still opens it for whoever may read it."""
+    who = resolve(services, caller)
+    for workspace, _role in memberships_of(services, who.user_id):
+        try:
+            transcripts.get_conversation(services, conversation_id, workspace_id=workspace.id, user_id=who.user_id)
+        except UnknownConversationError:
+            continue
+        return workspace.id
+    return None
 
 
 def rename_conversation(

@@ -132,11 +132,35 @@ async def test_a_sign_in_code_works_once_and_a_second_post_of_it_by_the_signed_i
     # The same form posted again by that browser (its page drawn twice): still signed in.
     again = await browser.post("/session", data={"code": code}, cookies={accounts.SESSION_COOKIE: token})
     assert again.status_code == 303 and accounts.SESSION_COOKIE not in again.cookies
-    # By anyone else, or after a sign-out, the code is spent.
-    assert (await browser.post("/session", data={"code": code})).status_code == 401
-    accounts.end_browser_session(svc, token)
-    spent = await browser.post("/session", data={"code": code}, cookies={accounts.SESSION_COOKIE: token})
-    assert spent.status_code == 401
+    # By anyone else, or after a sign-out, the code is spent: the browser goes back to the sign-in page, which
+    # says so (never to a bare JSON error), with no cookie.
+    for cookies in ({}, {accounts.SESSION_COOKIE: token}):
+        if cookies:
+            accounts.end_browser_session(svc, token)
+        spent = await browser.post("/session", data={"code": code}, cookies=cookies)
+        assert spent.status_code == 303 and spent.headers["location"] == "http://docchat/?signin=expired"
+        assert accounts.SESSION_COOKIE not in spent.cookies
+
+
+async def test_a_sign_in_goes_back_to_the_page_it_started_from_and_never_to_another_site(clients):
+    made, _keys, svc = clients
+    browser = made["anonymous"]
+    wanted = "/?c=0123abcd&ws=team"
+    pages = {
+        wanted: "http://docchat/?c=0123abcd&ws=team",
+        "/documents": "http://docchat/documents",
+        "//evil.example/x": "http://docchat/",
+        "/\\evil.example": "http://docchat/",
+        "https://evil.example/": "http://docchat/",
+        "/%0d%0aSet-Cookie:x": "http://docchat/%0d%0aSet-Cookie:x",
+        "/\nSet-Cookie: x=1": "http://docchat/",
+    }
+    for given, landing in pages.items():
+        code = accounts.begin_browser_session(svc, accounts.sign_in(svc, "alice", PASSWORD))
+        answer = await browser.post("/session", data={"code": code, "next": given})
+        assert answer.status_code == 303 and answer.headers["location"] == landing, given
+        assert accounts.SESSION_COOKIE in answer.cookies
+        browser.cookies.clear()
 
 
 async def test_a_sign_in_form_posted_by_another_site_is_refused(clients):

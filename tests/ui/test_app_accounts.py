@@ -73,9 +73,9 @@ def test_a_signed_in_user_sees_and_opens_nothing_of_another(svc):
     assert not at.exception
     assert "When does the merger close?" not in _texts(at.markdown) + " ".join(_shown(b.label) for b in at.button)
     assert not at.chat_message
+    # Said as for a conversation that does not exist, and the link is dropped.
+    assert "not in any of your workspaces" in _texts(at.warning) and "c" not in at.query_params
     # Bob asks with Alice's own words: the chat finds nothing of hers.
-    at.query_params.pop("c")
-    at.run()
     at.chat_input[0].set_value(SECRET).run()
     assert not at.exception
     answer = at.chat_message[1]
