@@ -74,7 +74,7 @@ def render_answer(svc: Services, message: MessagePublic, question: str) -> None:
     elif message.status == "failed":
         st.error(message.error or "The answer failed.", icon="⚠️")
     if quotes and mode == "model":
-        with st.expander("What the documents say", icon="❝"):
+        with st.expander("What the documents say", icon=":material/format_quote:"):
             render_quotes(svc, f"{message.id}_more", quotes)
     if message.standalone_question and message.standalone_question != question:
         with st.expander("Searched for"):
