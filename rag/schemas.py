@@ -150,6 +150,10 @@ class MessagePublic(Public):
     role: Literal["user", "assistant"]
     content: str = Field(description="The question, or the model's words as shown (empty when only quotes are).")
     created_at: UTCDatetime
+    question_id: int | None = Field(
+        default=None,
+        description="An answer's question: with questions asked at once, the message before it may be another's.",
+    )
     standalone_question: str | None = None
     sources: list[Source] = []
     quotes: list[Quote] = []

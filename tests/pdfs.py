@@ -122,3 +122,30 @@ def join_pdfs(*parts: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# A page for each of twenty animals, with its own food: questions asked at once ("What does the kiwi eat?") each
+# find their own page, and the fake model's answers ("Kiwi care.") tell which question each answers.
+ANIMALS = [
+    ("penguin", "herring"),
+    ("giraffe", "acacia leaves"),
+    ("kiwi", "earthworms"),
+    ("koala", "eucalyptus"),
+    ("panda", "bamboo"),
+    ("otter", "clams"),
+    ("beaver", "willow bark"),
+    ("hedgehog", "beetles"),
+    ("flamingo", "shrimp"),
+    ("pelican", "mackerel"),
+    ("anteater", "termites"),
+    ("squirrel", "acorns"),
+    ("rabbit", "clover"),
+    ("walrus", "mussels"),
+    ("camel", "thorny shrubs"),
+    ("hummingbird", "nectar"),
+    ("woodpecker", "larvae"),
+    ("armadillo", "ants"),
+    ("manatee", "seagrass"),
+    ("tortoise", "dandelions"),
+]
+FARM = make_pdf([[f"{animal.title()} care.", f"The {animal} eats {food} every day."] for animal, food in ANIMALS])

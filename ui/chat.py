@@ -146,17 +146,18 @@ scope = st.multiselect(
 )
 
 messages = []
+questions: dict[int, str] = {}
 if current:
     with database_guard(refusal):
         messages = conversations.get_conversation(svc, current.id, caller=who).messages
-    question_text = ""
+    # Each answer's own question, by its link: with questions asked at once, the message above may be another's.
+    questions = {m.id: m.content for m in messages if m.role == "user"}
     for message in messages:
         with st.chat_message(message.role):
             if message.role == "user":
-                question_text = message.content
                 st.markdown(label_markdown(message.content))
             else:
-                render_answer(svc, message, question_text)
+                render_answer(svc, message, questions.get(message.question_id or 0, ""))
                 if not current.read_only and message.status == "complete":
                     render_feedback(svc, who, current.id, message)
 
@@ -181,7 +182,7 @@ if question is None and not messages and my_documents:
     with database_guard(refusal):
         render_suggestions(_first_questions(svc, who, who.workspace_id, tuple(sorted(names)), tuple(scope)), "start")
 if question is None and last is not None and last.role == "assistant" and last.status in ("interrupted", "failed"):
-    asked = next((m.content for m in reversed(messages) if m.role == "user"), "")
+    asked = questions.get(last.question_id or 0, "")
     if asked and st.button("Ask this question again", icon="🔁", key=f"retry_{last.id}"):
         st.session_state.pending = asked
         st.rerun()

@@ -106,9 +106,11 @@ def start_turn(services: Services, conversation_id: str, question: str, doc_ids:
     """Stages 1-8 for a question in a stored conversation. The question is stored first; the answer is stored as
     `turn.tokens` streams, then checked (6), followed by suggestions (7), and stored complete (8)."""
     workspace = set_scope(services, conversation_id, doc_ids)
+    # Read before the question is stored: its past is the turns settled when it was asked, never a question
+    # asked at the same moment or an answer still being written.
+    past = history(services, conversation_id, services.settings.history_turns)
+    cited = cited_documents(services, conversation_id)
     question_id = add_user_message(services, conversation_id, question).id
-    past = history(services, conversation_id, services.settings.history_turns, before_id=question_id)
-    cited = cited_documents(services, conversation_id, before_id=question_id)
     started = time.perf_counter()
     model = services.capabilities.label
     try:
@@ -116,12 +118,13 @@ def start_turn(services: Services, conversation_id: str, question: str, doc_ids:
     except DocChatError as exc:
         if not isinstance(exc, DatabaseUnavailableError):
             # The question is stored: the failure goes beside it, so the conversation shows why and offers a retry.
-            add_answer(services, conversation_id, status="failed", error=str(exc), model=model)
+            add_answer(services, conversation_id, question_id, status="failed", error=str(exc), model=model)
         raise
     quotes_first = bool(answer.quotes) and not streams_model(answer.strategy)
     message = add_answer(
         services,
         conversation_id,
+        question_id,
         standalone_question=answer.standalone_question,
         sources=[s.to_dict() for s in answer.sources],
         quotes=[q.to_dict() for q in answer.quotes],

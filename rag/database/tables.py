@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -183,20 +183,31 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     messages: Mapped[list[Message]] = relationship(
-        back_populates="conversation", cascade="all, delete-orphan", passive_deletes=True, order_by="Message.id"
+        back_populates="conversation",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: transcript_order(),
     )
 
 
 class Message(Base):
     __tablename__ = "messages"
 
-    # An autoincrement id orders the messages of a conversation as they were written.
+    # An autoincrement id orders the messages of a conversation as they were written; questions asked at once
+    # interleave with each other's answers, so a transcript reads in transcript_order(), never by id alone.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))  # "user" | "assistant"
     content: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Answers only:
+    # The question it answers: the message just before it is another question's when several are asked at once.
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True, default=None
+    )
+    # When the answer was settled: stored complete (quotes first: at once, they are the answer), interrupted or
+    # failed. None while it is being written: a question asked meanwhile does not take this turn as its history.
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     standalone_question: Mapped[str | None] = mapped_column(Text, default=None)
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     model: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -218,3 +229,8 @@ class Message(Base):
     feedback_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+def transcript_order() -> tuple[Any, ...]:
+    """A conversation's messages in reading order: each question, then its answer, whatever was written between."""
+    return (func.coalesce(Message.question_id, Message.id), Message.id)

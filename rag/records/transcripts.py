@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from rag.accounts.users import owner, owner_workspace
-from rag.database.tables import Conversation, Message, utcnow
+from rag.database.tables import Conversation, Message, transcript_order, utcnow
 from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
 from rag.presentation import export_text
 from rag.schemas import ConversationDetail
@@ -101,7 +102,7 @@ def delete_conversation(services: Services, conversation_id: str) -> None:
 
 def list_messages(services: Services, conversation_id: str) -> list[Message]:
     with services.sessions() as session:
-        query = select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        query = select(Message).where(Message.conversation_id == conversation_id).order_by(*transcript_order())
         return list(session.scalars(query))
 
 
@@ -119,16 +120,27 @@ def add_user_message(services: Services, conversation_id: str, content: str) -> 
     return message
 
 
-def add_answer(services: Services, conversation_id: str, **fields: Any) -> Message:
-    """An assistant message. It starts as "interrupted" and only a finished stream marks it complete,
-    so a crash at any point leaves an honest status behind."""
+def add_answer(services: Services, conversation_id: str, question_id: int, **fields: Any) -> Message:
+    """The answer to the question `question_id`. It starts as "interrupted" and only a finished stream marks it
+    complete, so a crash at any point leaves an honest status behind. Given a status (complete or failed), it is
+    settled already."""
+    settled = {"answered_at": utcnow()} if "status" in fields else {}
     with services.sessions.begin() as session:
-        message = Message(conversation_id=conversation_id, role="assistant", **({"status": "interrupted"} | fields))
+        message = Message(
+            conversation_id=conversation_id,
+            role="assistant",
+            question_id=question_id,
+            **({"status": "interrupted"} | fields | settled),
+        )
         session.add(message)
     return message
 
 
 def update_answer(services: Services, message_id: int, **fields: Any) -> None:
+    """Stores what came of the answer; with a status, the stream is over and the answer settled (the first
+    time: quotes stored complete settled it before the model's words, which change nothing of that)."""
+    if "status" in fields:
+        fields["answered_at"] = func.coalesce(Message.answered_at, utcnow())
     with services.sessions.begin() as session:
         session.execute(update(Message).where(Message.id == message_id).values(**fields))
 
@@ -144,16 +156,26 @@ def set_feedback(
     return message
 
 
-def history(services: Services, conversation_id: str, turns: int, before_id: int | None = None) -> list[BaseMessage]:
-    """The last `turns` question/answer pairs, oldest first, as chat messages for the chain."""
+def _settled_turns(conversation_id: str) -> Select[tuple[Message, Message]]:
+    """The conversation's turns whose answer is settled, latest question first. Read before a question is stored,
+    they are its past: a question asked at the same moment, or one whose answer is still being written, is not
+    a previous turn of it (twenty asked at once were each searched joined to another, still unanswered)."""
+    question, answer = aliased(Message), aliased(Message)
+    return (
+        select(question, answer)
+        .join(answer, answer.question_id == question.id)
+        .where(question.conversation_id == conversation_id, answer.answered_at.is_not(None))
+        .order_by(question.id.desc(), answer.id.desc())
+    )
+
+
+def history(services: Services, conversation_id: str, turns: int) -> list[BaseMessage]:
+    """The last `turns` settled question/answer pairs, oldest first, as chat messages for the chain."""
     if turns <= 0:
         return []
     with services.sessions() as session:
-        query = select(Message).where(Message.conversation_id == conversation_id)
-        if before_id is not None:
-            query = query.where(Message.id < before_id)
-        rows = list(session.scalars(query.order_by(Message.id.desc()).limit(2 * turns)))
-    return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in reversed(rows)]
+        pairs = session.execute(_settled_turns(conversation_id).limit(turns)).all()
+    return [m for q, a in reversed(pairs) for m in (HumanMessage(q.content), AIMessage(a.content))]
 
 
 def export_markdown(conversation: ConversationDetail) -> str:
@@ -192,11 +214,10 @@ def export_markdown(conversation: ConversationDetail) -> str:
     return "\n".join(lines)
 
 
-def cited_documents(services: Services, conversation_id: str, before_id: int | None = None) -> list[str]:
-    """The documents the conversation's last answer cited: what a follow-up most likely asks about."""
+def cited_documents(services: Services, conversation_id: str) -> list[str]:
+    """The documents the last settled answer cited, that of the turn `history` ends with: what a follow-up most
+    likely asks about."""
     with services.sessions() as session:
-        query = select(Message.sources).where(Message.conversation_id == conversation_id, Message.role == "assistant")
-        if before_id is not None:
-            query = query.where(Message.id < before_id)
-        sources = session.scalar(query.order_by(Message.id.desc()).limit(1)) or []
+        last = session.execute(_settled_turns(conversation_id).limit(1)).first()
+    sources = (last[1].sources if last else None) or []
     return list(dict.fromkeys(s["doc_id"] for s in sources))

@@ -92,6 +92,7 @@ def message_public(message: Message, library: Collection[str]) -> MessagePublic:
         role=message.role,  # type: ignore[arg-type]
         content=message.content or "",
         created_at=message.created_at,
+        question_id=message.question_id,
         standalone_question=message.standalone_question,
         sources=sources,
         quotes=quotes,

@@ -39,12 +39,8 @@ def review_queue(services: Services, *, caller: Caller, limit: int = 200) -> lis
             unsupported = [c["text"] for c in message.grounding or [] if c.get("supported") is False]
             if message.feedback != "down" and not unsupported:
                 continue
-            question = session.scalar(
-                select(Message.content)
-                .where(Message.conversation_id == conversation.id, Message.id < message.id, Message.role == "user")
-                .order_by(Message.id.desc())
-                .limit(1)
-            )
+            # By its link: with questions asked at once, the question just before it may be another's.
+            question = session.scalar(select(Message.content).where(Message.id == message.question_id))
             items.append(
                 ReviewItem(
                     conversation_id=conversation.id,

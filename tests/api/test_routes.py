@@ -19,8 +19,8 @@ from PIL import Image
 from api.main import create_api
 from rag.models.fake_chat import FakeChatModel
 from rag.reading.page_image import MAX_PIXELS
-from tests.api.conftest import OpenServices
-from tests.pdfs import make_pdf, page_of_size
+from tests.api.conftest import OpenServices, api_client
+from tests.pdfs import ANIMALS, FARM, make_pdf, page_of_size
 
 pytestmark = pytest.mark.anyio
 
@@ -228,6 +228,60 @@ async def test_a_client_that_disconnects_leaves_an_interrupted_answer(open_api_s
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+class HeldModel(FakeChatModel):
+    """The fake model, holding each answer's first word until `gate` (a threading.Barrier) has as many answers
+    waiting as it counts: every question has then been asked, and no answer was settled before any of them."""
+
+    gate: Any = None
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Iterator[Any]:
+        self.gate.wait(timeout=60)
+        yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+
+async def test_questions_sent_at_once_are_each_searched_alone_and_answered_beside_their_own(
+    open_api_services: OpenServices, db_url: str
+) -> None:
+    gate = threading.Barrier(len(ANIMALS))
+    # answer_mode "model": an answer is settled when its stream ends, which the held model puts after every question.
+    services = open_api_services(
+        llm=HeldModel(gate=gate), database_url=db_url, answer_mode="model", api_rate_per_minute=100_000
+    )
+    async with api_client(services) as client:
+        [record] = await upload(client, ("farm.pdf", FARM))
+        await until_indexed(client, record["doc_id"])
+        conversation_id = (await client.post("/conversations", json={})).json()["id"]
+        questions = [f"What does the {animal} eat?" for animal, _ in ANIMALS]
+        streams: dict[str, list[tuple[str, Any]]] = {}
+
+        async def ask(question: str) -> None:
+            url = f"/conversations/{conversation_id}/messages"
+            response = await client.post(url, json={"question": question})
+            assert response.status_code == 200, response.text
+            streams[question] = sse_events(response.text)
+
+        async with anyio.create_task_group() as group:
+            for question in questions:
+                group.start_soon(ask, question)
+        detail = (await client.get(f"/conversations/{conversation_id}")).json()
+        export = (await client.get(f"/conversations/{conversation_id}/export")).text
+
+    assert {q: [name for name, _ in events][-1] for q, events in streams.items()} == dict.fromkeys(questions, "done")
+    # None had a settled turn before it: each was searched as asked, not joined to another still unanswered.
+    assert {q: events[0][1]["standalone_question"] for q, events in streams.items()} == {q: q for q in questions}
+    done = {q: events[-1][1] for q, events in streams.items()}
+    assert len({d["answer"] for d in done.values()}) == len(questions), "the answers must differ to tell their places"
+    messages = detail["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant"] * len(questions)
+    for question, answer in zip(messages[::2], messages[1::2], strict=True):
+        asked = done[question["content"]]
+        assert answer["question_id"] == question["id"]
+        assert (answer["id"], answer["content"]) == (asked["message_id"], asked["model_answer"])
+    sections = export.split("## Q: ")[1:]
+    assert [section.split("\n", 1)[0] for section in sections] == [m["content"] for m in messages[::2]]
+    assert all(done[m["content"]]["model_answer"] in s for m, s in zip(messages[::2], sections, strict=True))
 
 
 async def test_a_page_of_any_size_is_a_bounded_picture(client: httpx.AsyncClient) -> None:

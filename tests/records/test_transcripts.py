@@ -19,13 +19,13 @@ from rag.database.tables import Base, Message
 from rag.errors import LLMError
 from rag.models.fake_chat import FakeChatModel
 from rag.presentation import answer_of
-from rag.records.transcripts import add_user_message, history
+from rag.records.transcripts import add_answer, add_user_message, history, update_answer
 from rag.schemas import MessagePublic
 from rag.services import Services
 from rag.usecases import asking, conversations, documents
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
-from tests.pdfs import make_pdf
+from tests.pdfs import ANIMALS, FARM, make_pdf
 
 ZOO = make_pdf(
     [
@@ -182,11 +182,85 @@ def test_twenty_concurrent_writers_lose_and_reorder_nothing(svc, shared):
         assert own == [f"writer {writer} message {n}" for n in range(10)]
 
 
-def test_history_returns_the_last_turns_in_order(svc):
+def test_history_returns_the_last_settled_turns_in_order(svc):
     conversation = conversations.create_conversation(svc)
-    for n in range(6):
-        add_user_message(svc, conversation.id, f"q{n}")
-    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "q3", "q4", "q5"]
+    for n in range(4):
+        question = add_user_message(svc, conversation.id, f"q{n}")
+        add_answer(svc, conversation.id, question.id, content=f"a{n}", status="complete")
+    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "a2", "q3", "a3"]
+    # A question with no answer yet, and one whose answer is still being written: neither is a turn of the past.
+    add_user_message(svc, conversation.id, "unanswered")
+    writing = add_answer(svc, conversation.id, add_user_message(svc, conversation.id, "q5").id, content="a5 so f")
+    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q2", "a2", "q3", "a3"]
+    # Its stream over, interrupted or not, it is.
+    update_answer(svc, writing.id, content="a5 so far", status="interrupted")
+    assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q3", "a3", "q5", "a5 so far"]
+
+
+# Questions asked at once: more than the database's connection pool (5 + 10 overflow), as the audit sent them.
+AT_ONCE = len(ANIMALS)
+
+
+def ask_at_once(svc, conversation_id, questions):
+    """Asks every question at the same moment, each on its own thread, and writes no answer until all are asked:
+    {question: (standalone question, streamed answer, answer id)}."""
+    start, asked = threading.Barrier(len(questions)), threading.Barrier(len(questions))
+    turns, errors = {}, []
+
+    def ask(question):
+        try:
+            start.wait(timeout=60)
+            turn = asking.ask(svc, question, conversation_id)
+            asked.wait(timeout=60)
+            turns[question] = (turn.standalone_question, "".join(turn.tokens), turn.answer_id)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            start.abort()
+            asked.abort()
+
+    threads = [threading.Thread(target=ask, args=(question,)) for question in questions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return turns
+
+
+def test_questions_asked_at_once_are_each_searched_alone_and_stored_beside_their_answers(svc):
+    # The model's words stream as they come: each answer is settled only once it is read, after every question.
+    svc.settings.answer_mode = "model"
+    _add(svc, ("farm.pdf", FARM))
+    conversation = conversations.create_conversation(svc)
+    questions = [f"What does the {animal} eat?" for animal, _ in ANIMALS]
+    turns = ask_at_once(svc, conversation.id, questions)
+
+    # None had a settled turn before it: each was searched as asked, not joined to another still unanswered.
+    assert {q: standalone for q, (standalone, _, _) in turns.items()} == {q: q for q in questions}
+    streamed = {q: answer for q, (_, answer, _) in turns.items()}
+    assert len(set(streamed.values())) == AT_ONCE, "the answers must differ for their places to tell"
+
+    messages = _messages(svc, conversation.id)
+    assert [m.role for m in messages] == ["user", "assistant"] * AT_ONCE
+    pairs = list(zip(messages[::2], messages[1::2], strict=True))
+    for question, answer in pairs:
+        assert answer.question_id == question.id
+        assert (answer.id, answer.standalone_question, answer.content) == (
+            turns[question.content][2],
+            question.content,
+            streamed[question.content],
+        )
+        assert answer.status == "complete"
+    # The export reads each answer under its own question.
+    markdown = conversations.export_conversation(svc, conversation.id)
+    sections = markdown.split("## Q: ")[1:]
+    assert [section.split("\n", 1)[0] for section in sections] == [q.content for q, _ in pairs]
+    assert all(streamed[q.content] in section for (q, _), section in zip(pairs, sections, strict=True))
+
+    # Now every turn is settled: a follow-up is searched with the last question asked.
+    follow_up = asking.ask(svc, "And how often?", conversation.id)
+    assert follow_up.standalone_question == f"{pairs[-1][0].content} And how often?"
+    "".join(follow_up.tokens)
 
 
 def test_rename_and_delete_cascade_to_messages(svc):
@@ -220,7 +294,7 @@ def test_export_marks_sources_of_deleted_documents(svc):
 
 
 # The newest migration, and the documents columns added by 0004-0009 (the foundation's table had none of them).
-HEAD = "0010"
+HEAD = "0011"
 LATER_DOCUMENT_COLUMNS = {
     "updated_at",
     "trashed_at",
@@ -307,6 +381,52 @@ def test_names_a_race_left_twice_are_told_apart_by_the_migration_that_makes_them
             conn.execute(text("UPDATE documents SET filename = 'race.pdf' WHERE doc_id = 'd2'"))
     finally:
         engine.dispose()
+
+
+def test_answers_of_before_are_linked_to_their_questions_and_settled_by_the_migration(db_url, tmp_path, embedding):
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0010")
+        with engine.begin() as conn:
+            workspace, user = conn.execute(text("SELECT id, personal_of FROM workspaces")).one()
+            conn.execute(
+                text(
+                    "INSERT INTO conversations (id, workspace_id, user_id, title, doc_ids, created_at, updated_at) "
+                    "VALUES ('c1', :w, :u, 'Penguins', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"w": workspace, "u": user},
+            )
+            for n, (role, content, status) in enumerate(
+                [
+                    ("user", "What do penguins eat?", None),
+                    ("assistant", "Herring.", "complete"),
+                    ("user", "Where do they nest?", None),
+                    ("assistant", "On pebb", "interrupted"),
+                    ("user", "And giraffes?", None),  # the database went away before its answer was stored
+                ],
+                1,
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO messages (id, conversation_id, role, content, status, created_at) "
+                        "VALUES (:id, 'c1', :role, :content, :status, :at)"
+                    ),
+                    {"id": n, "role": role, "content": content, "status": status, "at": datetime(2026, 1, 1, 0, n)},
+                )
+        init_db(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, question_id, answered_at FROM messages ORDER BY id")).all()
+        assert [(id_, question) for id_, question, _ in rows] == [(1, None), (2, 1), (3, None), (4, 3), (5, None)]
+        assert [answered is not None for _, _, answered in rows] == [False, True, False, True, False]
+    finally:
+        engine.dispose()
+    # A follow-up reads them as before.
+    services = open_services(_settings(tmp_path, db_url), embedding)
+    try:
+        past = [m.content for m in history(services, "c1", turns=3)]
+        assert past == ["What do penguins eat?", "Herring.", "Where do they nest?", "On pebb"]
+    finally:
+        services.close()
 
 
 def test_postgres_rows_are_visible_to_plain_sql(postgres_url, tmp_path, embedding):

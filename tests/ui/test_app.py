@@ -225,11 +225,12 @@ def test_sentences_no_source_supports_are_underlined_in_the_stored_answer(tmp_pa
     storage = tmp_path / "storage"
     services = open_services(Settings(_env_file=None, storage_dir=storage), embedding)
     conversation = create_conversation(services)
-    add_user_message(services, conversation.id, "What do penguins eat?")
+    question = add_user_message(services, conversation.id, "What do penguins eat?")
     checks = [SentenceCheck("They eat herring.", True, 1.0, 0.9), SentenceCheck("They love jazz.", False, 0.0, 0.1)]
     add_answer(
         services,
         conversation.id,
+        question.id,
         content="They eat herring. They love jazz.",
         status="complete",
         grounding=[c.to_dict() for c in checks],
