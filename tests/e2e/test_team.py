@@ -135,7 +135,7 @@ def test_a_team_walk_through_the_pages(browser, tmp_path):
         # That notice is Team's: back in her own library it is not shown.
         _switch_workspace(alice, "Personal")
         expect(alice.get_by_role("heading", name="Your documents")).to_be_visible()
-        expect(alice.get_by_text("was added")).to_have_count(0)
+        expect(alice.get_by_test_id("stAlert").filter(has_text="libtasn1.pdf")).to_have_count(0)
 
         # A conversation in Team, shared, then renamed: Save closes the popover.
         _switch_workspace(alice, "Team · editor")
