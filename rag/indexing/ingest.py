@@ -255,8 +255,9 @@ def _record(
 
 def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | None) -> Document:
     # A sibling in the trash of its workspace is still indexed content; one queued or indexing is joined, and
-    # the job indexing it finishes both.
+    # the job indexing it finishes both: it writes to the records of its attempt, and its heartbeat is theirs.
     status = "indexed" if sibling.status in ("indexed", "trashed") else sibling.status
+    joined = status == "indexing"
     return Document(
         workspace_id=workspace,
         doc_id=sibling.doc_id,
@@ -271,7 +272,8 @@ def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | No
         ocr_pages=sibling.ocr_pages,
         ocr_unreadable=sibling.ocr_unreadable,
         ocr_lines=sibling.ocr_lines,
-        updated_at=utcnow(),
+        attempts=sibling.attempts if joined else 0,
+        updated_at=sibling.updated_at if joined else utcnow(),
         progress=None if status == "indexed" else sibling.progress,
         progress_message=None if status == "indexed" else sibling.progress_message,
     )

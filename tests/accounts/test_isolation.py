@@ -377,3 +377,25 @@ def test_a_copy_whose_job_died_is_queued_again_and_the_passages_stay(db_team):
         assert documents.get_document(db_team, doc, caller=bob).status == "queued"
     _jobs_done(db_team)
     assert documents.get_document(db_team, doc, caller=bob).status == "indexed" and _found(db_team, bob, doc)
+
+
+def test_a_copy_in_another_of_ones_workspaces_joins_the_job_indexing_it(db_team):
+    accounts.create_workspace(db_team, "Deals", caller=OPERATOR)
+    accounts.set_member(db_team, "Deals", "alice", "editor", caller=OPERATOR)
+    personal, deals = _caller(db_team, "alice"), _caller(db_team, "alice", "Deals")
+    seen: dict = {}
+
+    def added_to_deals_meanwhile(message: str, _fraction: float) -> None:
+        if message.startswith("Embedding passages") and not seen:
+            [seen["answer"]] = documents.queue_uploads(db_team, [("deal.pdf", ALICE_PDF)], caller=deals)
+            seen["record"] = documents.get_document(db_team, seen["answer"].doc_id, caller=deals)
+
+    with _worker_held(db_team):
+        [queued] = documents.queue_uploads(db_team, [("merger.pdf", ALICE_PDF)], caller=personal)
+        result = index_accepted(db_team, queued.doc_id, added_to_deals_meanwhile, keep_failure=True)
+    _jobs_done(db_team)
+    # Her own file: the Deals copy shows the job's progress, and the job finishes it.
+    assert seen["answer"].status == "queued" and seen["record"].status == "indexing"
+    mine = documents.get_document(db_team, queued.doc_id, caller=deals)
+    assert (mine.status, mine.filename, mine.passages) == ("indexed", "deal.pdf", result.chunks)
+    assert _found(db_team, deals, queued.doc_id)
