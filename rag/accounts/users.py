@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from rag.accounts.passwords import hash_password
 from rag.database.tables import Membership, User, Workspace
@@ -63,6 +63,11 @@ def memberships_of(services: Services, user_id: str) -> list[tuple[Workspace, st
     )
     with services.sessions() as session:
         return [(w, r) for w, r in session.execute(query)]
+
+
+def member_workspace_ids(user_id: str | None) -> Select[tuple[str]]:
+    """The ids of the workspaces the user is a member of (none for no user), to be used inside another query."""
+    return select(Membership.workspace_id).where(Membership.user_id == user_id)
 
 
 def owner_workspace(services: Services, workspace_id: str | None) -> str:

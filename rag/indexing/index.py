@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from rag.database.tables import Document
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
@@ -18,7 +18,14 @@ from rag.indexing.chunking import chunk_pages
 from rag.reading.ocr_layout import OcrLine
 from rag.reading.pdf import TOO_MANY_PASSAGES, Opened, Page, PdfError, ReadStep, extract_pages, open_pdf
 from rag.reading.stored_pages import known_ocr
-from rag.records.cleanup import has_records, holders, remove_document_data, sync_workspaces
+from rag.records.cleanup import (
+    drop_passages,
+    has_records,
+    holders,
+    indexed_record,
+    remove_document_data,
+    sync_workspaces,
+)
 from rag.schemas import IngestResult
 from rag.services import Services
 
@@ -54,31 +61,41 @@ def index_accepted(
     keep_failure: bool = False,
     stop: threading.Event | None = None,
     retry: bool = False,
+    workspace_id: str | None = None,
 ) -> IngestResult:
-    """Indexes a queued document from its stored file, for every workspace waiting for it. A failure removes
+    """Indexes a queued document from its stored file, for every workspace waiting for it; content indexed
+    already for another record is not read again, its passages serve these records too. A failure removes
     everything it wrote; with `keep_failure` the records and the file stay, "failed" with the reason, for the
     users who are no longer watching (and for a retry). With `retry`, a passing failure (TRANSIENT) queues the
-    document again and raises RetryLater, for a scheduler that tries again later."""
-    job, document = job_state.claim(services, doc_id)
+    document again and raises RetryLater, for a scheduler that tries again later. `workspace_id`: the workspace
+    whose record the result names (that of an upload indexed while its user waits)."""
+    job, document = job_state.claim(services, doc_id, workspace_id)
     if document is None:
         return failed_result("document.pdf", doc_id, "It was removed before it could be indexed.")
     if job is None:
         return duplicate_result(document, BEING_ADDED.format(name=document.filename))
     name = document.filename
-    if job.attempt > services.settings.job_retries + 1:
-        # Its workers kept dying on it (a PDF that exhausts their memory, say): it ends here, not in a loop.
-        reason = f"Indexing stopped {job.attempt - 1} times before it could finish; it was given up."
-        _keep_failure(services, doc_id, reason)
-        return failed_result(name, doc_id, reason)
     counts = job_state.Counts()
+    # Whether this job writes the passages. Until it knows that no other record answers from them, a failure
+    # removes none of them, nor the file, nor another record.
+    owned = False
     try:
+        held = indexed_record(services, doc_id)
+        if held is not None:
+            return _reuse(services, job, held, name)
+        if job.attempt > services.settings.job_retries + 1:
+            # Its workers kept dying on it (a PDF that exhausts their memory, say): it ends here, not in a loop.
+            reason = f"Indexing stopped {job.attempt - 1} times before it could finish; it was given up."
+            _keep_failure(services, doc_id, reason)
+            return failed_result(name, doc_id, reason)
+        owned = True
         if job.reclaimed:
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
         chunks, card, ocr = _index(services, data, open_pdf(data, services.settings), doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
-        job_state.write(
+        job_state.finish(
             services,
             doc_id,
             job.attempt,
@@ -109,8 +126,10 @@ def index_accepted(
             reason = f"Indexing failed: {exc}"
         if keep_failure:
             _keep_failure(services, doc_id, reason)
-        else:
+        elif owned:
             discard(services, doc_id)
+        else:
+            _release(services, job)
         return failed_result(name, doc_id, reason)
     summarise_in_background(services, doc_id, card)
     progress("Done", 1.0)
@@ -123,6 +142,55 @@ def index_accepted(
         ocr_pages=ocr["ocr_pages"],
         ocr_unreadable=ocr["ocr_unreadable"],
     )
+
+
+def _reuse(services: Services, job: job_state.Claim, held: Document, name: str) -> IngestResult:
+    """The content was indexed for another record (another workspace's) before this job was claimed: its
+    passages, complete, serve the records of this job as they are, and so do its card and what OCR read. A new
+    upload of content someone else holds answers "queued" and ends here, so that its user cannot tell it from any
+    other upload by its answer (rag/indexing/ingest.py)."""
+    doc_id = held.doc_id
+    # Before: a failure in between leaves the passages answering no record that is not indexed. After: a record
+    # that left (cancelled) or was queued meanwhile.
+    sync_workspaces(services, doc_id)
+    job_state.finish(
+        services,
+        doc_id,
+        job.attempt,
+        chunks=held.chunks,
+        status="indexed",
+        card=held.card,
+        progress=None,
+        progress_message=None,
+        pages_done=None,
+        passages_done=None,
+        ocr_pages=held.ocr_pages,
+        ocr_unreadable=held.ocr_unreadable,
+        ocr_lines=held.ocr_lines,
+    )
+    sync_workspaces(services, doc_id)
+    return IngestResult(
+        file=name,
+        doc_id=doc_id,
+        status="indexed",
+        pages=job.document.pages,
+        chunks=held.chunks,
+        ocr_pages=held.ocr_pages,
+        ocr_unreadable=held.ocr_unreadable,
+    )
+
+
+def _release(services: Services, job: job_state.Claim) -> None:
+    """Removes the records a job that wrote no passages held, and nothing else: the passages and the file are
+    another record's."""
+    doc_id = job.document.doc_id
+    mine = (Document.doc_id == doc_id, Document.status == "indexing", Document.attempts == job.attempt)
+    try:
+        with services.sessions.begin() as session:
+            session.execute(delete(Document).where(*mine))
+        sync_workspaces(services, doc_id)
+    except TRANSIENT:
+        log.info("the records of %s stay 'indexing', to be taken over or queued again at the next start", doc_id)
 
 
 def _withdrawn(services: Services, job: job_state.Claim, name: str) -> IngestResult:
@@ -163,11 +231,12 @@ def duplicate_result(document: Document, message: str) -> IngestResult:
 
 
 def _keep_failure(services: Services, doc_id: str, reason: str) -> None:
-    """The records stay, "failed" with the reason, and so does the file, for a retry; the passages go (with the
-    store unreachable, they go at the retry, or with the record when it is dismissed)."""
+    """The records stay, "failed" with the reason, and so does the file, for a retry; the passages go, unless an
+    indexed record (another workspace's) answers from them (with the store or the database unreachable, they go at
+    the retry, or with the record when it is dismissed)."""
     try:
-        services.store.delete_document(doc_id)
-    except StoreError as exc:
+        drop_passages(services, doc_id)
+    except TRANSIENT as exc:
         log.info("the passages of %s stay until the retry or the dismissal: %s", doc_id, exc)
     try:
         job_state.set_waiting(

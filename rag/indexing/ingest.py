@@ -1,22 +1,24 @@
 """Ingestion: one PDF's bytes become a stored file and a workspace's library record, then searchable passages
-(rag/indexing/index.py), or nothing. The same content in two workspaces is stored and indexed once."""
+(rag/indexing/index.py), or nothing. The same content in two workspaces is stored and indexed once; an upload
+says so only to a user who is a member of both."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from rag.accounts.users import owner_workspace
+from rag.accounts.users import member_workspace_ids, owner_workspace
 from rag.database.tables import Document, utcnow
-from rag.errors import DatabaseUnavailableError
+from rag.errors import DatabaseUnavailableError, StoreError
+from rag.indexing import job_state
 from rag.indexing.index import (
     BEING_ADDED,
     Progress,
-    discard,
     duplicate_result,
     failed_result,
     index_accepted,
@@ -24,7 +26,7 @@ from rag.indexing.index import (
     reindex_document,
 )
 from rag.reading.pdf import PdfError, check_pdf_bytes, open_pdf
-from rag.records.cleanup import sync_workspaces
+from rag.records.cleanup import remove_record, sync_workspaces
 from rag.records.filenames import display_name, unique_name, write_atomically
 from rag.schemas import IngestResult
 from rag.services import Services
@@ -54,23 +56,65 @@ def ingest_bytes(
     user_id: str | None = None,
 ) -> IngestResult:
     """Adds a PDF to a workspace now: when this returns it is searchable, or nothing of it is left. The same
-    content already waiting in the queue (put back after a crash, say) is indexed now too."""
+    content already waiting in the workspace's queue (put back after a crash, say) is indexed now too."""
     accepted = accept_bytes(services, data, filename, progress, workspace_id=workspace_id, user_id=user_id)
-    waiting = accepted.status == "duplicate" and accepted.doc_id is not None and _queued(services, accepted.doc_id)
-    if (accepted.status != "queued" and not waiting) or accepted.doc_id is None:
+    doc_id = accepted.doc_id
+    if doc_id is None or accepted.status not in ("queued", "duplicate"):
         return accepted
     try:
-        return index_accepted(services, accepted.doc_id, progress)
+        workspace = owner_workspace(services, workspace_id)
+        mine = _record_of(services, workspace, doc_id)
+        if accepted.status == "duplicate" and (mine is None or mine.status != "queued"):
+            return accepted
+        return _index_now(services, workspace, doc_id, progress)
     except DatabaseUnavailableError as exc:
-        # Gone between accepting and claiming: the file goes now, the record at the next start (recover_interrupted).
-        discard(services, accepted.doc_id)
-        return failed_result(accepted.file, accepted.doc_id, str(exc))
+        _give_up(services, doc_id)
+        return failed_result(accepted.file, doc_id, str(exc))
 
 
-def _queued(services: Services, doc_id: str) -> bool:
-    query = select(Document.doc_id).where(Document.doc_id == doc_id, Document.status == "queued").limit(1)
+def _record_of(services: Services, workspace: str, doc_id: str) -> Document | None:
     with services.sessions() as session:
-        return session.scalar(query) is not None
+        return session.get(Document, (workspace, doc_id))
+
+
+def _index_now(services: Services, workspace: str, doc_id: str, progress: Progress) -> IngestResult:
+    result = index_accepted(services, doc_id, progress, workspace_id=workspace)
+    while result.status == "duplicate":
+        mine = _record_of(services, workspace, doc_id)
+        if mine is None:
+            return failed_result(result.file, doc_id, "It was removed before it could be indexed.")
+        if mine.status == "indexed":
+            return IngestResult(
+                file=mine.filename,
+                doc_id=doc_id,
+                status="indexed",
+                pages=mine.pages,
+                chunks=mine.chunks,
+                ocr_pages=mine.ocr_pages,
+                ocr_unreadable=mine.ocr_unreadable,
+            )
+        if mine.status == "failed":
+            return failed_result(mine.filename, doc_id, mine.error or "It could not be indexed.")
+        if mine.status != "queued":
+            return result  # joined a job of the same content in another of the user's workspaces, as it was
+        # Still queued: another workspace's job holds the content (job_state.claim), and indexes this record too
+        # when it ends. Answering "being added" instead would tell of that upload; should its job die, the next
+        # try claims the content.
+        progress(job_state.WAITING, 0.0)
+        time.sleep(job_state.PROGRESS_SECONDS)
+        result = index_accepted(services, doc_id, progress, workspace_id=workspace)
+    return result
+
+
+def _give_up(services: Services, doc_id: str) -> None:
+    """An upload that lost the database before its job could be claimed wrote no passages. Its file goes now, and
+    its record at the next start (recover_interrupted finds it without its file); but not while passages of the
+    content are stored: another workspace's record may answer from them, and only the database could say."""
+    try:
+        if services.store.count(doc_id) == 0:
+            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    except StoreError:
+        log.info("the store is unavailable too: the file of %s stays, its upload queued at the next start", doc_id)
 
 
 def accept_bytes(
@@ -84,7 +128,8 @@ def accept_bytes(
 ) -> IngestResult:
     """Checks a PDF, stores its file and records it in the workspace as "queued", in well under a second for any
     size: the slow part, `index_accepted`, may run later in a background worker. "duplicate" and "failed" results
-    are final, and so is "indexed": content another workspace has indexed already is not indexed twice."""
+    are final, and so is "indexed": content another of the user's workspaces has indexed already is not indexed
+    twice."""
     name = display_name(filename)
     try:
         workspace = owner_workspace(services, workspace_id)
@@ -139,11 +184,21 @@ def _record(
         if existing is not None and existing.status in ("queued", "indexing"):
             return duplicate_result(existing, BEING_ADDED.format(name=existing.filename))
         name = unique_name(session, wanted, doc_id, workspace)
+        # The same content in another workspace of the uploader's: one file and one set of passages, a record of
+        # its own here, indexed at once when that one is. Held only by workspaces the uploader is no member of,
+        # it is taken in as any new upload, queued, and its job finds the passages stored (index.py _reuse):
+        # answering "indexed" would tell them that someone else has this file. What is left: a client that polls
+        # may still tell by how soon the job ends; closing that would mean indexing each workspace's copy apart.
         sibling = session.scalar(
-            select(Document).where(Document.doc_id == doc_id, Document.status != "failed").order_by(Document.status)
+            select(Document)
+            .where(
+                Document.doc_id == doc_id,
+                Document.status != "failed",
+                Document.workspace_id.in_(member_workspace_ids(user_id)),
+            )
+            .order_by(Document.status)
         )
         if sibling is not None:
-            # The same content in another workspace: one file and one set of passages, a record of its own here.
             record = _copy_record(sibling, workspace, name, user_id)
             session.add(record)
     if sibling is not None:
@@ -189,15 +244,20 @@ def _record(
         progress("Saving the file", 0.03)
         write_atomically(stored, data)
     except OSError as exc:
-        discard(services, doc_id)
+        # The record goes; another workspace's copy of the content keeps the file (replaced whole, or not at all).
+        try:
+            remove_record(services, workspace, doc_id)
+        except (DatabaseUnavailableError, StoreError):
+            log.info("the record of %s is removed at the next start", doc_id)
         return failed_result(name, doc_id, f"The file could not be saved: {exc.strerror}")
     return IngestResult(file=name, doc_id=doc_id, status="queued", pages=opened.pages)
 
 
 def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | None) -> Document:
     # A sibling in the trash of its workspace is still indexed content; one queued or indexing is joined, and
-    # the job indexing it finishes both.
+    # the job indexing it finishes both: it writes to the records of its attempt, and its heartbeat is theirs.
     status = "indexed" if sibling.status in ("indexed", "trashed") else sibling.status
+    joined = status == "indexing"
     return Document(
         workspace_id=workspace,
         doc_id=sibling.doc_id,
@@ -212,7 +272,8 @@ def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | No
         ocr_pages=sibling.ocr_pages,
         ocr_unreadable=sibling.ocr_unreadable,
         ocr_lines=sibling.ocr_lines,
-        updated_at=utcnow(),
+        attempts=sibling.attempts if joined else 0,
+        updated_at=sibling.updated_at if joined else utcnow(),
         progress=None if status == "indexed" else sibling.progress,
         progress_message=None if status == "indexed" else sibling.progress_message,
     )

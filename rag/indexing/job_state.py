@@ -52,28 +52,41 @@ def _waiting(doc_id: str) -> tuple:
     return (Document.doc_id == doc_id, Document.status.in_(("queued", "indexing")))
 
 
-def claim(services: Services, doc_id: str) -> tuple[Claim | None, Document | None]:
+def claim(services: Services, doc_id: str, workspace_id: str | None = None) -> tuple[Claim | None, Document | None]:
     """Takes a queued document, or one whose worker died (its heartbeat stopped), by a guarded update: several
-    processes may hold the same queue. Returns the claim, or None and the record as it is (None if gone)."""
+    processes may hold the same queue. Returns the claim, or None and the record as it is (None if gone): the
+    record of `workspace_id` when given, the one a result shown to its user names."""
     stale = utcnow() - timedelta(seconds=services.settings.job_heartbeat_timeout_s)
     queued = Document.status == "queued"
     abandoned = (Document.status == "indexing") & (Document.updated_at < stale)
+    live = (Document.status == "indexing") & (Document.updated_at >= stale)
+    claimed = 0
     with services.sessions.begin() as session:
-        attempt = 1 + max(session.scalars(select(Document.attempts).where(*_waiting(doc_id))), default=0)
-        claimed = session.execute(
-            update(Document)
-            .where(Document.doc_id == doc_id, queued | abandoned)
-            .values(
-                status="indexing",
-                attempts=attempt,
-                updated_at=utcnow(),
-                progress=0.05,
-                progress_message="Reading the file",
-                pages_done=0,
-                passages_done=0,
-            )
-        ).rowcount
-        document = session.scalar(select(Document).where(Document.doc_id == doc_id).limit(1))
+        if session.scalar(select(Document.doc_id).where(Document.doc_id == doc_id, live).limit(1)) is not None:
+            # A job holds this content, and a workspace queued it since (another user's upload of the same file):
+            # a second job would clear the passages the first is writing. The record waits for that job, which
+            # indexes it too when it ends (`finish`); left unsent, the sweeper offers it again meanwhile, should
+            # that job be cancelled instead.
+            session.execute(update(Document).where(Document.doc_id == doc_id, queued).values(sent_at=None))
+        else:
+            attempt = 1 + max(session.scalars(select(Document.attempts).where(*_waiting(doc_id))), default=0)
+            claimed = session.execute(
+                update(Document)
+                .where(Document.doc_id == doc_id, queued | abandoned)
+                .values(
+                    status="indexing",
+                    attempts=attempt,
+                    updated_at=utcnow(),
+                    progress=0.05,
+                    progress_message="Reading the file",
+                    pages_done=0,
+                    passages_done=0,
+                )
+            ).rowcount
+        records = select(Document).where(Document.doc_id == doc_id)
+        if workspace_id is not None:
+            records = records.order_by(Document.workspace_id != workspace_id)
+        document = session.scalar(records.limit(1))
     if not claimed or document is None:
         return None, document
     return Claim(document, attempt, attempt > 1), document
@@ -89,6 +102,17 @@ def write(services: Services, doc_id: str, attempt: int, **values: object) -> No
         done = session.execute(update(Document).where(*_mine(doc_id, attempt)).values(updated_at=utcnow(), **values))
     if not done.rowcount:
         raise JobWithdrawn
+
+
+def finish(services: Services, doc_id: str, attempt: int, **values: object) -> None:
+    """The job's last write, as `write`; and to the records queued since it was claimed, which `claim` left
+    waiting for it: the passages it wrote are theirs too."""
+    with services.sessions.begin() as session:
+        done = session.execute(update(Document).where(*_mine(doc_id, attempt)).values(updated_at=utcnow(), **values))
+        if not done.rowcount:
+            raise JobWithdrawn
+        waiting = (Document.doc_id == doc_id, Document.status == "queued")
+        session.execute(update(Document).where(*waiting).values(updated_at=utcnow(), **values))
 
 
 def taken_over(services: Services, doc_id: str, attempt: int) -> bool:

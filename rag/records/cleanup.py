@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, false, func, select, update
+from sqlalchemy.orm import undefer
 
 from rag.database.tables import Document, utcnow
 from rag.services import Services
@@ -19,6 +20,27 @@ def holders(services: Services, doc_id: str) -> list[str]:
     query = select(Document.workspace_id).where(Document.doc_id == doc_id, Document.status != "failed")
     with services.sessions() as session:
         return sorted(session.scalars(query))
+
+
+def _complete(doc_id: str) -> tuple:
+    # Its passages are all stored: indexed, or in its workspace's trash (restorable at once).
+    return (Document.doc_id == doc_id, Document.status.in_(("indexed", "trashed")))
+
+
+def indexed_record(services: Services, doc_id: str) -> Document | None:
+    """A record of the content whose passages are all stored (an indexed one first), with what it read of them."""
+    query = select(Document).where(*_complete(doc_id)).options(undefer(Document.ocr_lines))
+    with services.sessions() as session:
+        return session.scalar(query.order_by(Document.status).limit(1))
+
+
+def drop_passages(services: Services, doc_id: str) -> None:
+    """Removes what a job wrote of the content's passages, unless a record whose passages are all stored answers
+    from them (another workspace's, whose job finished before this one was claimed)."""
+    with services.sessions() as session:
+        in_use = session.scalar(select(Document.doc_id).where(*_complete(doc_id)).limit(1)) is not None
+    if not in_use:
+        services.store.delete_document(doc_id)
 
 
 def sync_workspaces(services: Services, doc_id: str) -> None:
@@ -98,7 +120,7 @@ def recover_interrupted(services: Services) -> tuple[int, int]:
     for doc_id in gone:
         remove_document_data(services, doc_id)
     for doc_id in again:
-        services.store.delete_document(doc_id)  # what the dead process wrote: never searchable, rewritten whole
+        drop_passages(services, doc_id)  # what the dead process wrote: never searchable, rewritten whole
         with services.sessions.begin() as session:
             session.execute(
                 update(Document)
