@@ -67,6 +67,8 @@ class HybridRetriever(BaseRetriever):
     exclude: list[str] | None = None  # documents in the trash
     # The caller's workspace: a search never reaches passages no document of it holds (rag/store WORKSPACES).
     workspace: str | None = None
+    # The workspace's names of its documents: a passage is cited under the name its reader gave the file.
+    names: dict[str, str] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         dense = self.embeddings.embed_query(query)
@@ -80,7 +82,7 @@ class HybridRetriever(BaseRetriever):
                 page_content=hit.chunk.text,
                 metadata={
                     "doc_id": hit.chunk.doc_id,
-                    "filename": hit.chunk.filename,
+                    "filename": (self.names or {}).get(hit.chunk.doc_id, hit.chunk.filename),
                     "page": hit.chunk.page,
                     "section": hit.chunk.context,
                     "score": hit.score,
@@ -97,6 +99,7 @@ def make_retriever(
     doc_ids: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     workspace_id: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> HybridRetriever:
     s = services.settings
     return HybridRetriever(
@@ -107,4 +110,5 @@ def make_retriever(
         doc_ids=list(doc_ids) if doc_ids else None,
         exclude=list(exclude) if exclude else None,
         workspace=owner_workspace(services, workspace_id),
+        names=names,
     )

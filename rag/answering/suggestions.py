@@ -17,7 +17,7 @@ from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.answering.sources import Source
 from rag.indexing.cards import DocumentCard
 from rag.indexing.library_cards import document_cards
-from rag.records.library import unsearchable_ids
+from rag.records.library import library_names, unsearchable_ids
 from rag.services import Services
 from rag.text import content_words
 
@@ -173,7 +173,9 @@ def suggestions(
         asked_norm = {_normal(q) for q in asked}
         written = [c for c in _written(services, candidates, cards) if _normal(c.suggestion.question) not in asked_norm]
         candidates = written + candidates
-    retriever = make_retriever(services, doc_ids, unsearchable_ids(services, workspace_id), workspace_id)
+    retriever = make_retriever(
+        services, doc_ids, unsearchable_ids(services, workspace_id), workspace_id, library_names(services, workspace_id)
+    )
     shown: list[Suggestion] = []
     taken: set[object] = set()  # one question per section: three about the same pages are one suggestion
     checks = 0

@@ -44,6 +44,15 @@ def unsearchable_ids(services: Services, workspace_id: str | None = None) -> lis
         return list(session.scalars(query))
 
 
+def library_names(services: Services, workspace_id: str | None = None) -> dict[str, str]:
+    """The workspace's own names of its documents, by id. A passage keeps the name of whoever indexed its content
+    first, maybe in another workspace: shown as is, it told a user who else held the file, and under what name."""
+    workspace = owner_workspace(services, workspace_id)
+    query = select(Document.doc_id, Document.filename).where(Document.workspace_id == workspace)
+    with services.sessions() as session:
+        return dict(session.execute(query).tuples().all())
+
+
 def find_document(
     services: Services, doc_id_or_prefix: str, status: str | None = "indexed", workspace_id: str | None = None
 ) -> Document:

@@ -192,7 +192,8 @@ def test_the_same_pdf_in_two_workspaces_is_stored_once_and_deleted_with_its_last
     assert all(s.doc_id != doc for s in asking.retrieve_only(team, SECRET, caller=bob).sources)
     documents.delete_document(team, doc, caller=personal)
     assert documents.list_documents(team, caller=personal) == []
-    assert asking.retrieve_only(team, SECRET, caller=deals).sources[0].filename == "merger.pdf"
+    # Cited under the workspace's own name of it, whoever indexed the content first.
+    assert asking.retrieve_only(team, SECRET, caller=deals).sources[0].filename == "deal.pdf"
     assert all(s.doc_id != doc for s in asking.retrieve_only(team, SECRET, caller=personal).sources)
     assert stored.exists() and team.store.count(doc) == passages
     documents.delete_document(team, doc, caller=deals)
@@ -290,6 +291,10 @@ def test_an_upload_of_a_file_only_another_user_holds_answers_as_any_new_upload(d
     mine = documents.get_document(db_team, doc, caller=bob)
     assert (mine.status, mine.filename, mine.passages) == ("indexed", "deal.pdf", before.passages)
     assert _found(db_team, bob, doc)
+    # His sources name his file: the passages were stored under Alice's name for it, which is not his to see.
+    cited = asking.retrieve_only(db_team, SECRET, caller=bob)
+    assert {s.filename for s in cited.sources if s.doc_id == doc} == {"deal.pdf"}
+    assert "merger.pdf" not in cited.model_dump_json()
     assert documents.get_document(db_team, doc, caller=alice) == before
     assert db_team.store.count(doc) == passages and _found(db_team, alice, doc)
     assert not _found(db_team, carol, doc)
