@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -156,15 +157,21 @@ def set_feedback(
     return message
 
 
+ABANDONED_AFTER = timedelta(minutes=15)
+
+
 def _settled_turns(conversation_id: str) -> Select[tuple[Message, Message]]:
     """The conversation's turns whose answer is settled, latest question first. Read before a question is stored,
     they are its past: a question asked at the same moment, or one whose answer is still being written, is not
     a previous turn of it (twenty asked at once were each searched joined to another, still unanswered)."""
     question, answer = aliased(Message), aliased(Message)
+    # An answer still unsettled long after it began was cut off by a crash (no answer streams for that long): it is
+    # a turn like any interrupted one, never settled at a start, where another process may still be writing it.
+    abandoned = answer.created_at < utcnow() - ABANDONED_AFTER
     return (
         select(question, answer)
         .join(answer, answer.question_id == question.id)
-        .where(question.conversation_id == conversation_id, answer.answered_at.is_not(None))
+        .where(question.conversation_id == conversation_id, answer.answered_at.is_not(None) | abandoned)
         .order_by(question.id.desc(), answer.id.desc())
     )
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rag.config import Settings
 from rag.database.engine import init_db, make_engine, migrate
-from rag.database.tables import Base, Message
+from rag.database.tables import Base, Message, utcnow
 from rag.errors import LLMError
 from rag.models.fake_chat import FakeChatModel
 from rag.presentation import answer_of
@@ -195,6 +195,11 @@ def test_history_returns_the_last_settled_turns_in_order(svc):
     # Its stream over, interrupted or not, it is.
     update_answer(svc, writing.id, content="a5 so far", status="interrupted")
     assert [m.content for m in history(svc, conversation.id, turns=2)] == ["q3", "a3", "q5", "a5 so far"]
+    # One whose process died as it wrote is never settled; begun long ago, it is a turn of the past all the same.
+    crashed = add_answer(svc, conversation.id, add_user_message(svc, conversation.id, "q6").id, content="a6 cut")
+    assert [m.content for m in history(svc, conversation.id, turns=1)] == ["q5", "a5 so far"]
+    update_answer(svc, crashed.id, created_at=utcnow() - timedelta(minutes=20))
+    assert [m.content for m in history(svc, conversation.id, turns=1)] == ["q6", "a6 cut"]
 
 
 # Questions asked at once: more than the database's connection pool (5 + 10 overflow), as the audit sent them.
