@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPMethod
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from rag.errors import (
     ConfigError,
@@ -76,6 +78,19 @@ def readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "The request is not valid."
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the API answers at this request's path, for the `Allow` of a 405. Starlette's names only the
+    methods of the first route whose path matched, and FastAPI makes a route per operation: a PUT to
+    /documents/{id} was told `Allow: GET` though DELETE is there too. Each method is asked of the routes as a
+    request would be, since FastAPI nests the routes of an included router."""
+    path = {key: request.scope[key] for key in ("type", "path", "root_path") if key in request.scope}
+    return ", ".join(
+        method.value
+        for method in HTTPMethod
+        if any(route.matches({**path, "method": method.value})[0] is Match.FULL for route in request.app.router.routes)
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DocChatError)
     async def _docchat(_request: Request, exc: DocChatError) -> JSONResponse:
@@ -86,8 +101,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": readable(exc)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
