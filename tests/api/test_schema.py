@@ -31,13 +31,21 @@ from rag.usecases.startup import open_services
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Building the schema opens nothing: services are opened by the first request.
 SPEC = create_api(settings=Settings(_env_file=None)).openapi()
-# (method, path, generation mode): a negative request needs something to break, a parameter or a body or a key.
+
+
+def negatable(op: dict) -> bool:
+    """A negative request needs something to break: a parameter, a body, or a key the operation requires (the
+    optional key of /health, `security: [{...}, {}]`, has no wrong form)."""
+    return bool({"parameters", "requestBody"} & set(op)) or (bool(op.get("security")) and {} not in op["security"])
+
+
+# (method, path, generation mode)
 CASES = [
     pytest.param(method.upper(), path, mode, id=f"{method.upper()} {path} {mode.value}")
     for path, item in SPEC["paths"].items()
     for method, op in item.items()
     for mode in GenerationMode
-    if mode is GenerationMode.POSITIVE or {"parameters", "requestBody", "security"} & set(op)
+    if mode is GenerationMode.POSITIVE or negatable(op)
 ]
 
 
