@@ -14,6 +14,7 @@ from starlette.routing import Match
 
 from rag.errors import (
     ConfigError,
+    ConflictError,
     DatabaseUnavailableError,
     DocChatError,
     DocumentBusyError,
@@ -28,11 +29,13 @@ from rag.errors import (
 
 log = logging.getLogger(__name__)
 
-# Most specific first: StoreBusyError is a StoreError, UnknownDocumentError a NotFoundError.
+# Most specific first: StoreBusyError is a StoreError, UnknownDocumentError a NotFoundError, ConflictError an
+# InvalidInputError.
 STATUS = [
     (SignInError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
+    (ConflictError, 409),
     (InvalidInputError, 422),
     (PdfError, 422),
     (DocumentBusyError, 409),
@@ -56,7 +59,7 @@ ERRORS = {
         (401, "Missing, wrong or revoked API key, or a disabled user"),
         (403, "Not allowed: from this address, or for this user's role"),
         (404, "No such document or conversation"),
-        (409, "The document is still being added"),
+        (409, "It clashes with what is there now: a name taken, the last admin, a document still being added"),
         (413, "The upload is too large"),
         (422, "The request cannot be used as it is"),
         (429, "Too many requests"),

@@ -63,7 +63,8 @@ async def page_picture(
         if document.status != "indexed":
             raise NotFoundError(f"{document.filename} is not in your library now.")
         if page > document.pages:
-            raise InvalidInputError(f"{document.filename} has {document.pages} pages.")
+            # Not found, as any other page that is not there: the request itself was well formed.
+            raise NotFoundError(f"{document.filename} has {document.pages} pages: there is no page {page}.")
         return documents.page_preview(services, document.id, page, highlight, caller=caller).png
 
     return Response(await run_in_threadpool(draw), media_type="image/png")
