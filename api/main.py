@@ -77,12 +77,22 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     for router in (module.router for module in routers):
         app.include_router(router, prefix=prefix)
     errors.install(app)
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
     if settings.forwarded_allow_ips:
         # Inside PlainIPv4Client, so a proxy on "::ffff:127.0.0.1" is matched as 127.0.0.1.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(PlainIPv4Client)
     return app
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict:
+    """FastAPI's schema, with what only the settings know: a question longer than MAX_QUESTION_CHARS is refused
+    (422), and a schema without that maxLength called it valid."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        schema["components"]["schemas"]["Question"]["properties"]["question"]["maxLength"] = settings.max_question_chars
+    return app.openapi_schema
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
+from api.fields import NOT_BLANK
 from api.streaming import EVENT_SCHEMA, answer_events
 from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic, Turn
 from rag.usecases import asking, conversations
@@ -31,7 +32,7 @@ class NewConversation(BaseModel):
 
 
 class Rename(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
 class Share(BaseModel):
@@ -45,7 +46,8 @@ class Feedback(BaseModel):
 
 
 class Question(BaseModel):
-    question: str = Field(min_length=1, description="The question, in plain words.")
+    # Its maxLength is MAX_QUESTION_CHARS, a setting: api/main.py writes it into the schema.
+    question: str = Field(min_length=1, pattern=NOT_BLANK, description="The question, in plain words.")
     doc_ids: list[str] | None = Field(
         default=None, description="Search only these documents; omitted keeps the conversation's own choice."
     )

@@ -11,7 +11,8 @@ from rag.database.tables import Membership, User, Workspace
 from rag.errors import ConflictError, InvalidInputError, UnknownUserError
 from rag.services import Services
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$")
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$"
+_NAME = re.compile(USERNAME_PATTERN)
 
 
 def checked_username(name: str) -> str:

@@ -3,14 +3,34 @@ showed it: the schema now says what the route does (tests/api/test_schema.py run
 
 from __future__ import annotations
 
-import httpx
-import pytest
+import re
+import sys
+from typing import Annotated
 
+import httpx
+import jsonschema_rs
+import pytest
+from pydantic import Field, TypeAdapter, ValidationError
+
+from api.fields import NOT_BLANK
 from api.main import create_api
+from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.api.test_bad_requests import refused
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def spec(fake_services: Services) -> dict:
+    """The schema of the `client` fixture's API (the same services, so the same settings)."""
+    return create_api(fake_services).openapi()
+
+
+def valid(spec: dict, component: str, instance: object) -> bool:
+    """Whether `instance` is valid by the schema's component, as schemathesis reads it (JSON Schema 2020-12)."""
+    schema = {"$ref": f"#/components/schemas/{component}", "components": spec["components"]}
+    return jsonschema_rs.Draft202012Validator(schema).is_valid(instance)
 
 
 async def test_health_takes_a_key_but_needs_none(open_api_services: OpenServices) -> None:
@@ -37,3 +57,108 @@ async def test_what_clashes_with_what_is_there_is_409_not_422(client: httpx.Asyn
     members = f"/admin/workspaces/{personal}/members/bob"
     refused(await client.put(members, json={"role": "viewer"}), 409, "personal workspace")
     refused(await client.delete(members), 409, "personal workspace")
+
+
+async def test_an_upload_of_no_file_is_invalid_by_the_schema_too(client: httpx.AsyncClient, spec: dict) -> None:
+    # The schema let `files` be empty, and a form with no file part (which is what an empty list sends) was
+    # refused: now it says minItems 1.
+    assert not valid(spec, "Body_upload_documents_post", {"files": []})
+    assert valid(spec, "Body_upload_documents_post", {"files": ["%PDF-1.7"]})
+    empty = {"content-type": "multipart/form-data; boundary=b"}
+    refused(await client.post("/documents", content=b"--b--\r\n", headers=empty), 422, "files")
+
+
+def test_not_blank_is_what_str_strip_keeps_for_every_character() -> None:
+    # The pattern is read by three engines: Python's (the use cases strip), pydantic's (Rust, what the API
+    # enforces) and JSON Schema's (what schemathesis and clients read). \S would split them on \x1c-\x1f, \x85
+    # and \ufeff. Surrogates are left out: no engine but Python's takes one alone.
+    schema = jsonschema_rs.Draft202012Validator({"type": "string", "pattern": NOT_BLANK})
+    pydantic = TypeAdapter(Annotated[str, Field(pattern=NOT_BLANK)])
+
+    def by_pydantic(text: str) -> bool:
+        try:
+            pydantic.validate_python(text)
+        except ValidationError:
+            return False
+        return True
+
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    kept = [c for c in characters if c.strip()]
+    assert len(characters) - len(kept) == 29
+    for engine in (lambda c: re.search(NOT_BLANK, c) is not None, schema.is_valid, by_pydantic):
+        assert [c for c in characters if engine(c)] == kept
+
+
+@pytest.mark.parametrize("blank", [" ", "\u3000", "\x1c\t\n"])
+async def test_blank_text_is_invalid_by_the_schema_as_the_api_refuses_it(
+    client: httpx.AsyncClient, spec: dict, blank: str
+) -> None:
+    # Each was valid by the schema (minLength 1), and refused with 422 once stripped.
+    conversation = (await client.post("/conversations", json={})).json()["id"]
+    for component, body, send in [
+        ("Question", {"question": blank}, lambda b: client.post("/ask", json=b)),
+        ("Rename", {"title": blank}, lambda b: client.patch(f"/conversations/{conversation}", json=b)),
+        ("NewWorkspace", {"name": blank}, lambda b: client.post("/admin/workspaces", json=b)),
+    ]:
+        assert not valid(spec, component, body)
+        refused(await send(body), 422)
+        # A byte-order mark is no space to Python (nor to the schema's pattern), though it is to JavaScript's \s.
+        kept = {key: blank + "\ufeff" for key in body}
+        assert valid(spec, component, kept)
+        assert (await send(kept)).status_code in (200, 201)
+
+
+async def test_a_question_past_max_question_chars_is_invalid_by_the_schema(open_api_services: OpenServices) -> None:
+    services = open_api_services(max_question_chars=40)
+    spec = create_api(services).openapi()
+    assert spec["components"]["schemas"]["Question"]["properties"]["question"]["maxLength"] == 40
+    async with api_client(services) as client:
+        assert valid(spec, "Question", {"question": "q" * 40})
+        assert (await client.post("/ask", json={"question": "q" * 40})).status_code == 200
+        assert not valid(spec, "Question", {"question": "q" * 41})
+        refused(await client.post("/ask", json={"question": "q" * 41}), 422, "40")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": " bob", "password": "long enough"},  # was added as "bob"
+        {"username": "bob!"},
+        {"username": "bob", "password": "short"},
+        {"username": "bob", "password": "p" * 1025},
+    ],
+)
+async def test_a_username_or_password_the_api_refuses_is_invalid_by_the_schema(
+    client: httpx.AsyncClient, spec: dict, body: dict
+) -> None:
+    assert not valid(spec, "NewUser", body)
+    refused(await client.post("/admin/users", json=body), 422)
+    good = {"username": "bob.smith@example", "password": "p" * 8}
+    assert valid(spec, "NewUser", good)
+    assert (await client.post("/admin/users", json=good)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("messages", "ok"),
+    [
+        ([], False),
+        ([{"role": "system", "content": "Be brief."}], False),
+        ([{"role": "user", "content": "What do penguins eat?"}, {"role": "user", "content": " "}], False),
+        # Refused since the schema says every user message has text: it cannot say "the last one".
+        ([{"role": "user", "content": ""}, {"role": "user", "content": "What do penguins eat?"}], False),
+        ([{"role": "user", "content": [{"type": "image_url"}, {"type": "text", "text": " "}]}], False),
+        ([{"role": "user", "content": None}, {"role": "user", "content": "What do penguins eat?"}], False),
+        ([{"role": "system", "content": ""}, {"role": "user", "content": "What do penguins eat?"}], True),
+        ([{"role": "assistant"}, {"role": "user", "content": [{"type": "text", "text": "What do they eat?"}]}], True),
+    ],
+)
+async def test_the_schema_says_which_chat_messages_have_a_question(
+    client: httpx.AsyncClient, spec: dict, messages: list[dict], ok: bool
+) -> None:
+    # `messages: []` was valid by the schema, and refused: there is no question.
+    assert valid(spec, "ChatCompletionRequest", {"messages": messages}) is ok
+    response = await client.post("/chat/completions", json={"messages": messages})
+    if ok:
+        assert response.status_code == 200, response.text
+    else:
+        refused(response, 422, "message")
