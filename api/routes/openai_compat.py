@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
-from api.fields import NOT_BLANK
+from api.fields import NOT_BLANK, Body
 from api.streaming import tokens_of
 from rag.errors import DocChatError, NotFoundError
 from rag.presentation import answer_of, quotes_markdown, shown_answer
@@ -51,7 +51,7 @@ class ModelList(BaseModel):
     data: list[ModelCard]
 
 
-class ContentPart(BaseModel):
+class ContentPart(Body):
     type: str
     text: str | None = None
 
@@ -72,7 +72,7 @@ _SOME_TEXT = {
 }
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(Body):
     # A user message has some text, in the schema as in ChatCompletionRequest's check: JSON Schema cannot name
     # the last user message, so every one must have text (a schema that let any but the last be blank would
     # call [question, blank] valid, which has no question).
@@ -95,7 +95,7 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(Body):
     """An OpenAI Chat Completions request. Other OpenAI fields (top_p, stop, n, tools, …) are accepted and
     ignored: the answer comes from the documents, the same whatever the sampling."""
 
@@ -181,7 +181,12 @@ STREAM = {
         "description": "With `stream: false`, a `chat.completion`. With `stream: true`, server-sent events "
         "`data: {chat.completion.chunk}` (the first with the role, the last with `finish_reason` and `sources`), "
         'then `data: [DONE]`; a failure after the first chunk is `data: {"error": {"message": …}}`.',
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        # Each event, as /ask documents its own: `schema` would have to describe the whole stream.
+        "content": {
+            "text/event-stream": {
+                "itemSchema": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}}
+            }
+        },
     }
 }
 

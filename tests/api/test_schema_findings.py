@@ -162,3 +162,40 @@ async def test_the_schema_says_which_chat_messages_have_a_question(
         assert response.status_code == 200, response.text
     else:
         refused(response, 422, "message")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "wrong"),
+    [
+        ("/chat/completions", {"stream": 1}, "stream"),
+        ("/chat/completions", {"max_tokens": "5"}, "max_tokens"),
+        ("/chat/completions", {"temperature": "0.5"}, "temperature"),
+        ("/admin/users", {"username": "bob", "admin": "true"}, "admin"),
+    ],
+)
+async def test_a_body_is_read_as_strictly_as_the_schema_reads_it(
+    client: httpx.AsyncClient, spec: dict, path: str, body: dict, wrong: str
+) -> None:
+    # pydantic's lax mode took "5" for 5 and 1 for true: schemathesis sent them as invalid, and they were answered.
+    component = {"/chat/completions": "ChatCompletionRequest", "/admin/users": "NewUser"}[path]
+    if path == "/chat/completions":
+        body = {"messages": [{"role": "user", "content": "What do penguins eat?"}], **body}
+    assert not valid(spec, component, body)
+    refused(await client.post(path, json=body), 422, wrong)
+
+
+async def test_numbers_of_either_kind_are_still_numbers(client: httpx.AsyncClient, spec: dict) -> None:
+    body = {"messages": [{"role": "user", "content": "What?"}], "stream": False, "temperature": 1, "max_tokens": 5}
+    assert valid(spec, "ChatCompletionRequest", body)
+    assert (await client.post("/chat/completions", json=body)).status_code == 200
+
+
+async def test_a_streamed_chat_completion_keeps_to_its_documented_events(client: httpx.AsyncClient, spec: dict) -> None:
+    # `schema: {type: string}` was read as the schema of each event, which is an object ({"data": "…"}).
+    stream = spec["paths"]["/chat/completions"]["post"]["responses"]["200"]["content"]["text/event-stream"]
+    each = jsonschema_rs.Draft202012Validator(stream["itemSchema"])
+    body = {"messages": [{"role": "user", "content": "What do penguins eat?"}], "stream": True}
+    response = await client.post("/chat/completions", json=body)
+    events = [{"data": line.removeprefix("data: ")} for line in response.text.splitlines() if line.startswith("data:")]
+    assert len(events) >= 3 and events[-1] == {"data": "[DONE]"}
+    assert all(each.is_valid(event) for event in events)
