@@ -11,9 +11,11 @@ import httpx
 import jsonschema_rs
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
 from api.fields import NOT_BLANK
-from api.main import create_api
+from api.main import ServedFirst, create_api
 from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.api.test_bad_requests import refused
@@ -199,3 +201,24 @@ async def test_a_streamed_chat_completion_keeps_to_its_documented_events(client:
     events = [{"data": line.removeprefix("data: ")} for line in response.text.splitlines() if line.startswith("data:")]
     assert len(events) >= 3 and events[-1] == {"data": "[DONE]"}
     assert all(each.is_valid(event) for event in events)
+
+
+async def test_under_streamlit_every_odd_id_is_the_apis_to_answer(fake_services: Services) -> None:
+    # As one of st.App's routes (a Mount), the API was behind Streamlit: an id with a NUL or `..\` met its path
+    # check (a text/plain 400), one with a newline fell through the Mount to its text/plain 404. The stand-in
+    # answers as Streamlit did; tests/e2e/test_api_server.py asks the real `streamlit run app.py`.
+    async def streamlit(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("Bad Request", status_code=400)(scope, receive, send)
+
+    served = ServedFirst(streamlit, api=create_api(fake_services), prefix="/api/v1")
+    transport = httpx.ASGITransport(app=served, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        for path in ("/documents/ab%0Acd", "/conversations/a%0Ab/export", "/documents/..%5Cx", "/documents/a%00b"):
+            refused(await client.get("/api/v1" + path), 404, "id")
+        refused(await client.get("/api/v1"), 404)
+        assert (await client.get("/api/v1/documents")).json() == []
+        # Served under the prefix, as a Mount served it: the docs page loads the schema from there.
+        assert "/api/v1/openapi.json" in (await client.get("/api/v1/docs")).text
+        # The rest is Streamlit's.
+        for path in ("/", "/api", "/api/v10", "/_stcore/health"):
+            assert (await client.get(path)).text == "Bad Request"
