@@ -19,6 +19,7 @@ from api.main import ServedFirst, create_api
 from rag.services import Services
 from tests.api.conftest import OpenServices, api_client
 from tests.api.test_bad_requests import refused
+from tests.api.test_routes import sse_events
 
 pytestmark = pytest.mark.anyio
 
@@ -222,3 +223,17 @@ async def test_under_streamlit_every_odd_id_is_the_apis_to_answer(fake_services:
         # The rest is Streamlit's.
         for path in ("/", "/api", "/api/v10", "/_stcore/health"):
             assert (await client.get(path)).text == "Bad Request"
+
+
+async def test_a_nul_is_text_as_any_other_on_either_database(db_client: httpx.AsyncClient) -> None:
+    # PostgreSQL's text cannot hold one: each of these answered 503, "DocChat cannot reach its database".
+    refused(await db_client.get("/documents/ab%00cd"), 404, "No document")
+    refused(await db_client.delete("/conversations/a%00b"), 404, "No conversation")
+    refused(await db_client.post("/admin/users/a%00b/disable"), 404, "No user")
+    asked = await db_client.post("/ask", json={"question": "What\x00 moves water?"})
+    assert asked.status_code == 200, asked.text
+    start = next(data for name, data in sse_events(asked.text) if name == "start")
+    stored = (await db_client.get(f"/conversations/{start['conversation_id']}")).json()["messages"]
+    assert stored[0]["content"].startswith("What") and stored[0]["content"].endswith(" moves water?")
+    assert (await db_client.post("/admin/workspaces", json={"name": "Team\x00"})).status_code == 201
+    assert (await db_client.get("/admin/audit", params={"action": "\x00"})).json() == []
