@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Mount
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from streamlit import config
 
-from api.main import PREFIX, create_api
+from api.main import PREFIX, ServedFirst, create_api
 from rag.config import Settings, load_settings
 from rag.errors import DocChatError
 from rag.usecases import startup
@@ -44,4 +45,6 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
         await run_in_threadpool(startup.release_shared, settings)
 
 
-app = st.App("ui/main.py", routes=[Mount(PREFIX, app=create_api(settings=settings))], lifespan=lifespan)
+# Compressed as Streamlit's own middleware compressed it when the API was one of st.App's routes.
+api = GZipMiddleware(create_api(settings=settings))
+app = st.App("ui/main.py", middleware=[Middleware(ServedFirst, api=api, prefix=PREFIX)], lifespan=lifespan)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPMethod
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from rag.errors import (
     ConfigError,
+    ConflictError,
     DatabaseUnavailableError,
     DocChatError,
     DocumentBusyError,
@@ -26,11 +29,13 @@ from rag.errors import (
 
 log = logging.getLogger(__name__)
 
-# Most specific first: StoreBusyError is a StoreError, UnknownDocumentError a NotFoundError.
+# Most specific first: StoreBusyError is a StoreError, UnknownDocumentError a NotFoundError, ConflictError an
+# InvalidInputError.
 STATUS = [
     (SignInError, 401),
     (PermissionDeniedError, 403),
     (NotFoundError, 404),
+    (ConflictError, 409),
     (InvalidInputError, 422),
     (PdfError, 422),
     (DocumentBusyError, 409),
@@ -54,7 +59,7 @@ ERRORS = {
         (401, "Missing, wrong or revoked API key, or a disabled user"),
         (403, "Not allowed: from this address, or for this user's role"),
         (404, "No such document or conversation"),
-        (409, "The document is still being added"),
+        (409, "It clashes with what is there now: a name taken, the last admin, a document still being added"),
         (413, "The upload is too large"),
         (422, "The request cannot be used as it is"),
         (429, "Too many requests"),
@@ -76,6 +81,19 @@ def readable(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "The request is not valid."
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the API answers at this request's path, for the `Allow` of a 405. Starlette's names only the
+    methods of the first route whose path matched, and FastAPI makes a route per operation: a PUT to
+    /documents/{id} was told `Allow: GET` though DELETE is there too. Each method is asked of the routes as a
+    request would be, since FastAPI nests the routes of an included router."""
+    path = {key: request.scope[key] for key in ("type", "path", "root_path") if key in request.scope}
+    return ", ".join(
+        method.value
+        for method in HTTPMethod
+        if any(route.matches({**path, "method": method.value})[0] is Match.FULL for route in request.app.router.routes)
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DocChatError)
     async def _docchat(_request: Request, exc: DocChatError) -> JSONResponse:
@@ -86,8 +104,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": readable(exc)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -48,6 +48,27 @@ class PlainIPv4Client:
         await self.app(scope, receive, send)
 
 
+class ServedFirst:
+    """Hands every request under `prefix` to `api` before the app it wraps (Streamlit's) sees it, as a Mount
+    would, prefix moved to root_path. app.py wraps st.App with it: as a Mount among st.App's routes, the API was
+    reached only through Streamlit's middleware, whose path check answered an id holding a NUL or a `..\\` with a
+    text/plain 400, and Starlette's Mount, whose pattern stops at a newline, let an id with %0A fall through to
+    Streamlit's text/plain 404. Streamlit checks paths because it serves files by them; the API's ids are
+    database keys, and it answers every odd one itself, in JSON."""
+
+    def __init__(self, app: ASGIApp, api: ASGIApp, prefix: str) -> None:
+        self.app, self.api, self.prefix = app, api, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            root = scope.get("root_path", "")
+            scope = {**scope, "root_path": root + self.prefix, "app_root_path": scope.get("app_root_path", root)}
+            await self.api(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_api(services: Services | None = None, settings: Settings | None = None, *, prefix: str = "") -> FastAPI:
     """The API over `services` (a test's), or over the process's shared services, which the Streamlit pages use
     too. `prefix` is "" when app.py mounts it under /api/v1, and "/api/v1" when it is served on its own."""
@@ -78,12 +99,22 @@ def create_api(services: Services | None = None, settings: Settings | None = Non
     for router in (module.router for module in routers):
         app.include_router(router, prefix=prefix)
     errors.install(app)
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_mb * 1024 * 1024)
     if settings.forwarded_allow_ips:
         # Inside PlainIPv4Client, so a proxy on "::ffff:127.0.0.1" is matched as 127.0.0.1.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.add_middleware(PlainIPv4Client)
     return app
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict:
+    """FastAPI's schema, with what only the settings know: a question longer than MAX_QUESTION_CHARS is refused
+    (422), and a schema without that maxLength called it valid."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        schema["components"]["schemas"]["Question"]["properties"]["question"]["maxLength"] = settings.max_question_chars
+    return app.openapi_schema
 
 
 def __getattr__(name: str) -> FastAPI:

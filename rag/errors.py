@@ -47,6 +47,11 @@ class InvalidInputError(DocChatError, ValueError):
     exit_code = 2
 
 
+class ConflictError(InvalidInputError):
+    """What the user asked for is well formed but clashes with what is there now (a name already taken, the last
+    admin disabled): the HTTP API answers 409 for it, not 422."""
+
+
 class NotFoundError(DocChatError, LookupError):
     """No document or conversation has the id the user gave."""
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
+from api.fields import NOT_BLANK, Body
 from rag.schemas import ApiKeyPublic, AuditEventPublic, NewApiKey, ReviewItem, UserPublic, WorkspacePublic
 from rag.usecases import accounts, review
 
@@ -25,21 +26,26 @@ class Me(BaseModel):
     workspaces: list[WorkspacePublic]
 
 
-class NewKey(BaseModel):
+class NewKey(Body):
     name: str = Field(default="", max_length=120, description="What the key is for, to tell keys apart.")
 
 
-class NewUser(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str | None = Field(default=None, description="Omit for a user who signs in with single sign-on.")
+class NewUser(Body):
+    username: str = Field(pattern=accounts.USERNAME_PATTERN, description="Letters, digits or . _ @ + -")
+    password: str | None = Field(
+        default=None,
+        min_length=accounts.PASSWORD_LENGTHS[0],
+        max_length=accounts.PASSWORD_LENGTHS[1],
+        description="Omit for a user who signs in with single sign-on.",
+    )
     admin: bool = False
 
 
-class NewWorkspace(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
+class NewWorkspace(Body):
+    name: str = Field(min_length=1, max_length=120, pattern=NOT_BLANK)
 
 
-class Member(BaseModel):
+class Member(Body):
     role: Literal["viewer", "editor"]
 
 

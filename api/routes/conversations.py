@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
+from api.fields import NOT_BLANK, Body
 from api.streaming import EVENT_SCHEMA, answer_events
 from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic, Turn
 from rag.usecases import asking, conversations
@@ -26,26 +27,27 @@ SSE = {
 }
 
 
-class NewConversation(BaseModel):
+class NewConversation(Body):
     doc_ids: list[str] = Field(default=[], description="The documents it searches; empty means all.")
 
 
-class Rename(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
+class Rename(Body):
+    title: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
 
 
-class Share(BaseModel):
+class Share(Body):
     # Strict: 0, 1 or "yes" were taken for false and true, so a client's mistake shared or hid a conversation.
     shared: StrictBool = Field(description="True lets the workspace's other members read it; false makes it private.")
 
 
-class Feedback(BaseModel):
+class Feedback(Body):
     feedback: Literal["up", "down"] | None = Field(description="Thumbs up or down; null clears it.")
     reason: str = Field(default="", max_length=2000)
 
 
-class Question(BaseModel):
-    question: str = Field(min_length=1, description="The question, in plain words.")
+class Question(Body):
+    # Its maxLength is MAX_QUESTION_CHARS, a setting: api/main.py writes it into the schema.
+    question: str = Field(min_length=1, pattern=NOT_BLANK, description="The question, in plain words.")
     doc_ids: list[str] | None = Field(
         default=None, description="Search only these documents; omitted keeps the conversation's own choice."
     )

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
-from rag.errors import InvalidInputError, NotFoundError
+from rag.errors import NotFoundError
 from rag.schemas import DocumentPublic, IngestResult
 from rag.usecases import documents, jobs
 
@@ -20,13 +20,12 @@ router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Authen
 async def upload(
     services: ServicesDep,
     caller: CallerDep,
-    files: Annotated[list[UploadFile], File(description="One or more PDF files.")],
+    # At least one, in the schema too: an empty list is a form without the field, which FastAPI refuses itself.
+    files: Annotated[list[UploadFile], File(min_length=1, description="One or more PDF files.")],
 ) -> list[IngestResult]:
     """Answers at once, one record per file: `queued`, `duplicate`, or `failed` with its reason. A queued file
     is indexed in the background: poll `GET /documents/{id}` for `indexing` (with progress), then `indexed`
     or `failed`."""
-    if not files:
-        raise InvalidInputError("Send one or more PDF files in the form field 'files'.")
     uploads = [(file.filename or "document.pdf", await file.read()) for file in files]
     return await run_in_threadpool(documents.queue_uploads, services, uploads, caller=caller)
 
@@ -63,7 +62,8 @@ async def page_picture(
         if document.status != "indexed":
             raise NotFoundError(f"{document.filename} is not in your library now.")
         if page > document.pages:
-            raise InvalidInputError(f"{document.filename} has {document.pages} pages.")
+            # Not found, as any other page that is not there: the request itself was well formed.
+            raise NotFoundError(f"{document.filename} has {document.pages} pages: there is no page {page}.")
         return documents.page_preview(services, document.id, page, highlight, caller=caller).png
 
     return Response(await run_in_threadpool(draw), media_type="image/png")

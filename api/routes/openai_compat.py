@@ -5,7 +5,8 @@ History: DocChat keeps conversations itself, and the doorway has no way to take 
 the last user message is the question, asked in a new conversation, and the earlier messages of `messages`
 are ignored: a follow-up such as "and what do they eat?" is answered as it stands. To keep the context, send
 back the `conversation_id` of the previous answer as an extra body field (the openai client's `extra_body`):
-the question is then asked in that stored conversation, with its own history, as in the UI.
+the question is then asked in that stored conversation, with its own history, as in the UI. Each user message
+must have some text, though only the last is asked: a request with a blank one is refused (422).
 
 Beyond the OpenAI shapes, each answer carries `sources` (file, page, passage) and `conversation_id`; when
 streaming, both come in the last chunk.
@@ -20,11 +21,12 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Authenticated, CallerDep, ServicesDep
 from api.errors import ERRORS
+from api.fields import NOT_BLANK, Body
 from api.streaming import tokens_of
 from rag.errors import DocChatError, NotFoundError
 from rag.presentation import answer_of, quotes_markdown, shown_answer
@@ -49,12 +51,40 @@ class ModelList(BaseModel):
     data: list[ModelCard]
 
 
-class ContentPart(BaseModel):
+class ContentPart(Body):
     type: str
     text: str | None = None
 
 
-class ChatMessage(BaseModel):
+# Some text: a string, or a list of content parts with a text part, that is not blank.
+_SOME_TEXT = {
+    "anyOf": [
+        {"type": "string", "pattern": NOT_BLANK},
+        {
+            "type": "array",
+            "contains": {
+                "type": "object",
+                "properties": {"type": {"const": "text"}, "text": {"type": "string", "pattern": NOT_BLANK}},
+                "required": ["type", "text"],
+            },
+        },
+    ]
+}
+
+
+class ChatMessage(Body):
+    # A user message has some text, in the schema as in ChatCompletionRequest's check: JSON Schema cannot name
+    # the last user message, so every one must have text (a schema that let any but the last be blank would
+    # call [question, blank] valid, which has no question).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"role": {"not": {"const": "user"}}}},
+                {"properties": {"role": {"const": "user"}, "content": _SOME_TEXT}, "required": ["content"]},
+            ]
+        }
+    )
+
     role: str = Field(description="system, user, assistant, … Only the last user message is used.")
     content: str | list[ContentPart] | None = None
 
@@ -65,12 +95,15 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(Body):
     """An OpenAI Chat Completions request. Other OpenAI fields (top_p, stop, n, tools, …) are accepted and
     ignored: the answer comes from the documents, the same whatever the sampling."""
 
     model: str = Field(default=MODEL, description=f"Any name is accepted; the answer is always `{MODEL}`'s.")
-    messages: list[ChatMessage] = Field(description="The last user message is the question.")
+    messages: list[ChatMessage] = Field(
+        description="The last user message is the question; every user message has text.",
+        json_schema_extra={"contains": {"properties": {"role": {"const": "user"}}, "required": ["role"]}},
+    )
     stream: bool = False
     temperature: float | None = Field(default=None, description="Accepted and ignored.")
     max_tokens: int | None = Field(default=None, description="Accepted and ignored.")
@@ -86,8 +119,9 @@ class ChatCompletionRequest(BaseModel):
     def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
         if not any(m.role == "user" for m in messages):
             raise ValueError("no user message: the last message with role 'user' is the question")
-        if not question_of(messages):
-            raise ValueError("the last user message is empty: it is the question")
+        for number, message in enumerate(messages):
+            if message.role == "user" and not message.text().strip():
+                raise ValueError(f"message {number} is a user message without text: the last one is the question")
         return messages
 
 
@@ -147,7 +181,12 @@ STREAM = {
         "description": "With `stream: false`, a `chat.completion`. With `stream: true`, server-sent events "
         "`data: {chat.completion.chunk}` (the first with the role, the last with `finish_reason` and `sources`), "
         'then `data: [DONE]`; a failure after the first chunk is `data: {"error": {"message": …}}`.',
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        # Each event, as /ask documents its own: `schema` would have to describe the whole stream.
+        "content": {
+            "text/event-stream": {
+                "itemSchema": {"type": "object", "required": ["data"], "properties": {"data": {"type": "string"}}}
+            }
+        },
     }
 }
 

@@ -9,6 +9,7 @@ from rag.errors import InvalidInputError
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 8
+MAX_LENGTH = 1024
 # Verified against when the username does not exist, so a wrong name costs as long as a wrong password.
 _DUMMY = _hasher.hash("not a password of anyone")
 
@@ -16,8 +17,8 @@ _DUMMY = _hasher.hash("not a password of anyone")
 def checked_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
         raise InvalidInputError(f"A password needs at least {MIN_LENGTH} characters.")
-    if len(password) > 1024:
-        raise InvalidInputError("A password can have at most 1,024 characters.")
+    if len(password) > MAX_LENGTH:
+        raise InvalidInputError(f"A password can have at most {MAX_LENGTH:,} characters.")
     return password
 
 

@@ -8,10 +8,11 @@ from sqlalchemy import Select, select
 
 from rag.accounts.passwords import hash_password
 from rag.database.tables import Membership, User, Workspace
-from rag.errors import InvalidInputError, UnknownUserError
+from rag.errors import ConflictError, InvalidInputError, UnknownUserError
 from rag.services import Services
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$")
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,79}$"
+_NAME = re.compile(USERNAME_PATTERN)
 
 
 def checked_username(name: str) -> str:
@@ -89,7 +90,7 @@ def add_user(
     hashed = hash_password(password) if password is not None else None
     with services.sessions.begin() as session:
         if session.scalar(select(User.id).where(User.username == username)):
-            raise InvalidInputError(f"There is already a user called {username}.")
+            raise ConflictError(f"There is already a user called {username}.")
         implicit = session.scalar(select(User).where(User.implicit.is_(True))) if admin else None
         if implicit is not None:
             implicit.username, implicit.password_hash, implicit.implicit = username, hashed, False
@@ -113,7 +114,7 @@ def set_disabled(services: Services, username: str, disabled: bool) -> User:
         if disabled and user.is_admin:
             admins = session.scalars(select(User.id).where(User.is_admin.is_(True), User.disabled.is_(False)))
             if len(list(admins)) <= 1:
-                raise InvalidInputError(f"{username} is the last admin: make another admin first.")
+                raise ConflictError(f"{username} is the last admin: make another admin first.")
         user.disabled = disabled
     return user
 

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from rag.accounts.caller import ROLES
 from rag.database.tables import Membership, User, Workspace
-from rag.errors import InvalidInputError, UnknownWorkspaceError
+from rag.errors import ConflictError, InvalidInputError, UnknownWorkspaceError
 from rag.schemas import WorkspacePublic
 from rag.services import Services
 
@@ -29,7 +29,7 @@ def create_shared(services: Services, name: str) -> Workspace:
     with services.sessions.begin() as session:
         taken = select(Workspace.id).where(Workspace.name == name, Workspace.personal_of.is_(None))
         if session.scalar(taken):
-            raise InvalidInputError(f"There is already a shared workspace called {name}.")
+            raise ConflictError(f"There is already a shared workspace called {name}.")
         workspace = Workspace(name=name)
         session.add(workspace)
     return workspace
@@ -39,14 +39,14 @@ def set_member(services: Services, workspace: Workspace, user: User, role: str) 
     if role not in ROLES or role == "owner":
         raise InvalidInputError("A member of a shared workspace is a viewer (asks and reads) or an editor.")
     if workspace.personal_of is not None:
-        raise InvalidInputError("A personal workspace has one member: share a conversation, or use a shared one.")
+        raise ConflictError("A personal workspace has one member: share a conversation, or use a shared one.")
     with services.sessions.begin() as session:
         session.merge(Membership(workspace_id=workspace.id, user_id=user.id, role=role))
 
 
 def remove_member(services: Services, workspace: Workspace, user: User) -> None:
     if workspace.personal_of is not None:
-        raise InvalidInputError("A personal workspace keeps its owner.")
+        raise ConflictError("A personal workspace keeps its owner.")
     with services.sessions.begin() as session:
         session.execute(
             delete(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)

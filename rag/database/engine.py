@@ -52,7 +52,26 @@ def _create(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _without_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # type: ignore[no-untyped-def]
+        # PostgreSQL's text cannot hold NUL, and psycopg2 refused any statement given one, which read as "cannot
+        # reach its database" (503) for a question or an id with %00 in it. U+FFFD stands for a character that
+        # cannot be shown: an id with it matches nothing (not found, as on SQLite), a question keeps the rest.
+        return statement, _nul_replaced(parameters)
+
+    return engine
+
+
+def _nul_replaced(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: _nul_replaced(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_nul_replaced(item) for item in value)
+    return value
 
 
 def alembic_config(connection: Connection) -> Config:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from rag.accounts import access, audit, browser_sessions, keys, users, workspaces
+from rag.accounts import access, audit, browser_sessions, keys, passwords, users, workspaces
 from rag.accounts.caller import OPERATOR as OPERATOR
 from rag.accounts.caller import Caller
 from rag.errors import PermissionDeniedError
 from rag.schemas import ApiKeyPublic, NewApiKey, UserPublic, WorkspacePublic
 from rag.services import Services
 
-# Beside the use cases, what a front end names: the sign-in cookie, and how an API key begins.
+# Beside the use cases, what a front end names: the sign-in cookie, how an API key begins, and what a username and
+# a password may be (the HTTP API's schema says it).
 SESSION_COOKIE = browser_sessions.COOKIE
 KEY_PREFIX = keys.PREFIX
+USERNAME_PATTERN = users.USERNAME_PATTERN
+PASSWORD_LENGTHS = (passwords.MIN_LENGTH, passwords.MAX_LENGTH)
 
 
 def _log(services: Services, who: Caller, action: str, target: str, detail: str = "") -> None:

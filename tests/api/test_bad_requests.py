@@ -204,3 +204,24 @@ async def test_a_document_still_being_added_cannot_be_deleted_yet(
     assert response.status_code == 409
     assert "still being added" in response.json()["detail"]
     assert (await client.get(f"/documents/{accepted.doc_id}")).json()["status"] == "queued"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/documents", "GET, POST"),
+        ("/documents/0123abcd", "DELETE, GET"),
+        ("/conversations", "GET, POST"),
+        ("/conversations/no-such-conversation", "DELETE, GET, PATCH"),
+        ("/keys", "GET, POST"),
+        ("/admin/workspaces/team/members/bob", "DELETE, PUT"),
+    ],
+)
+async def test_a_method_a_path_does_not_take_is_405_allowing_every_one_it_does(
+    client: httpx.AsyncClient, path: str, allowed: str
+) -> None:
+    # Each path has a route per method: the 405 named only the first one's (OPTIONS /documents/… said GET).
+    for method in ("OPTIONS", "PUT" if "PUT" not in allowed else "POST"):
+        response = await client.request(method, path)
+        refused(response, 405, "Method Not Allowed")
+        assert response.headers["allow"] == allowed

@@ -156,6 +156,19 @@ def test_health_and_the_address_file_name_this_server(client: httpx.Client, serv
     assert address["pid"] == server.pid, "the API's address is published by the streamlit process itself"
 
 
+def test_odd_ids_and_wrong_methods_are_answered_by_the_api_in_json(client: httpx.Client, server: RunningApp) -> None:
+    # As a Mount among st.App's routes, the API was behind Streamlit: an id with %0A fell through the Mount to
+    # Streamlit's text/plain 404, one with a NUL or `..\` met its path check (a text/plain 400).
+    for path in ("/documents/ab%0Acd", "/conversations/a%0Ab/export", "/documents/..%5Cx", "/documents/ab%00cd"):
+        response = _get(client, server.api + path)
+        assert response.status_code == 404, (path, response.text)
+        assert response.headers["content-type"] == "application/json" and "id" in response.json()["detail"], path
+    response = client.request("OPTIONS", f"{server.api}/documents/{'0' * 8}")
+    assert response.status_code == 405 and response.headers["allow"] == "DELETE, GET", response.headers
+    # Streamlit's check still guards its own paths.
+    assert client.get(f"{server.url}/..%5Cx").status_code == 400
+
+
 def test_an_api_upload_is_indexed_and_answered_over_sse(
     client: httpx.Client, server: RunningApp, ferry_id: str
 ) -> None:
