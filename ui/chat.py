@@ -42,14 +42,15 @@ def export_button(row, conversation: ConversationPublic) -> None:  # type: ignor
 
 
 def rename(conversation: ConversationPublic) -> None:
-    # A callback: it runs before the page is drawn again, when the popover's state may still be changed.
+    # A callback, run before the page is drawn again: a popover of a new key is drawn closed. Closing a tracked
+    # popover through its state left it open when Save came during the rerun that opening it started.
     title = st.session_state.get(f"title_{conversation.id}") or conversation.title
     try:
         conversations.rename_conversation(svc, conversation.id, title, caller=who)
     except DocChatError as exc:
         st.session_state.rename_refused = str(exc)
         return
-    st.session_state[f"renaming_{conversation.id}"] = False
+    st.session_state.renamed = st.session_state.get("renamed", 0) + 1
 
 
 svc = services()
@@ -116,7 +117,7 @@ elif current:
                 conversations.share_conversation(svc, current.id, shared, caller=who)
             st.rerun()
     # Keyed and tracked, so that Save can close it: it stayed open over the new title.
-    with row.popover("Rename", icon="✏️", key=f"renaming_{current.id}", on_change="rerun"):
+    with row.popover("Rename", icon="✏️", key=f"renaming_{current.id}_{st.session_state.get('renamed', 0)}"):
         st.text_input("Title", value=current.title, key=f"title_{current.id}")
         st.button("Save", key=f"rename_{current.id}", on_click=rename, args=(current,))
     export_button(row, current)
