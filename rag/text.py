@@ -35,6 +35,31 @@ def answer_sentences(text: str) -> list[str]:
     return [s for s in (part.strip() for part in ANSWER_BREAK.split(text)) if s]
 
 
+# Licence, copyright and warranty notices: the first page of many manuals, and no answer to anything but a
+# question about them. R-FAQ's card summary opened with "See the GNU General Public License for more details.".
+_BOILERPLATE = re.compile(
+    r"GNU (Lesser |Library )?General Public Licen[cs]e|GNU Free Documentation Licen[cs]e|WITHOUT ANY WARRANTY|"
+    r"MERCHANTABILITY|Permission is granted to (copy|make|distribute)|you can redistribute it|"
+    r"under the terms of the|\bCopyright\b|\u00a9|\(C\) ?\d{4}|"
+    r"All rights reserved|Invariant Sections|Front-Cover Texts|this permission notice",
+    re.I,
+)
+# A question about those notices, which they then answer: licences, copying, warranty, use in a product.
+_ABOUT_BOILERPLATE = re.compile(
+    r"licen[cs]|copyright|warrant|redistribut|permission|commercial|proprietary|\bgpl\b", re.I
+)
+
+
+def boilerplate(sentence: str) -> bool:
+    """A licence, copyright or warranty notice."""
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def about_boilerplate(question: str) -> bool:
+    """Whether a question asks what such a notice says (then a notice may be its answer)."""
+    return bool(_ABOUT_BOILERPLATE.search(question))
+
+
 # --- Words -----------------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9_]{3,}")

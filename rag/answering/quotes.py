@@ -7,6 +7,7 @@ how many of the question's rarer words it contains, and the best 1–3 are quote
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from rag.schemas import Quote
-from rag.text import PASSAGE_BREAK, content_words, flat
+from rag.text import PASSAGE_BREAK, about_boilerplate, boilerplate, content_words, flat
 
 # Weights and limits chosen on the dev set alone (bench/answers.py, "Key fact in the quotes"), then confirmed on
 # the held-out set: quoting the sentence after each best one, three quotes always, from the five passages found,
@@ -79,9 +80,12 @@ def extract_quotes(
     """The 1–`limit` sentences of the first passages that best answer `question`, best first. The keyword
     arguments exist for bench/answers.py, which measures the alternatives."""
     candidates: list[tuple[int, int, list[str], LCDocument]] = []
+    # A licence or copyright notice is the answer only to a question about it: otherwise it is left out, so no
+    # quote starts with, or runs on into, "See the GNU General Public License for more details."
+    notices = about_boilerplate(question)
     for rank, doc in enumerate(docs[:passages_read]):
         sentences = passage_sentences(doc.page_content)
-        candidates += [(rank, i, sentences, doc) for i in range(len(sentences))]
+        candidates += [(rank, i, sentences, doc) for i, s in enumerate(sentences) if notices or not boilerplate(s)]
     if not candidates:
         return []
     texts = [sentences[i] for _, i, sentences, _ in candidates]
@@ -105,7 +109,9 @@ def extract_quotes(
             break
         _, i, sentences, doc = candidates[n]
         # The sentence after the best one often finishes its thought (the value after "The default is:").
-        text = " ".join(sentences[i : i + 1 + window])
+        after = sentences[i + 1 : i + 1 + window]
+        following = list(itertools.takewhile(lambda s: notices or not boilerplate(s), after))
+        text = " ".join([sentences[i], *following])
         page = (doc.metadata["doc_id"], doc.metadata["page"])
         if any(text == q.text or sentences[i] in q.text for q in quotes):
             continue  # overlapping passages repeat sentences

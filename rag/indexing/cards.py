@@ -19,7 +19,7 @@ from rag.database.tables import Document
 from rag.indexing.chunking import clean_text, title_from_filename
 from rag.reading.page import Page
 from rag.services import Services
-from rag.text import PROSE_BREAK
+from rag.text import PROSE_BREAK, boilerplate
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,7 @@ def _good_sentence(sentence: str) -> bool:
         and letters >= 0.75 * len(sentence.replace(" ", ""))
         and sentence.count("(") == sentence.count(")")
         and not (_CODE.search(sentence) or _ABBREVIATION.search(sentence) or _NOT_PROSE.search(sentence))
+        and not boilerplate(sentence)
     )
 
 

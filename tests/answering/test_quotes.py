@@ -66,6 +66,23 @@ def test_sentences_are_joined_across_line_breaks_and_long_runs_are_cut():
     assert all(len(s) <= 400 for s in sentences) and len(sentences) >= 3
 
 
+def test_a_licence_notice_is_quoted_only_for_a_question_about_the_licence(embedding):
+    # R-FAQ's notice page: "See the GNU General Public License for more details." came first, for a question
+    # that shares its words with it ("more details"), and ran on into quotes as the sentence after the best one.
+    notice = "See the GNU General Public License for more details."
+    docs = [
+        _passage(f"The package manager gives more details about each package. {notice}", 1, "r-faq.pdf"),
+        _passage(f"This program is distributed in the hope that it will be useful. {notice}", 2, "r-faq.pdf"),
+    ]
+    quotes = extract_quotes("Where do I find more details about a package?", docs, embedding.embeddings)
+    assert quotes and not any("GNU General Public" in q.text for q in quotes)
+    assert quotes[0].text == "The package manager gives more details about each package."
+    about = extract_quotes(
+        "Under which licence is it distributed, and where are the details?", docs, embedding.embeddings
+    )
+    assert any("GNU General Public License" in q.text for q in about)
+
+
 def test_the_quote_is_the_sentence_that_answers_with_its_file_and_page(embedding):
     docs = [
         _passage("The zoo opens at nine in the morning. The café is next to the main gate.", 2),

@@ -144,6 +144,15 @@ def test_a_document_without_outline_is_summarised_across_its_pages(embedding):
     assert len({s.page for s in card.summary}) == len(card.summary)  # spread over the document
 
 
+def test_a_licence_notice_never_opens_a_summary(embedding):
+    notice = "This manual is free software; you can redistribute it under the terms of the GNU General Public License."
+    prose = "The committee reviewed the annual budget for the library and approved new shelves."
+    pages = _pages([[notice, "See the GNU General Public License for more details about what it allows."]])
+    pages += _pages([[prose.replace("library", f"branch {n}")] for n in range(4)])[1:]
+    card = build_card(pages, "Minutes", "minutes.pdf", embedding.embeddings)
+    assert card.summary and not any("GNU" in s.text for s in card.summary)
+
+
 class CountingEmbeddings:
     def __init__(self, inner) -> None:
         self.inner, self.texts = inner, 0
