@@ -9,6 +9,7 @@ ones, and the quotes held the key fact less often after it on dev: the joined se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -16,6 +17,7 @@ from langchain_core.documents import Document as LCDocument
 
 from rag.answering.retrieval import HybridRetriever
 from rag.services import Services
+from rag.text import content_words
 
 Method = Literal["joined", "alone", "fused", "fused+prefer"]
 METHOD: Method = "joined"
@@ -26,6 +28,53 @@ JOINED_WEIGHT = 0.7
 # A page of a document the previous answer cited gains this share of its score: enough to break near-ties
 # towards the conversation's topic, never enough to outrank a clearly better page of another document.
 PREFER_BONUS = 0.15
+
+
+# A question that points back at the conversation: it opens with a connective ("and on Windows?", "what about
+# zsh?"), or it names a thing with a pronoun before naming anything it could stand for ("how do I undo that?",
+# "what does it return?"): "My script fails when it starts" names its script first. "Is it possible…", "Is
+# there…" and "Why is it called R?" point nowhere. Chosen on the dev questions (bench/conversations.py).
+_OPENS_ON_BEFORE = re.compile(
+    r"^\W*((ok|okay|right|thanks|great|alright|i see)\W+)?"
+    r"(and|but|also|so|then|or|what about|how about|what if|and if|same|instead|otherwise|else|why not)\b",
+    re.I,
+)
+_POINTER = re.compile(
+    r"\b(it|its|itself|these|those|they|them|their|theirs|this|that|the same|the other|the former|the latter)\b",
+    re.I,
+)
+# Pointers that refer back whatever comes before them, and words that compare with something said before.
+_ALWAYS_BACK = re.compile(
+    r"\b(that|this) same\b|\bthe (former|latter)\b|\b(that|this) one\b"
+    r"|\b(equivalent|as well)\b|\btoo\W*$",
+    re.I,
+)
+_POINTS_NOWHERE = re.compile(
+    r"\b(is|was|are|isn't|wasn't) (it|there|this) (possible|true|safe|ok|okay|necessary|required|recommended|"
+    r"allowed|a good idea|better|wise|normal)\b|\b(is|are) there\b|\bit (takes?|is) (long|time)\b"
+    r"|\bis it (called|named|known as)\b"
+    # "that" starting a clause after a noun or verb: "files that match", "make sure that", "so that".
+    r"|\b\w+ that (\w+s|is|are|was|were|has|have|can|will|would|should|must|may|might|i|you|we)\b",
+    re.I,
+)
+# Content words before a pointer that give it something to stand for, in the question itself.
+ANTECEDENT_WORDS = 2
+# A question of fewer content words than this cannot stand alone ("On Windows?", "Why?", "How many?").
+MIN_OWN_WORDS = 2
+
+
+def depends_on_conversation(question: str) -> bool:
+    """Whether a question means something only with the conversation before it.
+    A question that stands alone is searched alone: glued onto the previous one, a change of topic was searched as
+    the old topic."""
+    if _OPENS_ON_BEFORE.search(question) or _ALWAYS_BACK.search(question):
+        return True
+    own = content_words(question)
+    if len(own) < MIN_OWN_WORDS:
+        return True
+    without = _POINTS_NOWHERE.sub(lambda m: " " * len(m.group()), question)
+    pointer = _POINTER.search(without)
+    return pointer is not None and len(content_words(question[: pointer.start()])) < ANTECEDENT_WORDS
 
 
 def search_followup(

@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.answering.followups import search_followup
+from rag.answering.followups import depends_on_conversation, search_followup
 from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.errors import LLMError
 from rag.records.library import library_names, unsearchable_ids
@@ -97,6 +97,10 @@ def retrieve(
     if not previous:
         return Retrieved(question, retriever.invoke(question))
     if not services.capabilities.rewrites_questions:
+        if not depends_on_conversation(question):
+            # A new topic in the same conversation: joined to the previous question it was searched as the old
+            # topic ("…on Windows? Why is it called R?" answered about Windows).
+            return Retrieved(question, retriever.invoke(question))
         # SmolLM2's rewrites were never usable (bench/followups.py): the follow-up is searched without one.
         return Retrieved(*search_followup(services, retriever, question, previous, previous_doc_ids))
     try:
