@@ -6,8 +6,10 @@ Answers echo PDFs: an image would be fetched as the conversation opens, a link w
 so that neither a wrong guess about where code starts nor a parser quirk opens a hole. Syntax: `<` `&` become
 entities, `[` `]` and backticks character references (never syntax in CommonMark); links, images and URLs become
 their text and the address as code; code becomes our own `<code>` or fence. Decoded text: remark-gfm and Streamlit
-rewrite text nodes after parsing (bare URLs, e-mails, `:streamlit:`, `:smile:`, `->`), so each run of text is cut
-where such a pattern would start: by an empty `<wbr>` tag, which ends the node, or else by an invisible word joiner.
+rewrite text nodes after parsing (bare URLs, e-mails, `:streamlit:`, `:smile:`, `->`), whatever escapes spelled
+them, so each run of text is cut where such a pattern would start by an empty `<wbr>` tag, which ends the node;
+where no tag can go, the run becomes code, which nothing rewrites. Nothing invisible is added: what a user copies
+is the text's own characters.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ UNSUPPORTED_TIP = "Not found in your documents"
 
 _MARK_OPEN = f'<span style="{UNSUPPORTED_STYLE}" title="{UNSUPPORTED_TIP}">'
 _WBR = "<wbr>"
-_WORD_JOINER = "\u2060"
 _NEWLINE = re.compile(r"\r\n?")
 
 # Where remark-gfm's literal autolinks would start (`http://`, `www.`, `name@host`); in answers also Streamlit's
@@ -39,6 +40,14 @@ _LINK_CUTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=[\w.+-])(?=@)", re.I)
 _PROSE_CUTS = re.compile(_LINK_CUTS.pattern + r"|(?<=:)(?=[a-z])", re.I)
 # Code and labels also keep `:+1:` and `->`, `<=`, `--`… exactly as written.
 _ALL_CUTS = re.compile(_PROSE_CUTS.pattern + r"|(?<=:)(?=[\w+-]+:)|(?<=[<>=~-])(?=[<>=~-])", re.I)
+# The same patterns as whole runs, for Markdown without HTML: remark-gfm's literal autolinks (any scheme, for other
+# viewers), and Streamlit's logo, icons, emoji (`:100:` in "10:100:1") and arrows (`a -> b`, not `--arch`).
+_LINK_RUNS = re.compile(
+    r"(?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://|https?://|www\.)[^\s|]*(?<![.,:;!?'\")\]}*_~])"
+    r"|(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+",
+    re.I,
+)
+_LABEL_RUNS = re.compile(_LINK_RUNS.pattern + r"|:[\w+-]+:|(?<!\S)(?:<->|->|<-|--|>=|<=|~=)(?!\S)", re.I)
 
 _FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$", re.M)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -76,9 +85,12 @@ class _Token:
 class _Piece:
     markup: str
     text: str | None = None  # the character Markdown decodes the markup to; None: a tag, which ends a text node
+    code: str | None = None  # what a code span or element holds, to merge it with one just before
+    table: bool = False
 
 
-_Flavour = tuple[dict[str, str], Callable[[str, bool], str]]  # prose escapes; how code, in a table or not, is written
+_Code = Callable[[str, bool], str]  # how code, in a table or not, is written
+_Flavour = tuple[dict[str, str], _Code]  # prose escapes; code
 
 
 def answer_html(text: str, unsupported: Sequence[str] = ()) -> str:
@@ -87,19 +99,30 @@ def answer_html(text: str, unsupported: Sequence[str] = ()) -> str:
     text = _NEWLINE.sub("\n", text)
     tokens = _tokens(text)
     marks = _marks(text, tokens, unsupported)
-    return _joined([*_pieces(tokens, _ANSWER, marks), _Piece(marks.get(len(text), ""))], _WBR, _PROSE_CUTS)
+    pieces = [*_pieces(tokens, _ANSWER, marks), _Piece(marks.get(len(text), ""))]
+    return _joined(pieces, lambda run: [_Piece(_cut(run, _WBR, _PROSE_CUTS))], None)
 
 
 def label_markdown(text: str) -> str:
-    """A file name or title for wherever Streamlit reads Markdown: shown literally, on one line."""
+    """A file name or title for wherever Streamlit reads Markdown, even without HTML (buttons, captions): shown
+    literally, on one line; a URL, an e-mail address, an arrow or a `:shortcode:` as code."""
     pieces = [_Piece("\\" + c if c in string.punctuation else c, c) for c in " ".join(text.split())]
-    return _cut(pieces, _WORD_JOINER, _ALL_CUTS)
+    return _joined(pieces, lambda run: _coded(run, _LABEL_RUNS), _export_code)
+
+
+def text_html(text: str) -> str:
+    """A document's text (a quote, a passage, a file name) for `st.markdown(..., unsafe_allow_html=True)`: shown
+    literally, on one line, a URL or an e-mail address as plain text."""
+    pieces = [
+        _Piece(_HTML_ESCAPES.get(c, "\\" + c if c in string.punctuation else c), c) for c in " ".join(text.split())
+    ]
+    return _cut(pieces, _WBR, _ALL_CUTS)
 
 
 def export_text(text: str) -> str:
     """An answer for a Markdown file opened in other viewers: code as written, no image, no link, no HTML."""
     text = _NEWLINE.sub("\n", text)
-    return _joined(_pieces(_tokens(text), _EXPORT, {}), _WORD_JOINER, _LINK_CUTS)
+    return _joined(_pieces(_tokens(text), _EXPORT, {}), lambda run: _coded(run, _LINK_RUNS), _export_code)
 
 
 def quotes_markdown(quotes: Sequence[Quote]) -> str:
@@ -257,14 +280,14 @@ def _pieces(tokens: Iterable[_Token], flavour: _Flavour, marks: Mapping[int, str
         if t.kind == "escape":
             out.append(_Piece(escapes.get(t.value, "\\" + t.value), t.value))
         elif t.kind in ("code", "url"):
-            out.append(_Piece(code(t.value, t.table)))
+            out.append(_Piece(code(t.value, t.table), code=t.value, table=t.table))
         elif t.kind == "fence":
             out.append(_Piece(_fence(t.url, t.value)))
         else:  # an image shows its alt text only, a link its text and address; 4 deep at most, then plain text
             nested = _inline(t.value, 0, len(t.value), {}, t.table)
             inner = _pieces(nested, flavour, {}, depth + 1) if depth < 4 else _prose(t.value, escapes)
             if t.kind == "link" and t.url:
-                address = _Piece(code(t.url, t.table))
+                address = _Piece(code(t.url, t.table), code=t.url, table=t.table)
                 shown = t.value.strip() not in ("", t.url)
                 inner = [*inner, *_prose(" (", escapes), address, *_prose(")", escapes)] if shown else [address]
             out += inner
@@ -276,19 +299,36 @@ def _prose(text: str, escapes: dict[str, str]) -> list[_Piece]:
     return [_Piece("\\") if text[i : i + 2] == "\\\n" else _Piece(escapes.get(c, c), c) for i, c in enumerate(text)]
 
 
-def _joined(pieces: Iterable[_Piece], cut: str, cuts: re.Pattern[str]) -> str:
-    out: list[str] = []
+def _joined(pieces: Iterable[_Piece], guard: Callable[[list[_Piece]], list[_Piece]], code: _Code | None) -> str:
+    """The markup of `pieces`, each run of text between tags through `guard`; code side by side written as one
+    `code` when that is given (code spans, not elements)."""
+    out: list[_Piece] = []
     run: list[_Piece] = []
     for piece in [*pieces, _Piece("")]:
         if piece.text is not None:
             run.append(piece)
             continue
-        text = _cut(run, cut, cuts)
-        # Two code spans side by side would merge their backticks into one longer run that closes neither.
-        touching = not text and out and out[-1].endswith("`") and piece.markup.startswith("`")
-        out += [cut if touching else text, piece.markup]
+        for part in [*guard(run), piece]:
+            if code and part.code is not None and out and out[-1].code is not None:
+                # Two code spans side by side would merge their backticks into one longer run that closes neither.
+                value, table = out[-1].code + part.code, out[-1].table or part.table
+                out[-1] = _Piece(code(value, table), code=value, table=table)
+            elif part.markup or part.text is not None:
+                out.append(part)
         run = []
-    return "".join(out)
+    return "".join(p.markup for p in out)
+
+
+def _coded(run: list[_Piece], runs: re.Pattern[str]) -> list[_Piece]:
+    """A run of text, where what `runs` finds in the text it decodes to becomes code (as written): touching
+    code, it joins it in _joined."""
+    decoded = "".join(p.text or "" for p in run)
+    out: list[_Piece] = []
+    position = 0
+    for m in runs.finditer(decoded):
+        out += [*run[position : m.start()], _Piece(_export_code(m[0], False), code=m[0])]
+        position = m.end()
+    return [*out, *run[position:]]
 
 
 def _cut(run: list[_Piece], cut: str, cuts: re.Pattern[str]) -> str:
@@ -318,7 +358,8 @@ def _export_code(code: str, table: bool) -> str:
     return f"{ticks}{pad}{code}{pad}{ticks}"
 
 
-_ANSWER: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;"}, _answer_code)
+_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;"}
+_ANSWER: _Flavour = ({**_HTML_ESCAPES, "[": "&#91;", "]": "&#93;", "`": "&#96;", "\\": "&#92;"}, _answer_code)
 _EXPORT: _Flavour = ({"&": "&amp;", "<": "&lt;", "[": "\\[", "]": "\\]", "`": "\\`", "\\": "\\\\"}, _export_code)
 
 

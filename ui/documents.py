@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rag.errors import DocChatError
-from rag.presentation import label_markdown
+from rag.presentation import label_markdown, text_html
 from rag.schemas import DocumentPublic, IngestResult
 from rag.usecases import asking, conversations, documents, jobs
 from rag.usecases.documents import DocumentCard
@@ -23,7 +23,7 @@ def show_card(card: DocumentCard | None, waiting_for_model: bool) -> None:
     elif waiting_for_model:
         st.caption("The language model’s summary appears here once written; meanwhile, the document’s own words:")
     for sentence in card.summary:
-        st.markdown(f"> {label_markdown(sentence.text)} (p. {sentence.page})")
+        st.markdown(f"> {text_html(sentence.text)} (p. {sentence.page})", unsafe_allow_html=True)
     if card.top_sections():
         st.caption("Contents" + (" (from its headings)" if card.outline_source == "headings" else ""))
         st.markdown("\n".join(f"- {label_markdown(e.title)} · p. {e.page}" for e in card.top_sections()))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
-from rag.presentation import DOUBT, answer_html, label_markdown, unsupported_sentences
+from rag.presentation import DOUBT, answer_html, label_markdown, text_html, unsupported_sentences
 from rag.schemas import MessagePublic, Quote, Source
 from rag.usecases import accounts, asking, documents, startup
 from rag.usecases.startup import Services
@@ -97,7 +97,8 @@ def render_quotes(svc: Services, key: object, quotes: Sequence[Quote]) -> None:
     st.caption("From your documents, word for word:")
     for n, quote in enumerate(quotes, 1):
         with st.container(key=f"quote_{key}_{n}"):
-            st.markdown(f"> {label_markdown(quote.text)}")
+            # With HTML, a URL in the quote stays plain text that copies as written (rag/presentation.py).
+            st.markdown(f"> {text_html(quote.text)}", unsafe_allow_html=True)
             removed = " (document removed)" if quote.removed else ""
             label = label_markdown(f"{quote.filename} · p. {quote.page}{removed}")
             if st.button(label, key=f"quote_page_{key}_{n}", icon="📄", type="tertiary"):
@@ -140,10 +141,10 @@ def _page_picture(
 
 @st.dialog("Cited page", width="large")
 def show_page(svc: Services, source: Source) -> None:
-    st.markdown(f"**{label_markdown(source.filename)}** · page {source.page}")
+    st.markdown(f"**{text_html(source.filename)}** · page {source.page}", unsafe_allow_html=True)
     picture, quote = st.columns([3, 2])
     quote.caption("The passage cited")
-    quote.markdown(f"> {label_markdown(source.snippet)}")
+    quote.markdown(f"> {text_html(source.snippet)}", unsafe_allow_html=True)
     if source.ocr:
         quote.caption("🔍 This page is a scan: its words were read by OCR, and some may be misread.")
     who = st.session_state.caller

@@ -48,7 +48,7 @@ def _upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
 
 def _shown(markdown: str) -> str:
     """What Markdown shows: file names and titles reach it escaped (rag.presentation.label_markdown)."""
-    return re.sub(r"\\([^\w\s])", r"\1", markdown).replace("\u2060", "")
+    return re.sub(r"\\([^\w\s])", r"\1", markdown)
 
 
 def _texts(elements) -> str:
