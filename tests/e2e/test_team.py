@@ -90,9 +90,16 @@ def _sign_in(context, page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 def _switch_workspace(page, label: str) -> None:  # type: ignore[no-untyped-def]
     """The sidebar's switcher, as a user picks another workspace (the page is not reloaded)."""
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name=label).click()
     _idle(page)
+    # Streamlit may still hold the last run's copy of the sidebar's widgets for a moment: the one shown is taken.
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Workspace").filter(visible=True).first.click()
+    page.get_by_role("option", name=label).filter(visible=True).first.click()
+    _idle(page)
+
+
+def _button(page, name: str):  # type: ignore[no-untyped-def]
+    """A button as shown: after a rerun Streamlit may keep the last run's copy beside it for a moment."""
+    return page.get_by_role("button", name=name).filter(visible=True).first
 
 
 def _sidebar_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -146,12 +153,12 @@ def test_a_team_walk_through_the_pages(browser, tmp_path):
         expect(alice.get_by_test_id("stChatMessage")).to_have_count(2, timeout=180_000)
         _idle(alice)
         conversation = parse_qs(urlsplit(alice.url).query)["c"][0]
-        alice.get_by_text("Shared", exact=True).click()
+        alice.get_by_text("Shared", exact=True).filter(visible=True).first.click()
         _idle(alice)
-        alice.get_by_role("button", name="Rename").click()
+        _button(alice, "Rename").click()
         title = alice.get_by_role("textbox", name="Title")
         title.fill("Team notes")
-        alice.get_by_role("button", name="Save").click()
+        _button(alice, "Save").click()
         expect(alice.get_by_role("heading", name="Team notes")).to_be_visible()
         _idle(alice)
         expect(title).to_be_hidden()
@@ -163,7 +170,7 @@ def test_a_team_walk_through_the_pages(browser, tmp_path):
         expect(alice.get_by_role("heading", name="Team notes")).to_be_visible()
         assert _exports(storage) == 0
         with alice.expect_download() as download:
-            alice.get_by_role("button", name="Export").click()
+            _button(alice, "Export").click()
         assert "Team notes" in Path(download.value.path()).read_text()
         assert _exports(storage) == 1
         context.close()
@@ -180,7 +187,7 @@ def test_a_team_walk_through_the_pages(browser, tmp_path):
             expect(bob.get_by_text(re.compile("Shared by alice"))).to_be_visible()
             assert "/api/" not in bob.url, bob.url
             if attempt < 2:
-                bob.get_by_role("button", name="Sign out").click()
+                _button(bob, "Sign out").click()
                 expect(bob.get_by_role("button", name="Sign in")).to_be_visible()
                 context.clear_cookies()
 
