@@ -1,11 +1,12 @@
 """Grounding and "not in your documents": the sentence check's precision, and how the chat answers
 questions the documents cannot answer.
 
-    .venv/bin/python bench/grounding.py [--quick]
+    .venv/bin/python bench/grounding.py [--quick | --corrupted]
 
-Uses bench/qa/grounding.jsonl (labelled sentences), bench/qa/unanswerable.jsonl and the standalone
-questions of bench/qa/manuals.jsonl, over bench/corpus/. Answers come from the configured model
-(the local SmolLM2 by default), so this takes a few minutes.
+Uses bench/qa/grounding.jsonl (labelled sentences), bench/qa/grounding-corrupted-*.jsonl (true sentences and
+corrupted variants of them), bench/qa/unanswerable.jsonl and the standalone questions of bench/qa/manuals.jsonl,
+over bench/corpus/. Answers come from the configured model (the local SmolLM2 by default), so this takes a few
+minutes; --corrupted runs only the corrupted sentences, without the model.
 """
 
 from __future__ import annotations
