@@ -285,7 +285,7 @@ _NUMBER_WORDS = dict(
     zip("two three four five six seven eight nine ten eleven twelve".split(), map(str, range(2, 13)), strict=True)
 )
 _QUANTITY = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?![\d])\s?(%|[a-zA-Z°]+)?",
+    r"(?<![\w.])(\d+(?:\.\d+)?(?![\d])|(?:" + "|".join(_NUMBER_WORDS) + r")\b)\s?(%|[a-zA-Z°]+)?",
     re.I,
 )
 # Units a number is measured in, each with its other spellings: "4 kB" is not "4 MB", "2 cm" is "2 centimetres".
@@ -322,7 +322,8 @@ def numbers(text: str) -> set[tuple[str, str]]:
     found = set()
     for value, unit in _QUANTITY.findall(text):
         value = _NUMBER_WORDS.get(value.lower(), value)
-        value = value.rstrip("0").rstrip(".") if "." in value else value
+        # "3.0" is 3, but version 2.10 is not 2.1.
+        value = value.partition(".")[0] if re.fullmatch(r"\d+\.0+", value) else value
         found.add((value, _UNITS.get(unit.lower(), "") if unit else ""))
     # A number stated with a unit also supports the bare number.
     return found | {(v, "") for v, _ in found}

@@ -5,6 +5,7 @@ from rag.answering.grounding import (
     check_sentences,
     claim_clauses,
     named_terms,
+    numbers,
     split_sentences,
     unmatched_terms,
     verdict,
@@ -140,3 +141,15 @@ def test_the_clauses_of_a_sentence():
     ]
     # A list is not cut into its items.
     assert claim_clauses("It supports SET, CHOICE and ANY.") == ["It supports SET, CHOICE, and ANY."]
+
+
+def test_the_numbers_a_sentence_states():
+    assert numbers("The tenant pays ten euros for 4 kB, 0.5bp and version 2.10, or 3.0.") == {
+        ("10", ""),
+        ("4", "kb"),
+        ("4", ""),
+        ("0.5", "bp"),
+        ("0.5", ""),
+        ("2.10", ""),
+        ("3", ""),
+    }
