@@ -200,6 +200,42 @@ def evaluate_grounding(path: Path, corpus: Path) -> dict[str, dict[str, float]]:
     }
 
 
+def evaluate_corrupted(paths: dict[str, Path], corpus: Path) -> dict[str, dict[str, float]]:
+    """The grounding check on true sentences and their corrupted variants (bench/qa/grounding-corrupted-*.jsonl),
+    each against the text of the page it cites. A sentence is shown as checked when every judged part of it is
+    supported, as quotes_first shows the model's words. Per split: the share of shown sentences that are true,
+    the share of true sentences shown, and how often each kind of corruption is shown."""
+    from rag.answering.grounding import check_sentences
+    from rag.models.embeddings import build_embeddings
+    from rag.reading.pdf import read_pdf
+
+    embeddings = build_embeddings(Settings(_env_file=None)).embeddings
+    texts: dict[str, dict[int, str]] = {}
+    report = {}
+    for split, path in paths.items():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        shown_by_kind: dict[str, list[bool]] = {}
+        for row in rows:
+            doc = row["doc"]
+            if doc not in texts:
+                pdf = corpus / doc
+                if not pdf.is_file():
+                    raise QAFileError(f"Not in {corpus}: {doc} (bench/corpus.sh fetches the benchmark corpus).")
+                texts[doc] = {p.number: p.text for p in read_pdf(pdf.read_bytes(), 1 << 40)}
+            checks = check_sentences(row["sentence"], [texts[doc][p] for p in row["pages"]], embeddings)
+            judged = [c.supported for c in checks if c.supported is not None]
+            shown_by_kind.setdefault(row["kind"], []).append(bool(judged) and all(judged))
+        true_shown = sum(shown_by_kind.get("true", []))
+        shown = sum(sum(v) for v in shown_by_kind.values())
+        report[split] = {
+            "precision": true_shown / shown if shown else 1.0,
+            "true shown": true_shown / max(1, len(shown_by_kind.get("true", []))),
+            **{f"{kind} shown": sum(v) / len(v) for kind, v in shown_by_kind.items() if kind != "true"},
+            "sentences": float(len(rows)),
+        }
+    return report
+
+
 def evaluate_not_found(
     unanswerable: Path, answerable: Path, corpus: Path, held_out: Path | None = None
 ) -> dict[str, dict[str, float]]:
