@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
         ("pdf_bombs.py", "peak"),
         ("answers.py", "quotes_first"),
         ("followups.py", "fused+prefer"),
+        ("conversations.py", "follow-ups joined"),
         ("workers.py", "passages/s per core"),
         ("ocr_speed.py", "pages/s"),
     ],
