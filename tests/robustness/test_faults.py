@@ -19,7 +19,7 @@ import pytest
 from rag.config import Settings
 from rag.usecases import documents
 from rag.usecases.startup import open_services
-from tests.pdfs import make_pdf
+from tests.pdfs import join_pdfs, make_pdf, scanned_pdf
 from tests.robustness.procs import Holder, Output, cli_env, kill, run_cli, start_cli, tail
 
 # Real CLI processes, each loading the models; a 150-page ingest killed and run again.
@@ -140,6 +140,11 @@ def test_kill_9_while_indexing_then_the_restarted_app_indexes_the_upload(tmp_pat
     storage = tmp_path / "storage"
     # Long enough that a write of its progress (one a second) lands in each window, on a fast CPU too.
     big = write_pdf(tmp_path / "big.pdf", many_pages("Volcano survey", 200))
+    if point == "reading":
+        # A scanned first page: before it is read, OCR starts (seconds). A text page is read in milliseconds after
+        # the claim, and the ingest sometimes wrote its first page before the test had seen the record.
+        scan = scanned_pdf([["Volcano survey cover page, scanned from the field notebook."]])
+        big.write_bytes(join_pdfs(scan, big.read_bytes()))
     proc = start_cli(cli_env(storage), "ingest", str(big))
     try:
         _wait_for_indexing_record(storage / "docchat.db", proc, timeout=600, where=KILLED_AT[point])
