@@ -5,11 +5,13 @@ ever reported), written blind from the PDFs (bench/qa/README.md).
     .venv/bin/python bench/conversations.py [--decision-only | --quick]
 
 Per split: how often a real follow-up is joined to the previous question, and how often a question that stands
-alone (a change of topic, or a new question on the same document) is searched alone; then, over the turns after
-the first, page hit@5 and the key fact in the quotes, searching as the chat did before (every turn joined to the
-previous question) and as it does now (decided per question). The earlier turns are the gold questions, each with
-the quotes its search found as the answer, as the chat stores them. The retrieval part indexes the documents the
-conversations name, from bench/corpus/ (bench/corpus.sh). Figures only, never a pass/fail.
+alone (a change of topic, or a new question on the same document) is searched alone, by its wording alone
+(rag/answering/followups.py) and as the search decides (the wording, or a join that meets the question far
+better); then, over the turns after the first, page hit@5 and the key fact in the quotes, searching as the chat did
+before (every turn joined to the previous question) and as it does now (decided per question). The earlier turns
+are the gold questions, each with the quotes its search found as the answer, as the chat stores them. The retrieval
+part indexes the documents the conversations name, from bench/corpus/ (bench/corpus.sh). Figures only, never a
+pass/fail.
 """
 
 from __future__ import annotations
@@ -37,12 +39,16 @@ def load(name: str) -> list[dict]:
     return [json.loads(line) for line in (QA / name).read_text().splitlines() if line.strip()]
 
 
-def decisions(conversations: list[dict]) -> tuple[int, int, int, int]:
-    """(follow-ups joined, follow-ups, standalone turns searched alone, standalone turns), turns after the first."""
+def decisions(conversations: list[dict], joined_turns: set[tuple[str, int]] | None = None) -> tuple[int, int, int, int]:
+    """(follow-ups joined, follow-ups, standalone turns searched alone, standalone turns), turns after the first.
+    `joined_turns`: (conversation, turn) the search joined; by default, those the wording alone would join."""
     joined = follow = alone = standalone = 0
     for conversation in conversations:
-        for turn in conversation["turns"][1:]:
-            decided = followups.depends_on_conversation(turn["question"])
+        for n, turn in enumerate(conversation["turns"][1:], 1):
+            if joined_turns is None:
+                decided = followups.depends_on_conversation(turn["question"])
+            else:
+                decided = (conversation["id"], n) in joined_turns
             if turn["follow_up"]:
                 follow, joined = follow + 1, joined + decided
             else:
@@ -54,8 +60,11 @@ def _share(hit: int, n: int) -> str:
     return f"{hit}/{n} = {hit / n:.2f}" if n else "-"
 
 
-def searched(services, conversations: list[dict], decide: bool) -> dict[str, tuple[int, int, int]]:  # type: ignore[no-untyped-def]
-    """Per kind of turn (follow-up, standalone): (page hit@5, key fact in the quotes, turns)."""
+def searched(
+    services, conversations: list[dict], decide: bool, joined_turns: set | None = None
+) -> dict[str, tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    """Per kind of turn (follow-up, standalone): (page hit@5, key fact in the quotes, turns). The turns the search
+    joined to the previous question are added to `joined_turns`."""
     # Before: every turn after the first was joined to the previous question.
     decided = followups.depends_on_conversation if decide else (lambda question: True)
     kept, search.depends_on_conversation = search.depends_on_conversation, decided
@@ -65,6 +74,8 @@ def searched(services, conversations: list[dict], decide: bool) -> dict[str, tup
             history: list[BaseMessage] = []
             for n, turn in enumerate(conversation["turns"]):
                 question, docs = retrieve(services, turn["question"], history)
+                if n and joined_turns is not None and question != turn["question"]:
+                    joined_turns.add((conversation["id"], n))
                 quotes = extract_quotes(question, docs, services.embedding.embeddings)
                 if n:
                     row = found["follow-up" if turn["follow_up"] else "standalone"]
@@ -88,9 +99,10 @@ def main() -> None:
     rows = []
     for split, conversations in splits.items():
         joined, follow, alone, standalone = decisions(conversations)
-        rows.append((split, _share(joined, follow), _share(alone, standalone)))
-    table("The follow-up decision", ("split", "follow-ups joined", "standalone turns searched alone"), rows)
+        rows.append((split, "the wording alone", _share(joined, follow), _share(alone, standalone)))
+    heads = ("split", "decided by", "follow-ups joined", "standalone turns searched alone")
     if args.decision_only:
+        table("The follow-up decision", heads, rows)
         return
     names = sorted({t["doc"] for c in (c for cs in splits.values() for c in cs) for t in c["turns"]})
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,16 +112,21 @@ def main() -> None:
             for name in names:
                 ingest_path(services, CORPUS / name)
             services.store.optimize()
-            rows = []
+            found_rows = []
             for split, conversations in splits.items():
                 for label, decide in (("every turn joined (before)", False), ("decided per question", True)):
-                    found = searched(services, conversations, decide)
+                    joined_turns: set[tuple[str, int]] = set()
+                    found = searched(services, conversations, decide, joined_turns)
                     for kind, (hit, fact, n) in found.items():
-                        rows.append((split, label, kind, _share(hit, n), _share(fact, n)))
+                        found_rows.append((split, label, kind, _share(hit, n), _share(fact, n)))
+                    if decide:
+                        joined, follow, alone, standalone = decisions(conversations, joined_turns)
+                        rows.append((split, "the search", _share(joined, follow), _share(alone, standalone)))
+            table("The follow-up decision", heads, sorted(rows))
             table(
                 "Turns after the first: page hit@5 and the key fact in the quotes",
                 ("split", "search", "turn", "page hit@5", "key fact in quotes"),
-                rows,
+                found_rows,
             )
         finally:
             services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -56,6 +57,13 @@ def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
     return ("…" if best > 0 else "") + window
 
 
+class Found(NamedTuple):
+    passages: list[LCDocument]  # best first, one per page; none when nothing is relevant enough
+    # Cosine similarity of the best dense match: how well the query's meaning is met at all, comparable between
+    # two wordings of one question (fused scores are relative to each query's own lists).
+    top_similarity: float
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + BM25 retrieval from the vector store, fused by score distribution, one passage per page."""
 
@@ -71,27 +79,34 @@ class HybridRetriever(BaseRetriever):
     names: dict[str, str] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return self.find(query).passages
+
+    def find(self, query: str) -> Found:
+        """The passages for `query`, with how well its meaning was met."""
         dense = self.embeddings.embed_query(query)
         result = self.store.search(
             dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude, workspace=self.workspace
         )
         if result.top_similarity < self.min_relevance:
-            return []
-        return [
-            LCDocument(
-                page_content=hit.chunk.text,
-                metadata={
-                    "doc_id": hit.chunk.doc_id,
-                    "filename": (self.names or {}).get(hit.chunk.doc_id, hit.chunk.filename),
-                    "page": hit.chunk.page,
-                    "section": hit.chunk.context,
-                    "score": hit.score,
-                    "snippet": best_snippet(hit.chunk.text, query),
-                    "ocr": hit.chunk.ocr,
-                },
-            )
-            for hit in one_per_page(result.hits, self.k)
-        ]
+            return Found([], result.top_similarity)
+        return Found(
+            [
+                LCDocument(
+                    page_content=hit.chunk.text,
+                    metadata={
+                        "doc_id": hit.chunk.doc_id,
+                        "filename": (self.names or {}).get(hit.chunk.doc_id, hit.chunk.filename),
+                        "page": hit.chunk.page,
+                        "section": hit.chunk.context,
+                        "score": hit.score,
+                        "snippet": best_snippet(hit.chunk.text, query),
+                        "ocr": hit.chunk.ocr,
+                    },
+                )
+                for hit in one_per_page(result.hits, self.k)
+            ],
+            result.top_similarity,
+        )
 
 
 def make_retriever(

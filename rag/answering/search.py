@@ -15,7 +15,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.answering.followups import depends_on_conversation, search_followup
+from rag.answering.followups import depends_on_conversation, joining_helps, search_followup
 from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.errors import LLMError
 from rag.records.library import library_names, unsearchable_ids
@@ -99,8 +99,12 @@ def retrieve(
     if not services.capabilities.rewrites_questions:
         if not depends_on_conversation(question):
             # A new topic in the same conversation: joined to the previous question it was searched as the old
-            # topic ("…on Windows? Why is it called R?" answered about Windows).
-            return Retrieved(question, retriever.invoke(question))
+            # topic ("…on Windows? Why is it called R?" answered about Windows). Unless the join finds far more:
+            # then the question left its subject to the conversation.
+            alone, joined = retriever.find(question), retriever.find(f"{previous} {question}".strip())
+            if joining_helps(alone.top_similarity, joined.top_similarity):
+                return Retrieved(f"{previous} {question}".strip(), joined.passages)
+            return Retrieved(question, alone.passages)
         # SmolLM2's rewrites were never usable (bench/followups.py): the follow-up is searched without one.
         return Retrieved(*search_followup(services, retriever, question, previous, previous_doc_ids))
     try:

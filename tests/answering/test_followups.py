@@ -68,3 +68,27 @@ def test_a_change_of_topic_is_searched_alone_and_a_follow_up_joined(fake_service
     assert switched.passages[0].metadata["page"] == 2
     followed = retrieve(fake_services, "And how do I do that on a Mac?", _history(previous))
     assert followed.question == f"{previous} And how do I do that on a Mac?"
+
+
+MAXIMA = make_pdf(
+    [
+        ["In Maxima the trigsign switch controls how trigonometric functions of negative arguments simplify."],
+        ["The plot2d command draws curves of a function in a new window."],
+    ]
+)
+
+
+def test_a_question_that_leaves_its_subject_to_the_conversation_is_joined(fake_services):
+    local = fake_services.capabilities.model_copy(update={"rewrites_questions": False})
+    fake_services.describe_model = lambda: local
+    assert ingest_bytes(fake_services, MAXIMA, "maxima.pdf").status == "indexed"
+    previous = "How does Maxima simplify trigonometric functions of negative arguments?"
+    # Worded as if it stood alone, but its subject (trigonometric simplification in Maxima) is the conversation's.
+    assert not depends_on_conversation("Which switch controls the rule?")
+    joined = retrieve(fake_services, "Which switch controls the rule?", _history(previous))
+    assert joined.question == f"{previous} Which switch controls the rule?"
+    assert joined.passages[0].metadata["page"] == 1
+    # A question that names its own subject is met as well alone: it is searched alone.
+    alone = retrieve(fake_services, "Which command draws curves of a function in a window?", _history(previous))
+    assert alone.question == "Which command draws curves of a function in a window?"
+    assert alone.passages[0].metadata["page"] == 2
