@@ -174,6 +174,11 @@ class MessagePublic(Public):
         "suggestions made; its words may yet appear under the quotes. False once stored, or when its process "
         "ended before.",
     )
+    new_topic: bool = Field(
+        default=False,
+        description="The question was searched alone, and its sources are in none of the documents the "
+        "conversation's earlier answers cited: it moved away from this conversation, and may start a new one.",
+    )
 
 
 class ConversationDetail(ConversationPublic):
