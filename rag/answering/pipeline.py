@@ -32,7 +32,7 @@ from rag.answering.search import retrieve, scope
 from rag.answering.sources import Source, to_sources
 from rag.answering.suggestions import suggest_questions
 from rag.answering.summaries import answer_summary
-from rag.errors import DatabaseUnavailableError, DocChatError
+from rag.errors import ClosingError, DatabaseUnavailableError, DocChatError
 from rag.records.transcripts import add_answer, add_user_message, cited_documents, history, set_scope, update_answer
 from rag.schemas import Turn
 from rag.services import Services
@@ -103,10 +103,6 @@ FLUSH_SECONDS = 1.0
 INTERRUPTED = "The answer was interrupted before it finished."
 
 
-class Stopped(Exception):
-    """The process is closing: a turn read on a thread of its own ends between two of the model's words."""
-
-
 def start_turn(
     services: Services,
     conversation_id: str,
@@ -116,8 +112,8 @@ def start_turn(
 ) -> Turn:
     """Stages 1-8 for a question in a stored conversation. The question is stored first; the answer is stored as
     `turn.tokens` streams, then checked (6), followed by suggestions (7), and stored complete (8). Quotes first,
-    the stored answer says its check is pending until then. Once `stop` is set, the stream ends at the model's
-    next word (raising Stopped), with what it has stored as an interruption does."""
+    the stored answer says its check is pending until then. Once `stop` is set (the process is closing), the
+    stream ends at the model's next word with ClosingError, what it has stored as an interruption stores it."""
     workspace = set_scope(services, conversation_id, doc_ids)
     # Read before the question is stored: its past is the turns settled when it was asked, never a question
     # asked at the same moment or an answer still being written.
@@ -189,7 +185,7 @@ def _stored_stream(
 
     def save_after(failure: BaseException) -> None:
         # Best effort: when the failure is the database itself, there is nowhere to save to.
-        cut = isinstance(failure, GeneratorExit | KeyboardInterrupt | Stopped)
+        cut = isinstance(failure, GeneratorExit | KeyboardInterrupt | ClosingError)
         message = INTERRUPTED if cut else str(failure)
         # The quotes were the answer, already on the screen: an unfinished check of the model's answer loses nothing.
         status = "complete" if hold else "interrupted" if parts else "failed"
@@ -201,7 +197,7 @@ def _stored_stream(
     try:
         for token in tokens:
             if stop is not None and stop.is_set():
-                raise Stopped
+                raise ClosingError("DocChat is closing: this answer was stopped. Ask it again once DocChat is back.")
             if first_token_ms is None:
                 first_token_ms = (time.perf_counter() - started) * 1000
             parts.append(token)

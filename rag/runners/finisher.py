@@ -21,8 +21,8 @@ JOIN_SECONDS = 30.0
 
 class AnswerFinisher:
     def __init__(self) -> None:
-        # Set when the process closes: each answer's stream ends at the model's next word (pipeline.Stopped),
-        # storing what it has, so none is finished after the model or the database has gone.
+        # Set when the process closes: each answer's stream ends at the model's next word (ClosingError), storing
+        # what it has, so none is finished after the model or the database has gone.
         self.stop = threading.Event()
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
@@ -41,13 +41,10 @@ class AnswerFinisher:
             for _ in tokens:
                 pass
         except DocChatError as exc:
-            # Stored with the answer already (the model's failure leaves the quotes, unchecked).
-            log.info("an answer finished in the background failed: %s", exc)
+            # Stored with the answer already: the quotes stay, unchecked words are not shown.
+            log.info("an answer finished in the background did not get its check: %s", exc)
         except Exception:
-            if self.stop.is_set():  # the process is closing: the answer stopped at the model's next word
-                log.info("an answer was stopped before its check, as the process closes")
-            else:
-                log.warning("an answer finished in the background failed", exc_info=True)
+            log.warning("an answer finished in the background failed", exc_info=True)
         finally:
             with self._lock:
                 self._threads.discard(threading.current_thread())
