@@ -140,11 +140,18 @@ def test_the_input_is_free_once_the_quotes_show_and_the_checked_words_come_later
     second = _messages(tab).nth(3)
     expect(second.locator("blockquote").first).to_be_visible(timeout=60_000)
 
-    # The first answer's words come under its quotes once checked, without a reload; then the second's.
+    # The first answer's words come under its quotes once checked, without a reload; then the second's. The page
+    # is drawn again each time, and a question being typed meanwhile stays as it is.
+    _idle(tab)
+    draft = "and how much krill"
+    _box(tab).fill(draft)
+    expect(first.get_by_text(CHECKED)).to_have_count(0)  # typed before the first check was over
     expect(first.get_by_text(CHECKED)).to_be_visible(timeout=120_000)
     expect(first.locator("blockquote").first).to_be_visible()
     expect(second.get_by_text(CHECKED)).to_be_visible(timeout=120_000)
     _idle(tab)
+    expect(_box(tab)).to_have_value(draft)
+    expect(_box(tab)).to_be_enabled()
     expect(tab.get_by_text(WRITING)).to_have_count(0)
     expect(tab.get_by_test_id("stException")).to_have_count(0)
     screenshot(tab, "checked-later-words")
