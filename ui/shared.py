@@ -105,7 +105,7 @@ def poll_check(svc: Services, conversation_id: str, message: MessagePublic) -> N
     try:
         message = conversations.get_answer(svc, conversation_id, message.id, caller=st.session_state.caller)
     except DatabaseUnavailableError:
-        pass  # read again at the next poll; the page says so if it lasts
+        pass  # the database is away for a moment: the answer is read again at the next poll
     except DocChatError:
         st.rerun()  # deleted meanwhile (in another tab): the page says what became of it
     render_model_part(message)

@@ -113,7 +113,7 @@ def start_turn(
     """Stages 1-8 for a question in a stored conversation. The question is stored first; the answer is stored as
     `turn.tokens` streams, then checked (6), followed by suggestions (7), and stored complete (8). Quotes first,
     the stored answer says its check is pending until then. Once `stop` is set (the process is closing), the
-    stream ends at the model's next word with ClosingError, what it has stored as an interruption stores it."""
+    stream ends at the model's next word with ClosingError, and is stored as an interrupted one is."""
     workspace = set_scope(services, conversation_id, doc_ids)
     # Read before the question is stored: its past is the turns settled when it was asked, never a question
     # asked at the same moment or an answer still being written.
