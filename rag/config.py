@@ -57,6 +57,12 @@ class Settings(BaseSettings):
 
     # "fake": an instant model that quotes its context (rag/models/fake_chat.py), for tests and benchmarks only.
     llm_provider: Literal["local", "openai", "fake"] | None = None
+    # LLM_PROVIDER=fake only, for the browser tests: the fake stands in for the local model (quotes first, no
+    # rewrites) rather than a capable one; it waits this long before its first word; it answers the negation of
+    # what its context says.
+    fake_llm_as_local: bool = False
+    fake_llm_delay_s: float = Field(default=0.0, ge=0, le=600)
+    fake_llm_negates: bool = False
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"

@@ -37,6 +37,10 @@ class PdfError(DocChatError):
     """A PDF the user gave us cannot be used."""
 
 
+class ClosingError(DocChatError):
+    """DocChat is closing: an answer still being written stopped at the model's next word, stored as it was."""
+
+
 class LLMError(DocChatError):
     """The language model cannot be loaded, or failed while answering."""
 

@@ -168,6 +168,17 @@ class MessagePublic(Public):
     total_ms: float | None = None
     feedback: Literal["up", "down"] | None = None
     feedback_reason: str | None = None
+    check_pending: bool = Field(
+        default=False,
+        description="Quotes first: the model's short answer is still being written and checked, and the "
+        "suggestions made; its words may yet appear under the quotes. False once stored, or when its process "
+        "ended before.",
+    )
+    new_topic: bool = Field(
+        default=False,
+        description="The question was searched alone, and its sources are in none of the documents the "
+        "conversation's earlier answers cited: it moved away from this conversation, and may start a new one.",
+    )
 
 
 class ConversationDetail(ConversationPublic):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rag.config import Settings
 from rag.models.embedding_model import EmbeddingModel
 from rag.runners.background import BackgroundWorker
+from rag.runners.finisher import AnswerFinisher
 from rag.schemas import ModelCapabilities
 from rag.store.base import VectorStore
 
@@ -54,6 +55,10 @@ class Services:
         return BackgroundWorker()
 
     @cached_property
+    def finisher(self) -> AnswerFinisher:
+        return AnswerFinisher()
+
+    @cached_property
     def queue(self) -> Celery:
         # Built on first use, with CELERY_BROKER_URL only: the embedded default never imports Celery.
         return self.build_queue()
@@ -81,6 +86,8 @@ class Services:
         self._closed = True
         for closer in self.closers:
             closer()
+        if "finisher" in self.__dict__:
+            self.finisher.close()  # first: its answers store what they have through the clients below
         if "queue" in self.__dict__:
             self.queue.close()
         if "worker" in self.__dict__:

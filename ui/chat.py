@@ -158,7 +158,10 @@ if current:
             if message.role == "user":
                 st.markdown(label_markdown(message.content))
             else:
-                render_answer(svc, message, questions.get(message.question_id or 0, ""))
+                # Polled only in a run that asks nothing: a poll ends by drawing the page again, which would drop
+                # the question being asked.
+                polls = current.id if question is None else None
+                render_answer(svc, message, questions.get(message.question_id or 0, ""), polls)
                 if not current.read_only and message.status == "complete":
                     render_feedback(svc, who, current.id, message)
 
@@ -172,7 +175,8 @@ st.chat_input(
     disabled=not my_documents or read_only,
     key="question",
     # Disabled while the answer streams, its button a Stop: a second question typed meanwhile cut the first
-    # answer off at "The" and was answered about the old topic. A stopped answer is stored, with a retry.
+    # answer off at "The" and was answered about the old topic. A stopped answer is stored, with a retry. Quotes
+    # first, the run ends with the quotes: the model's words are checked and stored in the background.
     submit_mode="stop",
 )
 last = messages[-1] if messages else None
@@ -187,6 +191,18 @@ if question is None and last is not None and last.role == "assistant" and last.s
     if asked and st.button("Ask this question again", icon="🔁", key=f"retry_{last.id}"):
         st.session_state.pending = asked
         st.rerun()
+if question is None and last is not None and last.role == "assistant" and last.new_topic:
+    asked = questions.get(last.question_id or 0, "")
+    if asked and st.button(
+        "New topic? Start a new conversation",
+        icon="🆕",
+        key=f"new_topic_{last.id}",
+        help="This question found its answer in other documents than this conversation's: asked again in a "
+        "conversation of its own, its follow-ups are searched with it rather than with this topic.",
+    ):
+        st.query_params.clear()
+        st.session_state.pending = asked
+        st.rerun()
 
 if question:
     with st.chat_message("user"):
@@ -199,7 +215,9 @@ if question:
             # A question asked from a conversation shared with you to read (a suggestion clicked under it)
             # starts a conversation of your own: only its starter writes to that one.
             mine = current.id if current and not current.read_only else None
-            turn = asking.ask(svc, question, mine, scope, caller=who)
+            # Quotes first, the model's words are written and checked in the background: this run ends with the
+            # quotes, and the chat input is free for the next question while the stored answer is polled.
+            turn = asking.ask(svc, question, mine, scope, caller=who, background=True)
             st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
                 with st.expander("Searched for"):
@@ -209,15 +227,13 @@ if question:
                 # The documents' own words are the answer: shown at once, before the model has said anything.
                 notice.empty()
                 render_quotes(svc, "live", turn.quotes)
-                notice = st.empty()
-                notice.caption("✍️ The model is writing a short answer; it is shown only if the passages support it…")
             else:
                 waiting = (
                     "the model is starting" if asking.model_capabilities(svc).in_process else "waiting for the model"
                 )
                 notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
-            st.write_stream(_until_first_token(turn.tokens, notice))
-            notice.empty()
+                st.write_stream(_until_first_token(turn.tokens, notice))
+                notice.empty()
         except DatabaseUnavailableError:
             notice.empty()
             kept = ". What was written of the answer is kept; reload the page once it is back."

@@ -11,7 +11,7 @@ from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
 from rag.presentation import DOUBT, answer_html, label_markdown, text_html, unsupported_sentences
 from rag.schemas import MessagePublic, Quote, Source
-from rag.usecases import accounts, asking, documents, startup
+from rag.usecases import accounts, asking, conversations, documents, startup
 from rag.usecases.startup import Services
 
 
@@ -57,18 +57,17 @@ def database_guard(consequence: str | None = None) -> Iterator[None]:
         st.stop()
 
 
-def render_answer(svc: Services, message: MessagePublic, question: str) -> None:
+def render_answer(svc: Services, message: MessagePublic, question: str, conversation_id: str | None = None) -> None:
+    """A stored answer. One whose check is pending, given its conversation, polls for the model's words."""
     mode, quotes = message.mode, message.quotes
     if quotes and mode in ("quotes", "quotes+model"):
         render_quotes(svc, message.id, quotes)
         if message.doubtful:
             st.caption(f"⚠️ {DOUBT}")
-    if message.content and mode == "quotes+model":
-        st.caption("The model's short answer, checked against these passages:")
-    if message.content:
-        render_model_answer(message)
-    elif mode == "quotes" and message.grounding:
-        st.caption("The model's own answer is not shown: the passages do not support it.")
+    if message.check_pending and conversation_id:
+        poll_check(svc, conversation_id, message)
+    else:
+        render_model_part(message)
     if message.status == "interrupted":
         st.caption("⚠️ This answer was interrupted before it finished.")
     elif message.status == "failed":
@@ -80,6 +79,38 @@ def render_answer(svc: Services, message: MessagePublic, question: str) -> None:
         with st.expander("Searched for"):
             st.text(message.standalone_question)
     render_sources(svc, message.id, message.sources)
+
+
+def render_model_part(message: MessagePublic) -> None:
+    """The model's words under the quotes when their check passed, or why they are not there."""
+    if message.content and message.mode == "quotes+model":
+        st.caption("The model's short answer, checked against these passages:")
+    if message.content:
+        render_model_answer(message)
+    elif message.check_pending:
+        st.caption("✍️ The model is writing a short answer; it is shown here only if the passages support it…")
+    elif message.mode == "quotes" and message.grounding:
+        st.caption("The model's own answer is not shown: the passages do not support it.")
+
+
+# How often an answer whose check is pending is read again: its words show at most this long after they are stored.
+POLL_SECONDS = 1.0
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def poll_check(svc: Services, conversation_id: str, message: MessagePublic) -> None:
+    """The model's part of an answer whose check is pending, read again every second, alone: the page around it
+    (and the chat input) stays as it is. Once the check is over the page is drawn again, whole (the suggestions
+    come with it) and without this."""
+    try:
+        message = conversations.get_answer(svc, conversation_id, message.id, caller=st.session_state.caller)
+    except DatabaseUnavailableError:
+        pass  # the database is away for a moment: the answer is read again at the next poll
+    except DocChatError:
+        st.rerun()  # deleted meanwhile (in another tab): the page says what became of it
+    render_model_part(message)
+    if not message.check_pending:
+        st.rerun()
 
 
 def render_model_answer(message: MessagePublic) -> None:

@@ -15,6 +15,7 @@ Each stage is a function of typed inputs to typed outputs, and none imports this
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from rag.answering.search import retrieve, scope
 from rag.answering.sources import Source, to_sources
 from rag.answering.suggestions import suggest_questions
 from rag.answering.summaries import answer_summary
-from rag.errors import DatabaseUnavailableError, DocChatError
+from rag.errors import ClosingError, DatabaseUnavailableError, DocChatError
 from rag.records.transcripts import add_answer, add_user_message, cited_documents, history, set_scope, update_answer
 from rag.schemas import Turn
 from rag.services import Services
@@ -102,9 +103,17 @@ FLUSH_SECONDS = 1.0
 INTERRUPTED = "The answer was interrupted before it finished."
 
 
-def start_turn(services: Services, conversation_id: str, question: str, doc_ids: Sequence[str] = ()) -> Turn:
+def start_turn(
+    services: Services,
+    conversation_id: str,
+    question: str,
+    doc_ids: Sequence[str] = (),
+    stop: threading.Event | None = None,
+) -> Turn:
     """Stages 1-8 for a question in a stored conversation. The question is stored first; the answer is stored as
-    `turn.tokens` streams, then checked (6), followed by suggestions (7), and stored complete (8)."""
+    `turn.tokens` streams, then checked (6), followed by suggestions (7), and stored complete (8). Quotes first,
+    the stored answer says its check is pending until then. Once `stop` is set (the process is closing), the
+    stream ends at the model's next word with ClosingError, and is stored as an interrupted one is."""
     workspace = set_scope(services, conversation_id, doc_ids)
     # Read before the question is stored: its past is the turns settled when it was asked, never a question
     # asked at the same moment or an answer still being written.
@@ -134,12 +143,14 @@ def start_turn(services: Services, conversation_id: str, question: str, doc_ids:
         # With quotes first, the first useful words are on the screen now, whatever the model does next.
         first_token_ms=(time.perf_counter() - started) * 1000 if quotes_first else None,
         model=model,
+        # Stored with the quotes, so no reader ever sees them settled without knowing more may come.
+        checking=quotes_first and answer.mode is None,
     )
     turn = Turn(conversation_id, message.id, answer.standalone_question, answer.sources, iter(()), answer.quotes)
     turn.quotes_first = quotes_first
     # Never suggested again: what this conversation has asked.
     asked = [m.content for m in past if m.type == "human"] + [question]
-    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, asked, workspace)
+    turn.tokens = _stored_stream(services, turn, answer, started, doc_ids, asked, workspace, stop)
     return turn
 
 
@@ -151,10 +162,11 @@ def _stored_stream(
     doc_ids: Sequence[str],
     asked: list[str],
     workspace: str,
+    stop: threading.Event | None,
 ) -> Iterator[str]:
     message_id, tokens = turn.answer_id, answer.tokens
     # quotes_first holds the model's words back until the grounding check has read them.
-    hold = turn.quotes_first and answer.mode is None
+    hold = checking = turn.quotes_first and answer.mode is None
     parts: list[str] = []
     first_token_ms: float | None = None
     flushed = time.perf_counter()
@@ -173,16 +185,19 @@ def _stored_stream(
 
     def save_after(failure: BaseException) -> None:
         # Best effort: when the failure is the database itself, there is nowhere to save to.
-        message = INTERRUPTED if isinstance(failure, GeneratorExit | KeyboardInterrupt) else str(failure)
+        cut = isinstance(failure, GeneratorExit | KeyboardInterrupt | ClosingError)
+        message = INTERRUPTED if cut else str(failure)
         # The quotes were the answer, already on the screen: an unfinished check of the model's answer loses nothing.
         status = "complete" if hold else "interrupted" if parts else "failed"
         try:
-            save(status, None if hold else message)
+            save(status, None if hold else message, **_checked(checking))
         except DocChatError:
             log.info("could not store the interrupted answer %s", message_id)
 
     try:
         for token in tokens:
+            if stop is not None and stop.is_set():
+                raise ClosingError("DocChat is closing: this answer was stopped. Ask it again once DocChat is back.")
             if first_token_ms is None:
                 first_token_ms = (time.perf_counter() - started) * 1000
             parts.append(token)
@@ -208,17 +223,32 @@ def _stored_stream(
     hold = hold and not shown
     # Stored before it is shown: a reader that goes away at the last word loses nothing.
     save("complete", mode=turn.mode, grounding=[c.to_dict() for c in turn.grounding] or None)
-    if shown:
-        yield text
-    if turn.mode != "not_found":
-        # After the answer is safely stored: a failure here costs the suggestions, never the answer.
-        try:
-            turn.suggestions = suggest_questions(
-                services, doc_ids or None, near=turn.sources, asked=asked, workspace_id=workspace
-            )
-            update_answer(services, message_id, suggestions=turn.suggestions)
-        except Exception:
-            log.warning("no suggestions for message %s", message_id, exc_info=True)
+    finished: dict[str, object] = {}
+    try:
+        if shown:
+            yield text
+        if turn.mode != "not_found":
+            # After the answer is safely stored: a failure here costs the suggestions, never the answer.
+            try:
+                turn.suggestions = suggest_questions(
+                    services, doc_ids or None, near=turn.sources, asked=asked, workspace_id=workspace
+                )
+                finished["suggestions"] = turn.suggestions
+            except Exception:
+                log.warning("no suggestions for message %s", message_id, exc_info=True)
+    finally:
+        # The suggestions and the end of the pending check in one write: a reader that polls the answer until
+        # its check is over finds them with it. Also when the reader went away at the last word.
+        finished |= _checked(checking)
+        if finished:
+            try:
+                update_answer(services, message_id, **finished)
+            except DocChatError:
+                log.warning("could not store the end of message %s", message_id, exc_info=True)
+
+
+def _checked(checking: bool) -> dict[str, bool]:
+    return {"checked": True} if checking else {}
 
 
 def _close(tokens: Iterator[str]) -> None:

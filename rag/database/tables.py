@@ -208,6 +208,10 @@ class Message(Base):
     # When the answer was settled: stored complete (quotes first: at once, they are the answer), interrupted or
     # failed. None while it is being written: a question asked meanwhile does not take this turn as its history.
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Quotes first: when the model began writing its short answer, which is checked and stored after the quotes
+    # (and the suggestions after it). None once the turn is finished, or given up; a process that died leaves it
+    # set, so a reader counts it done after a while (rag/records/transcripts.py CHECK_ABANDONED_AFTER).
+    check_pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     standalone_question: Mapped[str | None] = mapped_column(Text, default=None)
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     model: Mapped[str | None] = mapped_column(String(200), default=None)

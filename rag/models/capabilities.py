@@ -16,9 +16,9 @@ def capabilities_of(settings: Settings) -> ModelCapabilities:
         # that needs the model, with its own message (rag/models/chat.py load_failure).
         label = "the local model (not installed)"
     # SmolLM2, the local default, was measured to do none of these well enough (bench/followups.py, answers.py).
-    # The fake model of the tests and the benchmarks stands in for a capable one, except for the extras nobody
-    # waits on, which would only slow the tests.
-    capable = settings.llm_provider != "local"
+    # The fake model of the tests and the benchmarks stands in for a capable one (or, told so, for the local one),
+    # except for the extras nobody waits on, which would only slow the tests.
+    capable = settings.llm_provider != "local" and not (settings.llm_provider == "fake" and settings.fake_llm_as_local)
     return ModelCapabilities(
         label=label,
         in_process=not capable,

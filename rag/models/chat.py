@@ -39,7 +39,7 @@ def build_llm(settings: Settings) -> BaseChatModel:
     if settings.llm_provider == "fake":
         from rag.models.fake_chat import FakeChatModel
 
-        return FakeChatModel()
+        return FakeChatModel(delay_s=settings.fake_llm_delay_s, negates=settings.fake_llm_negates)
     if settings.llm_provider == "openai":
         from langchain_openai import ChatOpenAI
 

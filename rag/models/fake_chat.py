@@ -2,12 +2,14 @@
 answering from the context it is given, so the grounding check, the quotes and the streaming all run for real.
 
 It answers a question with the first sentence of the first passage in its context; asked to rewrite a
-follow-up, it returns the follow-up unchanged; with no context it says it does not know.
+follow-up, it returns the follow-up unchanged; with no context it says it does not know. Told so (the settings'
+FAKE_LLM_DELAY_S and FAKE_LLM_NEGATES, for the browser tests), it is slow to start, or denies what it read.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,9 +25,24 @@ _HEADER = re.compile(r"^\[p\.\d+ · [^\]]*\]\n")
 DONT_KNOW = "I don't know."
 
 
+# The first verb a negation can follow ("is" -> "is not"); a sentence without one is denied as a whole.
+_NEGATABLE = re.compile(r"\b(is|are|was|were|can|could|will|would|must|should|may|does|do|did|has|have)\b", re.I)
+
+
+def negation(sentence: str) -> str:
+    """The sentence, denied: "R is free software." -> "R is not free software."."""
+    if _NEGATABLE.search(sentence):
+        return _NEGATABLE.sub(r"\1 not", sentence, count=1)
+    return f"It is not true that {sentence[:1].lower()}{sentence[1:]}"
+
+
 class FakeChatModel(BaseChatModel):
     # When set, every answer is this text (a test that needs a model saying something in particular).
     reply: str | None = None
+    # Seconds before its first word, as a slow local model keeps a reader waiting.
+    delay_s: float = 0.0
+    # Answers the negation of the sentence it would quote, as a small model contradicts its passage.
+    negates: bool = False
 
     @property
     def _llm_type(self) -> str:
@@ -43,6 +60,8 @@ class FakeChatModel(BaseChatModel):
             return DONT_KNOW
         passage = _HEADER.sub("", found.group(1).split("\n\n")[0]).strip()
         first = ANY_BREAK.split(flat(passage), maxsplit=1)[0]
+        if first and self.negates:
+            return negation(first)
         return first or DONT_KNOW
 
     def _generate(
@@ -52,6 +71,7 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        time.sleep(self.delay_s)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(self.answer(messages)))])
 
     def _stream(
@@ -61,6 +81,7 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        time.sleep(self.delay_s)
         # Word by word, spaces kept, as a real model streams.
         for word in re.findall(r"\S+\s*", self.answer(messages)):
             yield ChatGenerationChunk(message=AIMessageChunk(content=word))

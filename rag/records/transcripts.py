@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from rag.accounts.users import owner, owner_workspace
-from rag.database.tables import Conversation, Message, transcript_order, utcnow
+from rag.database.tables import Conversation, Message, as_utc, transcript_order, utcnow
 from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
 from rag.presentation import export_text
 from rag.schemas import ConversationDetail
@@ -121,29 +121,46 @@ def add_user_message(services: Services, conversation_id: str, content: str) -> 
     return message
 
 
-def add_answer(services: Services, conversation_id: str, question_id: int, **fields: Any) -> Message:
+def add_answer(
+    services: Services, conversation_id: str, question_id: int, *, checking: bool = False, **fields: Any
+) -> Message:
     """The answer to the question `question_id`. It starts as "interrupted" and only a finished stream marks it
     complete, so a crash at any point leaves an honest status behind. Given a status (complete or failed), it is
-    settled already."""
+    settled already. `checking`: quotes stored first, with the model's words still to be written and checked."""
     settled = {"answered_at": utcnow()} if "status" in fields else {}
+    pending = {"check_pending_since": utcnow()} if checking else {}
     with services.sessions.begin() as session:
         message = Message(
             conversation_id=conversation_id,
             role="assistant",
             question_id=question_id,
-            **({"status": "interrupted"} | fields | settled),
+            **({"status": "interrupted"} | fields | settled | pending),
         )
         session.add(message)
     return message
 
 
-def update_answer(services: Services, message_id: int, **fields: Any) -> None:
+def update_answer(services: Services, message_id: int, *, checked: bool = False, **fields: Any) -> None:
     """Stores what came of the answer; with a status, the stream is over and the answer settled (the first
-    time: quotes stored complete settled it before the model's words, which change nothing of that)."""
+    time: quotes stored complete settled it before the model's words, which change nothing of that). `checked`:
+    nothing more will come of it (the model's words checked, or given up)."""
     if "status" in fields:
         fields["answered_at"] = func.coalesce(Message.answered_at, utcnow())
+    if checked:
+        fields["check_pending_since"] = None
     with services.sessions.begin() as session:
         session.execute(update(Message).where(Message.id == message_id).values(**fields))
+
+
+# The local model writes its short answer in 6-13 s, and answers wait their turn for it: a check still pending this
+# long after it began was cut off with its process (killed, or the machine stopped), and is counted done.
+CHECK_ABANDONED_AFTER = timedelta(minutes=3)
+
+
+def check_pending(message: Message) -> bool:
+    """Whether the model's words of an answer whose quotes were stored first may still come."""
+    since = message.check_pending_since
+    return since is not None and as_utc(since) > utcnow() - CHECK_ABANDONED_AFTER
 
 
 def set_feedback(

@@ -107,4 +107,5 @@ def message_public(message: Message, library: Collection[str]) -> MessagePublic:
         total_ms=message.total_ms,
         feedback=message.feedback,  # type: ignore[arg-type]
         feedback_reason=message.feedback_reason,
+        check_pending=transcripts.check_pending(message),
     )

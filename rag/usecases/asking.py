@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import text
 
@@ -37,11 +38,16 @@ def ask(
     doc_ids: Sequence[str] | None = None,
     *,
     caller: Caller | None = None,
+    background: bool = False,
 ) -> Turn:
     """Starts an answer from the caller's workspace. With no conversation, one is created (its title is the
     question); an existing one must be the caller's own. `doc_ids` limits the search to those documents; None
     keeps the conversation's own choice. Consume `turn.tokens` once: the answer is stored as it streams, and
-    `turn.close()` stores what came so far if the reader goes away."""
+    `turn.close()` stores what came so far if the reader goes away.
+
+    With `background`, an answer whose quotes come first (`turn.quotes_first`, stored already) is finished on a
+    thread of its own: the model's words are written, checked and stored with the suggestions while the caller
+    goes on, and `turn.tokens` is empty. Until then the stored answer says `check_pending`."""
     question = checked_question(services, question)
     who = resolve(services, caller)
     if conversation_id:
@@ -52,12 +58,18 @@ def ask(
         conversation = transcripts.create_conversation(
             services, scope, workspace_id=who.workspace_id, user_id=who.user_id
         )
+    stop = services.finisher.stop if background else None
     try:
-        return start_turn(services, conversation.id, question, scope)
+        turn = start_turn(services, conversation.id, question, scope, stop)
     except DocChatError as exc:
         # The question (and the failure beside it) is stored in this conversation: a front end opens it.
         exc.conversation_id = conversation.id  # type: ignore[attr-defined]
         raise
+    if not (background and turn.quotes_first):
+        return turn
+    services.finisher.finish(turn.tokens)
+    # The caller's copy streams nothing: the thread alone reads the answer, and fills in its own turn.
+    return replace(turn, tokens=iter(()))
 
 
 def retrieve_only(

@@ -9,7 +9,8 @@ from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
 from rag.accounts.users import memberships_of
-from rag.errors import InvalidInputError, UnknownConversationError
+from rag.answering.topics import mark_new_topics
+from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
 from rag.records import transcripts
 from rag.schemas import ConversationDetail, ConversationPublic, MessagePublic
 from rag.services import Services
@@ -44,7 +45,20 @@ def get_conversation(services: Services, conversation_id: str, *, caller: Caller
     conversation, who = visible_conversation(services, conversation_id, caller)
     library = library_ids(services, caller=who)
     messages = [message_public(m, library) for m in transcripts.list_messages(services, conversation.id)]
-    return ConversationDetail(**conversation_public(services, conversation, who).model_dump(), messages=messages)
+    return ConversationDetail(
+        **conversation_public(services, conversation, who).model_dump(), messages=mark_new_topics(messages)
+    )
+
+
+def get_answer(
+    services: Services, conversation_id: str, message_id: int, *, caller: Caller | None = None
+) -> MessagePublic:
+    """One answer of a conversation the caller may read, as stored now: what a page polls while its check is
+    pending (`check_pending`). Read with its whole transcript, which says whether it changed the topic."""
+    for message in get_conversation(services, conversation_id, caller=caller).messages:
+        if message.id == message_id and message.role == "assistant":
+            return message
+    raise UnknownMessageError("No answer of this conversation has that id.")
 
 
 def find_workspace(services: Services, conversation_id: str, *, caller: Caller | None = None) -> str | None:
