@@ -12,7 +12,7 @@ from rag.answering.topics import leaves_conversation, mark_new_topics
 from rag.config import Settings
 from rag.indexing.ingest import ingest_bytes
 from rag.models.fake_chat import FakeChatModel
-from rag.schemas import MessagePublic, Source
+from rag.schemas import MessagePublic, Quote, Source
 from rag.usecases import asking, conversations
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
@@ -69,6 +69,22 @@ def test_the_documents_of_every_earlier_answer_are_the_conversations():
     marked = mark_new_topics([r1, a1, z, a2, r2, a3])
     # The first answer starts the conversation; back on R, its documents were cited before: no new topic.
     assert [m.new_topic for m in marked] == [False, False, False, True, False, False]
+
+
+def test_an_answer_is_about_the_documents_it_quoted_not_every_source_listed():
+    r1 = _message(1, "user", "How do I install R?")
+    a1 = _message(2, "assistant", question_id=1, docs=("r",)).model_copy(update={"standalone_question": r1.content})
+    z = _message(3, "user", "What do penguins eat?")
+    # Five sources a question: a weak page of the R manual is among the penguin answer's, but only the zoo's
+    # sentences answer it.
+    quoted = [Quote("Adult penguins eat herring and krill.", "zoo", "zoo.pdf", 1, 0.9)]
+    a2 = _message(4, "assistant", question_id=3, docs=("zoo", "r")).model_copy(
+        update={"standalone_question": z.content, "quotes": quoted}
+    )
+    assert [m.new_topic for m in mark_new_topics([r1, a1, z, a2])] == [False, False, False, True]
+    # Without quotes (a model's answer), the sources are what it was about: one of them is the conversation's.
+    a2.quotes = []
+    assert not mark_new_topics([r1, a1, z, a2])[-1].new_topic
 
 
 @pytest.fixture
