@@ -59,9 +59,10 @@ _POINTS_NOWHERE = re.compile(
 )
 # A question whose wording stands alone can still lack its subject ("which variable decides whether sin(-x) turns
 # into -sin(x)?" after two turns on Maxima): joined to the previous question, its meaning is met this much better
-# (the best dense match's cosine) than alone. On the dev conversations a standalone turn gained at most +0.08 from
-# the join, and the follow-ups the wording missed +0.10 to +0.26 for six of ten: follow-ups joined 30/40 -> 36/40,
-# standalone turns still 31/31 alone (held out, never tuned on: 33/40 -> 38/40, 30/30; bench/conversations.py).
+# (the best dense match's cosine) than alone. On the dev conversations a standalone turn gained about +0.08 at most
+# from the join, and the follow-ups the wording missed +0.10 to +0.26 for six of ten: follow-ups joined 30/40 ->
+# 36/40, standalone turns searched alone 31/31 -> 30/31 (one sits at the threshold); held out, never tuned on,
+# 33/40 -> 38/40 and 30/30 (bench/conversations.py, EPYC, int8 MiniLM).
 JOIN_GAIN = 0.10
 # Content words before a pointer that give it something to stand for, in the question itself.
 ANTECEDENT_WORDS = 2
