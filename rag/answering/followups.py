@@ -62,7 +62,7 @@ _POINTS_NOWHERE = re.compile(
 # (the best dense match's cosine) than alone. On the dev conversations a standalone turn gained about +0.08 at most
 # from the join, and the follow-ups the wording missed +0.10 to +0.26 for six of ten: follow-ups joined 30/40 ->
 # 36/40, standalone turns searched alone 31/31 -> 30/31 (one sits at the threshold); held out, never tuned on,
-# 33/40 -> 38/40 and 30/30 (bench/conversations.py, EPYC, int8 MiniLM).
+# 33/40 -> 38/40 and 30/30 (bench/conversations.py, a 2-core Xeon with AMX: MiniLM in bfloat16).
 JOIN_GAIN = 0.10
 # Content words before a pointer that give it something to stand for, in the question itself.
 ANTECEDENT_WORDS = 2
