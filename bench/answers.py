@@ -152,7 +152,7 @@ def summary(runs: list[Run], strategy: str) -> dict[str, float]:
 def variants(services: Services, runs: list[Run]) -> list[list[object]]:
     """Key fact in the quotes alone, for each way of choosing the sentences (no model involved)."""
     rows = []
-    first = {"window": 0, "keep_within": 0.85, "passages_read": 3}  # the first version's choices
+    first = {"window": 0, "fill": 0, "keep_within": 0.85, "passages_read": 3}  # the first version's choices
     for label, kwargs in (
         ("first: meaning only", first | {"lexical_weight": 0.0}),
         ("first: keywords only", first | {"dense_weight": 0.0, "lexical_weight": 1.0}),

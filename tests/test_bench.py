@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
         ("grounding.py", "says not found"),
         ("pdf_bombs.py", "peak"),
         ("answers.py", "quotes_first"),
+        ("quotes.py", "gold page's answer sentence"),
         ("followups.py", "fused+prefer"),
         ("conversations.py", "follow-ups joined"),
         ("workers.py", "passages/s per core"),

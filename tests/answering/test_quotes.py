@@ -14,7 +14,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from rag.answering.grounding import SentenceCheck
 from rag.answering.pipeline import start_turn
 from rag.answering.policy import decide
-from rag.answering.quotes import extract_quotes, passage_sentences
+from rag.answering.quotes import WEIGHTS_BEFORE, extract_quotes, passage_sentences
 from rag.config import Settings
 from rag.indexing.ingest import ingest_bytes
 from rag.presentation import quotes_markdown
@@ -59,9 +59,14 @@ def _passage(text: str, page: int, filename: str = "zoo.pdf") -> LCDocument:
 
 
 def test_sentences_are_joined_across_line_breaks_and_long_runs_are_cut():
-    text = "Adult penguins eat herring\nand krill every day.\nContents ........................ 3\n" + "word " * 200
+    # A line that runs to the margin goes on into the next (a short one ends its paragraph: tests/answering/
+    # test_sentences.py).
+    text = (
+        "Adult penguins eat herring and krill, and sometimes squid, in the cold sea\nwater every day.\n"
+        "Contents ........................ 3\n" + "word " * 200
+    )
     sentences = passage_sentences(text)
-    assert sentences[0] == "Adult penguins eat herring and krill every day."
+    assert sentences[0] == "Adult penguins eat herring and krill, and sometimes squid, in the cold sea water every day."
     assert not any("....." in s for s in sentences)  # a table of contents line is no quote
     assert all(len(s) <= 400 for s in sentences) and len(sentences) >= 3
 
@@ -200,3 +205,74 @@ def test_a_checked_answer_is_stored_before_it_is_shown(tmp_path, embedding):
         assert (stored.status, stored.mode, stored.content) == ("complete", "quotes+model", shown)
     finally:
         services.close()
+
+
+# R-FAQ's case: the page is right, but the vague sentence about packages shares the question's words and the
+# one that answers names the command.
+INSTALL_PAGE = (
+    "5.1 Add-on packages\n"
+    "Extra packages are a great way to extend what R can do for you.\n"
+    'Use install.packages("foo") to get one from a mirror.\n'
+)
+
+
+def test_how_do_i_quotes_the_sentence_that_names_the_command(embedding):
+    docs = [_passage(INSTALL_PAGE, 41, "r-faq.pdf")]
+    question = "How do I install an extra package?"
+    best = extract_quotes(question, docs, embedding.embeddings, limit=1, fill=0, window=0)
+    assert best[0].text == 'Use install.packages("foo") to get one from a mirror.'
+    # Scored as before issue 30 (meaning and keywords only), the vague sentence came first.
+    before = extract_quotes(question, docs, embedding.embeddings, limit=1, fill=0, window=0, weights=WEIGHTS_BEFORE)
+    assert "install.packages" not in before[0].text
+    assert "install.packages(" in extract_quotes(question, docs, embedding.embeddings)[0].text
+
+
+def test_a_definition_list_entry_is_quoted_whole(embedding):
+    page = (
+        "Given a value returned from time, localtime returns a time structure with the following\n"
+        "fields, each described below in the order that they are stored:\n"
+        "hour Hours since midnight (0-23).\n"
+        "mday Day of the month (1-31).\n"
+        "mon Months since January (0-11).\n"
+        "year Years since 1900.\n"
+    )
+    quotes = extract_quotes(
+        "How are the months numbered in the time structure?", [_passage(page, 7)], embedding.embeddings
+    )
+    # Whole: never "...January" without its range, nor the range without its term.
+    assert any("mon Months since January (0-11)." in q.text for q in quotes)
+    alone = extract_quotes("How are the months numbered?", [_passage(page, 7)], embedding.embeddings, fill=0)
+    assert all(q.text.endswith(")") or q.text.endswith(".") or q.text.endswith(":") for q in alone)
+
+
+def test_a_table_row_is_quoted_whole(embedding):
+    page = (
+        "The settings below may be given on the command line, in the configuration file or in the environment\n"
+        "variable ASYMPTOTE_SETTINGS, and the command line wins over the file, which wins over the environment.\n"
+        "Each is listed here with its default value, and a short description of what it changes in the output:\n"
+        "papertype letter the paper size used to center the output\n"
+        "outformat eps the format of the output file\n"
+        "render 4 pixels per bp of three-dimensional rendered images\n"
+    )
+    quotes = extract_quotes("Which paper type is the default?", [_passage(page, 3)], embedding.embeddings)
+    assert any("papertype letter the paper size used to center the output" in q.text for q in quotes)
+    rows = extract_quotes(
+        "Which paper type is the default?", [_passage(page, 3)], embedding.embeddings, fill=0, window=0
+    )
+    assert "papertype letter the paper size used to center the output" in [q.text for q in rows]
+
+
+def test_no_quote_starts_or_ends_inside_a_word(embedding):
+    sentence = (
+        "The program reads its configuration file, then the environment, then the command line, and each "
+        "setting found later overrides the same setting found earlier, "
+    )
+    text = "Settings are read in order. " + sentence * 6 + "so the command line always wins.\nThe end of it."
+    quotes = extract_quotes("In which order are settings read?", [_passage(text, 2)], embedding.embeddings)
+    flat_text = " ".join(text.split())
+    assert quotes
+    for q in quotes:
+        at = flat_text.find(q.text)
+        assert at >= 0  # word for word
+        end = at + len(q.text)
+        assert (at == 0 or flat_text[at - 1] == " ") and (end == len(flat_text) or flat_text[end] == " ")
