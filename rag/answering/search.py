@@ -101,9 +101,10 @@ def retrieve(
             # A new topic in the same conversation: joined to the previous question it was searched as the old
             # topic ("…on Windows? Why is it called R?" answered about Windows). Unless the join finds far more:
             # then the question left its subject to the conversation.
-            alone, joined = retriever.find(question), retriever.find(f"{previous} {question}".strip())
+            together = f"{previous} {question}".strip()  # as search_followup joins them
+            alone, joined = retriever.find(question), retriever.find(together)
             if joining_helps(alone.top_similarity, joined.top_similarity):
-                return Retrieved(f"{previous} {question}".strip(), joined.passages)
+                return Retrieved(together, joined.passages)
             return Retrieved(question, alone.passages)
         # SmolLM2's rewrites were never usable (bench/followups.py): the follow-up is searched without one.
         return Retrieved(*search_followup(services, retriever, question, previous, previous_doc_ids))
