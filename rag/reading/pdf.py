@@ -20,6 +20,7 @@ from rag.reading.checks import (
     TOO_MANY_PASSAGES,
     check_pdf_bytes,
 )
+from rag.reading.furniture import without_furniture
 from rag.reading.ocr_layout import OcrLine
 from rag.reading.page import Page
 from rag.reading.reader import Opened, ReadStep, open_isolated, read_isolated
@@ -63,9 +64,10 @@ def extract_pages(
     known_ocr: Mapping[int, tuple[OcrLine, ...]] | None = None,
 ) -> list[Page]:
     """Every page's text, with the sections that start on it; PdfError if the PDF is blank, unreadable, or over
-    a limit of `settings` (default: the environment's). PDFium (Chrome's PDF engine) reads text 17x faster
-    than pypdf on real manuals (0.5 s against 9.3 s for 196 pages); pypdf reads what PDFium cannot. Pages in
-    `known_ocr` take those lines instead of being read by OCR again."""
+        a limit of `settings` (default: the environment's). PDFium (Chrome's PDF engine) reads text 17x faster
+        than pypdf on real manuals (0.5 s against 9.3 s for 196 pages); pypdf reads what PDFium cannot. Each page
+    comes without its running head, running foot and page number. Pages in
+        `known_ocr` take those lines instead of being read by OCR again."""
     read = read_isolated(data, opened.pages, settings or Settings(), on_page, known_ocr)
     starts = read.starts
     pages = []
@@ -76,7 +78,8 @@ def extract_pages(
     chars = sum(text_chars(page) for page in pages)
     if chars < MIN_CHARS_PER_PAGE * len(pages):
         raise PdfError(NOTHING_READ if read.ocr else SCANNED if read.images else BLANK)
-    return pages
+    # Running heads and page numbers are not what a page says (rag/reading/furniture.py).
+    return list(without_furniture(pages))
 
 
 def read_pdf(data: bytes, max_bytes: int, on_page: Callable[[ReadStep], None] | None = None) -> list[Page]:
