@@ -75,6 +75,11 @@ class Case:
     fact: str  # a regular expression (the first five PDFs' sets) or a literal string (the others)
     literal: bool
     docs: list[LCDocument]
+    searched: str  # what the search was for: the question, or the previous one joined to it
+
+    @property
+    def joined(self) -> bool:
+        return self.searched != self.question
 
     def has_fact(self, text: str) -> bool:
         pattern = re.escape(self.fact) if self.literal else self.fact
@@ -113,12 +118,13 @@ def _questions(name: str) -> list[tuple[dict, list[BaseMessage]]]:
     ]
 
 
-def _search(services: Services, question: str, history: list[BaseMessage]) -> list[LCDocument]:
+def _search(services: Services, question: str, history: list[BaseMessage]) -> tuple[str, list[LCDocument]]:
+    """What was searched for (the question, or joined to the previous one) and the passages found."""
     previous: list[str] = []
     if history:  # the documents the previous answer cited, as the chat passes them (bench/answers.py)
         _, earlier = retrieve(services, history[-2].content if len(history) > 1 else history[0].content)
         previous = list(dict.fromkeys(d.metadata["doc_id"] for d in earlier))
-    return retrieve(services, question, history, None, previous)[1]
+    return retrieve(services, question, history, None, previous)
 
 
 def _digest(name: str) -> str:
@@ -134,9 +140,11 @@ def _from_json(raw: dict) -> LCDocument:
     return LCDocument(page_content=raw["text"], metadata={k: v for k, v in raw.items() if k != "text"})
 
 
-def load_cases(quick: bool, fresh: bool) -> list[Case]:
-    """Every question with its passages: from the cache, or searched in a throwaway library of its PDFs."""
-    cache_file = CACHE_DIR / ("quotes-quick.json" if quick else "quotes.json")
+def load_cases(quick: bool, fresh: bool, passages: int = PASSAGES_READ) -> list[Case]:
+    """Every question with its first `passages` passages: from the cache, or searched in a throwaway library of
+    its PDFs."""
+    more = "" if passages == PASSAGES_READ else f"-{passages}"
+    cache_file = CACHE_DIR / (f"quotes-quick{more}.json" if quick else f"quotes{more}.json")
     cache = json.loads(cache_file.read_text()) if cache_file.exists() and not fresh else {}
     corpus = SHARED if quick else CORPUS
     wanted: dict[str, list[tuple[dict, list[BaseMessage]]]] = {}
@@ -154,7 +162,7 @@ def load_cases(quick: bool, fresh: bool) -> list[Case]:
         else:
             names = sorted({i["doc"] for n, _, lib in SETS if lib == library for i, _ in wanted[n]})
         with tempfile.TemporaryDirectory() as tmp:
-            services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
+            services = open_services(Settings(_env_file=None, storage_dir=Path(tmp), top_k=passages))
             try:
                 started = time.perf_counter()
                 for pdf in names:
@@ -162,19 +170,22 @@ def load_cases(quick: bool, fresh: bool) -> list[Case]:
                 services.store.optimize()
                 print(f"(indexed {len(names)} PDFs in {time.perf_counter() - started:.0f} s)", flush=True)
                 for name in todo:
-                    found = [[_to_json(d) for d in _search(services, i["question"], h)] for i, h in wanted[name]]
-                    cache[name] = {"digest": _digest(name), "passages": found}
+                    searches = [_search(services, i["question"], h) for i, h in wanted[name]]
+                    found = [[_to_json(d) for d in docs] for _, docs in searches]
+                    searched = [question for question, _ in searches]
+                    cache[name] = {"digest": _digest(name), "passages": found, "searched": searched}
             finally:
                 services.close()
         CACHE_DIR.mkdir(exist_ok=True)
         cache_file.write_text(json.dumps(cache))
     cases = []
     for name, split, library in SETS:
-        for (item, _), passages in zip(wanted[name], cache[name]["passages"], strict=True):
+        searched = cache[name].get("searched") or [i["question"] for i, _ in wanted[name]]
+        for (item, _), found, search in zip(wanted[name], cache[name]["passages"], searched, strict=True):
             fact = item["fact"]
             literal = library == "eleven"
-            docs = [_from_json(p) for p in passages]
-            cases.append(Case(name, split, item["question"], item["doc"], item["pages"], fact, literal, docs))
+            docs = [_from_json(p) for p in found]
+            cases.append(Case(name, split, item["question"], item["doc"], item["pages"], fact, literal, docs, search))
     return cases
 
 
@@ -369,13 +380,21 @@ def learned_weights(cases: Sequence[Case], embeddings: Embeddings, l2: float = 1
     return dict(zip(quotes_module.FEATURES, (w / spread).tolist(), strict=True))
 
 
-def rankers(learned: dict[str, float] | None = None) -> dict[str, Ranker]:
+def rankers(learned: dict[str, float] | None = None, passages: int = PASSAGES_READ) -> dict[str, Ranker]:
     def pieces_weights_before(question: str, docs: Sequence[LCDocument], embeddings: Embeddings) -> list[Quote]:
         return extract_quotes(question, docs, embeddings, weights=quotes_module.WEIGHTS_BEFORE)
 
     chosen: dict[str, Ranker] = {"before": before_quotes, "pieces, weights before": pieces_weights_before}
     chosen["after, no terms"] = lambda q, d, e: extract_quotes(q, d, e, terms=False)
+    # Before quotes that share a piece were merged (quotes.OVERLAPS): both given, each filled to 300 characters.
+    chosen["overlaps kept, fill 300"] = lambda q, d, e: extract_quotes(q, d, e, fill=300, overlaps="keep")
+    chosen["overlaps skipped, fill 300"] = lambda q, d, e: extract_quotes(q, d, e, fill=300, overlaps="skip")
+    for fill in (150, 250, 300):
+        chosen[f"merged, fill {fill}"] = lambda q, d, e, f=fill: extract_quotes(q, d, e, fill=f)
+    chosen["merged, four quotes"] = lambda q, d, e: extract_quotes(q, d, e, 4)
     chosen["after (hand weights)"] = extract_quotes
+    for more in sorted({(PASSAGES_READ + passages) // 2, passages} - {PASSAGES_READ}):  # past the five shown
+        chosen[f"after, reading {more}"] = lambda q, d, e, n=more: extract_quotes(q, d, e, passages_read=n)
     if learned is not None:
         chosen["learned (LR, dev)"] = lambda q, d, e: extract_quotes(q, d, e, weights=learned)
     return chosen
@@ -390,8 +409,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="two questions a set, on ../shared/corpus")
     parser.add_argument("--fresh", action="store_true", help="search again instead of reusing the cached passages")
     parser.add_argument("--no-time", action="store_true", help="skip the timing pass with the real embedder")
+    parser.add_argument(
+        "--passages", type=int, default=PASSAGES_READ, help="passages searched, for rankers reading more"
+    )
     args = parser.parse_args()
-    cases = load_cases(args.quick, args.fresh)
+    cases = load_cases(args.quick, args.fresh, args.passages)
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
         try:
@@ -399,7 +421,7 @@ def main() -> None:
             vectors = CACHE_DIR / ("quotes-vectors-quick.npz" if args.quick else "quotes-vectors.npz")
             remembered = Remembered(real, vectors)
             learned = learned_weights([c for c in cases if c.split == "dev"], remembered) if not args.quick else None
-            chosen = rankers(learned)
+            chosen = rankers(learned, args.passages)
             results = {label: run(ranker, cases, remembered) for label, ranker in chosen.items()}
             report(cases, results)
             if learned:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 from langchain_core.documents import Document as LCDocument
@@ -53,18 +54,26 @@ WEIGHTS_BEFORE: dict[str, float] = {"meaning": 1.0, "keywords": 0.5, "rank": -0.
 PASSAGES_READ = 5
 MAX_QUOTES = 3
 # Pieces quoted after the best one ("The default is:" then the value): one at least, and more until the quote
-# holds FILL characters, about what a sentence and the next held when lines were joined (898 characters of quotes
-# a question on dev then, 924 now). Pieces quoted with the next one only held the key fact for 0.59 of dev
-# questions; filled to 200, 250 and 300 characters, 0.64, 0.67 and 0.68 (with the weights before).
+# holds FILL characters. With the weights before, pieces quoted with the next one only held the key fact for 0.59
+# of dev questions; filled to 200, 250 and 300 characters, 0.64, 0.67 and 0.68. 300 held what a sentence and the
+# next held when lines were joined (898 characters of quotes a question on dev); merged (OVERLAPS), 200 holds it.
 # CROSS: past the end of the piece's paragraph or entry too (within them only: 0.59 -> 0.58 on dev).
 # Quotes taken from one page at most: PER_PAGE.
 WINDOW = 1
-FILL = 300
+FILL = 200
 CROSS = True
 # A description quoted under its definition's term, on the line above it ("%(datefmt)T" then "Causes printf to
 # output the date-time string..."): key fact 0.71 -> 0.73 on dev, the answer sentence 0.67 -> 0.70.
 TERMS = True
 PER_PAGE = 3
+# Two quotes that would share a piece become one: before, a quote could start a sentence before one given and run
+# on into it ("Ctrl-H erase a character... Ctrl-Z temporarily stop program...", after "Ctrl-Z temporarily stop
+# program..."), so the same words were read twice. "merge": one quote of both, in the page's order; "skip": the
+# second is left out; "keep": both, as before. On dev, with the passages free of page furniture (bench/quotes.py):
+# keep 0.74 at 927 characters a question (FILL 300); merge 0.75 at 896 (FILL 200), 0.77 at 1,120 (FILL 300);
+# skip 0.71. The key fact follows the characters read more than any ranking: merged with FILL 150, 200, 250 and
+# 300 it is 0.73, 0.75, 0.76 and 0.77. FILL 200 keeps what a question's quotes hold to what they held.
+OVERLAPS: Literal["merge", "skip", "keep"] = "merge"
 # 0.0: the second and third quotes are always given. Cutting those that scored under 0.85 of the best lost the
 # key fact on 12% of dev questions: the best sentence is often about the question, the next one answers it.
 KEEP_WITHIN = 0.0
@@ -215,6 +224,7 @@ def extract_quotes(
     cross: bool = CROSS,
     terms: bool = TERMS,
     per_page: int = PER_PAGE,
+    overlaps: Literal["merge", "skip", "keep"] = OVERLAPS,
 ) -> list[Quote]:
     """The 1–`limit` pieces of the first passages that best answer `question`, best first. The keyword arguments
     exist for the benchmarks (bench/quotes.py, bench/answers.py), which measure the alternatives."""
@@ -232,6 +242,7 @@ def extract_quotes(
     order = sorted(range(len(found)), key=lambda n: -ranking[n])
     best = float(ranking[order[0]])
     quotes: list[Quote] = []
+    spans: list[tuple[tuple[str, int], int, int]] = []  # (page, first piece, last piece) of each quote
     for n in order:
         if len(quotes) == limit or (quotes and ranking[n] < keep_within * best):
             break
@@ -239,14 +250,30 @@ def extract_quotes(
         # A definition's description is quoted under its term: the entry whole, term and description.
         term = term_of(candidate.pieces, candidate.index) if terms else None
         before = [term.text] if term is not None else []
-        text = " ".join([*before, candidate.piece.text, *(p.text for p in _following(candidate, window, fill, cross))])
+        after = _following(candidate, window, fill, cross)
+        text = " ".join([*before, candidate.piece.text, *(p.text for p in after)])
         doc = candidate.doc
         page = (doc.metadata["doc_id"], doc.metadata["page"])
+        first, last = candidate.index - len(before), candidate.index + len(after)
+        # A page is read from one passage (rag/answering/retrieval.py one_per_page), so pieces are numbered alike
+        # on it: a quote that shares a piece with one given repeats it.
+        shared = next(
+            (k for k, (p, start, end) in enumerate(spans) if p == page and first <= end and start <= last), None
+        )
+        if overlaps != "keep" and shared is not None:
+            _, start, end = spans[shared]
+            start, end = min(start, first), max(end, last)
+            merged = " ".join(piece.text for piece in candidate.pieces[start : end + 1])
+            if overlaps == "merge":  # one quote of both, in the page's order
+                spans[shared] = (page, start, end)
+                quotes[shared] = replace(quotes[shared], text=merged)
+            continue
         if any(text == q.text or candidate.piece.text in q.text for q in quotes):
             continue  # overlapping passages repeat sentences
         if sum(1 for q in quotes if (q.doc_id, q.page) == page) >= per_page:
             continue
         quotes.append(Quote(text, page[0], doc.metadata["filename"], page[1], float(closeness[n])))
+        spans.append((page, first, last))
     return quotes
 
 

@@ -276,3 +276,27 @@ def test_no_quote_starts_or_ends_inside_a_word(embedding):
         assert at >= 0  # word for word
         end = at + len(q.text)
         assert (at == 0 or flat_text[at - 1] == " ") and (end == len(flat_text) or flat_text[end] == " ")
+
+
+def test_quotes_that_would_share_a_sentence_are_one_quote_in_the_page_order(embedding):
+    sentences = [
+        "Ctrl-C stops the program that runs in the terminal.",
+        "Ctrl-D ends the input, and leaves the shell when nothing is typed.",
+        "Ctrl-Z suspends the program that runs and gives the prompt back.",
+        "Ctrl-S halts the output to the screen until Ctrl-Q is typed.",
+        "Ctrl-R searches the history of the commands typed before.",
+        "Ctrl-L clears the screen and keeps what was typed on the line.",
+    ]
+    text = "\n".join(sentences)
+    docs = [_passage(text, 49, "keys.pdf")]
+    question = "Which key suspends the program that runs and gives the prompt back?"
+    kept = extract_quotes(question, docs, embedding.embeddings, fill=150, overlaps="keep")
+    assert any(sum(s in q.text for q in kept) > 1 for s in sentences)  # the same words read twice, before
+    quotes = extract_quotes(question, docs, embedding.embeddings, fill=150)
+    flat_text = " ".join(text.split())
+    assert all(sum(s in q.text for q in quotes) <= 1 for s in sentences)
+    assert all(q.text in flat_text for q in quotes)  # each the page's words, in its order
+    # Nothing the quotes held before merging is lost.
+    assert {s for s in sentences if any(s in q.text for q in kept)} <= {
+        s for s in sentences if any(s in q.text for q in quotes)
+    }
