@@ -336,6 +336,15 @@ def _read_pages(data: bytes, total: int, limits: _Limits, grow_memory: Callable[
     yield ("done", _pdfium_outline(document) if document is not None else outline_starts(reader or pypdf_open(data)))
 
 
+# Typeset ligatures and soft hyphens as the letters a person types: "identiﬁcation" is one character short of
+# "identification" and neither search matched the other. (Not NFKC: it would also turn "x²" into "x2".)
+_TYPED = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "\u00ad": None})
+
+
+def typed(text: str) -> str:
+    return text.translate(_TYPED)
+
+
 def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> tuple[str, bool] | None:
     """The page's text and, when it has next to none, whether it shows an image; None if PDFium fails."""
     try:
@@ -354,7 +363,7 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> t
     except pdfium.PdfiumError:
         return None
     # PDFium marks hyphens it dropped at line ends with U+FFFE and ends lines with CRLF.
-    return raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n"), images
+    return typed(raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n")), images
 
 
 def _pdfium_outline(document: pdfium.PdfDocument) -> dict[int, list[tuple[str, ...]]]:
@@ -376,7 +385,7 @@ def _pdfium_outline(document: pdfium.PdfDocument) -> dict[int, list[tuple[str, .
 
 def _pypdf_text(reader: PdfReader, index: int) -> str:
     try:
-        return reader.pages[index].extract_text() or ""
+        return typed(reader.pages[index].extract_text() or "")
     except Exception as exc:
         raise PdfError(PAGE_DAMAGED.format(page=index + 1)) from exc
 

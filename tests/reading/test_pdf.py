@@ -49,3 +49,12 @@ def test_sections_come_from_the_pdf_outline():
         (),
     ]
     assert "make install" in pages[1].text
+
+
+def test_ligatures_and_soft_hyphens_are_read_as_typed_letters():
+    from rag.reading.reader import typed
+
+    assert typed("identiﬁcation of the eﬀect, ﬂow and oﬃce; in\u00adline") == (
+        "identification of the effect, flow and office; inline"
+    )
+    assert typed("x² stays x²") == "x² stays x²"
