@@ -392,6 +392,7 @@ def rankers(learned: dict[str, float] | None = None, passages: int = PASSAGES_RE
     for fill in (150, 250, 300):
         chosen[f"merged, fill {fill}"] = lambda q, d, e, f=fill: extract_quotes(q, d, e, fill=f)
     chosen["merged, four quotes"] = lambda q, d, e: extract_quotes(q, d, e, 4)
+    chosen["not leaning back"] = lambda q, d, e: extract_quotes(q, d, e, lean_back=False)
     chosen["after (hand weights)"] = extract_quotes
     for more in sorted({(PASSAGES_READ + passages) // 2, passages} - {PASSAGES_READ}):  # past the five shown
         chosen[f"after, reading {more}"] = lambda q, d, e, n=more: extract_quotes(q, d, e, passages_read=n)

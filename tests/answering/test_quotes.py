@@ -300,3 +300,15 @@ def test_quotes_that_would_share_a_sentence_are_one_quote_in_the_page_order(embe
     assert {s for s in sentences if any(s in q.text for q in kept)} <= {
         s for s in sentences if any(s in q.text for q in quotes)
     }
+
+
+def test_a_quote_that_leans_on_the_sentence_before_starts_with_it(embedding):
+    text = (
+        "The cache directory is emptied every time the program starts.\n"
+        "The option KEEPCACHE changes that. If set, the files are kept between runs, whatever their age."
+    )
+    question = "How do I keep the files between runs?"
+    alone = extract_quotes(question, [_passage(text, 4)], embedding.embeddings, limit=1, lean_back=False)
+    assert alone[0].text.startswith("If set, the files are kept")  # cut mid-thought: set what?
+    quote = extract_quotes(question, [_passage(text, 4)], embedding.embeddings, limit=1)[0]
+    assert quote.text.startswith("The option KEEPCACHE changes that. If set, the files are kept between runs")
