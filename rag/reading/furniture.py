@@ -27,6 +27,9 @@ NEAR = 4
 # Pages near it that must have the line at an edge too: two, so that one coincidence (a table's header line on
 # two pages in a row) is kept, and a head on three pages of one kind is not.
 SEEN_ON = 2
+# A page that shares this share of its lines with another does not vote on the other's furniture: a slide built up
+# a bullet at a time repeats its title and first bullets at its top, and they are what it says.
+SAME_SHARE = 0.5
 # A running head is a line, not a paragraph: longer lines are kept, whatever repeats.
 MAX_CHARS = 100
 _ROMAN = re.compile(r"(?=[ivxlcdm])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})", re.I)
@@ -86,22 +89,32 @@ def _without(page: Page, shapes_near: Counter[str]) -> Page:
     return replace(page, text=kept)
 
 
+def _lines(page: Page) -> set[str]:
+    return {" ".join(line.split()) for line in page.text.splitlines() if line.strip()}
+
+
+def _alike(a: set[str], b: set[str]) -> bool:
+    """Two pages that say mostly the same: a slide built up a line at a time, or one repeated."""
+    return bool(a and b) and len(a & b) >= SAME_SHARE * min(len(a), len(b))
+
+
 def without_furniture(pages: Iterable[Page], near: int = NEAR) -> Iterator[Page]:
     """The pages, in order, each without its running head, running foot and page number. Lazy: a page is given
     as soon as the `near` pages after it are read."""
-    window: deque[tuple[Page, set[str]]] = deque()  # the pages before the one given next, it, and after it
+    # The pages before the one given next, it, and after it: each with its marks and its lines.
+    window: deque[tuple[Page, set[str], set[str]]] = deque()
 
     def give(at: int) -> Page:
-        page, _ = window[at]
+        page, _, lines = window[at]
         counts: Counter[str] = Counter()
-        for n, (_, shapes) in enumerate(window):
-            if n != at:
-                counts.update(shapes)
+        for n, (_, marks, other) in enumerate(window):
+            if n != at and not _alike(lines, other):
+                counts.update(marks)
         return _without(page, counts)
 
     given = 0  # index in the window of the next page to give
     for page in pages:
-        window.append((page, _marks(page)))
+        window.append((page, _marks(page), _lines(page)))
         if len(window) - 1 - given >= near:
             yield give(given)
             given += 1

@@ -84,3 +84,15 @@ def test_a_real_manual_loses_its_running_heads_and_numbers():
     page = extract_pages(data, open_pdf(data))[8]
     assert "Shared MIME-info Database" not in page.text
     assert page.text.rstrip().endswith("|text/x-diff].>0=|")
+
+
+def test_a_slide_built_up_a_bullet_at_a_time_keeps_its_title_and_first_bullets():
+    bullets = ["Primarily an intellectual exercise", "But useful for graphics", "Irritating builds", "Done"]
+    pages = [Page(1, "Introducing\nSlide Show Macros\nDeck of 2004")]
+    pages += [Page(n + 2, "\n".join(["Rationale", *bullets[: n + 1], "Deck of 2004"])) for n in range(4)]
+    pages += [Page(6, "Current practice\nLaTeX and metapost\nDeck of 2004"), Page(7, "Summary\nIt works\nDeck of 2004")]
+    out = list(without_furniture(pages))
+    for page in out[1:5]:
+        lines = page.text.splitlines()
+        assert lines[:2] == ["Rationale", bullets[0]]  # what the slide says, though its neighbours repeat it
+        assert "Deck of 2004" not in lines  # the deck's foot, on slides that differ, is furniture
