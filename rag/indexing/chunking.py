@@ -53,6 +53,32 @@ def context_label(title: str, section: tuple[str, ...]) -> str:
     return " > ".join([title, *section[-2:]]) if section else title
 
 
+# A page a deck builds up is a slide: a title and a few bullets. A page of a manual or a price list, even repeated
+# whole on the next, is more than this and is always indexed.
+BUILD_LINES = 15
+
+
+def _line_set(page: Page) -> frozenset[str]:
+    return frozenset(" ".join(line.split()) for line in page.text.splitlines() if line.strip())
+
+
+def fullest_builds(pages: Iterable[Page]) -> Iterator[Page]:
+    """The pages without those a slide deck builds up from: a page whose every line is on the next page too (the
+    next shows one more bullet) is left out, so one slide is one passage, on its fullest page, instead of three to
+    nine near copies crowding the five passages read. Its outline sections go on with the next page."""
+    held: Page | None = None
+    for page in pages:
+        if held is not None:
+            lines = _line_set(held)
+            if lines and len(lines) <= BUILD_LINES and lines <= _line_set(page):
+                page = replace(page, sections=held.sections + page.sections)
+            else:
+                yield held
+        held = page
+    if held is not None:
+        yield held
+
+
 def iter_chunks(
     pages: Iterable[Page],
     *,
@@ -68,7 +94,7 @@ def iter_chunks(
     index = 0
     section: tuple[str, ...] = ()  # carries over from page to page until the next heading
     # Splitting each page on its own keeps every chunk's page exact, which citations rely on.
-    for page in pages:
+    for page in fullest_builds(pages):
         text = clean_text(page.text)
         marks = _section_marks(text, page.sections)
         cursor = 0

@@ -73,7 +73,7 @@ def test_contents_and_index_lines_are_listings_and_prose_is_not():
 
 
 def test_contents_and_index_pages_are_not_indexed_and_the_rest_is_numbered_without_gaps():
-    body = [Page(n, PROSE + "\n\n" + PROSE) for n in (2, 3, 4)]
+    body = [Page(n, f"{PROSE}\n\n{PROSE} (page {n})") for n in (2, 3, 4)]  # pages that differ, as real pages do
     pages = [Page(1, CONTENTS), *body, Page(5, INDEX)]
     chunks = chunk_pages(pages, doc_id="d", filename="m.pdf", chunk_size=400, chunk_overlap=0)
     assert chunks and {c.page for c in chunks} == {2, 3, 4}
@@ -87,3 +87,24 @@ def test_a_document_made_mostly_of_listings_keeps_them_so_it_can_still_be_search
     chunks = chunk_pages(pages, doc_id="d", filename="prices.pdf", chunk_size=400, chunk_overlap=0)
     assert {c.page for c in chunks} == {1, 2, 3}
     assert sum(is_listing(c.text) for c in chunks) > len(chunks) / 2
+
+
+def test_a_slide_built_up_a_bullet_at_a_time_is_one_passage_on_its_fullest_page():
+    bullets = ["Primarily an intellectual exercise", "But useful for graphics-heavy talks", "Builds irritate"]
+    pages = [Page(1, "Introducing Slide Show Macros", (("Introduction",),))]
+    pages += [Page(n + 2, "\n".join(["Rationale", *bullets[: n + 1]]), ((f"Step {n}",),)) for n in range(3)]
+    pages += [Page(5, "Current practice\nLaTeX and metapost"), Page(6, "Current practice\nLaTeX and metapost")]
+    pages += [Page(7, "")]  # a blank page is no build of the next
+    pages += [Page(8, "Summary\nIt works")]
+    chunks = chunk_pages(pages, doc_id="d", filename="talk.pdf", chunk_size=800, chunk_overlap=0)
+    assert [c.page for c in chunks] == [1, 4, 6, 8]
+    assert chunks[1].text.splitlines() == ["Rationale", *bullets]
+    assert chunks[1].context.endswith("Step 2")  # the sections of the pages left out go on with it
+
+    manual = [Page(n, f"Chapter 1: Using it {n}\nWhat page {n} says, and no other.") for n in range(1, 5)]
+    assert [c.page for c in chunk_pages(manual, doc_id="m", filename="m.pdf", chunk_size=800, chunk_overlap=0)] == [
+        1,
+        2,
+        3,
+        4,
+    ]
