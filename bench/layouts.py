@@ -2,7 +2,7 @@
 standards, not manuals. Page recall and the key fact in what the user reads first, per kind of question.
 
     bash bench/layout-corpus.sh                  # the 23 PDFs, into bench/corpus-layout/ (git-ignored)
-    .venv/bin/python bench/layouts.py [--model] [--split dev|held out]
+    .venv/bin/python bench/layouts.py [--model] [--split dev|held out] [--quick]
 
 The questions (bench/qa/layout-{dev,heldout}.jsonl) were written blind from the PDFs, split by document; each is
 marked with its kind: prose, table cell, two-column, slide, caption, follow-up, unanswerable. Every PDF is indexed
@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, table
+from common import ROOT, SHARED, table
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from rag.answering.pipeline import draft_answer
@@ -85,6 +85,10 @@ def ask(services: Services, item: dict, split: str, with_model: bool) -> Outcome
     return Outcome(split, item.get("kind", "prose"), rank, fact, not_found)
 
 
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def _share(flags: list[bool]) -> str:
     return f"{sum(flags) / len(flags):.2f}" if flags else "-"
 
@@ -128,8 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="store_true", help="the local default with SmolLM2 (slow)")
     parser.add_argument("--split", choices=list(SPLITS), help="one split only")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: three questions on ../shared/corpus")
     args = parser.parse_args()
-    pdfs = sorted(CORPUS.glob("*.pdf"))
+    pdfs = sorted((SHARED if args.quick else CORPUS).glob("*.pdf"))
     if not pdfs:
         raise SystemExit("No layout corpus: run bash bench/layout-corpus.sh first.")
     splits = {args.split: SPLITS[args.split]} if args.split else SPLITS
@@ -147,8 +152,15 @@ def main() -> None:
             print(f"(indexed {len(pdfs)} PDFs, {pages} pages, in {seconds:.0f} s: {pages / seconds:.1f} pages/s)")
             outcomes = []
             for split, path in splits.items():
-                items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                items = _jsonl(path)
+                if args.quick:  # two of the manuals' questions on the shared PDFs, and one they cannot answer
+                    items = [i for i in _jsonl(QA / "manuals.jsonl") if (SHARED / i["doc"]).is_file()][:2]
+                    items += [{**_jsonl(QA / "unanswerable.jsonl")[1], "kind": "unanswerable"}]
+                    for item in items:
+                        item.setdefault("fact", None)
                 outcomes += [ask(services, item, split, args.model) for item in items]
+                if args.quick:
+                    break
             report(outcomes)
         finally:
             services.close()

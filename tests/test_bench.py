@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
         ("quotes.py", "gold page's answer sentence"),
         ("followups.py", "fused+prefer"),
         ("conversations.py", "follow-ups joined"),
+        ("layouts.py", "recall@5"),
         ("workers.py", "passages/s per core"),
         ("ocr_speed.py", "pages/s"),
     ],
