@@ -48,9 +48,13 @@ def _find_squashed(lowered: str, title: str, start: int) -> int:
     return found.start() if found else -1
 
 
-def context_label(title: str, section: tuple[str, ...]) -> str:
-    # The two innermost headings say where a passage is; the outer ones mostly repeat the title.
-    return " > ".join([title, *section[-2:]]) if section else title
+def context_label(title: str, section: tuple[str, ...], heads: tuple[str, ...] = ()) -> str:
+    # The two innermost headings say where a passage is; the outer ones mostly repeat the title. A running head
+    # the page lost (rag/reading/furniture.py: a deck's or a journal's line on every page) stays with it here,
+    # where it is searched but never quoted.
+    said = " ".join([title, *section]).lower()
+    new_heads = [h for h in heads if h.lower() not in said]
+    return " > ".join([title, *new_heads, *section[-2:]])
 
 
 # A page a deck builds up is a slide: a title and a few bullets. A page of a manual or a price list, even repeated
@@ -103,7 +107,8 @@ def iter_chunks(
             cursor = at if at >= 0 else cursor
             middle = cursor + len(piece) // 2
             current = next((path for offset, path in reversed(marks) if offset <= middle), section)
-            yield Chunk(doc_id, filename, page.number, index, piece, context_label(title, current), page.ocr)
+            label = context_label(title, current, page.heads)
+            yield Chunk(doc_id, filename, page.number, index, piece, label, page.ocr)
             index += 1
         if marks:
             section = marks[-1][1]

@@ -108,3 +108,11 @@ def test_a_slide_built_up_a_bullet_at_a_time_is_one_passage_on_its_fullest_page(
         3,
         4,
     ]
+
+
+def test_a_running_head_taken_off_the_page_is_searched_with_its_passages_but_not_in_their_text():
+    page = Page(14, "The for loop runs its body once for each word.", heads=("Chapter 3: Basic Shell Features",))
+    (chunk,) = chunk_pages([page], doc_id="d", filename="bash.pdf", chunk_size=800, chunk_overlap=0, title="Bash")
+    assert chunk.text == "The for loop runs its body once for each word."
+    assert chunk.context == "Bash > Chapter 3: Basic Shell Features"
+    assert "Basic Shell Features" in chunk.search_text
