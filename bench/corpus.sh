@@ -6,8 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus"
 mkdir -p "$out"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=bench/debian-fetch.sh
+. "$here/debian-fetch.sh"
 
 cp -u "$here"/../../shared/corpus/*.pdf "$out"/ 2>/dev/null || echo "note: ../shared/corpus not found; only Debian PDFs"
 
@@ -21,15 +21,6 @@ fi
 
 # Ten more manuals of other kinds, for the blind question sets of bench/qa/unseen-*.jsonl: a 1,158-page
 # reference (Octave), shell references, a FAQ, a guide, tutorials, LaTeX package documentation.
-fetch() {  # fetch PACKAGE PATH-IN-PACKAGE NAME-IN-CORPUS
-  [ -f "$out/$3" ] && return
-  (cd "$work" && { ls "$1"_*.deb >/dev/null 2>&1 || apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1"; }; })
-  rm -rf "$work/x" && dpkg -x "$work"/"$1"_*.deb "$work/x"
-  case "$2" in
-    *.gz) gunzip -c "$work/x/$2" > "$out/$3" ;;
-    *) cp "$work/x/$2" "$out/$3" ;;
-  esac
-}
 fetch octave-doc usr/share/doc/octave/octave.pdf octave.pdf
 fetch debian-faq usr/share/doc/debian/FAQ/debian-faq.en.pdf.gz debian-faq.en.pdf
 fetch bash-doc usr/share/doc/bash/bashref.pdf bashref.pdf

@@ -10,18 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-layout"
 mkdir -p "$out"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
-fetch() {  # fetch PACKAGE PATH-IN-PACKAGE NAME-IN-CORPUS
-  [ -f "$out/$3" ] && return
-  (cd "$work" && { ls "$1"_*.deb >/dev/null 2>&1 || apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1"; }; })
-  rm -rf "$work/x" && dpkg -x "$work"/"$1"_*.deb "$work/x"
-  case "$2" in
-    *.gz) gunzip -c "$work/x/$2" > "$out/$3" ;;
-    *) cp "$work/x/$2" "$out/$3" ;;
-  esac
-}
+# shellcheck source=bench/debian-fetch.sh
+. "$here/debian-fetch.sh"
 
 R=usr/lib/R/site-library
 # Statistics papers and vignettes with real tables of numbers.
