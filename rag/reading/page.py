@@ -16,8 +16,8 @@ class Page:
     # A page without a text layer, read by OCR: the lines it read with their boxes; None for a text page.
     ocr_lines: tuple[OcrLine, ...] | None = None
     unreadable: bool = False  # OCR read no text on it: skipped, and counted
-    # The running heads taken off its text (rag/reading/furniture.py), page numbers aside: "Chapter 3: Basic Shell
-    # Features". Not what the page says, but where it sits: searched with its passages, never quoted.
+    # The lines printed on every page taken off its text (rag/reading/furniture.py): "Shared MIME-info Database".
+    # Not what the page says, but where it sits: searched with its passages, never quoted.
     heads: tuple[str, ...] = ()
 
     @property
