@@ -79,7 +79,7 @@ def extract_pages(
     if chars < MIN_CHARS_PER_PAGE * len(pages):
         raise PdfError(NOTHING_READ if read.ocr else SCANNED if read.images else BLANK)
     # Running heads and page numbers are not what a page says (rag/reading/furniture.py).
-    return list(without_furniture(pages))
+    return without_furniture(pages)
 
 
 def read_pdf(data: bytes, max_bytes: int, on_page: Callable[[ReadStep], None] | None = None) -> list[Page]:
