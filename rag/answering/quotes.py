@@ -69,15 +69,15 @@ PER_PAGE = 3
 # Two quotes that would share a piece become one: before, a quote could start a sentence before one given and run
 # on into it ("Ctrl-H erase a character... Ctrl-Z temporarily stop program...", after "Ctrl-Z temporarily stop
 # program..."), so the same words were read twice. "merge": one quote of both, in the page's order; "skip": the
-# second is left out; "keep": both, as before. On dev, with the passages free of page furniture (bench/quotes.py):
-# keep 0.74 at 927 characters a question (FILL 300); merge 0.75 at 896 (FILL 200), 0.77 at 1,120 (FILL 300);
-# skip 0.71. The key fact follows the characters read more than any ranking: merged with FILL 150, 200, 250 and
-# 300 it is 0.73, 0.75, 0.76 and 0.77. FILL 200 keeps what a question's quotes hold to what they held.
+# second is left out; "keep": both, as before. Key fact on dev (bench/quotes.py, 2026-12-06): keep 0.73 at 937
+# characters a question (FILL 300); merge 0.74 at 917 (FILL 200), 0.76 at 1,124 (FILL 300); skip 0.71. The key
+# fact follows the characters read more than any ranking: merged with FILL 150, 200, 250 and 300 it is 0.72, 0.74,
+# 0.75 and 0.76. FILL 200 keeps what a question's quotes hold to what they held.
 OVERLAPS: Literal["merge", "skip", "keep"] = "merge"
 # A quote whose first sentence leans on the one before it ("If TRUE, for example, sin(-x) simplifies to -sin(x).",
 # "This can be set to one of three values") starts with that one: a quote is read on its own, and those read as
-# cut mid-thought (issue 30). The key fact is where it was, at the same length (bench/quotes.py: dev 0.75 both
-# ways, held out 0.69 -> 0.70): it reads better, it does not find more.
+# cut mid-thought (issue 30). The key fact is where it was, at the same length (bench/quotes.py: dev 0.74 both
+# ways, held out 0.71 -> 0.72): it reads better, it does not find more.
 LEAN_BACK = True
 # 0.0: the second and third quotes are always given. Cutting those that scored under 0.85 of the best lost the
 # key fact on 12% of dev questions: the best sentence is often about the question, the next one answers it.

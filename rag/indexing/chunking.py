@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from rag.reading.furniture import page_lines
 from rag.reading.page import Page
 from rag.store.chunk import Chunk
 
@@ -62,10 +63,6 @@ def context_label(title: str, section: tuple[str, ...], heads: tuple[str, ...] =
 BUILD_LINES = 15
 
 
-def _line_set(page: Page) -> frozenset[str]:
-    return frozenset(" ".join(line.split()) for line in page.text.splitlines() if line.strip())
-
-
 def fullest_builds(pages: Iterable[Page]) -> Iterator[Page]:
     """The pages without those a slide deck builds up from: a page whose every line is on the next page too (the
     next shows one more bullet) is left out, so one slide is one passage, on its fullest page, instead of three to
@@ -73,8 +70,8 @@ def fullest_builds(pages: Iterable[Page]) -> Iterator[Page]:
     held: Page | None = None
     for page in pages:
         if held is not None:
-            lines = _line_set(held)
-            if lines and len(lines) <= BUILD_LINES and lines <= _line_set(page):
+            lines = page_lines(held)
+            if lines and len(lines) <= BUILD_LINES and lines <= page_lines(page):
                 page = replace(page, sections=held.sections + page.sections)
             else:
                 yield held

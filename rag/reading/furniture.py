@@ -106,7 +106,8 @@ def _without(page: Page, shapes_near: Counter[str], everywhere: set[str]) -> Pag
     return replace(page, text=kept, heads=tuple(h for h in dict.fromkeys(heads) if any(c.isalpha() for c in h)))
 
 
-def _lines(page: Page) -> set[str]:
+def page_lines(page: Page) -> set[str]:
+    """The page's lines, spacing aside: what two pages are compared on."""
     return {" ".join(line.split()) for line in page.text.splitlines() if line.strip()}
 
 
@@ -116,10 +117,10 @@ def _alike(a: set[str], b: set[str]) -> bool:
 
 
 def without_furniture(pages: Iterable[Page], near: int = NEAR) -> list[Page]:
-    """The pages, in order, each without its running head, running foot and page number."""
+    """The pages, in order, each without its page numbers and the lines printed on every page."""
     pages = list(pages)
     marks = [_marks(page) for page in pages]
-    lines = [_lines(page) for page in pages]
+    lines = [page_lines(page) for page in pages]
     # A slide built up a bullet at a time counts once, on its fullest page: its title is on each of its pages.
     fullest = [n for n in range(len(pages)) if n + 1 == len(pages) or not _alike(lines[n], lines[n + 1])]
     seen = Counter(shape for n in fullest for shape in marks[n])
