@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.text import PASSAGE_BREAK, flat
+from rag.text import PASSAGE_BREAK, TABLE_ROW, flat
 
 PieceKind = Literal["sentence", "entry", "line", "label"]
 
@@ -67,6 +67,10 @@ def _blocks(text: str) -> list[list[str]]:
     runs_on = False
     for line in lines:
         if not line:
+            runs_on = False
+            continue
+        if TABLE_ROW.match(line):
+            blocks.append([line])
             runs_on = False
             continue
         # A full line that ends a sentence still ends the block before a heading or a term on a line of its own.

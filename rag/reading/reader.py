@@ -29,7 +29,7 @@ from pypdf import PdfReader
 
 from rag.config import Settings
 from rag.errors import DocChatError, PdfError
-from rag.reading import ocr, ocr_layout
+from rag.reading import layout, ocr, ocr_layout
 from rag.reading.checks import (
     DAMAGED,
     OCR_BROKEN,
@@ -313,10 +313,11 @@ def _read_pages(data: bytes, total: int, limits: _Limits, grow_memory: Callable[
         document = None
     reader: PdfReader | None = None
     wanted = []
+    header: tuple[str, ...] = ()  # the last table's, for a table running on over a page break
     for index in range(total):
         read = None
         if document is not None and index < len(document):
-            read = _pdfium_page(document, index, limits.page_chars)
+            read, header = _pdfium_page(document, index, limits.page_chars, header)
         if read is None:
             reader = reader or pypdf_open(data)
             read = _pypdf_text(reader, index), True
@@ -345,8 +346,11 @@ def typed(text: str) -> str:
     return text.translate(_TYPED)
 
 
-def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> tuple[str, bool] | None:
-    """The page's text and, when it has next to none, whether it shows an image; None if PDFium fails."""
+def _pdfium_page(
+    document: pdfium.PdfDocument, index: int, page_chars: int, header: tuple[str, ...]
+) -> tuple[tuple[str, bool] | None, tuple[str, ...]]:
+    """The page's text and, when it has next to none, whether it shows an image (None if PDFium fails); and the
+    header of its last table. `header`: the one of the page before."""
     try:
         page = document[index]
         try:
@@ -355,15 +359,57 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int, page_chars: int) -> t
             if textpage.count_chars() > page_chars:
                 raise PdfError(PAGE_CHARS.format(page=index + 1, limit=page_chars))
             raw = textpage.get_text_range()
+            placed = layout.read_page(_runs(textpage, *page.get_size()), header)
             textpage.close()
             sparse = len("".join(raw.split())) < ocr.MIN_TEXT_CHARS
             images = sparse and any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
         finally:
             page.close()
     except pdfium.PdfiumError:
-        return None
+        return None, ()
+    if placed.text is not None:
+        return (typed(placed.text), images), placed.header
     # PDFium marks hyphens it dropped at line ends with U+FFFE and ends lines with CRLF.
-    return typed(raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n")), images
+    return (typed(raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n")), images), placed.header
+
+
+# Characters closer than this many of their height are one word; farther, the next run starts (layout.py joins the
+# runs of a cell again).
+WORD_GAP = 0.15
+
+
+def _runs(textpage: pdfium.PdfTextPage, width: float, height: float) -> list[layout.Run]:
+    """The page's words with their boxes, as fractions of the page from its top left: PDFium's loose boxes, a
+    font's full height, so the characters of a line share a top and a bottom."""
+    handle, box = textpage.raw, pdfium_c.FS_RECTF()
+    runs: list[layout.Run] = []
+    word: list[str] = []
+    left = top = right = bottom = 0.0
+
+    def flush() -> None:
+        if word:
+            runs.append(layout.Run("".join(word), left / width, 1 - top / height, right / width, 1 - bottom / height))
+            word.clear()
+
+    for index in range(pdfium_c.FPDFText_CountChars(handle)):
+        code = pdfium_c.FPDFText_GetUnicode(handle, index)
+        if code == 0xFFFE:  # a hyphen PDFium took off at a line's end: kept, for the chunker to join
+            code = 0x2D
+        # A space ends a word; a lone surrogate half would not encode for storage.
+        unseen = code <= 0x20 or code in (0xA0, 0x3000) or 0xD800 <= code <= 0xDFFF
+        if unseen or not pdfium_c.FPDFText_GetLooseCharBox(handle, index, box):
+            flush()
+            continue
+        size = box.top - box.bottom
+        middle = (box.top + box.bottom) / 2
+        if word and (not bottom < middle < top or not -size < box.left - right < WORD_GAP * size):
+            flush()
+        if not word:
+            left, top, right, bottom = box.left, box.top, box.right, box.bottom
+        word.append(chr(code))
+        right, top, bottom = max(right, box.right), max(top, box.top), min(bottom, box.bottom)
+    flush()
+    return runs
 
 
 def _pdfium_outline(document: pdfium.PdfDocument) -> dict[int, list[tuple[str, ...]]]:

@@ -55,3 +55,18 @@ def test_a_long_sentence_is_cut_after_a_clause_and_never_inside_a_word():
     words = set(text.split())
     assert all(p.split()[0] in words and p.split()[-1] in words for p in pieces)
     assert pieces[0].endswith(",")  # cut after the clause's comma, not mid-clause
+
+
+def test_each_row_of_a_table_is_a_piece_of_its_own_with_its_header():
+    text = (
+        "Table 2 gives the genotypes of the samples taken in the river and of the controls kept at the lab for the\n"
+        "whole of the study.\n"
+        "Genotype | In situ | Control | Total\n"
+        "Genotype: AA; In situ: 6; Control: 32; Total: 38\n"
+        "Genotype: AG; In situ: 8; Control: 47; Total: 55\n"
+        "Genotype: Total; In situ: 24; Control: 99; Total: 123\n"
+    )
+    pieces = [p.text for p in passage_pieces(text)]
+    # Rows as wide as the prose ran on into each other before: one piece of three rows, cut at a semicolon.
+    assert "Genotype: AG; In situ: 8; Control: 47; Total: 55" in pieces
+    assert "Genotype: Total; In situ: 24; Control: 99; Total: 123" in pieces

@@ -1,0 +1,255 @@
+"""A page read from where its text stands, not from the order the file stores it in: its runs of text (pieces of a
+line between wide gaps, from PDFium's character boxes or OCR's lines) in columns, rows and tables.
+
+A table comes out a row a line, each cell under its column's header ("Genotype: AA; In situ: 6; Control: 32"): read
+in the file's order it came out a column at a time, "In situ Control Total AA 6 32 38 AG 8 47 55", and a question
+about a cell found the page but not the cell's row, nor its header. A row that names its headers is a line a quote
+can show alone, and a passage cut between two rows keeps each row whole and readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+# Two runs of a row farther apart than this many of the row's heights are two cells: word spaces in justified
+# prose stay under half a height, and a table's columns are at least two \tabcolsep (12 pt at 10 pt) apart.
+CELL_GAP = 0.9
+# Two columns need this many rows with a line of prose on either side of the gutter.
+MIN_COLUMN_ROWS = 4
+# A table has at least this many rows of at least two cells each, one after another.
+MIN_ROWS = 3
+# A row belongs to the table when most of its cells start or end where a column of the rows above does, within
+# this many of the row's heights: a table's columns are set flush left, right or centred, prose is not.
+ALIGN = 0.6
+# A table's cells are short: two lines of prose side by side are not a table's row.
+MAX_CELL_CHARS = 30
+# A table's header is its first row when that row has no number in it, or it would take the first row of data for it.
+MAX_HEADER_DIGITS = 0.3
+
+
+@dataclass(frozen=True)
+class Run:
+    """Text set in one go on a line, and its box as fractions of the page (origin at the top left)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Run, ...]  # left to right
+
+    @property
+    def height(self) -> float:
+        return median(c.height for c in self.cells)
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+def rows_of(runs: Sequence[Run]) -> list[Row]:
+    """Runs on one baseline made one row, left to right, rows top to bottom. A run shorter than the row (a
+    superscript, a footnote mark) joins the row it stands beside."""
+    rows: list[list[Run]] = []
+    for run in sorted(runs, key=lambda r: (r.y0 + r.y1) / 2):
+        middle = (run.y0 + run.y1) / 2
+        if rows:
+            top, bottom = min(r.y0 for r in rows[-1]), max(r.y1 for r in rows[-1])
+            if top < middle < bottom or run.y0 < (top + bottom) / 2 < run.y1:
+                rows[-1].append(run)
+                continue
+        rows.append([run])
+    return [Row(tuple(sorted(row, key=lambda r: r.x0))) for row in rows]
+
+
+def column_blocks(cells: Sequence[Run]) -> list[list[Run]]:
+    """The cells in blocks to read one after the other: all of them; or, on a page set in two columns, each
+    stretch of rows between rows that cross the gutter (a title, an abstract, a wide table or figure), its left
+    column first. The gutter is where most rows have a line of prose on either side and none crosses: a table's
+    cells leave gutters too, but are short, and a table read column by column would lose its rows."""
+    rows = rows_of(cells)
+    if not rows:
+        return []
+    left_edge, right_edge = min(c.x0 for c in cells), max(c.x1 for c in cells)
+    width = right_edge - left_edge
+
+    def split_rows(gutter: float) -> int:
+        wide_left, wide_right = (gutter - left_edge) / 2, (right_edge - gutter) / 2
+        return sum(
+            1
+            for row in rows
+            if not any(c.x0 < gutter < c.x1 for c in row.cells)
+            and any(c.x1 <= gutter and c.x1 - c.x0 >= wide_left for c in row.cells)
+            and any(c.x0 >= gutter and c.x1 - c.x0 >= wide_right for c in row.cells)
+        )
+
+    steps = sorted(range(30, 71), key=lambda step: abs(step - 50))
+    gutter = max((left_edge + width * step / 100 for step in steps), key=split_rows)
+    if split_rows(gutter) < MIN_COLUMN_ROWS:
+        return [list(cells)]
+    # Rows that cross the gutter are read across, with the few rows between them that do not (a wide table's row
+    # whose cells happen to leave the gutter free): a wide table stays one block, and keeps its rows.
+    crossing = [any(c.x0 < gutter < c.x1 for c in row.cells) for row in rows]
+    runs: list[tuple[bool, list[Row]]] = []
+    for row, across in zip(rows, crossing, strict=True):
+        if runs and runs[-1][0] == across:
+            runs[-1][1].append(row)
+        else:
+            runs.append((across, [row]))
+    for n in range(1, len(runs) - 1):
+        if not runs[n][0] and len(runs[n][1]) < MIN_COLUMN_ROWS - 1 and runs[n - 1][0] and runs[n + 1][0]:
+            runs[n] = (True, runs[n][1])
+    merged: list[tuple[bool, list[Row]]] = []
+    for across, band in runs:
+        if merged and merged[-1][0] == across:
+            merged[-1][1].extend(band)
+        else:
+            merged.append((across, band))
+    blocks: list[list[Run]] = []
+    for across, band in merged:
+        if across:
+            blocks.append([c for row in band for c in row.cells])
+        else:
+            sides: tuple[list[Run], list[Run]] = ([], [])
+            for cell in (c for row in band for c in row.cells):
+                sides[1 if cell.x0 >= gutter else 0].append(cell)
+            blocks += [side for side in sides if side]
+    return blocks
+
+
+def _cells(row: Row) -> list[Run]:
+    """The row's runs joined where they are closer than a cell gap: a word set apart by kerning is no cell."""
+    cells: list[Run] = []
+    gap = CELL_GAP * row.height
+    for run in row.cells:
+        if cells and run.x0 - cells[-1].x1 < gap:
+            last = cells[-1]
+            cells[-1] = Run(f"{last.text} {run.text}", last.x0, min(last.y0, run.y0), run.x1, max(last.y1, run.y1))
+        else:
+            cells.append(run)
+    return cells
+
+
+def _aligned(cells: list[Run], edges: list[tuple[float, float, float]], tolerance: float) -> bool:
+    """Most of the cells start, end or centre where a cell of the table's earlier rows does."""
+    hits = sum(
+        1
+        for c in cells
+        if any(
+            abs(c.x0 - x0) < tolerance or abs(c.x1 - x1) < tolerance or abs((c.x0 + c.x1) / 2 - mid) < tolerance
+            for x0, x1, mid in edges
+        )
+    )
+    return 2 * hits > len(cells)
+
+
+def _tables(rows: list[list[Run]]) -> list[tuple[int, int]]:
+    """The stretches [start, end) of rows that form a table: MIN_ROWS rows or more of two cells or more, each
+    aligned with the rows before it."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    while start < len(rows):
+        if len(rows[start]) < 2:
+            start += 1
+            continue
+        edges = [(c.x0, c.x1, (c.x0 + c.x1) / 2) for c in rows[start]]
+        end = start + 1
+        while end < len(rows) and len(rows[end]) >= 2:
+            tolerance = ALIGN * median(c.y1 - c.y0 for c in rows[end])
+            if not _aligned(rows[end], edges, tolerance):
+                break
+            edges += [(c.x0, c.x1, (c.x0 + c.x1) / 2) for c in rows[end]]
+            end += 1
+        if end - start >= MIN_ROWS and median(len(c.text) for row in rows[start:end] for c in row) <= MAX_CELL_CHARS:
+            found.append((start, end))
+            start = end
+        else:
+            start += 1
+    return found
+
+
+def _digits(text: str) -> float:
+    chars = [c for c in text if not c.isspace()]
+    return sum(c.isdigit() for c in chars) / max(len(chars), 1)
+
+
+def _columns(rows: list[list[Run]]) -> list[tuple[float, float]]:
+    """The spans the cells of all rows cover together, left to right."""
+    spans: list[list[float]] = []
+    for cell in sorted((c for row in rows for c in row), key=lambda c: c.x0):
+        if spans and cell.x0 < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], cell.x1)
+        else:
+            spans.append([cell.x0, cell.x1])
+    return [(x0, x1) for x0, x1 in spans]
+
+
+def _by_column(row: list[Run], spans: list[tuple[float, float]]) -> list[str]:
+    out = [""] * len(spans)
+    for cell in row:
+        column = next((n for n, (x0, x1) in enumerate(spans) if x0 <= (cell.x0 + cell.x1) / 2 <= x1), 0)
+        out[column] = f"{out[column]} {cell.text}".strip()
+    return out
+
+
+def table_lines(rows: list[list[Run]], header: tuple[str, ...] = ()) -> tuple[list[str], tuple[str, ...]]:
+    """A table's rows as lines, each cell under its column's header, and the header. The header is the first
+    row, unless it is mostly numbers: then it is `header`, the one of the table before (on this page, or the one
+    before, as a table runs on over a page break), when the two have as many columns; else there is none."""
+    spans = _columns(rows)
+    first = _by_column(rows[0], spans)
+    if _digits(" ".join(first)) <= MAX_HEADER_DIGITS:
+        header, lines, body = tuple(first), [" | ".join(h for h in first if h)], rows[1:]
+    elif len(header) == len(spans):
+        lines, body = [], rows
+    else:
+        return [" | ".join(v for v in _by_column(row, spans) if v) for row in rows], ()
+    for row in body:
+        values = _by_column(row, spans)
+        said = [f"{name}: {value}" if name else value for name, value in zip(header, values, strict=True) if value]
+        lines.append("; ".join(said))
+    return lines, header
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str | None  # None: the file's own order reads the page as well
+    header: tuple[str, ...]  # the page's last table's, for a table that runs on over the next page; () if none
+
+
+def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
+    """The page's text in reading order, with its tables a row a line under their headers; no text when the page
+    is one column of text without a table, which the file's own order reads as well (and keeps superscripts and
+    formulas inline, where rows from positions would set them on lines of their own). `header`: the last table's
+    of the page before."""
+    if not runs:
+        return Reading(None, ())
+    # Cells first, then columns: the columns of prose are told from a table's by how much of a column a cell fills.
+    cells = [cell for row in rows_of(runs) for cell in _cells(row)]
+    blocks = column_blocks(cells)
+    lines: list[str] = []
+    reordered = len(blocks) > 1
+    last: tuple[str, ...] = ()  # a page without a table ends any table before it
+    for block in blocks:
+        rows = [_cells(row) for row in rows_of(block)]
+        tables = _tables(rows)
+        reordered = reordered or bool(tables)
+        at = 0
+        for start, end in tables:
+            lines += [" ".join(c.text for c in row) for row in rows[at:start]]
+            table, header = table_lines(rows[start:end], header)
+            lines += table
+            last = header
+            at = end
+        lines += [" ".join(c.text for c in row) for row in rows[at:]]
+    return Reading("\n".join(lines) if reordered else None, last)

@@ -1,0 +1,105 @@
+"""Reading a page from where its text stands: columns one after the other, tables a row a line under their headers."""
+
+from __future__ import annotations
+
+from rag.reading.layout import Run, read_page, rows_of, table_lines
+
+LINE = 0.015  # a line's height as a share of the page
+
+
+def words(text: str, x: float, y: float, char: float = 0.007) -> list[Run]:
+    """The words of a line set from (x, y), each a run as PDFium's characters give them."""
+    runs = []
+    for word in text.split():
+        runs.append(Run(word, x, y, x + char * len(word), y + LINE))
+        x += char * (len(word) + 1)
+    return runs
+
+
+def table(rows: list[list[str]], top: float, columns: list[float]) -> list[Run]:
+    runs = []
+    for n, row in enumerate(rows):
+        for cell, x in zip(row, columns, strict=True):
+            runs += words(cell, x, top + n * 1.2 * LINE)
+    return runs
+
+
+PROSE = [
+    "Gene expression was measured in every sample we took",
+    "from the river, and the counts were modelled with a",
+    "negative binomial model fitted by maximum likelihood",
+    "over the two seasons of the study and both sites.",
+]
+
+
+def test_a_table_comes_out_a_row_a_line_each_cell_under_its_header():
+    runs = words("The genotypes of the study are counted below.", 0.1, 0.1)
+    runs += table(
+        [
+            ["Genotype", "In situ", "Control", "Total"],
+            ["AA", "6", "32", "38"],
+            ["AG", "8", "47", "55"],
+            ["Total", "24", "99", "123"],
+        ],
+        0.2,
+        [0.1, 0.3, 0.5, 0.7],
+    )
+    lines = read_page(runs).text.splitlines()
+    assert lines[0] == "The genotypes of the study are counted below."
+    assert lines[1] == "Genotype | In situ | Control | Total"
+    assert lines[2] == "Genotype: AA; In situ: 6; Control: 32; Total: 38"
+    assert lines[4] == "Genotype: Total; In situ: 24; Control: 99; Total: 123"
+
+
+def test_a_table_whose_first_row_is_numbers_has_no_header_to_name():
+    runs = table([["1990", "12", "14"], ["1991", "15", "18"], ["1992", "17", "21"]], 0.2, [0.1, 0.4, 0.7])
+    assert read_page(runs).text.splitlines() == ["1990 | 12 | 14", "1991 | 15 | 18", "1992 | 17 | 21"]
+
+
+def test_an_empty_cell_is_left_out_of_its_row():
+    rows = rows_of(table([["Model", "AIC", "BIC"], ["full", "210", "230"], ["null", "", "250"]], 0.2, [0.1, 0.4, 0.7]))
+    assert table_lines([list(r.cells) for r in rows])[0][2] == "Model: null; BIC: 250"
+
+
+def test_two_columns_of_prose_are_read_one_after_the_other():
+    runs = []
+    for n, line in enumerate(PROSE):
+        runs += words(line, 0.08, 0.2 + n * 1.2 * LINE, 0.0075)
+        runs += words(line.upper(), 0.54, 0.2 + n * 1.2 * LINE, 0.0075)
+    lines = read_page(runs).text.splitlines()
+    assert lines == PROSE + [line.upper() for line in PROSE]
+
+
+def test_one_column_of_prose_keeps_the_files_own_order():
+    runs = [run for n, line in enumerate(PROSE) for run in words(line, 0.1, 0.2 + n * 1.2 * LINE)]
+    assert read_page(runs).text is None
+
+
+def test_a_superscript_stays_on_its_line():
+    line = words("the error falls as n grows", 0.1, 0.2)
+    mark = Run("2", line[4].x1, 0.2 - 0.3 * LINE, line[4].x1 + 0.004, 0.2 + 0.4 * LINE)
+    rows = rows_of([*line, mark, *words("and then it stops", 0.1, 0.2 + 1.2 * LINE)])
+    assert [r.text for r in rows] == ["the error falls as n 2 grows", "and then it stops"]
+
+
+def test_a_table_running_on_over_a_page_break_keeps_its_header():
+    first = table([["Year", "Births", "Deaths"], ["1990", "12", "14"], ["1991", "15", "18"]], 0.7, [0.1, 0.4, 0.7])
+    reading = read_page(first)
+    assert reading.header == ("Year", "Births", "Deaths")
+    rest = table([["1992", "17", "21"], ["1993", "19", "20"], ["1994", "22", "25"]], 0.1, [0.1, 0.4, 0.7])
+    lines = read_page(rest, reading.header).text.splitlines()
+    assert lines[0] == "Year: 1992; Births: 17; Deaths: 21"
+    # A table of another shape does not take it.
+    other = table([["1", "2"], ["3", "4"], ["5", "6"]], 0.1, [0.1, 0.5])
+    assert read_page(other, reading.header).text.splitlines()[0] == "1 | 2"
+
+
+def test_a_table_split_by_a_group_label_keeps_its_header():
+    runs = table([["Group", "Young", "Old"], ["Low", "738", "638"], ["High", "32", "30"]], 0.1, [0.1, 0.4, 0.7])
+    runs += words("Males", 0.1, 0.1 + 3 * 1.2 * LINE)
+    runs += table(
+        [["Low", "658", "553"], ["Med", "111", "127"], ["High", "26", "33"]], 0.1 + 4 * 1.2 * LINE, [0.1, 0.4, 0.7]
+    )
+    lines = read_page(runs).text.splitlines()
+    assert lines[3] == "Males"
+    assert lines[4] == "Group: Low; Young: 658; Old: 553"
