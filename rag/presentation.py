@@ -119,6 +119,11 @@ def text_html(text: str) -> str:
     return _cut(pieces, _WBR, _ALL_CUTS)
 
 
+def people(names: Sequence[str]) -> str:
+    """Names as a sentence says them: "Ada Lovelace", "Ada Lovelace and Grace Hopper", "A, B and C"."""
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 def export_text(text: str) -> str:
     """An answer for a Markdown file opened in other viewers: code as written, no image, no link, no HTML."""
     text = _NEWLINE.sub("\n", text)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rag.errors import DocChatError
-from rag.presentation import label_markdown, text_html
+from rag.presentation import label_markdown, people, text_html
 from rag.schemas import DocumentPublic, IngestResult
 from rag.usecases import asking, conversations, documents, jobs
 from rag.usecases.documents import DocumentCard
@@ -12,11 +12,18 @@ from ui.shared import database_guard, model_indicator, services
 
 
 def show_card(card: DocumentCard | None, waiting_for_model: bool) -> None:
-    """What the document is about: its summary in its own words, and its chapters with their pages."""
+    """What the document is about: who wrote it, its abstract and summary in its own words, and its chapters with
+    their pages."""
     if card is None:
         st.caption("Its summary could not be made: the stored file cannot be read.")
         return
     st.markdown(f"**{label_markdown(card.title)}** · {card.pages} pages")
+    if card.authors:
+        st.caption("by " + label_markdown(people(card.authors)))
+    if card.abstract:
+        # Folded: the summary below opens with the abstract's own sentences.
+        with st.expander("Abstract"):
+            st.markdown(text_html(card.abstract), unsafe_allow_html=True)
     if card.model_summary:
         st.caption("Summary written by the language model")
         st.markdown(label_markdown(card.model_summary))

@@ -1,4 +1,5 @@
-"""Document cards: what a document is about, built at ingestion: title, outline and an extractive summary."""
+"""Document cards: what a document is about, built at ingestion: title, authors, abstract, outline and an
+extractive summary (a paper's from its abstract and conclusions, rag/indexing/papers.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from rag.database.tables import Document
 from rag.indexing.chunking import clean_text, title_from_filename
+from rag.indexing.papers import FrontMatter, Passage, conclusions, front_matter, useful_title
 from rag.reading.page import Page
 from rag.services import Services
 from rag.text import PROSE_BREAK, boilerplate
@@ -25,6 +27,17 @@ log = logging.getLogger(__name__)
 
 # Sentences embedded to choose the summary: 0.09 s, 1.5% of the 196-page manual's ingestion (bench/cards.py).
 EMBED_BUDGET = 32
+SUMMARY_SENTENCES = 8
+# A paper's summary: what it does in its abstract's words, then what it found in its conclusions', eight in all
+# as for any document (without an abstract, the conclusions give up to ABSTRACT_SENTENCES).
+ABSTRACT_SENTENCES = 5
+CONCLUSION_SENTENCES = 3
+# Fewer sentences than this from the abstract and conclusions (asy-latex's abstract is one sentence) are followed
+# by the usual ones from across the document, or the card would say next to nothing.
+PAPER_SENTENCES = 2
+# An abstract's sentence says what the paper is even when short: "METAPOST can be used to create animations." (7
+# words, TUGboat) opens one; elsewhere a sentence needs 8 words to say anything on its own.
+PAPER_MIN_WORDS = 6
 # Top-level sections that say nothing about what a document is about.
 _BACK_MATTER = re.compile(r"\b(index|contents|bibliograph|references|acknowledg|copying|licen[cs]e|contributors)", re.I)
 # "2.3 Options", "1. Introduction"; "Chapter 3: Usage" or "Chapter 3" with its title on the next line.
@@ -50,10 +63,12 @@ class SummarySentence(BaseModel):
 
 
 class DocumentCard(BaseModel):
-    """Stored as JSON in documents.card."""
+    """Stored as JSON in documents.card. Fields added later have defaults: cards stored before them still load."""
 
     title: str
     pages: int
+    authors: list[str] = []  # as printed under the title of its first page; [] when none is clearly printed
+    abstract: str | None = None  # its "Abstract" in its own words, on one line; None when it prints none
     outline: list[OutlineEntry] = []
     outline_source: Literal["bookmarks", "headings", "none"] = "none"
     summary: list[SummarySentence] = []  # extractive, offline
@@ -86,13 +101,63 @@ class Span:
 
 
 def build_card(pages: Sequence[Page], title: str | None, filename: str, embeddings: Embeddings) -> DocumentCard:
-    """The card of a document from its extracted pages. Pure: it embeds at most EMBED_BUDGET sentences."""
+    """The card of a document from its extracted pages and the title it declares. Pure: it embeds at most
+    EMBED_BUDGET sentences."""
     outline = [OutlineEntry(title=p[-1], page=page.number, level=len(p)) for page in pages for p in page.sections]
     detected = [] if outline else detected_outline(pages)
-    card = DocumentCard(title=title or title_from_filename(filename), pages=len(pages), outline=outline or detected)
+    declared = title if useful_title(title) else None
+    front = front_matter(pages, declared)
+    card = DocumentCard(
+        title=declared or front.title or title_from_filename(filename),
+        pages=len(pages),
+        authors=list(front.authors),
+        abstract=front.abstract.text if front.abstract else None,
+        outline=outline or detected,
+    )
     card.outline_source = "bookmarks" if outline else "headings" if detected else "none"
-    card.summary = representative_sentences(pages, summary_spans(card), embeddings)
+    card.summary = paper_summary(pages, card, front, embeddings) if front.paper else []
+    if len(card.summary) < PAPER_SENTENCES:  # a manual's, or what a paper's own summary leaves to say
+        said = {s.text for s in card.summary}
+        usual = representative_sentences(pages, summary_spans(card), embeddings)
+        usual = [s for s in usual if s.text not in said][: SUMMARY_SENTENCES - len(said)]
+        card.summary = sorted(card.summary + usual, key=lambda s: s.page) if card.summary else usual
     return card
+
+
+def paper_summary(
+    pages: Sequence[Page], card: DocumentCard, front: FrontMatter, embeddings: Embeddings
+) -> list[SummarySentence]:
+    """A paper's summary: of its abstract, then of its conclusions, the sentences nearest to their centroid, in
+    text order. Embeds only when a part has more sentences than it gives, and at most EMBED_BUDGET."""
+    ending = conclusions(pages, [(e.title, e.page) for e in card.outline])
+    parts = [part for part in (front.abstract, ending) if part is not None]
+    if not parts:
+        return []
+    groups = [(part, _passage_sentences(part)[: EMBED_BUDGET // len(parts)]) for part in parts]
+    wanted = [ABSTRACT_SENTENCES if part is front.abstract else CONCLUSION_SENTENCES for part in parts]
+    if front.abstract is None or not groups[0][1]:  # no abstract to speak first: the conclusions say more
+        wanted[-1] = ABSTRACT_SENTENCES
+    ranked = [group for (_, group), k in zip(groups, wanted, strict=True) if len(group) > k]
+    vectors = iter(embeddings.embed_documents([text for group in ranked for _, text in group]) if ranked else [])
+    summary: list[SummarySentence] = []
+    for (part, group), k in zip(groups, wanted, strict=True):
+        order = _central([next(vectors) for _ in group]) if len(group) > k else range(len(group))
+        for i in sorted(order[:k]):
+            page, text = group[i]
+            if all(text != s.text for s in summary):
+                summary.append(SummarySentence(text=text, page=page, section=part.heading))
+    return summary
+
+
+def _passage_sentences(passage: Passage) -> list[tuple[int, str]]:
+    return [(page, s) for page, text in passage.parts for s in prose_sentences(clean_text(text), PAPER_MIN_WORDS)]
+
+
+def _central(vectors: Sequence[Sequence[float]]) -> list[int]:
+    """The vectors' indices, nearest to their centroid first; ties keep text order."""
+    centroid = [sum(column) for column in zip(*vectors, strict=True)]
+    scores = [sum(a * b for a, b in zip(vector, centroid, strict=True)) for vector in vectors]
+    return sorted(range(len(vectors)), key=lambda i: -scores[i])
 
 
 def detected_outline(pages: Sequence[Page]) -> list[OutlineEntry]:
@@ -172,7 +237,11 @@ def section_span(card: DocumentCard, entry: OutlineEntry, section: str) -> Span:
 
 
 def representative_sentences(
-    pages: Sequence[Page], spans: Sequence[Span], embeddings: Embeddings, limit: int = 8, per_span: int = 1
+    pages: Sequence[Page],
+    spans: Sequence[Span],
+    embeddings: Embeddings,
+    limit: int = SUMMARY_SENTENCES,
+    per_span: int = 1,
 ) -> list[SummarySentence]:
     """For each of the first `limit` spans that have any, of its opening sentences the `per_span` nearest to
     their centroid. In page order; at most EMBED_BUDGET sentences are embedded."""
@@ -187,10 +256,7 @@ def representative_sentences(
     vectors = iter(embeddings.embed_documents([text for _, group in groups for _, text in group]) if groups else [])
     picked: dict[str, SummarySentence] = {}
     for span, group in groups:
-        own = [next(vectors) for _ in group]
-        centroid = [sum(column) for column in zip(*own, strict=True)]
-        scores = [sum(a * b for a, b in zip(vector, centroid, strict=True)) for vector in own]
-        for i in sorted(range(len(group)), key=lambda i: -scores[i])[:per_span]:  # stable: ties keep text order
+        for i in _central([next(vectors) for _ in group])[:per_span]:
             picked.setdefault(group[i][1], SummarySentence(text=group[i][1], page=group[i][0], section=span.section))
     starts = {span.section: span.first for span in reversed(spans)}
     return sorted(picked.values(), key=lambda s: (s.page, starts[s.section]))
@@ -218,7 +284,7 @@ def _heading_at(text: str, title: str) -> re.Match[str] | None:
     return re.search(rf"^[\d.\s]*{words}[ \t]*$", text, re.I | re.M) or re.search(words, text, re.I)
 
 
-def prose_sentences(text: str) -> list[str]:
+def prose_sentences(text: str, min_words: int = 8) -> list[str]:
     blocks, block = [], []
     for line in text.splitlines():
         line = " ".join(line.split())
@@ -235,7 +301,7 @@ def prose_sentences(text: str) -> list[str]:
             sentences[-1] = f"{sentences[-1]} {piece}"
         else:
             sentences.append(piece)
-    return [s for s in sentences if _good_sentence(s)]
+    return [s for s in sentences if _good_sentence(s, min_words)]
 
 
 def _is_break(line: str) -> bool:
@@ -248,10 +314,10 @@ def _is_break(line: str) -> bool:
     )
 
 
-def _good_sentence(sentence: str) -> bool:
+def _good_sentence(sentence: str, min_words: int = 8) -> bool:
     letters = sum(c.isalpha() for c in sentence)
     return (
-        8 <= len(sentence.split()) <= 45
+        min_words <= len(sentence.split()) <= 45
         and sentence[0].isupper()
         and sentence.endswith(".")
         and letters >= 0.75 * len(sentence.replace(" ", ""))

@@ -1,5 +1,7 @@
-"""Document cards: the outline from bookmarks or numbered headings, the extractive summary, the card stored with
-the document (or built later for one indexed before cards), and the large model's summary written in the background."""
+"""Document cards: the outline from bookmarks or numbered headings, the extractive summary (a paper's from its
+abstract and conclusions, with its title and authors), the card stored with the document (or built later for one
+indexed before cards, or loaded as stored before a field was added), and the large model's summary written in the
+background."""
 
 import io
 import logging
@@ -14,7 +16,14 @@ from sqlalchemy import null, update
 
 from rag.config import Settings
 from rag.database.tables import Document
-from rag.indexing.cards import EMBED_BUDGET, DocumentCard, build_card, detected_outline
+from rag.indexing.cards import (
+    EMBED_BUDGET,
+    DocumentCard,
+    build_card,
+    detected_outline,
+    representative_sentences,
+    summary_spans,
+)
 from rag.indexing.chunking import clean_text
 from rag.indexing.ingest import ingest_bytes, reindex_document
 from rag.indexing.library_cards import document_cards
@@ -63,6 +72,41 @@ OWL_OUTLINE = [
     ("2.1 Housing", 3, 2),
     ("2.2 Cleaning", 3, 2),
     ("3 Feeding", 4, 1),
+]
+
+
+# A paper: its title over two lines, an author with an affiliation, an abstract, numbered sections and a
+# conclusion followed by its references. No bookmarks, and no title declared.
+ABSTRACT = [
+    "Owls are counted at night by volunteers who listen for their calls in the wood.",
+    "We present the R package owlcount, which turns these recordings into estimates of",
+    "how many owls live in a wood. The package fits an occupancy model to the calls and",
+    "corrects for the owls that stay silent.",
+]
+CONCLUSION = [
+    "The package owlcount estimates owl numbers from the calls that volunteers record at night.",
+    "Its estimates agree with transect counts in the twelve woods where both were made.",
+]
+PAPER = [
+    [
+        "Counting Owls at Night: The",
+        "owlcount Package for R",
+        "Ada M. Lovelace",
+        "University of Somerset",
+        "Abstract",
+        *ABSTRACT,
+        "Keywords: owls, occupancy, R.",
+        "1. Introduction",
+        "Counting birds that hunt at night is hard, and most surveys rely on the calls they make.",
+        "Volunteers walk a transect after dusk and write down every call they hear on the way.",
+    ],
+    [
+        "2. Model",
+        "The occupancy model treats every station as occupied or empty on each night of the survey.",
+        "A station where no owl called may still hold one, which the model estimates from repeated visits.",
+    ],
+    ["3. Results", "The woods of the county held between four and nineteen tawny owls in the spring of the survey."],
+    ["4. Conclusion", *CONCLUSION, "References", "Lovelace A (2020). Owls in the dark. Night Birds 3, 1-10."],
 ]
 
 
@@ -115,6 +159,8 @@ def test_outline_from_numbered_headings_when_there_are_no_bookmarks(embedding):
     card = build_card(pages, None, "owl_handbook-2024.pdf", embedding.embeddings)
 
     assert card.title == "owl handbook 2024"
+    assert (card.authors, card.abstract) == ([], None)  # a manual: nothing invented
+    assert card.summary == representative_sentences(pages, summary_spans(card), embedding.embeddings)
     assert card.outline_source == "headings"
     assert [(e.title, e.page, e.level) for e in card.outline] == OWL_OUTLINE
     assert card.section_pages(card.outline[1]) == range(3, 4)
@@ -153,6 +199,36 @@ def test_a_licence_notice_never_opens_a_summary(embedding):
     assert card.summary and not any("GNU" in s.text for s in card.summary)
 
 
+def test_a_papers_card_has_its_authors_and_abstract_and_a_summary_from_abstract_and_conclusion(embedding):
+    pages = _pages(PAPER)
+    card = build_card(pages, None, "lovelace2020.pdf", embedding.embeddings)
+
+    assert card.title == "Counting Owls at Night: The owlcount Package for R"  # the first page's, above the author
+    assert card.authors == ["Ada M. Lovelace"]
+    assert card.abstract == " ".join(ABSTRACT)
+    # The abstract's sentences first, then the conclusion's; none from the introduction, the model or the results.
+    assert [(s.section, s.page) for s in card.summary] == [("Abstract", 1)] * 3 + [("4. Conclusion", 4)] * 2
+    assert " ".join(s.text for s in card.summary) == " ".join([*ABSTRACT, *CONCLUSION])
+    assert all(_in_page_text(s.text, pages[s.page - 1]) for s in card.summary)
+
+
+def test_a_papers_declared_title_stays_unless_it_is_a_file_name(embedding):
+    pages = _pages(PAPER)
+    assert build_card(pages, "Owl Counts", "x.pdf", embedding.embeddings).title == "Owl Counts"
+    assert build_card(pages, "tb57roeg.dvi", "x.pdf", embedding.embeddings).title.startswith("Counting Owls")
+    # A manual that declares a file name for its title gets the title of its file name.
+    assert build_card(_pages(OWLS), "owls.dvi", "owl_handbook.pdf", embedding.embeddings).title == "owl handbook"
+
+
+def test_a_one_sentence_abstract_is_followed_by_sentences_from_across_the_paper(embedding):
+    short = [*PAPER[0][:5], "This paper counts the owls of a wood from their calls at night.", *PAPER[0][9:]]
+    pages = _pages([short, *PAPER[1:3]])  # and no conclusion
+    card = build_card(pages, None, "short.pdf", embedding.embeddings)
+    assert card.summary[0].text == "This paper counts the owls of a wood from their calls at night."
+    assert card.summary[0].section == "Abstract" and len(card.summary) > 2
+    assert {s.section for s in card.summary[1:]} <= {"1. Introduction", "2. Model", "3. Results"}
+
+
 class CountingEmbeddings:
     def __init__(self, inner) -> None:
         self.inner, self.texts = inner, 0
@@ -171,6 +247,18 @@ def test_the_card_embeds_a_bounded_number_of_sentences(embedding):
     assert len(card.top_sections()) == 30
     assert 0 < counting.texts <= EMBED_BUDGET
     assert len(card.summary) == 8 and len({s.section for s in card.summary}) == 8
+
+
+def test_a_long_abstract_and_conclusion_give_their_most_central_sentences_within_the_budget(embedding):
+    sentence = "Volunteers counted {n} owls in the wood during the nights of the spring survey."
+    abstract = [sentence.format(n=n) for n in range(40)]
+    ending = [sentence.format(n=n).replace("Volunteers", "Farmers") for n in range(40)]
+    pages = _pages([[*PAPER[0][:5], *abstract, *PAPER[0][9:]], *PAPER[1:3], ["4. Conclusion", *ending]])
+    counting = CountingEmbeddings(embedding.embeddings)
+    card = build_card(pages, None, "long.pdf", counting)
+    assert 0 < counting.texts <= EMBED_BUDGET
+    assert [s.section for s in card.summary] == ["Abstract"] * 5 + ["4. Conclusion"] * 3
+    assert [s.text for s in card.summary[:5]] == sorted((s.text for s in card.summary[:5]), key=abstract.index)
 
 
 def test_the_card_is_stored_with_the_document_and_reindexing_renews_it(db_url, tmp_path, embedding):
@@ -193,6 +281,24 @@ def test_the_card_is_stored_with_the_document_and_reindexing_renews_it(db_url, t
         assert renewed.model_summary == "Owls, kept well."
     finally:
         services.close()
+
+
+def test_a_paper_ingested_has_its_authors_and_abstract_on_its_stored_card(services):
+    result = ingest_bytes(services, make_pdf(PAPER), "lovelace2020.pdf")
+    assert result.status == "indexed", result.error
+    card = _card(services, result.doc_id)
+    assert card is not None and card.authors == ["Ada M. Lovelace"] and card.abstract == " ".join(ABSTRACT)
+    assert card.title == "Counting Owls at Night: The owlcount Package for R"
+
+
+def test_a_card_stored_before_authors_and_abstracts_still_loads(services):
+    result = ingest_bytes(services, make_pdf(OWLS), "owls.pdf")
+    stored = {"title": "Owls", "pages": 4, "summary": [{"text": "Owls are kept well.", "page": 2, "section": ""}]}
+    with services.sessions.begin() as session:  # a card as the version before these fields wrote it
+        record(session, result.doc_id).card = stored
+    card = document_cards(services)[result.doc_id]  # read as stored, not rebuilt: its own summary
+    assert (card.title, card.authors, card.abstract) == ("Owls", [], None)
+    assert [s.text for s in card.summary] == ["Owls are kept well."]
 
 
 @pytest.mark.parametrize("missing", [null(), None], ids=["sql-null", "json-null"])

@@ -101,6 +101,22 @@ def test_delete_from_the_library(app):
     assert not at.exception and not [b for b in at.button if b.key and b.key.startswith("restore_")]
 
 
+def test_the_about_card_shows_a_papers_authors_and_abstract(app):
+    abstract = "We present the R package owlcount, which counts the owls of a wood from the calls they make at night."
+    paper = [
+        ["Counting Owls at Night", "Ada M. Lovelace, Grace Hopper", "Abstract", abstract, "1. Introduction"],
+        ["2. Conclusion", "Volunteers who listen at night count owls as well as those who walk transects by day."],
+    ]
+    at = _upload(app, [("owls.pdf", make_pdf(paper)), ("penguins.pdf", PENGUINS)])
+    assert not at.exception
+    cards = {_texts(b.markdown).split("**")[1]: b for b in _blocks(at._tree, "popover")}  # by the card's title
+    owls, penguins = cards["Counting Owls at Night"], cards["penguins"]
+    assert "by Ada M. Lovelace and Grace Hopper" in _texts(owls.caption)
+    assert [e.label for e in owls.expander] == ["Abstract"] and abstract in _texts(owls.expander[0].markdown)
+    # A document that prints no authors and no abstract shows neither.
+    assert "by " not in _texts(penguins.caption) and not penguins.expander
+
+
 def test_chat_streams_a_cited_answer(app):
     at = _upload(app, [("penguins.pdf", PENGUINS)])
     at.switch_page("chat.py").run()
