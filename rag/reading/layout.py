@@ -25,7 +25,7 @@ MIN_ROWS = 3
 ALIGN = 0.6
 # A table's cells are short: two lines of prose side by side are not a table's row.
 MAX_CELL_CHARS = 30
-# A table's header is its first row when that row has no number in it, or it would take the first row of data for it.
+# A table that goes on from the one before starts with a row of data: mostly numbers, where a header is mostly words.
 MAX_HEADER_DIGITS = 0.3
 
 
@@ -61,14 +61,15 @@ def rows_of(runs: Sequence[Run]) -> list[Row]:
     """Runs on one baseline made one row, left to right, rows top to bottom. A run shorter than the row (a
     superscript, a footnote mark) joins the row it stands beside."""
     rows: list[list[Run]] = []
-    for run in sorted(runs, key=lambda r: (r.y0 + r.y1) / 2):
+    top = bottom = 0.0
+    for run in sorted(runs, key=lambda r: r.y0 + r.y1):
         middle = (run.y0 + run.y1) / 2
-        if rows:
-            top, bottom = min(r.y0 for r in rows[-1]), max(r.y1 for r in rows[-1])
-            if top < middle < bottom or run.y0 < (top + bottom) / 2 < run.y1:
-                rows[-1].append(run)
-                continue
-        rows.append([run])
+        if rows and (top < middle < bottom or run.y0 < (top + bottom) / 2 < run.y1):
+            rows[-1].append(run)
+            top, bottom = min(top, run.y0), max(bottom, run.y1)
+        else:
+            rows.append([run])
+            top, bottom = run.y0, run.y1
     return [Row(tuple(sorted(row, key=lambda r: r.x0))) for row in rows]
 
 
@@ -78,8 +79,8 @@ def column_blocks(cells: Sequence[Run]) -> list[list[Run]]:
     column first. The gutter is where most rows have a line of prose on either side and none crosses: a table's
     cells leave gutters too, but are short, and a table read column by column would lose its rows."""
     rows = rows_of(cells)
-    if not rows:
-        return []
+    if sum(1 for row in rows if len(row.cells) > 1) < MIN_COLUMN_ROWS:
+        return [list(cells)]  # no gutter can have prose on either side
     left_edge, right_edge = min(c.x0 for c in cells), max(c.x1 for c in cells)
     width = right_edge - left_edge
 
@@ -204,18 +205,20 @@ def _by_column(row: list[Run], spans: list[tuple[float, float]]) -> list[str]:
 
 def table_lines(rows: list[list[Run]], header: tuple[str, ...] = ()) -> tuple[list[str], tuple[str, ...]]:
     """A table's rows as lines, each cell under its column's header, and the header. The header is the first
-    row, unless it is mostly numbers: then it is `header`, the one of the table before (on this page, or the one
-    before, as a table runs on over a page break), when the two have as many columns; else there is none."""
+    row ("FLC group | 50-54 | 55-59", "| 2019 | 2020"), unless the table goes on from one before (`header`, on
+    this page or the page before, as a table runs on over a page break): as many columns, and a first row of
+    numbers."""
     spans = _columns(rows)
     first = _by_column(rows[0], spans)
-    if _digits(" ".join(first)) <= MAX_HEADER_DIGITS:
-        header, lines, body = tuple(first), [" | ".join(h for h in first if h)], rows[1:]
-    elif len(header) == len(spans):
+    if len(header) == len(spans) and _digits(" ".join(first)) > MAX_HEADER_DIGITS:
         lines, body = [], rows
     else:
-        return [" | ".join(v for v in _by_column(row, spans) if v) for row in rows], ()
+        header, lines, body = tuple(first), [" | ".join(h for h in first if h)], rows[1:]
+    label = ""
     for row in body:
         values = _by_column(row, spans)
+        # A label set once for the rows it spans ("Chromosome" over its two algorithms) names each of them.
+        values[0] = label = values[0] or label
         said = [f"{name}: {value}" if name else value for name, value in zip(header, values, strict=True) if value]
         lines.append("; ".join(said))
     return lines, header

@@ -51,9 +51,9 @@ def test_a_table_comes_out_a_row_a_line_each_cell_under_its_header():
     assert lines[4] == "Genotype: Total; In situ: 24; Control: 99; Total: 123"
 
 
-def test_a_table_whose_first_row_is_numbers_has_no_header_to_name():
-    runs = table([["1990", "12", "14"], ["1991", "15", "18"], ["1992", "17", "21"]], 0.2, [0.1, 0.4, 0.7])
-    assert read_page(runs).text.splitlines() == ["1990 | 12 | 14", "1991 | 15 | 18", "1992 | 17 | 21"]
+def test_a_table_headed_by_years_names_them():
+    runs = table([["Site", "1990", "1991"], ["North", "12", "14"], ["South", "15", "18"]], 0.2, [0.1, 0.4, 0.7])
+    assert read_page(runs).text.splitlines()[2] == "Site: South; 1990: 15; 1991: 18"
 
 
 def test_an_empty_cell_is_left_out_of_its_row():
@@ -89,9 +89,9 @@ def test_a_table_running_on_over_a_page_break_keeps_its_header():
     rest = table([["1992", "17", "21"], ["1993", "19", "20"], ["1994", "22", "25"]], 0.1, [0.1, 0.4, 0.7])
     lines = read_page(rest, reading.header).text.splitlines()
     assert lines[0] == "Year: 1992; Births: 17; Deaths: 21"
-    # A table of another shape does not take it.
+    # A table of another shape does not take it: its first row is its header.
     other = table([["1", "2"], ["3", "4"], ["5", "6"]], 0.1, [0.1, 0.5])
-    assert read_page(other, reading.header).text.splitlines()[0] == "1 | 2"
+    assert read_page(other, reading.header).text.splitlines()[:2] == ["1 | 2", "1: 3; 2: 4"]
 
 
 def test_a_table_split_by_a_group_label_keeps_its_header():
@@ -103,3 +103,17 @@ def test_a_table_split_by_a_group_label_keeps_its_header():
     lines = read_page(runs).text.splitlines()
     assert lines[3] == "Males"
     assert lines[4] == "Group: Low; Young: 658; Old: 553"
+
+
+def test_a_label_spanning_rows_names_each_of_them():
+    runs = table(
+        [
+            ["Curve", "Method", "ISE"],
+            ["Leaf", "Search", "4.04"],
+            ["", "Evolution", "2.34"],
+            ["Eight", "Search", "3.69"],
+        ],
+        0.2,
+        [0.1, 0.4, 0.7],
+    )
+    assert read_page(runs).text.splitlines()[2] == "Curve: Leaf; Method: Evolution; ISE: 2.34"
