@@ -50,6 +50,8 @@ class Outcome:
     rank: int | None  # 1-based rank of the first gold page among the sources; None: not among them
     fact: bool
     not_found: bool
+    item: dict
+    read: str  # what the user reads first
 
 
 def _history(item: dict) -> list[BaseMessage]:
@@ -82,7 +84,7 @@ def ask(services: Services, item: dict, split: str, with_model: bool) -> Outcome
         None,
     )
     fact = bool(item.get("fact")) and re.search(re.escape(flat(item["fact"])), flat(text), re.I) is not None
-    return Outcome(split, item.get("kind", "prose"), rank, fact, not_found)
+    return Outcome(split, item.get("kind", "prose"), rank, fact, not_found, item, text)
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -128,11 +130,22 @@ def report(outcomes: list[Outcome]) -> None:
     )
 
 
+def write_misses(path: Path, outcomes: list[Outcome]) -> None:
+    """What was read first instead of the key fact, question by question: read on dev only, to choose changes."""
+    with path.open("w") as out:
+        for o in outcomes:
+            if o.kind != "unanswerable" and not o.fact:
+                item = o.item
+                out.write(f"## [{o.split} / {o.kind}] {item['doc']} p{item.get('pages')} rank {o.rank}\n")
+                out.write(f"Q: {item['question']}\nfact: {item.get('fact')}\n{o.read[:600]}\n\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="store_true", help="the local default with SmolLM2 (slow)")
     parser.add_argument("--split", choices=list(SPLITS), help="one split only")
     parser.add_argument("--quick", action="store_true", help="a smoke test: three questions on ../shared/corpus")
+    parser.add_argument("--misses", metavar="FILE", help="write each answerable question whose key fact was not read")
     args = parser.parse_args()
     pdfs = sorted((SHARED if args.quick else CORPUS).glob("*.pdf"))
     if not pdfs:
@@ -162,6 +175,8 @@ def main() -> None:
                 if args.quick:
                     break
             report(outcomes)
+            if args.misses:
+                write_misses(Path(args.misses), outcomes)
         finally:
             services.close()
 
