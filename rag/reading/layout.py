@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
+# A run this many times the height of its row does not widen the row: a big bracket, a figure's rotated label.
+TALL = 1.6
 # Two runs of a row farther apart than this many of the row's heights are two cells: word spaces in justified
 # prose stay under half a height, and a table's columns are at least two \tabcolsep (12 pt at 10 pt) apart.
 CELL_GAP = 0.9
@@ -66,7 +68,9 @@ def rows_of(runs: Sequence[Run]) -> list[Row]:
         middle = (run.y0 + run.y1) / 2
         if rows and (top < middle < bottom or run.y0 < (top + bottom) / 2 < run.y1):
             rows[-1].append(run)
-            top, bottom = min(top, run.y0), max(bottom, run.y1)
+            # A formula's tall bracket, three lines high, would take in the rows above and below it.
+            if run.height < TALL * (bottom - top):
+                top, bottom = min(top, run.y0), max(bottom, run.y1)
         else:
             rows.append([run])
             top, bottom = run.y0, run.y1

@@ -117,3 +117,10 @@ def test_a_label_spanning_rows_names_each_of_them():
         [0.1, 0.4, 0.7],
     )
     assert read_page(runs).text.splitlines()[2] == "Curve: Leaf; Method: Evolution; ISE: 2.34"
+
+
+def test_a_bracket_three_lines_high_does_not_take_in_the_rows_around_it():
+    lines = [words(text, 0.1, 0.2 + n * 1.2 * LINE) for n, text in enumerate(["six", "seven", "eight"])]
+    bracket = Run("(", 0.3, 0.2 - 0.1 * LINE, 0.31, 0.2 + 3.3 * LINE)
+    rows = rows_of([*lines[0], *lines[1], bracket, *lines[2]])
+    assert [r.text.replace(" (", "") for r in rows] == ["six", "seven", "eight"]
