@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.text import PASSAGE_BREAK, TABLE_ROW, flat
+from rag.text import FIGURE_LABELS, PASSAGE_BREAK, TABLE_ROW, flat
 
 PieceKind = Literal["sentence", "entry", "line", "label"]
 
@@ -67,6 +67,9 @@ def _blocks(text: str) -> list[list[str]]:
     runs_on = False
     for line in lines:
         if not line:
+            runs_on = False
+            continue
+        if FIGURE_LABELS.match(line):  # never quoted, nor run on into the caption below it
             runs_on = False
             continue
         if TABLE_ROW.match(line):

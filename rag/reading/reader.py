@@ -30,7 +30,7 @@ from pypdf import PdfReader
 
 from rag.config import Settings
 from rag.errors import DocChatError, PdfError
-from rag.reading import layout, ocr, ocr_layout
+from rag.reading import figures, layout, ocr, ocr_layout
 from rag.reading.checks import (
     DAMAGED,
     OCR_BROKEN,
@@ -368,10 +368,9 @@ def _pdfium_page(
             page.close()
     except pdfium.PdfiumError:
         return None, ()
-    if reading.text is not None:
-        return (typed(reading.text), images), reading.header
     # PDFium marks hyphens it dropped at line ends with U+FFFE and ends lines with CRLF.
-    return (typed(raw.replace("\ufffe", "").replace("\r\n", "\n").replace("\r", "\n")), images), reading.header
+    text = reading.text if reading.text is not None else raw.replace("\ufffe", "").replace("\r\n", "\n")
+    return (typed(figures.labelled(text.replace("\r", "\n"))), images), reading.header
 
 
 def _runs(textpage: pdfium.PdfTextPage, text: str, width: float, height: float) -> list[layout.Run]:
