@@ -21,7 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.answering.sentences import MIN_CHARS, Piece, passage_pieces, passage_sentences, term_of
 from rag.schemas import Quote
-from rag.text import about_boilerplate, boilerplate, content_words
+from rag.text import TABLE_ROW, about_boilerplate, boilerplate, content_words
 
 __all__ = ["Quote", "answers_question", "extract_quotes", "passage_sentences"]
 
@@ -201,6 +201,8 @@ def _following(candidate: Candidate, window: int, fill: int = 0, cross: bool = T
     description), always past a colon (the code or the list it announces)."""
     kept: list[Piece] = []
     length, block, text = len(candidate.piece.text), candidate.piece.block, candidate.piece.text
+    if TABLE_ROW.match(text):
+        return kept  # a table's row names its headers: quoted alone, not run on into the rows below it
     for piece in candidate.pieces[candidate.index + 1 :]:
         if len(kept) >= window and length >= fill:
             break

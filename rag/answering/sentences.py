@@ -57,11 +57,12 @@ class Piece:
 def _blocks(text: str) -> list[list[str]]:
     """The passage's lines grouped: a line that stops short of the margin ends its block."""
     lines = [line.strip() for line in text.splitlines()]
-    widths = sorted(len(line) for line in lines if line)
-    if not widths:
+    if not any(lines):
         return []
-    # The length of a full line: most lines of prose are full. A passage of table rows and little prose takes the
-    # rows for full lines, and joins them: width alone cannot tell them apart.
+    # The length of a full line: most lines of prose are full. A table's rows (each a block of its own below) are
+    # no measure of it: rows longer than the column beside them made its full lines look short, and its sentences
+    # were cut at line ends.
+    widths = sorted(len(line) for line in lines if line and not TABLE_ROW.match(line)) or [1]
     wide = widths[int(WIDE_AT * (len(widths) - 1))]
     blocks: list[list[str]] = []
     runs_on = False
@@ -125,7 +126,9 @@ def passage_pieces(text: str) -> list[Piece]:
     blocks = _blocks(text)
     for number, block in enumerate(blocks):
         joined = flat(" ".join(block))
-        if _is_label(block, number == len(blocks) - 1):
+        if TABLE_ROW.match(joined):  # a row names its own headers: no label over what follows, nor one's term
+            kinds = [(joined, "line")]
+        elif _is_label(block, number == len(blocks) - 1):
             heading = joined
             kinds: list[tuple[str, PieceKind]] = [(joined, "label")]
         elif len(block) == 1 and len(joined) <= MAX_CHARS and not _TERM_START.match(joined):

@@ -105,6 +105,23 @@ def column_blocks(cells: Sequence[Run]) -> list[list[Run]]:
     # Rows that cross the gutter are read across, with the few rows between them that do not (a wide table's row
     # whose cells happen to leave the gutter free): a wide table stays one block, and keeps its rows.
     crossing = [any(c.x0 < gutter < c.x1 for c in row.cells) for row in rows]
+    # A table set across the page whose cells happen to leave the gutter free: rows of short cells on both sides,
+    # MIN_ROWS of them or more, are read across too, or its right-hand columns came out after the left column.
+    wide = (gutter - left_edge) / 2
+    narrow = [
+        any(c.x1 <= gutter for c in row.cells)
+        and any(c.x0 >= gutter for c in row.cells)
+        and all(c.x1 - c.x0 < wide for c in row.cells)
+        for row in rows
+    ]
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and narrow[end]:
+            end += 1
+        if end - start >= MIN_ROWS:
+            crossing[start:end] = [True] * (end - start)
+        start = end + 1
     runs: list[tuple[bool, list[Row]]] = []
     for row, across in zip(rows, crossing, strict=True):
         if runs and runs[-1][0] == across:
@@ -232,6 +249,7 @@ def table_lines(rows: list[list[Run]], header: tuple[str, ...] = ()) -> tuple[li
 class Reading:
     text: str | None  # None: the file's own order reads the page as well
     header: tuple[str, ...]  # the page's last table's, for a table that runs on over the next page; () if none
+    tables: int = 0
 
 
 def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
@@ -247,9 +265,11 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
     lines: list[str] = []
     reordered = len(blocks) > 1
     last: tuple[str, ...] = ()  # a page without a table ends any table before it
+    found = 0
     for block in blocks:
         rows = [_cells(row) for row in rows_of(block)]
         tables = _tables(rows)
+        found += len(tables)
         reordered = reordered or bool(tables)
         at = 0
         for start, end in tables:
@@ -259,4 +279,4 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
             last = header
             at = end
         lines += [" ".join(c.text for c in row) for row in rows[at:]]
-    return Reading("\n".join(lines) if reordered else None, last)
+    return Reading("\n".join(lines) if reordered else None, last, found)

@@ -13,7 +13,7 @@ from typing import Protocol
 import pypdfium2 as pdfium
 from PIL import Image
 
-from rag.reading.ocr_layout import OcrLine, merge_lines, quarter_turn, tilt, turning
+from rag.reading.ocr_layout import OcrLine, quarter_turn, table_cells, tilt, turning
 
 # A page with fewer letters than this on its text layer, that shows an image, is read by OCR: scans often carry
 # a stamped page number or a few words of a header, and nothing else.
@@ -105,7 +105,7 @@ class RapidOcr:
             for quad, into in ((box, pieces), (box @ turn, upright)):
                 (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
                 into.append(OcrLine(text, x0 / width, y0 / height, x1 / width, y1 / height))
-        return merge_lines(pieces, upright)
+        return table_cells(pieces, upright)
 
     def _either_way_up(self, crops: list, boxes: list) -> list[tuple[str, float, int]]:
         """Each crop's text, score, and whether its text runs across the page (0), down (1) or up (-1) it.

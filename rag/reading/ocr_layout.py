@@ -4,6 +4,9 @@ one line, and two columns of prose read one after the other."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
+
+from rag.reading import layout
 
 # Two columns need this many lines of prose on each side of the gutter; at most this share of the pieces may
 # span it (titles, running heads, a wide figure's caption).
@@ -31,11 +34,32 @@ class OcrLine:
 
 
 def lines_text(lines: list[OcrLine] | tuple[OcrLine, ...]) -> str:
+    """The page's text: a line a row, or, when its lines are a table's cells (`table_cells`), its table a row a
+    line under its header (rag/reading/layout.py)."""
+    if len(lines) > 1 and any(_same_row(a, b) for a, b in pairwise(lines)):
+        placed = layout.read_page([layout.Run(li.text, li.x0, li.y0, li.x1, li.y1) for li in lines]).text
+        if placed is not None:
+            return placed
     return "\n".join(line.text for line in lines)
 
 
-def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> list[OcrLine]:
-    """Pieces of text on the same baseline become one line, left to right, and lines go top to bottom.
+def _same_row(first: OcrLine, then: OcrLine) -> bool:
+    return then.x0 >= first.x1 and first.y0 < (then.y0 + then.y1) / 2 < first.y1
+
+
+def table_cells(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> list[OcrLine]:
+    """The page's lines (`merge_lines`), each cut where a cell gap parts its pieces, when that shows a table:
+    stored so, `lines_text` reads the table's rows under its header ("Genotype: AA; In situ: 6"), where the
+    whole row as one line read "AA 6 32 38"."""
+    lines = merge_lines(pieces, upright)
+    cells = merge_lines(pieces, upright, cells=True)
+    runs = [layout.Run(c.text, c.x0, c.y0, c.x1, c.y1) for c in cells]
+    return cells if len(cells) > len(lines) and layout.read_page(runs).tables else lines
+
+
+def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None, cells: bool = False) -> list[OcrLine]:
+    """Pieces of text on the same baseline become one line (`cells`: one a cell), left to right, and lines go top
+    to bottom.
     Detectors box a "[Function]" at the right margin apart from its line, and sorted by their top edges alone
     such pieces landed a line early or late, which cost the benchmark pages a third of their character errors.
     `upright` places the same pieces as on the page turned straight (a scan's skew undone): baselines are found
@@ -45,16 +69,25 @@ def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> 
     merged = []
     for block in columns(places):
         for row in _rows(places, block):
-            parts = [pieces[i] for i in sorted(row, key=lambda i: places[i].x0)]
-            merged.append(
-                OcrLine(
-                    " ".join(p.text for p in parts),
-                    min(p.x0 for p in parts),
-                    min(p.y0 for p in parts),
-                    max(p.x1 for p in parts),
-                    max(p.y1 for p in parts),
+            order = sorted(row, key=lambda i: places[i].x0)
+            groups = [[order[0]]]
+            for i in order[1:]:
+                last = places[groups[-1][-1]]
+                if cells and places[i].x0 - last.x1 > layout.CELL_GAP * (last.y1 - last.y0):
+                    groups.append([i])
+                else:
+                    groups[-1].append(i)
+            for group in groups:
+                parts = [pieces[i] for i in group]
+                merged.append(
+                    OcrLine(
+                        " ".join(p.text for p in parts),
+                        min(p.x0 for p in parts),
+                        min(p.y0 for p in parts),
+                        max(p.x1 for p in parts),
+                        max(p.y1 for p in parts),
+                    )
                 )
-            )
     return merged
 
 

@@ -124,3 +124,26 @@ def test_a_bracket_three_lines_high_does_not_take_in_the_rows_around_it():
     bracket = Run("(", 0.3, 0.2 - 0.1 * LINE, 0.31, 0.2 + 3.3 * LINE)
     rows = rows_of([*lines[0], *lines[1], bracket, *lines[2]])
     assert [r.text.replace(" (", "") for r in rows] == ["six", "seven", "eight"]
+
+
+def test_a_table_across_a_two_column_page_keeps_its_rows():
+    runs = table(
+        [
+            ["Species", "Woodland", "Farmland", "Total"],
+            ["Blackbird", "14", "9", "23"],
+            ["Chaffinch", "11", "6", "17"],
+            ["Skylark", "2", "15", "17"],
+        ],
+        0.1,
+        [0.08, 0.3, 0.56, 0.8],
+    )
+    for n, line in enumerate(PROSE):
+        runs += words(line, 0.08, 0.3 + n * 1.2 * LINE, 0.0075)
+        runs += words(line.upper(), 0.54, 0.3 + n * 1.2 * LINE, 0.0075)
+    lines = read_page(runs).text.splitlines()
+    assert lines[:3] == [
+        "Species | Woodland | Farmland | Total",
+        "Species: Blackbird; Woodland: 14; Farmland: 9; Total: 23",
+        "Species: Chaffinch; Woodland: 11; Farmland: 6; Total: 17",
+    ]
+    assert lines[4:] == PROSE + [line.upper() for line in PROSE]

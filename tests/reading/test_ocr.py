@@ -299,3 +299,43 @@ def test_a_page_in_two_columns_is_read_a_column_at_a_time():
         draw.text((660, 100 + 60 * row), two, fill=0, font=font)
     read = " ".join(line.text for line in RapidOcr().read(page))
     assert "five blue eggs in a nest of reeds. The budget for" in read, read
+
+
+def test_a_scanned_table_is_read_a_row_a_line_under_its_header():
+    rows = [["Genotype", "In situ", "Control"], ["AA", "6", "32"], ["AG", "8", "47"], ["GG", "10", "20"]]
+    pieces = [
+        _piece(cell, x, 0.3 + 0.03 * n, x + 0.02 * len(cell))
+        for n, row in enumerate(rows)
+        for cell, x in zip(row, (0.1, 0.4, 0.7), strict=True)
+    ]
+    from rag.reading.ocr_layout import lines_text, table_cells
+
+    cells = table_cells(pieces)
+    assert len(cells) == 12  # stored a cell a line, so the table is read again from what was stored
+    assert lines_text(cells).splitlines() == [
+        "Genotype | In situ | Control",
+        "Genotype: AA; In situ: 6; Control: 32",
+        "Genotype: AG; In situ: 8; Control: 47",
+        "Genotype: GG; In situ: 10; Control: 20",
+    ]
+    # Prose is stored a line a row, as before.
+    prose = [_piece(f"a line of prose number {n} that runs on", 0.1, 0.3 + 0.03 * n, 0.9) for n in range(4)]
+    assert [line.text for line in table_cells(prose)] == [p.text for p in prose]
+
+
+@pytest.mark.slow  # a real OCR model reads the page
+def test_a_scanned_table_read_by_ocr_keeps_its_rows_under_their_header():
+    from PIL import ImageDraw, ImageFont
+
+    from rag.reading.ocr_layout import lines_text
+
+    font = ImageFont.load_default(size=34)
+    rows = [["Species", "Woodland", "Farmland"], ["Blackbird", "14", "9"], ["Chaffinch", "11", "6"]]
+    rows.append(["Skylark", "2", "15"])
+    page = Image.new("L", (1240, 700), 255)
+    draw = ImageDraw.Draw(page)
+    for n, row in enumerate(rows):
+        for cell, x in zip(row, (80, 520, 900), strict=True):
+            draw.text((x, 100 + 60 * n), cell, fill=0, font=font)
+    read = lines_text(RapidOcr().read(page)).splitlines()
+    assert "Species: Chaffinch; Woodland: 11; Farmland: 6" in read, read
