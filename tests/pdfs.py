@@ -149,3 +149,149 @@ ANIMALS = [
     ("tortoise", "dandelions"),
 ]
 FARM = make_pdf([[f"{animal.title()} care.", f"The {animal} eats {food} every day."] for animal, food in ANIMALS])
+
+
+# A two-column paper (two_column_paper): a survey of where farmland birds nest. Each column's lines read on into
+# each other and not into the other column's ("1 Introduction the first to abandon their nests when the hedges"),
+# so only a reading that takes the columns one after the other makes sense of them.
+PAPER_TITLE = "Where farmland birds nest: hedgerows and woodland edges"
+PAPER_AUTHORS = "Anna Marsh and Tom Reed, Department of Ecology, Fenland University"
+PAPER_ABSTRACT = [
+    "Abstract. We searched the hedgerows and woodland edges of six farms in one lowland parish for",
+    "the nests of small birds over one breeding season, and followed each nest until it fledged or",
+    "failed. Most species nested in both habitats, but in very different numbers, and nests close to",
+    "farm tracks failed more often in both. We give the counts by species and habitat in Table 1.",
+]
+# A sentence of page 1 that runs from the foot of the left column to the head of the right one.
+PAPER_ACROSS = (
+    "In our survey the birds that nested closest to the farm tracks were, as we show below, the first to abandon "
+    "their nests when the hedges were cut before the young had fledged."
+)
+PAPER_COLUMNS = [
+    (
+        [
+            "1 Introduction",
+            "Hedgerows are the main nesting habitat left to",
+            "many birds of lowland farmland. Since 1970 the",
+            "length of hedge in England has fallen by almost",
+            "half, and the hedges that remain are often cut",
+            "every year, short and square, in late summer.",
+            "Small woods on the same farms offer cover of a",
+            "different kind: taller, older and less disturbed,",
+            "but with more predators along their edges.",
+            "We asked which of the two habitats the common",
+            "species of the parish chose for their nests, and",
+            "whether the choice paid off in fledged young.",
+            "Earlier surveys counted singing males, which",
+            "says where a bird holds territory but not where",
+            "it nests. In our survey the birds that nested",
+            "closest to the farm tracks were, as we show below,",
+        ],
+        [
+            "the first to abandon their nests when the hedges",
+            "were cut before the young had fledged.",
+            "2 Methods",
+            "We searched 42 hedges and 9 woodland edges on",
+            "six farms between April and July of 2023, once",
+            "a week, walking each side of a hedge slowly and",
+            "looking into it at a height of up to two metres.",
+            "Every nest was marked with a numbered tag on a",
+            "branch a metre away, never on the nest itself,",
+            "and visited every four days until it fledged or",
+            "failed. A nest fledged when at least one chick",
+            "left it; it failed when it was found empty or",
+            "torn before the chicks could fly. We recorded",
+            "the species, the height of the nest, the plant",
+            "it was built in and the distance to the nearest",
+            "track, field gate or woodland ride.",
+        ],
+    ),
+    (
+        [
+            "3 Results",
+            "We found 64 nests of four species (Table 1).",
+            "Blackbirds nested mostly in the woods, under a",
+            "closed canopy, while the only species to prefer",
+            "the open hedges of the arable fields was the",
+            "yellowhammer, which builds low down, often in",
+            "the grass at the foot of the hedge. The song",
+            "thrush was the scarcest of the four, and nested",
+            "earlier in the spring than the others did, often",
+            "before the hawthorn had come into leaf.",
+        ],
+        [
+            "Nests close to a track failed more often than",
+            "nests farther from one, in hedges and woods",
+            "alike: of the nests within ten metres of a track",
+            "fewer than half fledged any young, against two",
+            "in three of the others. Most of the failures",
+            "near tracks came in the week after a hedge was",
+            "cut, when the nest was left in plain view.",
+            "4 Discussion",
+            "Woods and hedges are not interchangeable for the",
+            "birds of this parish. A farm that keeps its small",
+            "woods but grubs out its hedges keeps most of its",
+            "blackbirds and chaffinches and loses most of its",
+            "yellowhammers; one that does the opposite loses",
+            "the others. Cutting hedges in winter rather than",
+            "late summer would spare the nests of every one.",
+        ],
+    ),
+]
+# Table 1, at the head of page 2's left column: a header row, then a row a species.
+PAPER_CAPTION = "Table 1: Nests found by species and habitat."
+PAPER_TABLE = [
+    ["Species", "Woodland", "Farmland", "Total"],
+    ["Blackbird", "14", "9", "23"],
+    ["Chaffinch", "11", "6", "17"],
+    ["Song thrush", "7", "3", "10"],
+    ["Yellowhammer", "2", "12", "14"],
+]
+
+
+def two_column_paper() -> bytes:
+    """A two-page paper on US Letter, set as a journal sets it: title, authors and abstract across the page, then
+    two columns of 9-point Helvetica, ragged right, headings in bold; on page 2 Table 1 (8.5 point, each cell set
+    on its own) at the head of the left column under its caption. Every line and cell is placed where it stands
+    (Td for lines, Tm for cells), and the content stream goes row by row across both columns, as some producers
+    write it: the file's own order reads across the gutter, and only reading by position puts the columns right."""
+    left, right, leading = 54.0, 318.0, 11.5
+    # (y, x, font, size, text) of each line or cell; y from the page's foot, as PDF has it.
+    first = [(736.0, 140.0, "F2", 14.0, PAPER_TITLE), (716.0, 160.0, "F1", 9.0, PAPER_AUTHORS)]
+    first += [(690.0 - 11 * n, left, "F1", 9.0, line) for n, line in enumerate(PAPER_ABSTRACT)]
+    second = [(740.0, left, "F1", 9.0, PAPER_CAPTION)]
+    second += [
+        (726.0 - 12 * n, x, "F1", 8.5, cell)
+        for n, row in enumerate(PAPER_TABLE)
+        for x, cell in zip((left, left + 80, left + 140, left + 200), row, strict=True)
+    ]
+    pages = [first, second]
+    # Page 1's columns start under the abstract; page 2's left one under the table, its right one at the top.
+    for page, (left_lines, right_lines), (left_top, right_top) in zip(
+        pages, PAPER_COLUMNS, [(616.0, 616.0), (656.0, 740.0)], strict=True
+    ):
+        for x, y, lines in ((left, left_top, left_lines), (right, right_top, right_lines)):
+            for n, line in enumerate(lines):
+                heading = line[0].isdigit() and len(line.split()) == 2
+                page.append((y - leading * n, x, "F2" if heading else "F1", 9.0, line))
+
+    objects: list[bytes] = [b"", b""]  # 1: catalog, 2: page tree, filled in below
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")  # 3
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")  # 4
+    kids = []
+    for page in pages:
+        ops = []
+        # Top to bottom, and left to right along a row: across the gutter.
+        for y, x, font, size, text in sorted(page, key=lambda item: (-item[0], item[1])):
+            place = f"1 0 0 1 {x:g} {y:g} Tm" if size == 8.5 else f"{x:g} {y:g} Td"
+            ops.append(f"BT /{font} {size:g} Tf {place} ({_escape(text)}) Tj ET")
+        stream = "\n".join(ops).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents %d 0 R >>" % (len(objects))
+        )
+        kids.append(len(objects))
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    return serialise(objects)
