@@ -70,3 +70,13 @@ def test_each_row_of_a_table_is_a_piece_of_its_own_with_its_header():
     # Rows as wide as the prose ran on into each other before: one piece of three rows, cut at a semicolon.
     assert "Genotype: AG; In situ: 8; Control: 47; Total: 55" in pieces
     assert "Genotype: Total; In situ: 24; Control: 99; Total: 123" in pieces
+
+
+def test_a_row_whose_label_column_has_no_header_is_a_row_too():
+    text = (
+        "median | Kaplan-Meier | Powell\n"
+        "n = 50; median: 1.602; Kaplan-Meier: 1.972; Powell: 2.037\n"
+        "n = 200; median: 1.581; Kaplan-Meier: 1.924; Powell: 2.110\n"
+        "Table 1: Scaled MSE for Several Estimators of the Median.\n"
+    )
+    assert "n = 200; median: 1.581; Kaplan-Meier: 1.924; Powell: 2.110" in passage_sentences(text)
