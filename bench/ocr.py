@@ -35,7 +35,8 @@ from common import CORPUS, QUICK_PDF, ROOT, first_five, table
 from PIL import Image, ImageFilter
 
 from rag.reading.ocr import MIN_SCORE, RapidOcr, Tesseract, render
-from rag.reading.ocr_layout import OcrLine, lines_text, merge_lines
+from rag.reading.ocr_layout import OcrLine, merge_lines
+from rag.reading.ocr_text import lines_text
 
 OUT = ROOT / "storage" / "bench-ocr"
 # A light scanner: optics' blur, sensor noise (grey levels) and a page laid 1-2° askew on the glass.

@@ -22,7 +22,8 @@ ANSWER_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*_`-])|\n+")
 # The fake chat model's answer: any full stop, since it only needs a deterministic cut of its context.
 ANY_BREAK = re.compile(r"(?<=[.!?])\s+")
 # A table's row as the reading sets it (rag/reading/layout.py): "Genotype: AA; In situ: 6; Control: 32" ("n = 200;
-# median: 1.581" under a header with no name over its labels), or its header, or a row without one, "AA | 6 | 32". A line of its own, quoted whole: never run on into the next row.
+# median: 1.581" under a header with no name over its labels), or its header, or a row without one, "AA | 6 | 32".
+# A line of its own, quoted whole: never run on into the next row.
 TABLE_ROW = re.compile(r"^[^|]+(?: \| [^|]+)+$|^(?:[^;:]{1,60}: )?[^;]*(?:; [^;:]{1,60}: [^;]*)+$")
 # The words drawn in a chart, on one line named as its figure's (rag/reading/figures.py): searched, never quoted.
 FIGURE_LABELS = re.compile(r"^\[(?:Figure|Fig\.) \w+ labels\] ")

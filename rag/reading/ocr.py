@@ -13,7 +13,8 @@ from typing import Protocol
 import pypdfium2 as pdfium
 from PIL import Image
 
-from rag.reading.ocr_layout import OcrLine, quarter_turn, table_cells, tilt, turning
+from rag.reading import layout
+from rag.reading.ocr_layout import OcrLine, merge_lines, quarter_turn, tilt, turning
 
 # A page with fewer letters than this on its text layer, that shows an image, is read by OCR: scans often carry
 # a stamped page number or a few words of a header, and nothing else.
@@ -199,3 +200,13 @@ def engine_name(choice: str) -> str:
 
 def make_engine(choice: str, threads: int = 1) -> OcrEngine:
     return ENGINES[engine_name(choice)](threads)
+
+
+def table_cells(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> list[OcrLine]:
+    """The page's lines (`merge_lines`), each cut where a cell gap parts its pieces, when that shows a table:
+    stored so, `ocr_text.lines_text` reads the table's rows under its header ("Genotype: AA; In situ: 6"), where the
+    whole row as one line read "AA 6 32 38"."""
+    lines = merge_lines(pieces, upright)
+    cells = merge_lines(pieces, upright, cells=True)
+    runs = [layout.Run(c.text, c.x0, c.y0, c.x1, c.y1) for c in cells]
+    return cells if len(cells) > len(lines) and layout.read_page(runs).tables else lines

@@ -4,10 +4,9 @@ one line, and two columns of prose read one after the other."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
-from rag.reading import layout
-
+# Pieces of a row farther apart than this many of its heights are two cells (as rag/reading/layout.py CELL_GAP).
+CELL_GAP = 0.9
 # Two columns need this many lines of prose on each side of the gutter; at most this share of the pieces may
 # span it (titles, running heads, a wide figure's caption).
 MIN_COLUMN_LINES = 4
@@ -33,30 +32,6 @@ class OcrLine:
         return cls(str(item[0]), *(float(v) for v in item[1:5]))
 
 
-def lines_text(lines: list[OcrLine] | tuple[OcrLine, ...]) -> str:
-    """The page's text: a line a row, or, when its lines are a table's cells (`table_cells`), its table a row a
-    line under its header (rag/reading/layout.py)."""
-    if len(lines) > 1 and any(_same_row(a, b) for a, b in pairwise(lines)):
-        placed = layout.read_page([layout.Run(li.text, li.x0, li.y0, li.x1, li.y1) for li in lines]).text
-        if placed is not None:
-            return placed
-    return "\n".join(line.text for line in lines)
-
-
-def _same_row(first: OcrLine, then: OcrLine) -> bool:
-    return then.x0 >= first.x1 and first.y0 < (then.y0 + then.y1) / 2 < first.y1
-
-
-def table_cells(pieces: list[OcrLine], upright: list[OcrLine] | None = None) -> list[OcrLine]:
-    """The page's lines (`merge_lines`), each cut where a cell gap parts its pieces, when that shows a table:
-    stored so, `lines_text` reads the table's rows under its header ("Genotype: AA; In situ: 6"), where the
-    whole row as one line read "AA 6 32 38"."""
-    lines = merge_lines(pieces, upright)
-    cells = merge_lines(pieces, upright, cells=True)
-    runs = [layout.Run(c.text, c.x0, c.y0, c.x1, c.y1) for c in cells]
-    return cells if len(cells) > len(lines) and layout.read_page(runs).tables else lines
-
-
 def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None, cells: bool = False) -> list[OcrLine]:
     """Pieces of text on the same baseline become one line (`cells`: one a cell), left to right, and lines go top
     to bottom.
@@ -73,7 +48,7 @@ def merge_lines(pieces: list[OcrLine], upright: list[OcrLine] | None = None, cel
             groups = [[order[0]]]
             for i in order[1:]:
                 last = places[groups[-1][-1]]
-                if cells and places[i].x0 - last.x1 > layout.CELL_GAP * (last.y1 - last.y0):
+                if cells and places[i].x0 - last.x1 > CELL_GAP * (last.y1 - last.y0):
                     groups.append([i])
                 else:
                     groups[-1].append(i)

@@ -30,7 +30,7 @@ from pypdf import PdfReader
 
 from rag.config import Settings
 from rag.errors import DocChatError, PdfError
-from rag.reading import figures, layout, ocr, ocr_layout
+from rag.reading import figures, layout, ocr, ocr_layout, ocr_text
 from rag.reading.checks import (
     DAMAGED,
     OCR_BROKEN,
@@ -151,7 +151,7 @@ def read_isolated(
                 for number in ocr_pages:
                     if number in known:
                         read.ocr[number] = OcrRead(known[number], not known[number])
-                        read.texts[number - 1] = ocr_layout.lines_text(known[number])
+                        read.texts[number - 1] = ocr_text.lines_text(known[number])
                 continue
             elif kind == "ocr-start":
                 current = body[0]
@@ -163,7 +163,7 @@ def read_isolated(
                 read.ocr[number] = OcrRead(tuple(ocr_layout.OcrLine.from_list(line) for line in lines), unreadable)
                 if not unreadable:
                     chars -= len("".join(read.texts[number - 1].split()))
-                    read.texts[number - 1] = ocr_layout.lines_text(read.ocr[number].lines)
+                    read.texts[number - 1] = ocr_text.lines_text(read.ocr[number].lines)
                     chars += len("".join(read.texts[number - 1].split()))
                 step = None
             # Past this much text there are surely too many passages: one holds at most chunk_size characters.

@@ -308,7 +308,8 @@ def test_a_scanned_table_is_read_a_row_a_line_under_its_header():
         for n, row in enumerate(rows)
         for cell, x in zip(row, (0.1, 0.4, 0.7), strict=True)
     ]
-    from rag.reading.ocr_layout import lines_text, table_cells
+    from rag.reading.ocr import table_cells
+    from rag.reading.ocr_text import lines_text
 
     cells = table_cells(pieces)
     assert len(cells) == 12  # stored a cell a line, so the table is read again from what was stored
@@ -327,7 +328,7 @@ def test_a_scanned_table_is_read_a_row_a_line_under_its_header():
 def test_a_scanned_table_read_by_ocr_keeps_its_rows_under_their_header():
     from PIL import ImageDraw, ImageFont
 
-    from rag.reading.ocr_layout import lines_text
+    from rag.reading.ocr_text import lines_text
 
     font = ImageFont.load_default(size=34)
     rows = [["Species", "Woodland", "Farmland"], ["Blackbird", "14", "9"], ["Chaffinch", "11", "6"]]
