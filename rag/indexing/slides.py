@@ -1,7 +1,7 @@
 """Slide decks (issue 31): telling a deck from other documents, and what one slide's passage says.
 
 A deck is a document-level call: most of its pages lie landscape and hold little text. A manual, a paper or a
-report printed upright is never one, so nothing changes for them: of the 48 PDFs of bench/corpus and
+report printed upright is never one, so nothing changes for them: of the 52 PDFs of bench/corpus and
 bench/corpus-layout only the four decks have a landscape page at all.
 
 A slide's passage is its title, then its text, without what every slide repeats (a navigation bar, a footline): the
