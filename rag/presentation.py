@@ -19,7 +19,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.schemas import AnswerPublic, Quote, SentenceCheck, Turn
+from rag.schemas import AnswerPublic, Quote, SentenceCheck, Source, Turn
 
 # Under quotes that probably do not answer the question (rag/answering/policy.py doubtful).
 DOUBT = "These passages probably do not answer your question: it is likely not in your documents."
@@ -130,9 +130,16 @@ def export_text(text: str) -> str:
     return _joined(_pieces(_tokens(text), _EXPORT, {}), lambda run: _coded(run, _LINK_RUNS), _export_code)
 
 
+def cited_at(cited: Source | Quote, short: bool = True) -> str:
+    """Where a cited passage stands, as its citation names it: "p. 7" ("page 7" not short), or "slide 7" in a deck."""
+    if cited.unit == "slide":
+        return f"slide {cited.page}"
+    return f"p. {cited.page}" if short else f"page {cited.page}"
+
+
 def quotes_markdown(quotes: Sequence[Quote]) -> str:
     """The quotes as the plain text a CLI prints and an export keeps: each a blockquote with its citation."""
-    return "\n\n".join(f"> “{q.text}”\n> — {q.filename}, p. {q.page}" for q in quotes)
+    return "\n\n".join(f"> “{q.text}”\n> — {q.filename}, {cited_at(q)}" for q in quotes)
 
 
 def shown_answer(quotes: Sequence[Quote], mode: str | None, model_answer: str) -> str:

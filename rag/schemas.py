@@ -19,6 +19,8 @@ from pydantic.dataclasses import dataclass
 # SQLite hands datetimes back without their offset; they were written in UTC (rag/database/tables.py utcnow).
 UTCDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "trashed"]
+# What a cited page is to its reader: a page, or a slide of a slide deck (rag/indexing/slides.py).
+PageUnit = Literal["page", "slide"]
 AnswerMode = Literal["quotes", "quotes+model", "model", "summary", "not_found"]
 AnswerStatus = Literal["complete", "interrupted", "failed"]
 
@@ -36,6 +38,8 @@ class Source:
     removed: bool = False
     # The page is a scan, read by OCR: the snippet may hold misread words.
     ocr: bool = False
+    # The page is a slide, cited "slide 7" (rag/presentation.py cited_at). Sources stored before it say "page".
+    unit: PageUnit = "page"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,6 +55,7 @@ class Quote:
     page: int
     score: float
     removed: bool = False
+    unit: PageUnit = "page"  # as Source.unit
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,13 +11,15 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[str]]) -> bytes:
-    """A valid PDF with one page per item; each page holds its lines of text (Helvetica)."""
+def make_pdf(pages: list[list[str]], size: tuple[float, float] = (612, 842), rotate: int = 0) -> bytes:
+    """A valid PDF with one page per item; each page holds its lines of text (Helvetica), from its top left. `size`
+    is every page's width and height in points, `rotate` its /Rotate (how a viewer turns it)."""
     objects: list[bytes] = [b"", b""]  # 1: catalog, 2: page tree, filled in below
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")  # 3
     kids = []
+    width, height = size
     for lines in pages:
-        ops = ["BT", "/F1 11 Tf", "14 TL", "50 780 Td"]
+        ops = ["BT", "/F1 11 Tf", "14 TL", f"50 {height - 62:g} Td"]
         for line in lines:
             ops += [f"({_escape(line)}) Tj", "T*"]
         ops.append("ET")
@@ -25,13 +27,19 @@ def make_pdf(pages: list[list[str]]) -> bytes:
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         content_id = len(objects)
         objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
-            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % content_id
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] %s"
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
+            % (width, height, b"/Rotate %d " % rotate if rotate else b"", content_id)
         )
         kids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     return serialise(objects)
+
+
+def slides_pdf(slides: list[list[str]]) -> bytes:
+    """A slide deck: 4:3 landscape pages (720 x 540 points, PowerPoint's), each holding its lines."""
+    return make_pdf(slides, size=(720, 540))
 
 
 def serialise(objects: list[bytes], trailer: bytes = b"") -> bytes:

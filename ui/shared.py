@@ -9,7 +9,7 @@ import streamlit as st
 
 from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
-from rag.presentation import DOUBT, answer_html, label_markdown, text_html, unsupported_sentences
+from rag.presentation import DOUBT, answer_html, cited_at, label_markdown, text_html, unsupported_sentences
 from rag.schemas import MessagePublic, Quote, Source
 from rag.usecases import accounts, asking, conversations, documents, startup
 from rag.usecases.startup import Services
@@ -131,9 +131,12 @@ def render_quotes(svc: Services, key: object, quotes: Sequence[Quote]) -> None:
             # With HTML, a URL in the quote stays plain text that copies as written (rag/presentation.py).
             st.markdown(f"> {text_html(quote.text)}", unsafe_allow_html=True)
             removed = " (document removed)" if quote.removed else ""
-            label = label_markdown(f"{quote.filename} · p. {quote.page}{removed}")
+            label = label_markdown(f"{quote.filename} · {cited_at(quote)}{removed}")
             if st.button(label, key=f"quote_page_{key}_{n}", icon="📄", type="tertiary"):
-                show_page(svc, Source(quote.doc_id, quote.filename, quote.page, quote.text, quote.score, quote.removed))
+                cited = Source(
+                    quote.doc_id, quote.filename, quote.page, quote.text, quote.score, quote.removed, unit=quote.unit
+                )
+                show_page(svc, cited)
 
 
 def render_suggestions(suggestions: Sequence[str], key: str) -> None:
@@ -155,7 +158,7 @@ def render_sources(svc: Services, message_id: object, sources: Sequence[Source])
         st.caption("Sources")
         for n, source in enumerate(sources, 1):
             removed = " (document removed)" if source.removed else ""
-            label = label_markdown(f"{source.filename} · p. {source.page}{removed}")
+            label = label_markdown(f"{source.filename} · {cited_at(source)}{removed}")
             scan = " (a scanned page, read by OCR)" if source.ocr else ""
             if st.button(label, key=f"page_{message_id}_{n}", icon="📄", help=label_markdown(source.snippet + scan)):
                 show_page(svc, source)
@@ -172,7 +175,7 @@ def _page_picture(
 
 @st.dialog("Cited page", width="large")
 def show_page(svc: Services, source: Source) -> None:
-    st.markdown(f"**{text_html(source.filename)}** · page {source.page}", unsafe_allow_html=True)
+    st.markdown(f"**{text_html(source.filename)}** · {cited_at(source, short=False)}", unsafe_allow_html=True)
     picture, quote = st.columns([3, 2])
     quote.caption("The passage cited")
     quote.markdown(f"> {text_html(source.snippet)}", unsafe_allow_html=True)

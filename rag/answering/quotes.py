@@ -300,7 +300,8 @@ def extract_quotes(
             continue  # overlapping passages repeat sentences
         if sum(1 for q in quotes if (q.doc_id, q.page) == page) >= per_page:
             continue
-        quotes.append(Quote(text, page[0], doc.metadata["filename"], page[1], float(closeness[n])))
+        unit = doc.metadata.get("unit", "page")
+        quotes.append(Quote(text, page[0], doc.metadata["filename"], page[1], float(closeness[n]), unit=unit))
         spans.append((page, first, last))
     return quotes
 

@@ -101,6 +101,7 @@ class HybridRetriever(BaseRetriever):
                         "score": hit.score,
                         "snippet": best_snippet(hit.chunk.text, query),
                         "ocr": hit.chunk.ocr,
+                        "unit": hit.chunk.unit,
                     },
                 )
                 for hit in one_per_page(result.hits, self.k)

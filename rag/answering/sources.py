@@ -18,6 +18,7 @@ def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
             d.metadata["snippet"],
             round(float(d.metadata["score"]), 4),
             ocr=bool(d.metadata.get("ocr")),
+            unit=d.metadata.get("unit", "page"),
         )
         for d in docs
     ]

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.presentation import DOUBT, answer_of, quotes_markdown
+from rag.presentation import DOUBT, answer_of, cited_at, quotes_markdown
 from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source, Turn
 
 
@@ -111,4 +111,4 @@ def print_sources(sources: Sequence[Source]) -> None:
     print("\nSources:")
     for n, s in enumerate(sources, 1):
         ocr = " (scan, read by OCR)" if s.ocr else ""
-        print(f"  [{n}] {s.filename}, p. {s.page}{ocr}: {s.snippet}")
+        print(f"  [{n}] {s.filename}, {cited_at(s)}{ocr}: {s.snippet}")

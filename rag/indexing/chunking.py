@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from rag.indexing.slides import DeckStyle, built_up, deck_style, is_deck, slide_text
 from rag.reading.furniture import page_lines
 from rag.reading.page import Page
 from rag.store.chunk import Chunk
@@ -61,17 +62,22 @@ def context_label(title: str, section: tuple[str, ...], heads: tuple[str, ...] =
 # A page a deck builds up is a slide: a title and a few bullets. A page of a manual or a price list, even repeated
 # whole on the next, is more than this and is always indexed.
 BUILD_LINES = 15
+# A slide is one passage unless it is longer than this many passage sizes: cut at 800 characters, a slide of 900
+# would leave a tail of a line or two that says nothing alone. Past 1.5 (1,200 characters) the local embedding,
+# which reads 256 word pieces, would no longer read its end. The dev decks' longest slide holds 525.
+LONG_SLIDE = 1.5
 
 
-def fullest_builds(pages: Iterable[Page]) -> Iterator[Page]:
+def fullest_builds(pages: Iterable[Page], deck: bool = False) -> Iterator[Page]:
     """The pages without those a slide deck builds up from: a page whose every line is on the next page too (the
     next shows one more bullet) is left out, so one slide is one passage, on its fullest page, instead of three to
-    nine near copies crowding the five passages read. Its outline sections go on with the next page."""
+    nine near copies crowding the five passages read. Its outline sections go on with the next page. In a known
+    deck a page whose every word is on the next is left out too (rag/indexing/slides.py built_up)."""
     held: Page | None = None
     for page in pages:
         if held is not None:
             lines = page_lines(held)
-            if lines and len(lines) <= BUILD_LINES and lines <= page_lines(page):
+            if (lines and len(lines) <= BUILD_LINES and lines <= page_lines(page)) or (deck and built_up(held, page)):
                 page = replace(page, sections=held.sections + page.sections)
             else:
                 yield held
@@ -89,23 +95,34 @@ def iter_chunks(
     chunk_overlap: int,
     title: str | None = None,
 ) -> Iterator[Chunk]:
-    """Chunks as the pages come, so embedding can start before the last page is read."""
+    """The pages' passages, in order. A slide deck's (rag/indexing/slides.py) are one a slide, its title first,
+    cited as slides."""
+    pages = list(pages)  # a deck is told by all its pages
     splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     title = title or title_from_filename(filename)
     index = 0
     section: tuple[str, ...] = ()  # carries over from page to page until the next heading
+    deck = is_deck(pages)
+    kept = list(fullest_builds(pages, deck))
+    style = deck_style([clean_text(page.text) for page in kept]) if deck else DeckStyle()
     # Splitting each page on its own keeps every chunk's page exact, which citations rely on.
-    for page in fullest_builds(pages):
+    for page in kept:
         text = clean_text(page.text)
+        heading = ""
+        if deck:
+            heading, text = slide_text(text, style)
         marks = _section_marks(text, page.sections)
+        whole = deck and 0 < len(text) <= LONG_SLIDE * chunk_size
         cursor = 0
-        for piece in splitter.split_text(text):
+        for piece in [text] if whole else splitter.split_text(text):
             at = text.find(piece[:80], cursor)
             cursor = at if at >= 0 else cursor
             middle = cursor + len(piece) // 2
             current = next((path for offset, path in reversed(marks) if offset <= middle), section)
             label = context_label(title, current, page.heads)
-            yield Chunk(doc_id, filename, page.number, index, piece, label, page.ocr)
+            if heading and not piece.startswith(heading):
+                label += f" > {heading}"  # a long slide's later passages are searched under its title
+            yield Chunk(doc_id, filename, page.number, index, piece, label, page.ocr, unit="slide" if deck else "page")
             index += 1
         if marks:
             section = marks[-1][1]

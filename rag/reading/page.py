@@ -19,6 +19,8 @@ class Page:
     # The lines printed on every page taken off its text (rag/reading/furniture.py): "Shared MIME-info Database".
     # Not what the page says, but where it sits: searched with its passages, never quoted.
     heads: tuple[str, ...] = ()
+    # Wider than tall as a viewer shows it (rag/reading/checks.py landscape_pages): a slide deck's pages are.
+    landscape: bool = False
 
     @property
     def ocr(self) -> bool:

@@ -74,7 +74,8 @@ def extract_pages(
     for number, text in enumerate(read.texts, 1):
         done = read.ocr.get(number)
         lines, unreadable = (done.lines, done.unreadable) if done else (None, False)
-        pages.append(Page(number, text, tuple(starts.get(number, ())), lines, unreadable))
+        wide = number <= len(opened.landscape) and opened.landscape[number - 1]
+        pages.append(Page(number, text, tuple(starts.get(number, ())), lines, unreadable, landscape=wide))
     chars = sum(text_chars(page) for page in pages)
     if chars < MIN_CHARS_PER_PAGE * len(pages):
         raise PdfError(NOTHING_READ if read.ocr else SCANNED if read.images else BLANK)

@@ -44,6 +44,7 @@ from rag.reading.checks import (
     READ_SLOW,
     TOO_MANY_PASSAGES,
     document_title,
+    landscape_pages,
     outline_starts,
     pypdf_open,
 )
@@ -257,10 +258,12 @@ def _guarded_child(conn: Connection, work: Callable[..., object], memory_mb: int
 
 @dataclass(frozen=True)
 class Opened:
-    """What opening a PDF tells before its pages are read: how many there are, and the title it declares."""
+    """What opening a PDF tells before its pages are read: how many there are, the title it declares, and which of
+    them lie landscape (by page, from the first; a slide deck's do)."""
 
     pages: int
     title: str | None
+    landscape: tuple[bool, ...] = ()
 
 
 def open_isolated(data: bytes, settings: Settings) -> Opened:
@@ -279,7 +282,7 @@ def open_isolated(data: bytes, settings: Settings) -> Opened:
 
 def _open(data: bytes) -> Opened:
     reader = pypdf_open(data)
-    return Opened(len(reader.pages), document_title(reader))
+    return Opened(len(reader.pages), document_title(reader), landscape_pages(reader))
 
 
 def _child(conn: Connection, total: int, limits: _Limits) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from rag.accounts.users import owner, owner_workspace
 from rag.database.tables import Conversation, Message, as_utc, transcript_order, utcnow
 from rag.errors import InvalidInputError, UnknownConversationError, UnknownMessageError
-from rag.presentation import export_text
+from rag.presentation import cited_at, export_text
 from rag.schemas import ConversationDetail
 from rag.services import Services
 
@@ -217,7 +217,7 @@ def export_markdown(conversation: ConversationDetail) -> str:
             removed = " (document removed)" if quote.removed else ""
             lines += [
                 f"> {export_text(quote.text)}",
-                f"> — {export_text(quote.filename)}, p. {quote.page}{removed}",
+                f"> — {export_text(quote.filename)}, {cited_at(quote)}{removed}",
                 "",
             ]
         if message.content:
@@ -232,7 +232,7 @@ def export_markdown(conversation: ConversationDetail) -> str:
             for n, source in enumerate(message.sources, 1):
                 removed = " (document removed)" if source.removed else ""
                 removed += " (scan, read by OCR)" if source.ocr else ""
-                where = f"{export_text(source.filename)}, p. {source.page}{removed}"
+                where = f"{export_text(source.filename)}, {cited_at(source)}{removed}"
                 lines.append(f"{n}. {where}: {export_text(source.snippet)}")
             lines.append("")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,8 @@ class Chunk:
     # "how do I install it" finds the install section of the right manual, but never shown as a snippet.
     context: str = ""
     ocr: bool = False  # its page had no text layer and was read by OCR: the words may hold misreadings
+    # What its page is to a reader: a page, or a slide of a deck (rag/indexing/slides.py), cited "slide 7".
+    unit: Literal["page", "slide"] = "page"
 
     @property
     def search_text(self) -> str:

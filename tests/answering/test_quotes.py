@@ -19,6 +19,7 @@ from rag.config import Settings
 from rag.indexing.ingest import ingest_bytes
 from rag.presentation import quotes_markdown
 from rag.records.transcripts import create_conversation, list_messages
+from rag.schemas import Quote
 from rag.usecases import conversations
 from rag.usecases.startup import open_services
 from tests.pdfs import make_pdf
@@ -312,3 +313,11 @@ def test_a_quote_that_leans_on_the_sentence_before_starts_with_it(embedding):
     assert alone[0].text.startswith("If set, the files are kept")  # cut mid-thought: set what?
     quote = extract_quotes(question, [_passage(text, 4)], embedding.embeddings, limit=1)[0]
     assert quote.text.startswith("The option KEEPCACHE changes that. If set, the files are kept between runs")
+
+
+def test_a_quote_of_a_slide_names_the_slide():
+    slide = Quote("Adults eat herring.", "d", "talk.pdf", 7, 0.9, unit="slide")
+    page = Quote("Adults eat herring.", "d", "zoo.pdf", 7, 0.9)
+    assert quotes_markdown([slide, page]) == (
+        "> “Adults eat herring.”\n> — talk.pdf, slide 7\n\n> “Adults eat herring.”\n> — zoo.pdf, p. 7"
+    )

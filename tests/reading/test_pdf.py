@@ -1,7 +1,7 @@
 import pytest
 
 from rag.reading.pdf import PdfError, read_pdf
-from tests.pdfs import blank_pdf, encrypt, make_pdf, with_outline
+from tests.pdfs import blank_pdf, encrypt, join_pdfs, make_pdf, serialise, slides_pdf, with_outline
 from tests.robustness.hostile_pdfs import image_only_pdf
 
 MB = 1024 * 1024
@@ -58,3 +58,28 @@ def test_ligatures_and_soft_hyphens_are_read_as_typed_letters():
         "identification of the effect, flow and office; inline"
     )
     assert typed("x² stays x²") == "x² stays x²"
+
+
+def test_each_page_knows_whether_it_lies_landscape_as_a_viewer_shows_it():
+    upright, deck = make_pdf([["a page of a manual"]]), slides_pdf([["Results", "It works"]])
+    turned = make_pdf([["a page turned to lie wide"]], rotate=90)
+    wide_turned = make_pdf([["a wide page turned upright"]], size=(842, 595), rotate=270)
+    pages = read_pdf(join_pdfs(upright, deck, turned, wide_turned), MB)
+    assert [p.landscape for p in pages] == [False, True, True, False]
+    assert "It works" in pages[1].text
+
+
+@pytest.mark.parametrize("box", [b"[0 0 (wide) 5]", b"/Nonsense", b"[0 0 800]"])
+def test_a_page_box_that_cannot_be_read_leaves_the_page_upright_and_read(box):
+    pdf = serialise(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Rotate 45 /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>" % box,
+            b"<< /Length 49 >>\nstream\nBT /F1 12 Tf 10 10 Td (Some words on it here.) Tj ET\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+    [page] = read_pdf(pdf, MB)
+    assert not page.landscape and "Some words on it here." in page.text

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import MetaData, Table, create_engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from rag.cli.printing import print_sources
 from rag.config import Settings
 from rag.database.engine import init_db, make_engine, migrate
 from rag.database.tables import Base, Message, utcnow
@@ -25,7 +26,7 @@ from rag.services import Services
 from rag.usecases import asking, conversations, documents
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
-from tests.pdfs import ANIMALS, FARM, make_pdf
+from tests.pdfs import ANIMALS, FARM, make_pdf, slides_pdf
 
 ZOO = make_pdf(
     [
@@ -316,6 +317,46 @@ LATER_DOCUMENT_COLUMNS = {
     "ocr_unreadable",
     "ocr_lines",
 }
+
+
+def test_a_slide_deck_is_cited_by_slide_in_the_answer_its_stored_message_and_the_export(svc, capsys):
+    deck = slides_pdf(
+        [
+            ["Soil survey", "Ana Lima, spring field days"],
+            ["How we sampled", "- cores from twelve fields", "- taken in March, dried and sieved"],
+            ["What we found", "- nitrogen is lowest in the river fields", "- subsoil holds the clay"],
+        ]
+    )
+    _add(svc, ("talk.pdf", deck))
+    conversation = conversations.create_conversation(svc)
+    turn = asking.ask(svc, "When were the soil cores taken?", conversation.id)
+    answer_of(turn, "When were the soil cores taken?")
+    assert turn.sources[0].page == 2 and {s.unit for s in turn.sources} == {"slide"}
+    [_, stored] = _messages(svc, conversation.id)
+    assert stored.sources == turn.sources and stored.quotes and {q.unit for q in stored.quotes} == {"slide"}
+    markdown = conversations.export_conversation(svc, conversation.id)
+    assert "1. talk.pdf, slide 2:" in markdown and "> — talk.pdf, slide 2" in markdown and "p. 2" not in markdown
+    print_sources(stored.sources)
+    assert "[1] talk.pdf, slide 2: " in capsys.readouterr().out
+
+
+def test_sources_and_quotes_stored_before_slides_were_told_apart_read_as_pages(svc):
+    conversation = conversations.create_conversation(svc)
+    question = add_user_message(svc, conversation.id, "What do adult penguins eat?")
+    old = {"doc_id": "d", "filename": "zoo.pdf", "page": 1, "score": 0.5}  # as rows stored before `unit` hold them
+    add_answer(
+        svc,
+        conversation.id,
+        question.id,
+        content="Herring.",
+        status="complete",
+        mode="quotes+model",
+        sources=[old | {"snippet": "Adult penguins eat herring."}],
+        quotes=[old | {"text": "Adult penguins eat herring."}],
+    )
+    [_, stored] = _messages(svc, conversation.id)
+    assert [(s.page, s.unit) for s in stored.sources] == [(1, "page")] == [(q.page, q.unit) for q in stored.quotes]
+    assert "> — zoo.pdf, p. 1" in conversations.export_conversation(svc, conversation.id)
 
 
 def test_migrations_from_empty_from_the_first_revision_and_from_the_foundation(db_url):

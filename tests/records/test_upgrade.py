@@ -65,8 +65,9 @@ def test_the_first_admin_gets_the_library_of_before_accounts(upgraded, upserted)
     detail = conversations.get_conversation(svc, conversation.id, caller=alice)
     assert [m.role for m in detail.messages] == ["user", "assistant"]
     assert detail.messages[1].sources[0].doc_id == PENGUINS and not detail.messages[1].sources[0].removed
+    assert detail.messages[1].sources[0].unit == "page"  # stored before slides were told apart
     found = asking.retrieve_only(svc, "How long does the male keep the egg warm?", caller=alice)
-    assert found.sources[0].doc_id == PENGUINS and found.sources[0].page == 1
+    assert found.sources[0].doc_id == PENGUINS and found.sources[0].page == 1 and found.sources[0].unit == "page"
     assert upserted == []  # no passage was embedded and written again on the way
     # Bob, a new user, has an empty workspace of his own.
     bob = accounts.sign_in(svc, "bob", "correct horse battery")

@@ -12,7 +12,7 @@ from rag.models.fake_chat import FakeChatModel
 from rag.usecases import startup
 from tests.apptest import upload
 from tests.conftest import ROOT
-from tests.pdfs import encrypt, make_pdf
+from tests.pdfs import encrypt, make_pdf, slides_pdf
 
 PENGUINS = make_pdf(
     [
@@ -138,6 +138,26 @@ def test_chat_streams_a_cited_answer(app):
     # The turn is kept: a rerun shows it again from the conversation history.
     at.run()
     assert len(at.chat_message) == 2
+
+
+def test_a_slide_deck_is_cited_by_slide(app):
+    deck = slides_pdf(
+        [
+            ["Penguin talk", "Field notes from the colony"],
+            ["Feeding", "- adults eat two kilograms of herring a day", "- chicks are fed by both parents"],
+        ]
+    )
+    at = _upload(app, [("talk.pdf", deck)])
+    at.switch_page("chat.py").run()
+    _ask(at, "How much herring does an adult penguin eat a day?")
+    assert not at.exception
+    assistant = at.chat_message[1]
+    assert "talk.pdf · slide 2" in _chips(assistant) and not any("p. " in chip for chip in _chips(assistant))
+    quoted = [_shown(b.label) for b in assistant.button if b.key and b.key.startswith("quote_page_")]
+    assert quoted and all(label.startswith("talk.pdf · slide ") for label in quoted)
+    next(b for b in assistant.button if b.key and b.key.startswith("page_")).click().run()
+    [dialog] = _blocks(at._tree, "dialog")
+    assert "talk.pdf** · slide 2" in _texts(dialog.markdown)
 
 
 def test_off_topic_question_says_so_instead_of_inventing(app):
