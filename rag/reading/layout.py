@@ -1,5 +1,5 @@
-"""A page read from where its text stands, not from the order the file stores it in: its runs of text (pieces of a
-line between wide gaps, from PDFium's character boxes or OCR's lines) in columns, rows and tables.
+"""A page read from where its text stands, not from the order the file stores it in: its runs of text (its words,
+from PDFium's character boxes, or what OCR read) in rows, cells, columns and tables.
 
 A table comes out a row a line, each cell under its column's header ("Genotype: AA; In situ: 6; Control: 32"): read
 in the file's order it came out a column at a time, "In situ Control Total AA 6 32 38 AG 8 47 55", and a question
@@ -33,7 +33,7 @@ MAX_HEADER_DIGITS = 0.3
 
 @dataclass(frozen=True)
 class Run:
-    """Text set in one go on a line, and its box as fractions of the page (origin at the top left)."""
+    """A word (or a piece OCR read) and its box as fractions of the page (origin at the top left)."""
 
     text: str
     x0: float
