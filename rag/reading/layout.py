@@ -25,6 +25,8 @@ MIN_ROWS = 3
 # A row belongs to the table when most of its cells start or end where a column of the rows above does, within
 # this many of the row's heights: a table's columns are set flush left, right or centred, prose is not.
 ALIGN = 0.6
+# Marks that open a list's item, set apart from it.
+_MARKS = frozenset("•◦▪▫►▸‣–—*·-")
 # A table's cells are short: two lines of prose side by side are not a table's row.
 MAX_CELL_CHARS = 30
 # A table that goes on from the one before starts with a row of data: mostly numbers, where a header is mostly words.
@@ -154,7 +156,8 @@ def _cells(row: Row) -> list[Run]:
     cells: list[Run] = []
     gap = CELL_GAP * row.height
     for run in row.cells:
-        if cells and run.x0 - cells[-1].x1 < gap:
+        # A bullet set apart from its item is no cell: a list is not a table.
+        if cells and (run.x0 - cells[-1].x1 < gap or cells[-1].text in _MARKS):
             last = cells[-1]
             cells[-1] = Run(f"{last.text} {run.text}", last.x0, min(last.y0, run.y0), run.x1, max(last.y1, run.y1))
         else:
@@ -192,12 +195,23 @@ def _tables(rows: list[list[Run]]) -> list[tuple[int, int]]:
                 break
             edges += [(c.x0, c.x1, (c.x0 + c.x1) / 2) for c in rows[end]]
             end += 1
-        if end - start >= MIN_ROWS and median(len(c.text) for row in rows[start:end] for c in row) <= MAX_CELL_CHARS:
+        if end - start >= MIN_ROWS and _tabular(rows[start:end]):
             found.append((start, end))
             start = end
         else:
             start += 1
     return found
+
+
+def _tabular(rows: list[list[Run]]) -> bool:
+    """Short cells; and, in two columns, numbers in most rows: a manual's list of options and what each does
+    ("-c, --check   checks the syntax only") is set as two aligned columns of words, and read as a table its
+    first option became the header of the others."""
+    if median(len(c.text) for row in rows for c in row) > MAX_CELL_CHARS:
+        return False
+    return max(len(row) for row in rows) > 2 or 2 * sum(
+        any(ch.isdigit() for c in row[1:] for ch in c.text) for row in rows
+    ) >= len(rows)
 
 
 def _digits(text: str) -> float:

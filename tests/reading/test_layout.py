@@ -147,3 +147,18 @@ def test_a_table_across_a_two_column_page_keeps_its_rows():
         "Species: Chaffinch; Woodland: 11; Farmland: 6; Total: 17",
     ]
     assert lines[4:] == PROSE + [line.upper() for line in PROSE]
+
+
+def test_a_list_of_options_or_of_bullets_is_not_a_table():
+    options = table(
+        [
+            ["-c, --check", "checks the syntax only"],
+            ["-b, --benchmark", "perform a benchmark"],
+            ["-s, --strict", "use strict parsing"],
+        ],
+        0.2,
+        [0.1, 0.4],
+    )
+    assert read_page(options).text is None
+    bullets = table([["•", "BOOLEAN;"], ["•", "INTEGER;"], ["•", "UTF8String;"]], 0.2, [0.1, 0.14])
+    assert read_page(bullets).text is None
