@@ -77,6 +77,8 @@ class VectorStore(Protocol):
         *,
         workspace: str | None = None,
     ) -> SearchResult: ...
+    # `containing`: only passages whose text holds one of these strings: as a substring on Edge and a server
+    # (no full-text index), as words in qdrant-client's local mode. Callers that care check the text they get.
     def keyword_search(
         self,
         text: str,
@@ -85,6 +87,7 @@ class VectorStore(Protocol):
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        containing: Sequence[str] = (),
     ) -> list[Chunk]: ...
     def count(self, doc_id: str | None = None) -> int: ...
     # Passages stored before workspaces existed: the first start after the upgrade gives them theirs.

@@ -80,15 +80,21 @@ class EdgeStore:
 
     @staticmethod
     def _doc_filter(
-        doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None, workspace: str | None = None
+        doc_ids: Sequence[str] | None,
+        exclude: Sequence[str] | None = None,
+        workspace: str | None = None,
+        containing: Sequence[str] = (),
     ) -> qe.Filter | None:
         must = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else []
         if workspace is not None:
             must.append(qe.FieldCondition(key=WORKSPACES, match=qe.MatchValue(value=workspace)))
-        if not must and not exclude:
+        # A substring, not a word match: the text has no full-text index, and "Table 2:" is not a word.
+        held = [qe.FieldCondition(key="text", match=qe.MatchSubstring(part)) for part in containing]
+        if not must and not exclude and not held:
             return None
         return qe.Filter(
             must=must or None,
+            should=held or None,
             must_not=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else None,
         )
 
@@ -160,15 +166,16 @@ class EdgeStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        containing: Sequence[str] = (),
     ) -> list[Chunk]:
-        """BM25 alone: the passages that share the most words with `text`."""
+        """BM25 alone: the passages that share the most words with `text` (and hold one of `containing`)."""
         sparse = self._bm25.embed_query(text)
         if not sparse.indices:
             return []  # only stopwords: BM25 has nothing to look for
         request = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(sparse, using=SPARSE),
-            filter=self._doc_filter(doc_ids, exclude, workspace),
+            filter=self._doc_filter(doc_ids, exclude, workspace, containing),
             with_payload=True,
         )
         return [Chunk.from_payload(p.payload) for p in self._shard.query(request)]

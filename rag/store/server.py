@@ -57,16 +57,22 @@ class ServerStore:
 
     @staticmethod
     def _doc_filter(
-        doc_ids: Sequence[str] | None, exclude: Sequence[str] | None = None, workspace: str | None = None
+        doc_ids: Sequence[str] | None,
+        exclude: Sequence[str] | None = None,
+        workspace: str | None = None,
+        containing: Sequence[str] = (),
     ) -> models.Filter | None:
         condition = models.FieldCondition
         must = [condition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))] if doc_ids else []
         if workspace is not None:
             must.append(condition(key=WORKSPACES, match=models.MatchValue(value=workspace)))
-        if not must and not exclude:
+        # Without a full-text index on the text (there is none), the server matches MatchText as a substring.
+        held = [condition(key="text", match=models.MatchText(text=part)) for part in containing]
+        if not must and not exclude and not held:
             return None
         return models.Filter(
             must=must or None,  # type: ignore[arg-type]
+            should=held or None,  # type: ignore[arg-type]
             must_not=[condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else None,
         )
 
@@ -134,8 +140,9 @@ class ServerStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        containing: Sequence[str] = (),
     ) -> list[Chunk]:
-        """BM25 alone: the passages that share the most words with `text`."""
+        """BM25 alone: the passages that share the most words with `text` (and hold one of `containing`)."""
         sparse = self._bm25.embed_query(text)
         if not sparse.indices:
             return []  # only stopwords: BM25 has nothing to look for
@@ -143,7 +150,7 @@ class ServerStore:
             self._collection,
             query=self._sparse(sparse),
             using=SPARSE,
-            query_filter=self._doc_filter(doc_ids, exclude, workspace),
+            query_filter=self._doc_filter(doc_ids, exclude, workspace, containing),
             limit=limit,
             with_payload=True,
         ).points

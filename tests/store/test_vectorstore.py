@@ -146,3 +146,11 @@ def test_optimize_keeps_every_point_and_the_ranking(store):
     after = store.search(query, "volcanoes lava", limit=3)
     assert store.count() == 3
     assert [h.chunk for h in after.hits] == [h.chunk for h in before.hits]
+
+
+def test_keyword_search_can_require_a_string(store):
+    # BM25 matches "hot" in one passage; the passage must also hold one of the strings ("and" is no word of BM25's).
+    assert store.keyword_search("hot lava", 5, containing=["lava and"]) == [CHUNKS[1][0]]
+    assert store.keyword_search("hot lava", 5, containing=["glacier"]) == []
+    assert store.keyword_search("code", 5, containing=["nothing here", "machine code"]) == [CHUNKS[2][0]]
+    assert store.keyword_search("code", 5, doc_ids=["doc-a"], containing=["machine code"]) == []
