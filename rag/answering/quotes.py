@@ -19,6 +19,7 @@ import numpy as np
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
+from rag.answering.captions import named_part
 from rag.answering.sentences import MIN_CHARS, Piece, passage_pieces, passage_sentences, term_of
 from rag.schemas import Quote
 from rag.text import TABLE_ROW, about_boilerplate, boilerplate, content_words
@@ -33,12 +34,17 @@ __all__ = ["Quote", "answers_question", "extract_quotes", "passage_sentences"]
 #           a reason for "why", a name for "what is it called", a place for "where";
 # heading   the keywords' share in the heading or term the piece stands under (the passage's line above it,
 #           or its section);
-# rank      the rank of its passage in the search.
-FEATURES = ("meaning", "keywords", "names", "kind", "heading", "rank")
+# rank      the rank of its passage in the search;
+# named     1 for the caption of the table or figure the question names ("In Table 2, ..."), and for the rows
+#           of that table (the run of rows beside its caption): rag/answering/captions.py.
+FEATURES = ("meaning", "keywords", "names", "kind", "heading", "rank", "named")
 # Chosen on dev alone (bench/quotes.py: two sweeps of each weight over a grid, meaning fixed at 1), then confirmed
 # held out. On the same pieces, against the weights before: key fact in the quotes 0.70 -> 0.73 on dev and
 # 0.71 -> 0.72 held out; the gold page's answer sentence 0.67 -> 0.70 and 0.67 -> 0.69. A logistic regression on
 # the same features, fitted on dev, did worse on both (0.70 five-fold on dev, 0.68 held out): hand weights stay.
+# The caption and rows of a table or figure the question names (issue 31): chosen on the layout set's dev
+# questions (bench/layouts.py), see the README.
+NAMED_WEIGHT = 0.6
 WEIGHTS: dict[str, float] = {
     "meaning": 1.0,
     "keywords": 0.5,
@@ -46,6 +52,7 @@ WEIGHTS: dict[str, float] = {
     "kind": 0.15,
     "heading": 0.2,
     "rank": -0.12,
+    "named": NAMED_WEIGHT,
 }
 # Before issue 30 (meaning + 0.5 x keywords - 0.05 x rank): still the score a quote carries, see extract_quotes.
 WEIGHTS_BEFORE: dict[str, float] = {"meaning": 1.0, "keywords": 0.5, "rank": -0.05}
@@ -175,6 +182,7 @@ def features(question: str, found: Sequence[Candidate], embeddings: Embeddings) 
     total = sum(weights.values()) or 1.0
     names = _names(question)
     asked = _asks(question)
+    named = _named_pieces(question, found)
 
     vectors = np.asarray(embeddings.embed_documents([question, *texts]), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
@@ -191,8 +199,37 @@ def features(question: str, found: Sequence[Candidate], embeddings: Embeddings) 
             float(any(_HOLDS[kind].search(text) for kind in asked)),
             sum(weights[w] for w in heading & wanted) / total,
             candidate.rank,
+            float(n in named),
         )
     return rows
+
+
+def _named_pieces(question: str, found: Sequence[Candidate]) -> set[int]:
+    """The candidates (by index) that are the caption of the table or figure the question names, and the rows
+    of that table: the run of rows after its caption, or before it when the caption is set below."""
+    part = named_part(question)
+    if part is None:
+        return set()
+    caption = part.caption()
+    at = {(id(c.pieces), c.index): n for n, c in enumerate(found)}
+    named: set[int] = set()
+    for n, candidate in enumerate(found):
+        if not caption.match(candidate.piece.text):
+            continue
+        named.add(n)
+        if part.kind != "Table":
+            continue
+        pieces, index = candidate.pieces, candidate.index
+        for step in (1, -1):
+            run = []
+            k = index + step
+            while 0 <= k < len(pieces) and TABLE_ROW.match(pieces[k].text):
+                run.append(k)
+                k += step
+            named |= {at[(id(pieces), k)] for k in run if (id(pieces), k) in at}
+            if run:
+                break
+    return named
 
 
 def _following(candidate: Candidate, window: int, fill: int = 0, cross: bool = True) -> list[Piece]:

@@ -1,4 +1,5 @@
-"""Retrieval: hybrid search in the vector store, one passage per page, and the snippet that shows why."""
+"""Retrieval: hybrid search in the vector store, one passage per page, the page of a table or figure the question
+names first, and the snippet that shows why."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 
 from rag.accounts.users import owner_workspace
+from rag.answering.captions import caption_passage
 from rag.services import Services
 from rag.store.base import Hit, VectorStore
 from rag.text import CLAUSE_END, content_words
@@ -89,6 +91,13 @@ class HybridRetriever(BaseRetriever):
         )
         if result.top_similarity < self.min_relevance:
             return Found([], result.top_similarity)
+        hits = one_per_page(result.hits, self.k)
+        doc_order = list(dict.fromkeys(hit.chunk.doc_id for hit in hits))
+        caption = caption_passage(self.store, query, doc_order, self.exclude, self.workspace)
+        if caption is not None:  # the table or figure the question names: its page first
+            page = (caption.doc_id, caption.page)
+            others = [hit for hit in hits if (hit.chunk.doc_id, hit.chunk.page) != page]
+            hits = [Hit(caption, hits[0].score), *others][: self.k]
         return Found(
             [
                 LCDocument(
@@ -104,7 +113,7 @@ class HybridRetriever(BaseRetriever):
                         "unit": hit.chunk.unit,
                     },
                 )
-                for hit in one_per_page(result.hits, self.k)
+                for hit in hits
             ],
             result.top_similarity,
         )
