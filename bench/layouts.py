@@ -146,23 +146,27 @@ def main() -> None:
     parser.add_argument("--split", choices=list(SPLITS), help="one split only")
     parser.add_argument("--quick", action="store_true", help="a smoke test: three questions on ../shared/corpus")
     parser.add_argument("--misses", metavar="FILE", help="write each answerable question whose key fact was not read")
+    parser.add_argument(
+        "--library", metavar="DIR", help="keep the library in DIR and reuse it (a change to reading needs a new one)"
+    )
     args = parser.parse_args()
     pdfs = sorted((SHARED if args.quick else CORPUS).glob("*.pdf"))
     if not pdfs:
         raise SystemExit("No layout corpus: run bash bench/layout-corpus.sh first.")
     splits = {args.split: SPLITS[args.split]} if args.split else SPLITS
     with tempfile.TemporaryDirectory() as tmp:
-        services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
+        services = open_services(Settings(_env_file=None, storage_dir=Path(args.library or tmp)))
         try:
             started, pages = time.perf_counter(), 0
             for pdf in pdfs:
                 result = ingest_path(services, pdf)
-                if result.status != "indexed":
+                if result.status not in ("indexed", "duplicate"):
                     print(f"({pdf.name}: {result.status} {result.error or ''})")
-                pages += result.pages
+                pages += result.pages if result.status == "indexed" else 0
             seconds = time.perf_counter() - started
             services.store.optimize()
-            print(f"(indexed {len(pdfs)} PDFs, {pages} pages, in {seconds:.0f} s: {pages / seconds:.1f} pages/s)")
+            if pages:
+                print(f"(indexed {len(pdfs)} PDFs, {pages} pages, in {seconds:.0f} s: {pages / seconds:.1f} pages/s)")
             outcomes = []
             for split, path in splits.items():
                 items = _jsonl(path)
