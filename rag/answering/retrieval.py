@@ -1,10 +1,11 @@
 """Retrieval: hybrid search in the vector store, one passage per page, the page of a table or figure the question
-names first, and the snippet that shows why."""
+names first, a table cut between two passages read whole, and the snippet that shows why."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -16,7 +17,7 @@ from rag.accounts.users import owner_workspace
 from rag.answering.captions import caption_passage
 from rag.services import Services
 from rag.store.base import Hit, VectorStore
-from rag.text import CLAUSE_END, content_words
+from rag.text import CLAUSE_END, TABLE_ROW, content_words
 from rag.text import flat as one_line
 
 SNIPPET_CHARS = 280
@@ -59,6 +60,31 @@ def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
     return ("…" if best > 0 else "") + window
 
 
+def whole_tables(store: VectorStore, hits: Sequence[Hit]) -> list[Hit]:
+    """Each passage cut inside a table (a row at its first or last line), with the passage before or after it on
+    its page: a table runs over two passages as often as not, and one passage a page is read, so the row that
+    answered ("n = 200; ... Kaplan-Meier: 1.924") was on the page found but never read."""
+    wanted: dict[str, set[int]] = {}
+    for hit in hits:
+        lines = [line for line in hit.chunk.text.splitlines() if line.strip()]
+        # A header line ("estimator | n | MSE") first is a table that starts there, not one cut there.
+        first = lines[0].strip() if lines else ""
+        if TABLE_ROW.match(first) and " | " not in first and hit.chunk.chunk_index > 0:
+            wanted.setdefault(hit.chunk.doc_id, set()).add(hit.chunk.chunk_index - 1)
+        if lines and TABLE_ROW.match(lines[-1].strip()):
+            wanted.setdefault(hit.chunk.doc_id, set()).add(hit.chunk.chunk_index + 1)
+    if not wanted:
+        return list(hits)
+    near = {(c.doc_id, c.chunk_index): c for doc_id, at in wanted.items() for c in store.passages(doc_id, sorted(at))}
+    out = []
+    for hit in hits:
+        chunk = hit.chunk
+        before, after = (near.get((chunk.doc_id, chunk.chunk_index + step)) for step in (-1, 1))
+        parts = [c.text for c in (before, chunk, after) if c is not None and c.page == chunk.page]
+        out.append(Hit(replace(chunk, text="\n".join(parts)), hit.score) if len(parts) > 1 else hit)
+    return out
+
+
 class Found(NamedTuple):
     passages: list[LCDocument]  # best first, one per page; none when nothing is relevant enough
     # Cosine similarity of the best dense match: how well the query's meaning is met at all, comparable between
@@ -98,6 +124,7 @@ class HybridRetriever(BaseRetriever):
             page = (caption.doc_id, caption.page)
             others = [hit for hit in hits if (hit.chunk.doc_id, hit.chunk.page) != page]
             hits = [Hit(caption, hits[0].score), *others][: self.k]
+        hits = whole_tables(self.store, hits)
         return Found(
             [
                 LCDocument(

@@ -180,6 +180,11 @@ class EdgeStore:
         )
         return [Chunk.from_payload(p.payload) for p in self._shard.query(request)]
 
+    def passages(self, doc_id: str, indexes: Sequence[int]) -> list[Chunk]:
+        points = self._shard.retrieve([point_id(doc_id, i) for i in indexes], True, False)
+        found = {c.chunk_index: c for c in (Chunk.from_payload(p.payload) for p in points)}
+        return [found[i] for i in indexes if i in found]
+
     def count(self, doc_id: str | None = None) -> int:
         return self._shard.count(qe.CountRequest(exact=True, filter=self._doc_filter([doc_id] if doc_id else None)))
 

@@ -156,6 +156,11 @@ class ServerStore:
         ).points
         return [Chunk.from_payload(p.payload or {}) for p in points]
 
+    def passages(self, doc_id: str, indexes: Sequence[int]) -> list[Chunk]:
+        points = self._client.retrieve(self._collection, [point_id(doc_id, i) for i in indexes], with_payload=True)
+        found = {c.chunk_index: c for c in (Chunk.from_payload(p.payload or {}) for p in points)}
+        return [found[i] for i in indexes if i in found]
+
     def count(self, doc_id: str | None = None) -> int:
         return self._client.count(
             self._collection, count_filter=self._doc_filter([doc_id] if doc_id else None), exact=True

@@ -154,3 +154,8 @@ def test_keyword_search_can_require_a_string(store):
     assert store.keyword_search("hot lava", 5, containing=["glacier"]) == []
     assert store.keyword_search("code", 5, containing=["nothing here", "machine code"]) == [CHUNKS[2][0]]
     assert store.keyword_search("code", 5, doc_ids=["doc-a"], containing=["machine code"]) == []
+
+
+def test_passages_by_their_place_in_the_document(store):
+    assert store.passages("doc-a", [1, 0, 7]) == [CHUNKS[1][0], CHUNKS[0][0]]
+    assert store.passages("doc-b", [1]) == []
