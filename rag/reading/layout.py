@@ -9,6 +9,7 @@ can show alone, and a passage cut between two rows keeps each row whole and read
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -238,22 +239,69 @@ def _by_column(row: list[Run], spans: list[tuple[float, float]]) -> list[str]:
     return out
 
 
-def table_lines(rows: list[list[Run]], header: tuple[str, ...] = ()) -> tuple[list[str], tuple[str, ...]]:
+# A word that may head a column: letters first, no brackets, commas or operators (a line of code is no header).
+_HEADER_WORD = re.compile(r"^[^\W\d_][\w.%/+-]*$")
+
+
+def _words(row: list[Run]) -> list[str]:
+    return " ".join(c.text for c in row).split()
+
+
+def _header_above(above: Sequence[list[Run]], columns: int) -> tuple[str, ...] | None:
+    """The header set over a table of numbers in words that do not line up as its cells ("Bias MAE RMSE Bias MAE
+    RMSE" over six columns of numbers and their row labels), with a line of words each spanning as many of them
+    over it ("Intercept Slope"): ("", "Intercept Bias", ..., "Slope RMSE"). None unless the words are as many as
+    the columns, or as the columns after the labels."""
+    if not above:
+        return None
+    words = _words(above[-1])
+    if len(words) not in (columns, columns - 1) or not all(_HEADER_WORD.match(w) for w in words):
+        return None
+    labels = [""] * (columns - len(words))
+    if len(above) > 1:
+        spanning = _words(above[-2])
+        # Words that each head a group of the columns: few, capitalised, no sentence's end.
+        if (
+            1 < len(spanning) < len(words)
+            and len(words) % len(spanning) == 0
+            and all(w[:1].isupper() and w[-1] not in ".,;:" for w in spanning)
+        ):
+            width = len(words) // len(spanning)
+            words = [f"{spanning[n // width]} {word}" for n, word in enumerate(words)]
+    return (*labels, *words)
+
+
+def table_lines(
+    rows: list[list[Run]], header: tuple[str, ...] = (), above: Sequence[list[Run]] = ()
+) -> tuple[list[str], tuple[str, ...]]:
     """A table's rows as lines, each cell under its column's header, and the header. The header is the first
-    row ("FLC group | 50-54 | 55-59", "| 2019 | 2020"), unless the table goes on from one before (`header`, on
-    this page or the page before, as a table runs on over a page break): as many columns, and a first row of
-    numbers."""
+    row ("FLC group | 50-54 | 55-59", "| 2019 | 2020"), unless that row is numbers: then the table goes on from
+    one before (`header`, on this page or the page before, as a table runs on over a page break) when it has as
+    many columns, or its header is the words set over it (`above`, the rows just above it, nearest last) that do
+    not line up as cells. A one-cell line just above a table of numbers ("Powell") is the label of its group:
+    it names each of its rows."""
     spans = _columns(rows)
     first = _by_column(rows[0], spans)
-    if len(header) == len(spans) and _digits(" ".join(first)) > MAX_HEADER_DIGITS:
+    numbers = _digits(" ".join(first)) > MAX_HEADER_DIGITS
+    group = ""
+    if numbers and above and len(above[-1]) == 1:
+        label = above[-1][0].text
+        if len(label) <= MAX_CELL_CHARS and all(_HEADER_WORD.match(w) for w in label.split()):
+            group, above = label, above[:-1]
+    named = _header_above(above, len(spans)) if numbers and len(header) != len(spans) else None
+    if numbers and len(header) == len(spans):
         lines, body = [], rows
-    else:
-        header, lines, body = tuple(first), [" | ".join(h for h in first if h)], rows[1:]
+    elif named is not None:
+        header, lines, body = named, [" | ".join(h for h in named if h)], rows
+    else:  # a header of numbers (years, ages) is still the first row; a line above it is no group's label
+        header, lines, body, group = tuple(first), [" | ".join(h for h in first if h)], rows[1:], ""
     label = ""
     for row in body:
         values = _by_column(row, spans)
         # A label set once for the rows it spans ("Chromosome" over its two algorithms) names each of them.
         values[0] = label = values[0] or label
+        if group:
+            values[0] = f"{group} {values[0]}".strip()
         said = [f"{name}: {value}" if name else value for name, value in zip(header, values, strict=True) if value]
         lines.append("; ".join(said))
     return lines, header
@@ -288,7 +336,7 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
         at = 0
         for start, end in tables:
             lines += [" ".join(c.text for c in row) for row in rows[at:start]]
-            table, header = table_lines(rows[start:end], header)
+            table, header = table_lines(rows[start:end], header, rows[max(at, start - 3) : start])
             lines += table
             last = header
             at = end

@@ -102,7 +102,39 @@ def test_a_table_split_by_a_group_label_keeps_its_header():
     )
     lines = read_page(runs).text.splitlines()
     assert lines[3] == "Males"
-    assert lines[4] == "Group: Low; Young: 658; Old: 553"
+    # The group's label names each of its rows: "Low" alone would be the women's low group as much as the men's.
+    assert lines[4] == "Group: Males Low; Young: 658; Old: 553"
+
+
+def test_a_header_over_a_table_of_numbers_is_read_from_its_words():
+    # The header's words are centred over their columns and do not line up as cells; a line over them spans
+    # three columns a word; each group of rows has its label on a line of its own.
+    runs = words("Intercept Slope", 0.35, 0.1)
+    runs += words("Bias MAE RMSE Bias MAE RMSE", 0.3, 0.1 + 1.2 * LINE)
+    runs += words("Powell", 0.1, 0.1 + 2.4 * LINE)
+    columns = [0.1, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    numbers = [
+        ["n = 100", "-0.0014", "0.0694", "0.1039", "0.0068", "0.0827", "0.1252"],
+        ["n = 400", "-0.0066", "0.0429", "0.0622", "0.0098", "0.0475", "0.0734"],
+        ["n = 1000", "-0.0008", "0.0224", "0.0339", "0.0013", "0.0264", "0.0396"],
+    ]
+    runs += table(numbers, 0.1 + 3.6 * LINE, columns)
+    runs += words("GMLE", 0.1, 0.1 + 7.2 * LINE)
+    runs += table([[row[0], *row[1:][::-1]] for row in numbers], 0.1 + 8.4 * LINE, columns)
+    lines = read_page(runs).text.splitlines()
+    assert "Intercept Bias | Intercept MAE | Intercept RMSE | Slope Bias | Slope MAE | Slope RMSE" in lines
+    assert (
+        "Powell n = 400; Intercept Bias: -0.0066; Intercept MAE: 0.0429; Intercept RMSE: 0.0622; "
+        "Slope Bias: 0.0098; Slope MAE: 0.0475; Slope RMSE: 0.0734"
+    ) in lines
+    assert any(line.startswith("GMLE n = 100; Intercept Bias: 0.1252;") for line in lines)
+
+
+def test_code_over_a_matrix_is_no_header_and_no_label():
+    runs = words("circshift (x, 1)", 0.1, 0.1)
+    runs += table([["7", "8", "9"], ["1", "2", "3"], ["4", "5", "6"]], 0.1 + 1.2 * LINE, [0.3, 0.4, 0.5])
+    lines = read_page(runs).text.splitlines()
+    assert lines[1] == "7 | 8 | 9" and lines[2] == "7: 1; 8: 2; 9: 3"
 
 
 def test_a_label_spanning_rows_names_each_of_them():
