@@ -6,6 +6,7 @@ closest sentences of unrelated passages, quoted as if they answered, mislead mor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from langchain_core.documents import Document as LCDocument
@@ -44,3 +45,35 @@ def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: Hybr
             for c in store.keyword_search(term, KEYWORD_CHECK, doc_ids, exclude, workspace=workspace)
         )
     ]
+
+
+# A question that asks how long something took, or when it happened, is answered only by a duration or a date.
+# Papers are full of numbers, so a number alone is no answer (a rule on any quantity refused as many answerable
+# questions as unanswerable ones, bench/refusals.py); a duration with its unit, or a year or a month, is rarer.
+_ASKS_DURATION = re.compile(
+    r"\bhow long (?:did|does|do|will|would|is|was|are|were|has|have|had)\b.*\b(?:take|took|need|needed|last|lasted|"
+    r"run|ran|train|require|required|wait|sit)\b|\bhow (?:many|much) (?:seconds|minutes|hours|days|weeks|time)\b",
+    re.I,
+)
+# A duration: a number with its unit ("3.2 s", "12ms"), or a unit named at all ("the value is in milliseconds; the
+# default is 500" answers how long readline waits, and holds no "500 ms").
+_DURATION = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)?\s*(?:ms|msec|s|secs?|mins?|h|hrs?)|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|"
+    r"months?|years?)\b",
+    re.I,
+)
+# Only a date or a year asked for by name: "when were the cores taken?" is answered by "in March" as much as by
+# "after the harvest".
+_ASKS_DATE = re.compile(r"\bwhat date\b|\b(?:what|which) year\b", re.I)
+_DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b"
+)
+
+
+def lacks_what_is_asked(question: str, passages: Sequence[str]) -> bool:
+    """Whether the question asks for a duration or a date that none of the passages found holds."""
+    text = " ".join(passages)
+    if _ASKS_DURATION.search(question) and not _DURATION.search(text):
+        return True
+    return bool(_ASKS_DATE.search(question)) and not _DATE.search(text)

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage
 
-from rag.answering.gates import NO_ANSWERING_PASSAGE, NOT_FOUND, not_found_about, unmentioned_terms
+from rag.answering.gates import (
+    NO_ANSWERING_PASSAGE,
+    NOT_FOUND,
+    lacks_what_is_asked,
+    not_found_about,
+    unmentioned_terms,
+)
 from rag.answering.generation import model_answer, written_summary
 from rag.answering.grounding import check_sentences
 from rag.answering.policy import Mode, Strategy, decide, doubtful, strategy_for, streams_model, uses_model
@@ -88,7 +94,9 @@ def draft_answer(
     # question joined to it, the first topic's sentences won (bench/answers.py, key fact in the quotes).
     quotes = extract_quotes(standalone if rewritten else question, docs, services.embedding.embeddings)
     passages = [d.page_content for d in docs]
-    if strategy in ("quotes", "quotes_first") and not answers_question(quotes):
+    if strategy in ("quotes", "quotes_first") and (
+        not answers_question(quotes) or lacks_what_is_asked(question, passages)
+    ):
         # The closest sentences do not answer it: saying so beats quoting them as if they did.
         return Draft(standalone, to_sources(docs), iter([NO_ANSWERING_PASSAGE]), passages, mode="not_found")
     tokens = iter(())
