@@ -7,10 +7,11 @@ The questions near a document's topic whose fact it does not hold are the hard c
 written blind from the PDFs): the search finds the right chapter and the quotes read like an answer. Each question is
 answered as the chat answers with quotes first (rag/answering/pipeline.draft_answer, the model not asked): "not
 found" is then the gates of rag/answering/gates.py (nothing relevant, a name no document mentions, no sentence close
-enough). A rule on the quotes themselves was tried and dropped: a question asking for a quantity (how many, how big,
-a limit, a version) whose quotes state no number beside what it asks about refused 1 more of 27 dev unanswerable
-questions and 1 more of 97 answerable ones; the numbers it found were page furniture ("Chapter 15: Parameters 91"),
-section numbers and versions. Dev sets (rules chosen on these): nearby-unanswerable-dev, unseen-unanswerable-dev
+enough, a duration or a date asked for that no passage holds). A rule on the quotes themselves was tried and
+dropped: a question asking for a quantity (how many, how big, a limit, a version) whose quotes state no number
+beside what it asks about refused 1 more of 27 dev unanswerable questions and 1 more of 97 answerable ones; the
+numbers it found were page furniture ("Chapter 15: Parameters 91"), section numbers and versions.
+Dev sets (rules chosen on these): nearby-unanswerable-dev, unseen-unanswerable-dev
 and unanswerable.jsonl for "not found"; unseen-dev and manuals.jsonl for the answerable. Held out, only ever
 reported: their -heldout twins and heldout.jsonl. The first five manuals' sets are asked of those five alone, the
 others of the eleven manuals they were written on (bench/corpus.sh), as their README says. --cached reuses the

@@ -47,7 +47,7 @@ def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: Hybr
     ]
 
 
-# A question that asks how long something took, or when it happened, is answered only by a duration or a date.
+# A question that asks how long something took, or for a date or a year, is answered only by a duration or a date.
 # Papers are full of numbers, so a number alone is no answer (a rule on any quantity refused as many answerable
 # questions as unanswerable ones, bench/refusals.py); a duration with its unit, or a year or a month, is rarer.
 _ASKS_DURATION = re.compile(
