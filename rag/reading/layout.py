@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 # A run this many times the height of its row does not widen the row: a big bracket, a figure's rotated label.
@@ -43,6 +43,8 @@ class Run:
     y0: float
     x1: float
     y1: float
+    # The words a cell was joined from, each with its own box; () for a run read as one.
+    words: tuple[Run, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def height(self) -> float:
@@ -160,7 +162,14 @@ def _cells(row: Row) -> list[Run]:
         # A bullet set apart from its item is no cell: a list is not a table.
         if cells and (run.x0 - cells[-1].x1 < gap or cells[-1].text in _MARKS):
             last = cells[-1]
-            cells[-1] = Run(f"{last.text} {run.text}", last.x0, min(last.y0, run.y0), run.x1, max(last.y1, run.y1))
+            cells[-1] = Run(
+                f"{last.text} {run.text}",
+                last.x0,
+                min(last.y0, run.y0),
+                run.x1,
+                max(last.y1, run.y1),
+                (*(last.words or (last,)), *(run.words or (run,))),
+            )
         else:
             cells.append(run)
     return cells
@@ -307,6 +316,95 @@ def table_lines(
     return lines, header
 
 
+# A value as a program prints it in a matrix: 0.89206, -1.2e-05, 1069, 12%, <2e-16, NA.
+_VALUE = re.compile(r"^(?:[<>]?[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?%?|NA|NaN|-?Inf)$", re.I)
+# The significance marks R prints after a row's last value.
+_STARS = re.compile(r"^(?:\*{1,3}|\.)$")
+
+
+def _printed_row(row: list[Run]) -> tuple[list[Run], list[Run]] | None:
+    """A row's label words and its values (two or more, at its end), or None: a line of a printed matrix."""
+    words = [w for cell in row for w in (cell.words or (cell,))]
+    stars = ""
+    if words and _STARS.match(words[-1].text):
+        stars, words = words[-1].text, words[:-1]
+    values = 0
+    while values < len(words) and _VALUE.match(words[len(words) - 1 - values].text):
+        values += 1
+    if values < 2 or values == len(words):
+        return None
+    cut = len(words) - values
+    last = words[-1]
+    if stars:
+        words[-1] = Run(f"{last.text} {stars}", last.x0, last.y0, last.x1, last.y1)
+    return words[:cut], words[cut:]
+
+
+def _printed_header(row: list[Run], ends: list[float], labels_end: float, tolerance: float) -> list[str] | None:
+    """The names over a printed matrix's columns, from the words of the line above it: each word heads the first
+    column that ends at or after it (R sets a column's name flush right over its values: "Std. Error" over one
+    column); None unless every column gets a name and the line starts after the rows' labels."""
+    words = [w for cell in row for w in (cell.words or (cell,))]
+    if not words or words[0].x0 < labels_end - tolerance:
+        return None
+    names: list[list[str]] = [[] for _ in ends]
+    for word in words:
+        if _VALUE.match(word.text) or _digits(word.text) > MAX_HEADER_DIGITS:
+            return None
+        column = next((n for n, end in enumerate(ends) if word.x1 <= end + tolerance), None)
+        if column is None:
+            return None
+        names[column].append(word.text)
+    return [" ".join(n) for n in names] if all(names) else None
+
+
+def printed_matrices(rows: list[list[Run]]) -> list[tuple[int, int, list[str]]]:
+    """The matrices a program printed in monospace (R's `summary`, `gofstat`): each as its names' row, the end of
+    its rows, and its column names. Its columns are a word space or two apart, so no cell gap tells them, and the
+    labels' column, as wide as its longest label, runs into the first column of values; the values line up at
+    the right instead. A matrix needs two rows or more, each with as many values, and its names on the line just
+    above."""
+    parsed = [_printed_row(row) for row in rows]
+    found: list[tuple[int, int, list[str]]] = []
+    start = 1
+    while start < len(rows):
+        first = parsed[start]
+        if first is None:
+            start += 1
+            continue
+        tolerance = ALIGN * median(w.height for w in first[1])
+        ends = [w.x1 for w in first[1]]
+        end = start + 1
+        while end < len(rows):
+            row = parsed[end]
+            if (
+                row is None
+                or len(row[1]) != len(ends)
+                or any(abs(w.x1 - e) > tolerance for w, e in zip(row[1], ends, strict=True))
+            ):
+                break
+            end += 1
+        labels_end = max(r[0][-1].x1 for r in parsed[start:end] if r is not None)
+        names = _printed_header(rows[start - 1], ends, labels_end, tolerance) if end - start >= 2 else None
+        if names is None:
+            start += 1
+            continue
+        found.append((start - 1, end, names))
+        start = end + 1
+    return found
+
+
+def matrix_lines(rows: list[list[Run]], names: list[str]) -> list[str]:
+    """A printed matrix's rows under its names ("Anderson-Darling statistic; lnorm: 3.4721; Pareto: 0.89206")."""
+    lines = [" | ".join(names)]
+    for row in rows:
+        label, values = _printed_row(row)  # type: ignore[misc]
+        said = [" ".join(w.text for w in label)]
+        said += [f"{name}: {value.text}" for name, value in zip(names, values, strict=True)]
+        lines.append("; ".join(said))
+    return lines
+
+
 @dataclass(frozen=True)
 class Reading:
     text: str | None  # None: the file's own order reads the page as well
@@ -330,15 +428,23 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
     found = 0
     for block in blocks:
         rows = [_cells(row) for row in rows_of(block)]
-        tables = _tables(rows)
-        found += len(tables)
-        reordered = reordered or bool(tables)
+        matrices = printed_matrices(rows)
+        reordered = reordered or bool(matrices)
         at = 0
-        for start, end in tables:
-            lines += [" ".join(c.text for c in row) for row in rows[at:start]]
-            table, header = table_lines(rows[start:end], header, rows[max(at, start - 3) : start])
-            lines += table
-            last = header
+        for head, end, names in [*matrices, (len(rows), len(rows), [])]:
+            segment = rows[at:head]
+            tables = _tables(segment)
+            found += len(tables)
+            reordered = reordered or bool(tables)
+            done = 0
+            for start, stop in tables:
+                lines += [" ".join(c.text for c in row) for row in segment[done:start]]
+                table, header = table_lines(segment[start:stop], header, segment[max(done, start - 3) : start])
+                lines += table
+                last = header
+                done = stop
+            lines += [" ".join(c.text for c in row) for row in segment[done:]]
+            if names:
+                lines += matrix_lines(rows[head + 1 : end], names)
             at = end
-        lines += [" ".join(c.text for c in row) for row in rows[at:]]
     return Reading("\n".join(lines) if reordered else None, last, found)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rag.reading.layout import Run, read_page, rows_of, table_lines
 
 LINE = 0.015  # a line's height as a share of the page
@@ -13,6 +15,18 @@ def words(text: str, x: float, y: float, char: float = 0.007) -> list[Run]:
     for word in text.split():
         runs.append(Run(word, x, y, x + char * len(word), y + LINE))
         x += char * (len(word) + 1)
+    return runs
+
+
+def printout(lines: list[str], x: float, y: float, char: float = 0.007) -> list[Run]:
+    """Lines set in a monospaced font as a program printed them, spaces and all: each word where its characters
+    fall."""
+    runs = []
+    for n, line in enumerate(lines):
+        top = y + n * 1.2 * LINE
+        runs += [
+            Run(m.group(), x + char * m.start(), top, x + char * m.end(), top + LINE) for m in re.finditer(r"\S+", line)
+        ]
     return runs
 
 
@@ -194,3 +208,46 @@ def test_a_list_of_options_or_of_bullets_is_not_a_table():
     assert read_page(options).text is None
     bullets = table([["•", "BOOLEAN;"], ["•", "INTEGER;"], ["•", "UTF8String;"]], 0.2, [0.1, 0.14])
     assert read_page(bullets).text is None
+
+
+def test_a_matrix_printed_in_monospace_is_read_as_a_table():
+    # R's print pads its columns to line up at the right, a word space apart: no gap tells the cells.
+    runs = printout(
+        [
+            'R> gofstat(list(fendo.ln, fendo.P), fitnames = c("lnorm", "Pareto"))',
+            "Goodness-of-fit statistics",
+            "                              lnorm   Pareto",
+            "Kolmogorov-Smirnov statistic 0.1672  0.08488",
+            "Anderson-Darling statistic   3.4721  0.89206",
+        ],
+        0.1,
+        0.1,
+    )
+    lines = read_page(runs).text.splitlines()
+    assert lines[:3] == [
+        'R> gofstat(list(fendo.ln, fendo.P), fitnames = c("lnorm", "Pareto"))',
+        "Goodness-of-fit statistics",
+        "lnorm | Pareto",
+    ]
+    assert lines[4] == "Anderson-Darling statistic; lnorm: 3.4721; Pareto: 0.89206"
+
+
+def test_a_printed_column_name_of_two_words_heads_one_column_and_the_stars_stay():
+    runs = printout(
+        [
+            "            Estimate Std. Error z value Pr(>|z|)",
+            "(Intercept)  1.02887    0.02378  43.258   <2e-16 ***",
+            "hosp         0.16480    0.00598  27.549   0.0012 **",
+        ],
+        0.1,
+        0.1,
+    )
+    lines = read_page(runs).text.splitlines()
+    assert lines[0] == "Estimate | Std. Error | z value | Pr(>|z|)"
+    assert lines[1] == "(Intercept); Estimate: 1.02887; Std. Error: 0.02378; z value: 43.258; Pr(>|z|): <2e-16 ***"
+
+
+def test_numbers_at_the_end_of_lines_with_no_names_over_them_are_left_as_they_are():
+    # A line starting where the rows' labels do is no header: the page keeps the file's own order.
+    runs = printout(["Counts for the two seasons:", "first site   12  14", "second site  15  18"], 0.1, 0.1)
+    assert read_page(runs).text is None
