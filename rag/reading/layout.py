@@ -4,7 +4,8 @@ from PDFium's character boxes, or what OCR read) in rows, cells, columns and tab
 A table comes out a row a line, each cell under its column's header ("Genotype: AA; In situ: 6; Control: 32"): read
 in the file's order it came out a column at a time, "In situ Control Total AA 6 32 38 AG 8 47 55", and a question
 about a cell found the page but not the cell's row, nor its header. A row that names its headers is a line a quote
-can show alone, and a passage cut between two rows keeps each row whole and readable.
+can show alone, and a passage cut between two rows keeps each row whole and readable. A matrix a program printed in
+monospace (R's output, in statistics papers) is read the same way, from where its values line up.
 """
 
 from __future__ import annotations
