@@ -17,6 +17,7 @@ from rag.accounts.users import owner_workspace
 from rag.answering.captions import caption_passage
 from rag.services import Services
 from rag.store.base import Hit, VectorStore
+from rag.store.chunk import Chunk
 from rag.text import CLAUSE_END, TABLE_ROW, content_words
 from rag.text import flat as one_line
 
@@ -60,28 +61,54 @@ def best_snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
     return ("…" if best > 0 else "") + window
 
 
+# Passages read on either side of one cut inside a table, while the table goes on: a table of 28 rows, each a line
+# of 120 characters ("Curve: Infinity (n = 45); Method: Proposed TDLSA; ...; FOM: 1.524"), is four passages, and
+# with one passage on either side the row asked for was still left out.
+TABLE_REACH = 3
+
+
+def _starts_in_table(chunk: Chunk) -> bool:
+    lines = [line for line in chunk.text.splitlines() if line.strip()]
+    # A header line ("estimator | n | MSE") first is a table that starts there, not one cut there.
+    first = lines[0].strip() if lines else ""
+    return bool(TABLE_ROW.match(first)) and " | " not in first
+
+
+def _ends_in_table(chunk: Chunk) -> bool:
+    lines = [line for line in chunk.text.splitlines() if line.strip()]
+    return bool(lines) and bool(TABLE_ROW.match(lines[-1].strip()))
+
+
 def whole_tables(store: VectorStore, hits: Sequence[Hit]) -> list[Hit]:
-    """Each passage cut inside a table (a row at its first or last line), with the passage before or after it on
-    its page: a table runs over two passages as often as not, and one passage a page is read, so the row that
-    answered ("n = 200; ... Kaplan-Meier: 1.924") was on the page found but never read."""
+    """Each passage cut inside a table (a row at its first or last line), with the passages before or after it on
+    its page as far as the table goes (TABLE_REACH at most): a table runs over two passages or more as often as
+    not, and one passage a page is read, so the row that answered ("n = 200; ... Kaplan-Meier: 1.924") was on
+    the page found but never read."""
     wanted: dict[str, set[int]] = {}
     for hit in hits:
-        lines = [line for line in hit.chunk.text.splitlines() if line.strip()]
-        # A header line ("estimator | n | MSE") first is a table that starts there, not one cut there.
-        first = lines[0].strip() if lines else ""
-        if TABLE_ROW.match(first) and " | " not in first and hit.chunk.chunk_index > 0:
-            wanted.setdefault(hit.chunk.doc_id, set()).add(hit.chunk.chunk_index - 1)
-        if lines and TABLE_ROW.match(lines[-1].strip()):
-            wanted.setdefault(hit.chunk.doc_id, set()).add(hit.chunk.chunk_index + 1)
+        at = hit.chunk.chunk_index
+        if _starts_in_table(hit.chunk) and at > 0:
+            wanted.setdefault(hit.chunk.doc_id, set()).update(range(max(at - TABLE_REACH, 0), at))
+        if _ends_in_table(hit.chunk):
+            wanted.setdefault(hit.chunk.doc_id, set()).update(range(at + 1, at + TABLE_REACH + 1))
     if not wanted:
         return list(hits)
     near = {(c.doc_id, c.chunk_index): c for doc_id, at in wanted.items() for c in store.passages(doc_id, sorted(at))}
     out = []
     for hit in hits:
         chunk = hit.chunk
-        before, after = (near.get((chunk.doc_id, chunk.chunk_index + step)) for step in (-1, 1))
-        parts = [c.text for c in (before, chunk, after) if c is not None and c.page == chunk.page]
-        out.append(Hit(replace(chunk, text="\n".join(parts)), hit.score) if len(parts) > 1 else hit)
+        parts = [chunk]
+        for step in (-1, 1):
+            edge = chunk
+            while (edge.chunk_index - chunk.chunk_index) * step < TABLE_REACH and (
+                _starts_in_table(edge) if step < 0 else _ends_in_table(edge)
+            ):
+                nxt = near.get((chunk.doc_id, edge.chunk_index + step))
+                if nxt is None or nxt.page != chunk.page:
+                    break
+                parts.insert(0 if step < 0 else len(parts), nxt)
+                edge = nxt
+        out.append(Hit(replace(chunk, text="\n".join(c.text for c in parts)), hit.score) if len(parts) > 1 else hit)
     return out
 
 

@@ -281,6 +281,30 @@ def _header_above(above: Sequence[list[Run]], columns: int) -> tuple[str, ...] |
     return (*labels, *words)
 
 
+# A cell that is an aside in brackets alone, "(n = 60)": the second line of the label above it.
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
+def _grouped(names: list[str], spans: list[tuple[float, float]], above: Sequence[Run]) -> list[str]:
+    """A header whose names repeat ("nb ISE FOMc nb ISE FOMc") under the names of the groups set over them, one
+    over each repeat ("Chromosome (n = 60)", "Infinity (n = 45)"): each column takes its group's ("Infinity (n =
+    45) ISE"), and an unnamed column of labels before them the name over it ("Method"). Only words set over the
+    groups they name: a running header over two copies of a table side by side names nothing."""
+    unnamed = next((n for n, name in enumerate(names) if name), len(names))
+    named = names[unnamed:]
+    period = next((p for p in range(1, len(named) // 2 + 1) if named == named[:p] * (len(named) // p)), None)
+    if period is None or not all(named) or len(above) != unnamed + len(named) // period:
+        return names
+    cells = sorted(above, key=lambda cell: cell.x0)
+    out = [cell.text for cell in cells[:unnamed]]
+    for group, cell in enumerate(cells[unnamed:]):
+        columns = spans[unnamed + group * period : unnamed + (group + 1) * period]
+        if _digits(cell.text) > MAX_HEADER_DIGITS or not columns[0][0] <= (cell.x0 + cell.x1) / 2 <= columns[-1][1]:
+            return names
+        out += [f"{cell.text} {name}" for name in named[group * period : (group + 1) * period]]
+    return out
+
+
 def table_lines(
     rows: list[list[Run]], header: tuple[str, ...] = (), above: Sequence[list[Run]] = ()
 ) -> tuple[list[str], tuple[str, ...]]:
@@ -304,11 +328,15 @@ def table_lines(
     elif named is not None:
         header, lines, body = named, [" | ".join(h for h in named if h)], rows
     else:  # a header of numbers (years, ages) is still the first row; a line above it is no group's label
+        first = _grouped(first, spans, above[-1] if above else [])
         header, lines, body, group = tuple(first), [" | ".join(h for h in first if h)], rows[1:], ""
     label = ""
     for row in body:
         values = _by_column(row, spans)
-        # A label set once for the rows it spans ("Chromosome" over its two algorithms) names each of them.
+        # A label set once for the rows it spans ("Chromosome" over its two algorithms) names each of them; one
+        # set on two lines ("Chromosome", then "(n = 60)") is one label.
+        if label and not label.endswith(")") and _ASIDE.fullmatch(values[0]):
+            values[0] = f"{label} {values[0]}"
         values[0] = label = values[0] or label
         if group:
             values[0] = f"{group} {values[0]}".strip()
@@ -429,7 +457,17 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
     found = 0
     for block in blocks:
         rows = [_cells(row) for row in rows_of(block)]
-        matrices = printed_matrices(rows)
+        # A matrix a table takes in whole, a column for its labels and one for each of its values, is that table's:
+        # the table's reading knows more (the labels' column's name, names over groups of columns). A table that
+        # leaves out its names' row, or runs its labels into its first values, misread it.
+        tables = _tables(rows)
+        matrices = [
+            (head, end, names)
+            for head, end, names in printed_matrices(rows)
+            if not any(
+                start <= head < stop and len(_columns(rows[start:stop])) == len(names) + 1 for start, stop in tables
+            )
+        ]
         reordered = reordered or bool(matrices)
         at = 0
         for head, end, names in [*matrices, (len(rows), len(rows), [])]:

@@ -122,6 +122,30 @@ def test_a_table_cut_between_two_passages_is_read_whole(tmp_path, embedding):
         store.close()
 
 
+def test_a_table_over_four_passages_is_read_as_far_as_it_goes_on_its_page(tmp_path, embedding):
+    rows = [
+        f"Curve: {curve}; Method: {method}; FOM: {n}.{m}"
+        for n, curve in enumerate(("Chromosome", "Infinity"))
+        for m, method in enumerate(("Teh", "Ray", "Cornic", "Proposed"))
+    ]
+    page = [
+        Chunk("t", "t.pdf", 9, 0, "Table 2 gives the results.\nCurve | Method | FOM\n" + "\n".join(rows[:2])),
+        Chunk("t", "t.pdf", 9, 1, "\n".join(rows[2:4])),
+        Chunk("t", "t.pdf", 9, 2, "\n".join(rows[4:6])),
+        Chunk("t", "t.pdf", 9, 3, "\n".join(rows[6:]) + "\nThe proposed method needs the fewest points."),
+        Chunk("t", "t.pdf", 10, 4, "Curve: Leaf; Method: Teh; FOM: 2.0\nThe leaf is the hardest curve."),
+    ]
+    dimension = len(embedding.embeddings.embed_query("x"))
+    store = EdgeStore(tmp_path / "q", "m", dimension)
+    try:
+        store.upsert(page, embedding.embeddings.embed_documents([c.text for c in page]))
+        read = whole_tables(store, [Hit(page[1], 1.0)])[0].chunk.text
+        # Back to where the table starts, on to where prose ends it: every row, the header once.
+        assert read == "\n".join(c.text for c in page[:4])
+    finally:
+        store.close()
+
+
 def test_a_row_holding_the_number_the_question_gives_is_quoted(embedding):
     # Prose about the table shares the question's words; the row that answers is told by its number.
     rows = "\n".join(

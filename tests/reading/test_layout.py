@@ -251,3 +251,38 @@ def test_numbers_at_the_end_of_lines_with_no_names_over_them_are_left_as_they_ar
     # A line starting where the rows' labels do is no header: the page keeps the file's own order.
     runs = printout(["Counts for the two seasons:", "first site   12  14", "second site  15  18"], 0.1, 0.1)
     assert read_page(runs).text is None
+
+
+def test_names_that_repeat_under_the_groups_over_them_take_the_groups_names():
+    runs = words("Method", 0.1, 0.1) + words("Chromosome (n = 60)", 0.3, 0.1) + words("Leaf (n = 120)", 0.6, 0.1)
+    runs += table(
+        [
+            ["", "nb", "ISE", "nb", "ISE"],
+            ["Pei and Horng", "15", "6.18", "31", "19.66"],
+            ["Proposed ESA", "5", "2.22", "16", "2.34"],
+        ],
+        0.1 + 1.2 * LINE,
+        [0.1, 0.32, 0.42, 0.62, 0.72],
+    )
+    lines = read_page(runs).text.splitlines()
+    assert "Method | Chromosome (n = 60) nb | Chromosome (n = 60) ISE | Leaf (n = 120) nb | Leaf (n = 120) ISE" in lines
+    assert (
+        "Method: Proposed ESA; Chromosome (n = 60) nb: 5; Chromosome (n = 60) ISE: 2.22; Leaf (n = 120) nb: 16; "
+        "Leaf (n = 120) ISE: 2.34"
+    ) in lines
+
+
+def test_a_label_set_on_two_lines_names_its_rows_whole():
+    runs = table(
+        [
+            ["Curve", "Method", "FOM"],
+            ["Infinity", "Teh and Chin", "0.59"],
+            ["(n = 45)", "Ray and Ray", "0.626"],
+            ["", "Proposed TDLSA", "1.524"],
+        ],
+        0.1,
+        [0.1, 0.3, 0.6],
+    )
+    lines = read_page(runs).text.splitlines()
+    assert lines[2] == "Curve: Infinity (n = 45); Method: Ray and Ray; FOM: 0.626"
+    assert lines[3] == "Curve: Infinity (n = 45); Method: Proposed TDLSA; FOM: 1.524"
