@@ -20,7 +20,14 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 
 from rag.answering.captions import named_part
-from rag.answering.sentences import MIN_CHARS, Piece, passage_pieces, passage_sentences, term_of
+from rag.answering.sentences import (
+    MIN_CHARS,
+    Piece,
+    passage_pieces,
+    passage_sentences,
+    short_lines_joined,
+    term_of,
+)
 from rag.schemas import Quote
 from rag.text import TABLE_ROW, about_boilerplate, boilerplate, content_words
 
@@ -178,6 +185,8 @@ def candidates(question: str, docs: Sequence[LCDocument], passages_read: int = P
     out = []
     for rank, doc in enumerate(docs[:passages_read]):
         pieces = passage_pieces(doc.page_content)
+        if doc.metadata.get("unit") == "slide":
+            pieces = short_lines_joined(pieces)
         out += [
             Candidate(p, pieces, i, doc, rank)
             for i, p in enumerate(pieces)

@@ -141,6 +141,26 @@ def passage_pieces(text: str) -> list[Piece]:
     return [p for p in pieces if p.text and not _JUNK.search(p.text)]
 
 
+def short_lines_joined(pieces: list[Piece]) -> list[Piece]:
+    """A slide's pieces with each run of lines too short to quote alone made one piece: a title slide is a few
+    short lines ("Introducing", "Slide Show Macros", "by", "Patrick TJ McPhee"), and none of them could be quoted,
+    so "Who wrote the slide show macros?" was answered from another slide."""
+    out: list[Piece] = []
+    run: list[Piece] = []
+    for piece in [*pieces, None]:
+        if piece is not None and len(piece.text) < MIN_CHARS:
+            run.append(piece)
+            continue
+        if len(run) > 1:
+            out.append(Piece(" ".join(p.text for p in run), "line", run[0].heading, run[0].block))
+        else:
+            out += run
+        run = []
+        if piece is not None:
+            out.append(piece)
+    return out
+
+
 def passage_sentences(text: str) -> list[str]:
     """The texts of a passage's pieces long enough to quote (the sentences of its prose, its entries, rows and
     code lines)."""

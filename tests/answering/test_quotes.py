@@ -89,6 +89,24 @@ def test_a_licence_notice_is_quoted_only_for_a_question_about_the_licence(embedd
     assert any("GNU General Public License" in q.text for q in about)
 
 
+def test_a_title_slide_of_short_lines_can_be_quoted(embedding):
+    # Each line is too short to quote alone; together they say who wrote the talk.
+    title = LCDocument(
+        "Introducing\nSlide Show Macros\nby\nPatrick TJ McPhee",
+        metadata={"doc_id": "s", "filename": "talk.pdf", "page": 3, "section": "", "unit": "slide"},
+    )
+    rationale = LCDocument(
+        "Rationale\n➢ The slide show macros are an intellectual exercise in MetaPost programming",
+        metadata={"doc_id": "s", "filename": "talk.pdf", "page": 8, "section": "", "unit": "slide"},
+    )
+    quotes = extract_quotes("Who wrote the slide show macros?", [title, rationale], embedding.embeddings)
+    assert quotes[0].text == "Introducing Slide Show Macros by Patrick TJ McPhee"
+    assert quotes[0].unit == "slide" and quotes[0].page == 3
+    # A page of a document that is no deck keeps its short lines apart: they may finish a quote, not start one.
+    page = LCDocument(title.page_content, metadata={**title.metadata, "unit": "page"})
+    assert all("McPhee" not in q.text for q in extract_quotes("Who wrote the macros?", [page], embedding.embeddings))
+
+
 def test_the_quote_is_the_sentence_that_answers_with_its_file_and_page(embedding):
     docs = [
         _passage("The zoo opens at nine in the morning. The café is next to the main gate.", 2),
