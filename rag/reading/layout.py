@@ -460,19 +460,20 @@ def read_page(runs: Sequence[Run], header: tuple[str, ...] = ()) -> Reading:
         # A matrix a table takes in whole, a column for its labels and one for each of its values, is that table's:
         # the table's reading knows more (the labels' column's name, names over groups of columns). A table that
         # leaves out its names' row, or runs its labels into its first values, misread it.
-        tables = _tables(rows)
+        whole = _tables(rows)
         matrices = [
             (head, end, names)
             for head, end, names in printed_matrices(rows)
             if not any(
-                start <= head < stop and len(_columns(rows[start:stop])) == len(names) + 1 for start, stop in tables
+                start <= head < stop and len(_columns(rows[start:stop])) == len(names) + 1 for start, stop in whole
             )
         ]
         reordered = reordered or bool(matrices)
         at = 0
         for head, end, names in [*matrices, (len(rows), len(rows), [])]:
             segment = rows[at:head]
-            tables = _tables(segment)
+            # Without a matrix the segment is the block, whose tables are found already.
+            tables = _tables(segment) if matrices else whole
             found += len(tables)
             reordered = reordered or bool(tables)
             done = 0
