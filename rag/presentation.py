@@ -131,7 +131,10 @@ def export_text(text: str) -> str:
 
 
 def cited_at(cited: Source | Quote, short: bool = True) -> str:
-    """Where a cited passage stands, as its citation names it: "p. 7" ("page 7" not short), or "slide 7" in a deck."""
+    """Where a cited passage stands, as its citation names it: "p. 7" ("page 7" not short), "slide 7" in a deck, or
+    the unit of a file without pages ("sheet “Budget”, rows 2–26")."""
+    if cited.place:
+        return cited.place
     if cited.unit == "slide":
         return f"slide {cited.page}"
     return f"p. {cited.page}" if short else f"page {cited.page}"

@@ -19,8 +19,9 @@ from pydantic.dataclasses import dataclass
 # SQLite hands datetimes back without their offset; they were written in UTC (rag/database/tables.py utcnow).
 UTCDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 DocumentStatus = Literal["queued", "indexing", "indexed", "failed", "trashed"]
-# What a cited page is to its reader: a page, or a slide of a slide deck (rag/indexing/slides.py).
-PageUnit = Literal["page", "slide"]
+# What a cited page is to its reader: a page, a slide of a slide deck (rag/indexing/slides.py), or a unit of a file
+# that has no pages (rag/reading/formats/): a sheet's rows, a section of a Word file or a web page, an e-mail's part.
+PageUnit = Literal["page", "slide", "sheet", "section", "part"]
 AnswerMode = Literal["quotes", "quotes+model", "model", "summary", "not_found"]
 AnswerStatus = Literal["complete", "interrupted", "failed"]
 
@@ -40,6 +41,9 @@ class Source:
     ocr: bool = False
     # The page is a slide, cited "slide 7" (rag/presentation.py cited_at). Sources stored before it say "page".
     unit: PageUnit = "page"
+    # How the citation names a unit of a file that has no pages ("sheet “Budget”, rows 2–26"); "" for a PDF's page.
+    # `page` is then the unit's number, which the preview opens.
+    place: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,6 +60,7 @@ class Quote:
     score: float
     removed: bool = False
     unit: PageUnit = "page"  # as Source.unit
+    place: str = ""  # as Source.place
 
     def to_dict(self) -> dict:
         return asdict(self)

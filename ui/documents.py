@@ -44,7 +44,7 @@ where = (
     if svc.settings.embeddings_provider == "openai"
     else "Everything stays on this computer."
 )
-st.caption(f"Add PDFs here, then ask about them in the chat. {where}")
+st.caption(f"Add documents here, then ask about them in the chat. {where}")
 with st.sidebar:
     model_indicator(svc)
 
@@ -52,11 +52,11 @@ st.session_state.setdefault("uploader_key", 0)
 files = None
 if who.can_edit:
     files = st.file_uploader(
-        "Add PDFs",
-        type=["pdf"],
+        "Add documents",
+        type=[suffix.lstrip(".") for suffix in documents.ACCEPTED_SUFFIXES],
         accept_multiple_files=True,
         key=f"uploader_{st.session_state.uploader_key}",
-        help=f"Up to {svc.settings.max_upload_mb} MB per file. Scanned PDFs need OCR first.",
+        help=f"{documents.KINDS_READ}. Up to {svc.settings.max_upload_mb} MB per file.",
     )
 else:
     st.info(

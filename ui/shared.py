@@ -134,7 +134,14 @@ def render_quotes(svc: Services, key: object, quotes: Sequence[Quote]) -> None:
             label = label_markdown(f"{quote.filename} · {cited_at(quote)}{removed}")
             if st.button(label, key=f"quote_page_{key}_{n}", icon="📄", type="tertiary"):
                 cited = Source(
-                    quote.doc_id, quote.filename, quote.page, quote.text, quote.score, quote.removed, unit=quote.unit
+                    quote.doc_id,
+                    quote.filename,
+                    quote.page,
+                    quote.text,
+                    quote.score,
+                    quote.removed,
+                    unit=quote.unit,
+                    place=quote.place,
                 )
                 show_page(svc, cited)
 

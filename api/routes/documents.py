@@ -1,4 +1,4 @@
-"""/documents: upload PDFs (indexed in the background), follow their progress, list and delete them."""
+"""/documents: upload documents (indexed in the background), follow their progress, list and delete them."""
 
 from __future__ import annotations
 
@@ -15,18 +15,29 @@ from rag.usecases import documents, jobs
 
 router = APIRouter(prefix="/documents", tags=["documents"], dependencies=[Authenticated], responses=ERRORS)
 
+UPLOAD_KINDS = (
+    "One or more files: PDF, Word, PowerPoint, Excel, OpenDocument, HTML, Markdown, text, CSV, e-mail (.eml) or "
+    "pictures (PNG, JPEG, TIFF)."
+)
+
 
 @router.post("", status_code=202, response_model=list[IngestResult])
 async def upload(
     services: ServicesDep,
     caller: CallerDep,
     # At least one, in the schema too: an empty list is a form without the field, which FastAPI refuses itself.
-    files: Annotated[list[UploadFile], File(min_length=1, description="One or more PDF files.")],
+    files: Annotated[
+        list[UploadFile],
+        File(
+            min_length=1,
+            description=UPLOAD_KINDS,
+        ),
+    ],
 ) -> list[IngestResult]:
     """Answers at once, one record per file: `queued`, `duplicate`, or `failed` with its reason. A queued file
     is indexed in the background: poll `GET /documents/{id}` for `indexing` (with progress), then `indexed`
     or `failed`."""
-    uploads = [(file.filename or "document.pdf", await file.read()) for file in files]
+    uploads = [(file.filename or "document", await file.read()) for file in files]
     return await run_in_threadpool(documents.queue_uploads, services, uploads, caller=caller)
 
 

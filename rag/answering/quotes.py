@@ -363,7 +363,10 @@ def extract_quotes(
         if sum(1 for q in quotes if (q.doc_id, q.page) == page) >= per_page:
             continue
         unit = doc.metadata.get("unit", "page")
-        quotes.append(Quote(text, page[0], doc.metadata["filename"], page[1], float(closeness[n]), unit=unit))
+        place = doc.metadata.get("place", "")
+        quotes.append(
+            Quote(text, page[0], doc.metadata["filename"], page[1], float(closeness[n]), unit=unit, place=place)
+        )
         spans.append((page, first, last))
     return quotes
 

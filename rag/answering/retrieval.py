@@ -165,6 +165,7 @@ class HybridRetriever(BaseRetriever):
                         "snippet": best_snippet(hit.chunk.text, query),
                         "ocr": hit.chunk.ocr,
                         "unit": hit.chunk.unit,
+                        "place": hit.chunk.place,
                     },
                 )
                 for hit in hits

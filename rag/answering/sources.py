@@ -19,6 +19,7 @@ def to_sources(docs: Sequence[LCDocument]) -> list[Source]:
             round(float(d.metadata["score"]), 4),
             ocr=bool(d.metadata.get("ocr")),
             unit=d.metadata.get("unit", "page"),
+            place=d.metadata.get("place", ""),
         )
         for d in docs
     ]

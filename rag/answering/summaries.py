@@ -12,8 +12,8 @@ from rag.answering.sources import Source
 from rag.database.tables import Document
 from rag.indexing.cards import DocumentCard, OutlineEntry, Span, representative_sentences, section_span
 from rag.indexing.library_cards import documents_with_cards
+from rag.reading.files import stored_pages
 from rag.reading.page import Page
-from rag.reading.stored_pages import stored_pages
 from rag.services import Services
 from rag.text import content_words
 

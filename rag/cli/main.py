@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from rag.cli import accounts as account_commands
 from rag.cli import jobs as job_commands
@@ -26,18 +25,9 @@ from rag.usecases import accounts, asking, conversations, documents, jobs, start
 from rag.usecases.startup import Services
 
 
-def _pdf_paths(paths: Sequence[str]) -> Iterator[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        else:
-            yield path
-
-
 def cmd_ingest(services: Services, args: argparse.Namespace) -> int:
     failed = False
-    paths = list(_pdf_paths(args.paths))
+    paths = list(documents.document_files(args.paths))
     add = jobs.queue_files if args.queue else documents.add_files
     for path, result in zip(paths, add(services, paths, caller=args.caller), strict=True):
         failed |= result.status == "failed"
@@ -94,10 +84,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m rag", description="DocChat: chat with your PDFs.")
+    parser = argparse.ArgumentParser(prog="python -m rag", description="DocChat: chat with your documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="add PDF files, or every PDF in folders, to the library")
+    p = sub.add_parser(
+        "ingest",
+        help="add files (PDF, Word, PowerPoint, Excel, web pages, text, e-mail, pictures), or every such file in "
+        "folders",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
         "--queue",
@@ -200,5 +194,5 @@ def _run(args: argparse.Namespace) -> int:
             finally:
                 services.close()
     print(f"(working through the running app at {address})", file=sys.stderr)
-    pdfs = list(_pdf_paths(args.paths)) if args.command == "ingest" else []
-    return remote.run(address, settings, args, pdfs)
+    files = list(documents.document_files(args.paths)) if args.command == "ingest" else []
+    return remote.run(address, settings, args, files)

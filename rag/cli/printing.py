@@ -33,7 +33,7 @@ def print_documents(documents: Sequence[DocumentPublic], as_json: bool) -> None:
     if as_json:
         print_json([{"doc_id": d.id, "chunks": d.passages, **d.model_dump(mode="json")} for d in documents])
     elif not documents:
-        print("Your library is empty. Add PDFs with: python -m rag ingest FILE.pdf")
+        print("Your library is empty. Add documents with: python -m rag ingest FILE.pdf (or a folder)")
     else:
         for d in documents:
             added = f"{d.created_at:%Y-%m-%d %H:%M}"

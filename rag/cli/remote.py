@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import mimetypes
 import sys
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -138,7 +139,7 @@ def _ingest_one(app: App, path: Path) -> IngestResult:
         data = path.read_bytes()
     except OSError as exc:
         return failure(f"Cannot read the file: {exc.strerror}")
-    files = [("files", (path.name, data, "application/pdf"))]
+    files = [("files", (path.name, data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"))]
     response = app.request("POST", "/documents", files=files, check=False)
     if response.status_code == 413:  # the app's own limit refuses this file alone; the others go on
         return failure(_detail(response))
@@ -244,11 +245,11 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], int]] = {
 }
 
 
-def run(url: str, settings: Settings, args: argparse.Namespace, pdfs: Sequence[Path] = ()) -> int:
-    """Runs a parsed command of rag/cli/main.py through the app at `url`; `pdfs` are the files `ingest` adds."""
+def run(url: str, settings: Settings, args: argparse.Namespace, files: Sequence[Path] = ()) -> int:
+    """Runs a parsed command of rag/cli/main.py through the app at `url`; `files` are the files `ingest` adds."""
     with App(url, settings, getattr(args, "workspace", None)) as app:
         if args.command == "ingest":
-            return cmd_ingest(app, pdfs, args)
+            return cmd_ingest(app, files, args)
         if args.command not in COMMANDS:
             raise NotThroughAppError(f"'{args.command}' cannot run while the DocChat app is running: stop it first.")
         return COMMANDS[args.command](app, args)

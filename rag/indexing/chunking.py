@@ -122,7 +122,8 @@ def iter_chunks(
             label = context_label(title, current, page.heads)
             if heading and not piece.startswith(heading):
                 label += f" > {heading}"  # a long slide's later passages are searched under its title
-            yield Chunk(doc_id, filename, page.number, index, piece, label, page.ocr, unit="slide" if deck else "page")
+            unit = "slide" if deck else page.unit
+            yield Chunk(doc_id, filename, page.number, index, piece, label, page.ocr, unit=unit, place=page.place)
             index += 1
         if marks:
             section = marks[-1][1]

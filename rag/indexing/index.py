@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -15,9 +16,10 @@ from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
 from rag.indexing import job_state
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
 from rag.indexing.chunking import chunk_pages
+from rag.reading.files import open_file, read_file
+from rag.reading.known_ocr import known_ocr
 from rag.reading.ocr_layout import OcrLine
-from rag.reading.pdf import TOO_MANY_PASSAGES, Opened, Page, PdfError, ReadStep, extract_pages, open_pdf
-from rag.reading.stored_pages import known_ocr
+from rag.reading.pdf import TOO_MANY_PASSAGES, Opened, Page, PdfError, ReadStep
 from rag.records.cleanup import (
     drop_passages,
     has_records,
@@ -26,6 +28,7 @@ from rag.records.cleanup import (
     remove_document_data,
     sync_workspaces,
 )
+from rag.records.filenames import remove_stored
 from rag.schemas import IngestResult
 from rag.services import Services
 
@@ -93,7 +96,9 @@ def index_accepted(
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
-        chunks, card, ocr = _index(services, data, open_pdf(data, services.settings), doc_id, name, report, counts)
+        suffix = Path(document.stored_path).suffix
+        opened = open_file(data, suffix, services.settings)
+        chunks, card, ocr = _index(services, data, suffix, opened, doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
         job_state.finish(
             services,
@@ -202,7 +207,7 @@ def _withdrawn(services: Services, job: job_state.Claim, name: str) -> IngestRes
     try:
         sync_workspaces(services, doc_id)
         if not has_records(services, doc_id):
-            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+            remove_stored(services.settings.uploads_dir, doc_id)
     except DatabaseUnavailableError:
         log.info("the database is unavailable: what %s wrote goes at the next start", doc_id)
     return IngestResult(file=name, doc_id=doc_id, status="failed", error="It was cancelled.")
@@ -260,8 +265,10 @@ def reindex_document(services: Services, document: Document, progress: Progress 
     returns its chunks."""
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
     known = known_ocr(services, document.doc_id)  # what OCR read once is not read again
+    suffix = Path(document.stored_path).suffix
+    opened = open_file(data, suffix, services.settings)
     chunks, card, ocr = _index(
-        services, data, open_pdf(data, services.settings), document.doc_id, document.filename, progress, known=known
+        services, data, suffix, opened, document.doc_id, document.filename, progress, known=known
     )
     # The same content: a large model's summary of it still holds, and costs a call to write again.
     card.model_summary = (document.card or {}).get("model_summary")
@@ -277,6 +284,7 @@ def reindex_document(services: Services, document: Document, progress: Progress 
 def _index(
     services: Services,
     data: bytes,
+    suffix: str,
     opened: Opened,
     doc_id: str,
     name: str,
@@ -294,8 +302,8 @@ def _index(
         reading[0] = 0.65 if step.ocr_total else 0.15
         progress(step.message, 0.05 + (reading[0] - 0.05) * step.fraction)
 
-    # Refuses blank, unreadable and hostile PDFs, and those needing OCR on more pages than allowed.
-    pages = extract_pages(data, opened, on_page, services.settings, known)
+    # Refuses blank, unreadable and hostile files, and PDFs needing OCR on more pages than allowed.
+    pages = read_file(data, suffix, opened, on_page, services.settings, known)
     title = opened.title
     chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts, reading[0])
     progress("Summarising", 0.95)

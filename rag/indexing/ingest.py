@@ -1,4 +1,5 @@
-"""Ingestion: one PDF's bytes become a stored file and a workspace's library record, then searchable passages
+"""Ingestion: one file's bytes (a PDF, or any kind rag/reading/files.py reads) become a stored file and a
+workspace's library record, then searchable passages
 (rag/indexing/index.py), or nothing. The same content in two workspaces is stored and indexed once; an upload
 says so only to a user who is a member of both."""
 
@@ -25,9 +26,11 @@ from rag.indexing.index import (
     no_progress,
     reindex_document,
 )
-from rag.reading.pdf import PdfError, check_pdf_bytes, open_pdf
+from rag.reading.files import accept_file
+from rag.reading.formats.identify import check_size, identify
+from rag.reading.pdf import PdfError
 from rag.records.cleanup import remove_record, sync_workspaces
-from rag.records.filenames import display_name, unique_name, write_atomically
+from rag.records.filenames import display_name, remove_stored, unique_name, write_atomically
 from rag.schemas import IngestResult
 from rag.services import Services
 
@@ -112,7 +115,7 @@ def _give_up(services: Services, doc_id: str) -> None:
     content are stored: another workspace's record may answer from them, and only the database could say."""
     try:
         if services.store.count(doc_id) == 0:
-            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+            remove_stored(services.settings.uploads_dir, doc_id)
     except StoreError:
         log.info("the store is unavailable too: the file of %s stays, its upload queued at the next start", doc_id)
 
@@ -126,10 +129,10 @@ def accept_bytes(
     workspace_id: str | None = None,
     user_id: str | None = None,
 ) -> IngestResult:
-    """Checks a PDF, stores its file and records it in the workspace as "queued", in well under a second for any
-    size: the slow part, `index_accepted`, may run later in a background worker. "duplicate" and "failed" results
-    are final, and so is "indexed": content another of the user's workspaces has indexed already is not indexed
-    twice."""
+    """Checks a file (a PDF, an Office file, a web page, a picture ...), stores it and records it in the workspace
+    as "queued", in about a second for any size: the slow part, `index_accepted`, may run later in a background
+    worker. "duplicate" and "failed" results are final, and so is "indexed": content another of the user's
+    workspaces has indexed already is not indexed twice."""
     name = display_name(filename)
     try:
         workspace = owner_workspace(services, workspace_id)
@@ -145,7 +148,8 @@ def _accept(
     settings = services.settings
     try:
         progress("Checking the file", 0.0)
-        check_pdf_bytes(data, settings.max_upload_bytes)
+        check_size(data, settings.max_upload_bytes)
+        identify(data, name)  # what it is, told from its content: refused here before anything is recorded
     except PdfError as exc:
         return failed_result(name, None, str(exc))
 
@@ -208,11 +212,13 @@ def _record(
         return IngestResult(file=name, doc_id=doc_id, status="queued", pages=record.pages)
 
     try:
-        opened = open_pdf(data, settings)
+        accepted = accept_file(data, name, settings)
     except PdfError as exc:
         return failed_result(name, doc_id, str(exc))
+    opened = accepted.opened
 
-    stored = settings.uploads_dir / f"{doc_id}.pdf"
+    # Named by the content's hash and its kind; a picture is stored as the PDF it was turned into.
+    stored = settings.uploads_dir / f"{doc_id}{accepted.suffix}"
     # The record goes first, so a crash mid-way leaves a marker to clean up. Its name is taken again here: another
     # upload may have taken it while this file was opened, and the database refuses a name twice.
     with services.sessions.begin() as session:
@@ -242,7 +248,7 @@ def _record(
                 raise _Raced
     try:
         progress("Saving the file", 0.03)
-        write_atomically(stored, data)
+        write_atomically(stored, accepted.data)
     except OSError as exc:
         # The record goes; another workspace's copy of the content keeps the file (replaced whole, or not at all).
         try:

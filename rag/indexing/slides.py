@@ -44,9 +44,13 @@ def _lines(text: str) -> list[str]:
 
 
 def is_deck(pages: Sequence[Page]) -> bool:
-    """Whether the document is a slide deck: more than half its pages landscape, and those holding few lines."""
+    """Whether the document is a slide deck: more than half its pages landscape, and those holding few lines. A
+    deck's slides say they are (a .pptx read natively); one wide page alone (a photographed receipt, a flyer) is a
+    page, not "slide 1"."""
+    if pages and all(page.unit == "slide" for page in pages):
+        return True
     wide = [page for page in pages if page.landscape]
-    if not wide or len(wide) <= LANDSCAPE_SHARE * len(pages):
+    if len(wide) < 2 or len(wide) <= LANDSCAPE_SHARE * len(pages):
         return False
     return statistics.median(len(_lines(page.text)) for page in wide) <= SLIDE_LINES
 

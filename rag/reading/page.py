@@ -1,4 +1,5 @@
-"""A page as the rest of DocChat sees it: its text, the sections that start on it, and what OCR read there."""
+"""A page as the rest of DocChat sees it: its text, the sections that start on it, and what OCR read there; or a
+unit of another kind of file (a slide, a sheet's rows, a section) that is cited as one."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ class Page:
     heads: tuple[str, ...] = ()
     # Wider than tall as a viewer shows it (rag/reading/checks.py landscape_pages): a slide deck's pages are.
     landscape: bool = False
+    # What the page is to a reader of a file that is not a PDF (rag/reading/formats/): "slide", "sheet", "section",
+    # "part"; and how a citation names it: "slide 3", "sheet “Budget”, rows 2–41", "section “Install”".
+    unit: str = "page"
+    place: str = ""
 
     @property
     def ocr(self) -> bool:

@@ -117,16 +117,20 @@ def _snippet_boxes(page: pdfium.PdfPage, snippet: str) -> list[tuple[float, floa
 
 def _snippet_lines(lines: Sequence[OcrLine], snippet: str) -> list[OcrLine]:
     """The lines OCR read that the snippet covers, matched on letters and digits as on a text layer."""
+    span = snippet_span([line.text for line in lines], snippet)
+    return [] if span is None else list(lines[span[0] : span[1] + 1])
+
+
+def snippet_span(lines: Sequence[str], snippet: str) -> tuple[int, int] | None:
+    """The first and last of the lines the snippet covers, matched on letters and digits alone; None if it is not
+    found in them."""
     owner: list[int] = []
-    letters: list[str] = []
     for n, line in enumerate(lines):
-        found = _letters(line.text)
-        letters.append(found)
-        owner.extend([n] * len(found))
-    span = _find("".join(letters), _letters(snippet.replace("…", " ")))
+        owner.extend([n] * len(_letters(line)))
+    span = _find("".join(_letters(line) for line in lines), _letters(snippet.replace("…", " ")))
     if span is None:
-        return []
-    return list(lines[owner[span[0]] : owner[span[1] - 1] + 1])
+        return None
+    return owner[span[0]], owner[span[1] - 1]
 
 
 def _find(page_text: str, wanted: str) -> tuple[int, int] | None:

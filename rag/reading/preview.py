@@ -1,5 +1,6 @@
 """A cited page as a picture: the stored PDF of a document in the library, drawn with the cited passage highlighted
-by PDFium in a guarded child (rag/reading/page_image.py)."""
+by PDFium in a guarded child (rag/reading/page_image.py); or a cited unit of another kind of file (a slide, a
+sheet's rows, a section), drawn as its text (rag/reading/unit_image.py)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,43 @@ from pathlib import Path
 from rag.accounts.users import owner_workspace
 from rag.config import Settings
 from rag.database.tables import Document
+from rag.errors import PdfError
+from rag.reading.files import kind_of, open_file, read_file
+from rag.reading.known_ocr import ocr_page_lines
 from rag.reading.ocr_layout import OcrLine
 from rag.reading.page_image import PagePreview, PreviewError, render_page
 from rag.reading.reader import Overrun, guarded
-from rag.reading.stored_pages import ocr_page_lines
+from rag.reading.unit_image import render_unit
 from rag.services import Services
 
 
 def page_preview(
     services: Services, doc_id: str, page: int, snippet: str = "", width: int = 900, workspace_id: str | None = None
 ) -> PagePreview:
-    """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted."""
+    """Page `page` (1-based) of a library document, `width` pixels wide, with `snippet` highlighted; for a file
+    that has no pages (a deck, a spreadsheet, a Word file, a web page), its unit `page` drawn as text."""
     path = stored_pdf(services, doc_id, workspace_id)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PreviewError(f"The stored file of {path.name} cannot be read.") from exc
+    if kind_of(path) != "pdf":
+        return unit_preview(data, path.suffix, page, services.settings, snippet, width)
     return render_guarded(data, page, services.settings, snippet, width, ocr_page_lines(services, doc_id, page))
+
+
+def unit_preview(
+    data: bytes, suffix: str, number: int, settings: Settings, snippet: str = "", width: int = 900
+) -> PagePreview:
+    """A unit of a file read natively (rag/reading/files.py), drawn as its text."""
+    try:
+        units = read_file(data, suffix, open_file(data, suffix, settings), settings=settings)
+    except PdfError as exc:
+        raise PreviewError(f"This part cannot be displayed: {exc}") from None
+    if not 1 <= number <= len(units):
+        raise PreviewError(f"This document has no part {number}.")
+    unit = units[number - 1]
+    return render_unit(unit.text, unit.place, snippet, width)
 
 
 def stored_pdf(services: Services, doc_id: str, workspace_id: str | None = None) -> Path:

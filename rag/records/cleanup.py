@@ -8,6 +8,7 @@ from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.orm import undefer
 
 from rag.database.tables import Document, utcnow
+from rag.records.filenames import remove_stored
 from rag.services import Services
 
 # A record still "indexing" whose heartbeat is older than this was left by a process that died. Ingestion
@@ -62,7 +63,7 @@ def remove_record(services: Services, workspace_id: str, doc_id: str) -> None:
     else:
         services.store.delete_document(doc_id)
         if not _other_records(services, workspace_id, doc_id):
-            (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+            remove_stored(services.settings.uploads_dir, doc_id)
     with services.sessions.begin() as session:
         session.execute(delete(Document).where(Document.workspace_id == workspace_id, Document.doc_id == doc_id))
 
@@ -84,7 +85,7 @@ def remove_document_data(services: Services, doc_id: str) -> None:
     """Removes a content's vectors, file and every workspace's record of it (what a failed or half-made
     ingestion wrote), in the order that never leaves vectors unowned."""
     services.store.delete_document(doc_id)
-    (services.settings.uploads_dir / f"{doc_id}.pdf").unlink(missing_ok=True)
+    remove_stored(services.settings.uploads_dir, doc_id)
     with services.sessions.begin() as session:
         session.execute(delete(Document).where(Document.doc_id == doc_id))
 

@@ -47,6 +47,12 @@ def unique_name(session: Session, name: str, doc_id: str, workspace_id: str) -> 
     return candidate
 
 
+def remove_stored(uploads_dir: Path, doc_id: str) -> None:
+    """The stored file of a content, whatever its kind ("<hash>.pdf", ".docx" ...), and a half-written one."""
+    for path in uploads_dir.glob(f"{doc_id}.*"):
+        path.unlink(missing_ok=True)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

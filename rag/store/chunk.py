@@ -17,8 +17,11 @@ class Chunk:
     # "how do I install it" finds the install section of the right manual, but never shown as a snippet.
     context: str = ""
     ocr: bool = False  # its page had no text layer and was read by OCR: the words may hold misreadings
-    # What its page is to a reader: a page, or a slide of a deck (rag/indexing/slides.py), cited "slide 7".
-    unit: Literal["page", "slide"] = "page"
+    # What its page is to a reader: a page, a slide of a deck (rag/indexing/slides.py), cited "slide 7", or a unit
+    # of another kind of file (Page.unit).
+    unit: Literal["page", "slide", "sheet", "section", "part"] = "page"
+    # How a citation names a unit of a file that has no pages (rag/reading/formats/): "slide 3", "section “Fees”".
+    place: str = ""
 
     @property
     def search_text(self) -> str:

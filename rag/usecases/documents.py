@@ -1,4 +1,4 @@
-"""The library, as every front end uses it: add PDFs (now, or in the background), list, inspect, remove."""
+"""The library, as every front end uses it: add documents (now, or in the background), list, inspect, remove."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rag.indexing.ingest import Progress, accept_bytes, ingest_bytes, ingest_pat
 from rag.indexing.reindex import ReindexProgress, ReindexResult, reindex
 from rag.jobs import dispatch as jobs
 from rag.reading import preview
+from rag.reading.formats.identify import ACCEPTED, WHAT_WE_READ
 from rag.reading.page_image import PagePreview
 from rag.records import library
 from rag.records.cleanup import remove_record
@@ -30,6 +31,19 @@ from rag.usecases._shared import library_ids as library_ids
 
 # What a front end gives to be added: a file on disk, or (name, bytes) of an upload.
 Upload = tuple[str, bytes]
+# The names an upload widget offers and a folder is searched for; the content decides what a file is.
+ACCEPTED_SUFFIXES = ACCEPTED
+KINDS_READ = WHAT_WE_READ
+
+
+def document_files(paths: Sequence[str | Path]) -> Iterator[Path]:
+    """The files named, and those of every folder named (its subfolders too) that DocChat reads, by name."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED)
+        else:
+            yield path
 
 
 def list_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:

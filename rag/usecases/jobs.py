@@ -17,7 +17,7 @@ from rag.indexing.ingest import accept_bytes
 from rag.indexing.job_state import WAITING
 from rag.jobs import dispatch as jobs
 from rag.records.cleanup import has_records, sync_workspaces
-from rag.records.filenames import unique_name
+from rag.records.filenames import remove_stored, unique_name
 from rag.records.library import find_document
 from rag.schemas import DocumentPublic, IngestResult, JobsPublic
 from rag.services import Services
@@ -87,7 +87,7 @@ def cancel_job(services: Services, doc_id: str, *, caller: Caller | None = None)
     if dead or (document.status == "queued" and document.attempts):  # an earlier attempt's passages
         sync_workspaces(services, document.doc_id)
     if not has_records(services, document.doc_id):
-        (services.settings.uploads_dir / f"{document.doc_id}.pdf").unlink(missing_ok=True)
+        remove_stored(services.settings.uploads_dir, document.doc_id)
     audit.by(services, who, "document.cancel", document.filename)
     return document_public(document)
 

@@ -133,7 +133,7 @@ async def test_conversation_lifecycle(db_client: httpx.AsyncClient) -> None:
     question, answer = detail["messages"]
     assert question["role"] == "user" and question["content"] == QUESTION
     assert answer["role"] == "assistant" and answer["id"] == done["message_id"] and answer["status"] == "complete"
-    typed = {"doc_id", "filename", "page", "snippet", "score", "removed", "ocr", "unit"}
+    typed = {"doc_id", "filename", "page", "snippet", "score", "removed", "ocr", "unit", "place"}
     assert answer["sources"] and all(set(source) == typed for source in answer["sources"])
     assert {source["unit"] for source in answer["sources"]} == {"page"}  # a manual's pages, not a deck's slides
     assert any(s["filename"] == "turbine.pdf" and s["page"] == 2 for s in answer["sources"])

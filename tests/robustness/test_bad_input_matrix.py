@@ -17,12 +17,15 @@ from rag.config import Settings, load_settings
 from rag.database.tables import Document
 from rag.indexing.ingest import ingest_bytes
 from rag.reading.checks import CERTIFICATE, DAMAGED, OPEN_MEMORY
+from rag.reading.formats.archives import BOMB, HUGE_PICTURE
+from rag.reading.formats.identify import LOCKED_OFFICE, NOT_A_DOCUMENT, NOT_CLAIMED
 from rag.reading.pdf import BLANK, NOTHING_READ, PAGE_CHARS, PAGE_MEMORY, TOO_MANY_PASSAGES
 from rag.records.library import list_documents
 from rag.services import Services
 from rag.usecases.startup import open_services, release_shared
 from tests.apptest import open_app, upload
 from tests.conftest import ROOT
+from tests.office_files import encrypted_office, pptx_with_huge_picture, xlsx_empty_rows, zip_bomb_docx
 from tests.pdfs import encrypt, make_pdf
 from tests.robustness.hostile_pdfs import (
     blank_pdf,
@@ -65,6 +68,14 @@ CASES: list[tuple[str, Callable[[], bytes], str]] = [
     # Object streams each under pypdf's 75 MB cap (tests/api/test_bad_requests.py has one past it), and past the
     # opening child's memory (one of 80 MiB is refused the same under these limits).
     ("streams.pdf", lambda: object_stream_bomb(70, pages=2), OPEN_MEMORY.format(mb=64)),
+    # Files that are not PDFs: an Office file is a ZIP archive, checked before a byte of it is unpacked.
+    ("bomb.docx", zip_bomb_docx, BOMB.format(what="a part packed 1,028 times")),
+    # A million empty rows as a program can write them (<row/>): unpacked, 6 MB of a 6 KB part.
+    ("rows.xlsx", lambda: xlsx_empty_rows(1_000_000, numbered=False), BOMB.format(what="a part packed 674 times")),
+    ("picture.pptx", pptx_with_huge_picture, HUGE_PICTURE.format(mp=100)),
+    ("locked.docx", encrypted_office, LOCKED_OFFICE),
+    ("page.html", lambda: bytes(range(256)) * 8, NOT_A_DOCUMENT.format(what="binary data")),
+    ("report.docx", lambda: b"Quarterly report: sales rose.", NOT_CLAIMED.format(claimed="an Office", what="text")),
 ]  # fmt: skip
 
 
@@ -83,7 +94,8 @@ def assert_consistent(services: Services) -> None:
         if services.settings.uploads_dir.exists()
         else []
     )
-    assert files == sorted(f"{d.doc_id}.pdf" for d in [*documents, *failed])
+    assert files == sorted(Path(d.stored_path).name for d in [*documents, *failed])
+    assert all(Path(d.stored_path).stem == d.doc_id for d in [*documents, *failed])
     for document in documents:
         assert services.store.count(document.doc_id) == document.chunks > 0
     assert services.store.count() == sum(d.chunks for d in documents)

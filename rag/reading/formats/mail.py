@@ -1,0 +1,83 @@
+"""An e-mail (.eml, with the standard library's email package): the message, its sender, recipients, date and
+subject first, then its text (the plain part, or the HTML part read as text), cited as "the message"; each text
+attachment is a part of its own, cited by its name. Other attachments are named, never opened."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from email.message import EmailMessage
+
+from rag.errors import PdfError
+from rag.reading.formats.units import Unit, clean
+from rag.reading.formats.web import read_html
+
+NOTHING = "The e-mail holds no text to search."
+# Attachments read as text: what a person attaches as notes. A Word file inside a mail is not followed.
+_TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/csv", "text/html"})
+MAX_PARTS = 50
+
+
+def read_email(data: bytes) -> tuple[list[Unit], str | None]:
+    try:
+        message = email.message_from_bytes(data, policy=policy.default)
+    except (ValueError, TypeError, LookupError, IndexError) as exc:
+        raise PdfError("The e-mail is damaged and cannot be read.") from exc
+    if not isinstance(message, EmailMessage):
+        raise PdfError("The e-mail is damaged and cannot be read.")
+    subject = clean(str(message.get("Subject") or ""))
+    head = [f"{name}: {clean(str(message[name]))}" for name in ("From", "To", "Cc", "Date", "Subject") if message[name]]
+    body = _body_text(message)
+    parts = [Unit("\n".join([*head, "", body]).strip(), "part", "the message", (subject,) if subject else ())]
+    others = []
+    for count, part in enumerate(_attachments(message)):
+        if count >= MAX_PARTS:
+            break
+        name = clean(part.get_filename() or "") or f"attachment {count + 1}"
+        kind = part.get_content_type()
+        if kind in _TEXT_TYPES:
+            text = _part_text(part)
+            if text.strip():
+                parts.append(Unit(text, "part", f"attachment “{name}”", (name,)))
+                continue
+        others.append(f"{name} ({kind})")
+    if others:
+        parts[0] = Unit(parts[0].text + "\nAttachments not read: " + ", ".join(others), "part", "the message",
+                        parts[0].starts)  # fmt: skip
+    if not any(page.text.strip() for page in parts):
+        raise PdfError(NOTHING)
+    return parts, subject or None
+
+
+def _attachments(message: EmailMessage) -> list[EmailMessage]:
+    try:
+        return list(message.iter_attachments())
+    except (KeyError, ValueError, TypeError, LookupError, AttributeError):
+        return []
+
+
+def _body_text(message: EmailMessage) -> str:
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except (KeyError, ValueError, TypeError, LookupError, AttributeError):
+        part = None
+    return _part_text(part) if part is not None else ""
+
+
+def _part_text(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+    except (KeyError, ValueError, TypeError, LookupError, AttributeError, UnicodeError, AssertionError):
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    if not isinstance(content, str):
+        return ""
+    if part.get_content_type() == "text/html":
+        try:
+            parts, _ = read_html(content.encode("utf-8"))
+        except PdfError:
+            return ""
+        return "\n".join(unit.text for unit in parts)
+    return "\n".join(line.rstrip() for line in content.splitlines()).strip()

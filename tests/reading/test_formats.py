@@ -1,0 +1,201 @@
+"""Files other than PDFs: what each kind is told to be from its content, the units each is read into and how their
+citations name them, and the hostile ones refused before they are unpacked."""
+
+from __future__ import annotations
+
+import io
+import socket
+
+import pytest
+from PIL import Image
+
+from rag.errors import PdfError
+from rag.reading.formats.archives import BOMB, HUGE_PICTURE
+from rag.reading.formats.identify import LOCKED_OFFICE, NOT_CLAIMED, NOT_PDF, OLD_OFFICE, identify
+from rag.reading.formats.images import image_pdf
+from rag.reading.formats.native import read_native
+from rag.reading.formats.sheets import MAX_ROWS, TOO_MANY_ROWS
+from rag.reading.unit_image import render_unit
+from tests import office_files as made
+from tests.pdfs import make_pdf
+
+
+def units(data: bytes, name: str) -> list[tuple[str, str]]:
+    pages, _ = read_native(data, identify(data, name), 100_000, 50_000, 800)
+    assert [page.number for page in pages] == list(range(1, len(pages) + 1))
+    return [(page.place, page.text) for page in pages]
+
+
+def test_a_word_file_is_read_in_sections_at_its_headings_with_its_table_a_row_a_line():
+    read = dict(units(made.docx_bytes(), "guide.docx"))
+    assert list(read) == ["section “Getting started”", "section “Prices”", "section “Warranty”"]
+    assert read["section “Prices”"].splitlines()[2:] == [
+        "Model | Price | Colour",
+        "Model: Aster; Price: 49 EUR; Colour: green",
+        "Model: Briar; Price: 65 EUR; Colour: copper",
+    ]
+    pages, title = read_native(made.docx_bytes(), "docx", 100_000, 50_000, 800)
+    assert title == "Field guide"
+    # The headings are the card's outline, as a PDF's bookmarks are: "Warranty" under "Prices".
+    assert [page.sections for page in pages] == [(("Getting started",),), (("Prices",),), (("Prices", "Warranty"),)]
+
+
+def test_a_deck_is_a_unit_a_slide_title_first_with_its_notes_labelled_and_its_table_in_rows():
+    read = units(made.pptx_bytes(), "review.pptx")
+    assert [place for place, _ in read] == ["slide 1", "slide 2"]
+    assert read[0][1].splitlines() == [
+        "Quarterly review",
+        "Sales rose in the northern region",
+        "The new depot opens in March",
+        "Speaker notes: Mention that the depot is in Tampere.",
+    ]
+    assert read[1][1].splitlines() == [
+        "Headcount",
+        "Team | People",
+        "Team: Support; People: 14",
+        "Team: Research; People: 9",
+    ]
+    assert units(made.odp_bytes(), "tour.odp") == [
+        ("slide 1", "Welcome\nThe tour starts at the north gate"),
+        ("slide 2", "Lunch\nSoup is served at noon"),
+    ]
+
+
+def test_a_spreadsheet_is_read_in_rows_named_by_their_columns_and_cited_by_sheet_and_row_numbers():
+    read = units(made.xlsx_bytes(rows=30), "budget.xlsx")
+    assert [place for place, _ in read] == [
+        "sheet “Budget”, rows 2–26",
+        "sheet “Budget”, rows 27–32",
+        "sheet “Notes”, row 2",
+    ]
+    # Each unit starts with the column names; a value keeps its column's name and its row's label.
+    assert read[1][1].splitlines()[0] == "Item | Cost | Owner"
+    assert read[1][1].splitlines()[-1] == "Item: Printer toner; Cost: 87.25; Owner: Chidi"
+    assert read[0][1].splitlines()[1] == "Item: Item 1; Cost: 10.5; Owner: Ana"  # 21.0 is shown as 21 below it
+    assert read[0][1].splitlines()[2] == "Item: Item 2; Cost: 21; Owner: Ben"
+    assert units(made.ods_bytes(), "rota.ods") == [
+        ("sheet “Rota”, rows 2–3", "Day | Cook\nDay: Monday; Cook: Priya\nDay: Tuesday; Cook: Olu")
+    ]
+    assert units(made.CSV, "cities.csv") == [
+        ("rows 2–3", "city | population | river\ncity: Lyon; population: 522000; river: Rhone\n"
+                     "city: Nantes; population: 320000; river: Loire"),
+    ]  # fmt: skip
+
+
+def test_a_web_page_is_read_as_text_without_its_scripts_styles_menus_or_hidden_text(monkeypatch):
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a web page was read by fetching something")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    read = units(made.HTML, "club.html")
+    assert read == [
+        ("section “Garden club”", "Garden club\nMeetings are held on the first Tuesday of each month."),
+        ("section “Plot sizes”", "Plot sizes\nPlot | Area\nPlot: North; Area: 40 square metres"),
+    ]
+    every = " ".join(text for _, text in read)
+    for unseen in ("secret", "color", "Hidden text", "Contact", "tracker"):
+        assert unseen not in every
+
+
+def test_markdown_text_and_an_opendocument_text_keep_their_headings_and_tables():
+    assert units(made.MARKDOWN, "NEWS.md")[1] == (
+        "section “Version 2.1”",
+        "Version 2.1\nThe export button now writes CSV files with a header row.\nSetting | Default\n"
+        "Setting: timeout; Default: 30 seconds\nSetting: retries; Default: 4",
+    )
+    assert units(made.odt_bytes(), "library.odt")[1] == (
+        "section “Fees”",
+        "Fees\nService | Fee\nService: Late return; Fee: 0.50 a day\nService: Lost card; Fee: 3.00",
+    )
+    # Prose wrapped at a margin is joined; lines set one under the other (a list, an address) are kept.
+    text = (
+        b"The opening times of the park are posted at the main gate and\non the notice board by the cafe.\n\n"
+        b"Bring:\n- water\n- a hat\n"
+    )
+    assert units(text, "rules.txt") == [
+        (
+            "paragraphs 1–2",
+            "The opening times of the park are posted at the main gate and on the notice board by the cafe.\n"
+            "Bring:\n- water\n- a hat",
+        )
+    ]
+
+
+def test_an_email_is_its_message_then_each_text_attachment_cited_by_name():
+    read = units(made.eml_bytes(), "standup.eml")
+    assert [place for place, _ in read] == ["the message", "attachment “agenda.txt”"]
+    assert read[0][1].splitlines()[:2] == ["From: Ada <ada@example.org>", "To: team@example.org"]
+    assert "starts at 9:45 in room Saturn" in read[0][1]
+    assert read[1][1] == "Agenda: budget, hiring, the office move."
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind"),
+    [
+        (made.HTML, "page.txt", "html"),  # the content decides among text kinds ...
+        (made.eml_bytes(), "message.txt", "email"),
+        (make_pdf([["A PDF saved without its suffix."]]), "scan", "pdf"),
+        (made.xlsx_bytes(rows=1), "budget.docx", "xlsx"),  # ... and among Office files
+        (made.png_with_text(), "photo.tiff", "image"),
+        (b"plain words\n", "notes", "text"),
+    ],
+)
+def test_a_file_is_what_its_content_says(data, name, kind):
+    assert identify(data, name) == kind
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"plain words\n", "report.pdf", NOT_PDF),
+        (b"plain words\n", "report.docx", NOT_CLAIMED.format(claimed="an Office", what="text")),
+        (made.HTML, "photo.png", NOT_CLAIMED.format(claimed="a picture", what="a web page")),
+        (made.encrypted_office(), "locked.xlsx", LOCKED_OFFICE),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, "old.doc", OLD_OFFICE),
+    ],
+)
+def test_a_name_that_promises_a_format_the_content_is_not_is_refused(data, name, message):
+    with pytest.raises(PdfError) as refused:
+        identify(data, name)
+    assert str(refused.value) == message
+
+
+def test_hostile_office_files_are_refused_from_their_directory_before_anything_is_unpacked():
+    with pytest.raises(PdfError) as bomb:
+        read_native(made.zip_bomb_docx(), "docx", 100_000, 50_000, 800)
+    assert str(bomb.value) == BOMB.format(what="a part packed 1,028 times")
+    with pytest.raises(PdfError) as picture:
+        read_native(made.pptx_with_huge_picture(), "pptx", 100_000, 50_000, 800)
+    assert str(picture.value) == HUGE_PICTURE.format(mp=100)
+
+
+@pytest.mark.slow  # openpyxl walks 200,000 rows before it stops: 5 s
+def test_a_sheet_of_a_million_numbered_empty_rows_is_refused_at_the_row_limit():
+    with pytest.raises(PdfError) as refused:
+        read_native(made.xlsx_empty_rows(1_000_000), "xlsx", 100_000, 50_000, 800)
+    assert str(refused.value) == TOO_MANY_ROWS.format(limit=MAX_ROWS)
+
+
+def test_a_picture_becomes_a_pdf_page_of_its_own_pixels_and_a_huge_one_is_refused():
+    pdf = image_pdf(made.png_with_text(size=(900, 200)))
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    assert len(document) == 1
+    # 300 dpi: OCR draws pages at 300 dpi, so it sees the picture's pixels one for one.
+    assert [round(v) for v in document[0].get_size()] == [round(900 * 72 / 300), round(200 * 72 / 300)]
+    document.close()
+    big = io.BytesIO()
+    Image.new("L", (8_000, 7_000)).save(big, "PNG")
+    with pytest.raises(PdfError, match="56 megapixels"):
+        image_pdf(big.getvalue())
+
+
+def test_a_unit_is_drawn_as_its_text_with_the_cited_passage_highlighted():
+    text = "\n".join(f"Line {n} says something about item {n}." for n in range(1, 120))
+    shown = render_unit(text, "section “Items”", "Line 80 says something about item 80.", width=700)
+    picture = Image.open(io.BytesIO(shown.png))
+    assert shown.highlighted and picture.width == 700
+    # Long units are shown around the passage, not whole.
+    assert picture.height < 80 * 30
+    assert not render_unit(text, "section “Items”", "words that are not there").highlighted
