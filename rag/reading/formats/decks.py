@@ -56,8 +56,13 @@ def _in_reading_order(shapes: object) -> list:
 
 
 def _shape_lines(shape: object) -> list[str]:
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 
+    # A deck's running foot, date and slide number are on every slide, like a PDF's running heads ("Page 2",
+    # "l TANGO Meeting l 20 May 2015 l ..."): not what the slide says.
+    furniture = (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.DATE)
+    if getattr(shape, "is_placeholder", False) and shape.placeholder_format.type in furniture:  # type: ignore[attr-defined]
+        return []
     if getattr(shape, "shape_type", None) == MSO_SHAPE_TYPE.GROUP:
         return [line for inner in _in_reading_order(shape.shapes) for line in _shape_lines(inner)]  # type: ignore[attr-defined]
     if getattr(shape, "has_table", False):

@@ -54,4 +54,19 @@ def read_native(
         total += len(page.text)
     if total > max_passages * chunk_size:
         raise PdfError(TOO_MUCH.format(limit=max_passages))
-    return pages, title
+    return pages, real_title(title)
+
+
+# What programs fill in for a title nobody wrote.
+_PLACEHOLDER_TITLES = frozenset({"powerpoint presentation", "presentation", "document", "untitled", "title", "slide 1"})
+
+
+def real_title(title: str | None) -> str | None:
+    """The title a file declares, when a person wrote it: not "PowerPoint Presentation", nor a file name."""
+    title = " ".join((title or "").split())
+    lowered = title.lower()
+    if len(title) < 3 or lowered in _PLACEHOLDER_TITLES or lowered.startswith("microsoft word - "):
+        return None
+    if lowered.endswith((".doc", ".docx", ".ppt", ".pptx", ".xls", ".xlsx", ".odt", ".html", ".txt")):
+        return None
+    return title[:150]

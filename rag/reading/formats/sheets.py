@@ -111,15 +111,16 @@ def sheet_units(sheets: list[tuple[str, list[list[str]]]], named: bool) -> list[
         if not filled:
             continue
         header_at, header = _header(filled)
-        body = [(number, row) for number, row in filled if number > header_at]
+        # Notes above the column names (a title, who made it) are lines of their own, named by nothing.
+        body = [(number, row) for number, row in filled if number != header_at]
         names = " | ".join(cell for cell in header if cell) if header_at else ""
         where = f"sheet “{name}”, " if named and name else ""
         if not body:  # a sheet of one row: that row is its content
-            body, header, names = filled, [], ""
+            body, header, names, header_at = filled, [], "", 0
         for first in range(0, len(body), ROWS):
             part = body[first : first + ROWS]
             lines = [names] if names else []
-            lines += [_row_line(header, row) for _, row in part]
+            lines += [_row_line(header if number > header_at else [], row) for number, row in part]
             place = f"{where}rows {part[0][0]}–{part[-1][0]}" if len(part) > 1 else f"{where}row {part[0][0]}"
             starts = (name,) if named and name and first == 0 else ()
             units.append(Unit("\n".join(lines), "sheet", place, starts))
@@ -128,14 +129,34 @@ def sheet_units(sheets: list[tuple[str, list[list[str]]]], named: bool) -> list[
     return units
 
 
+# The column names are looked for among a sheet's first rows: below a title or a few notes, not further.
+HEADER_SEARCH = 12
+
+
 def _header(filled: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
-    """The first filled row, when most of its cells are words: the column names. A sheet that starts with numbers
-    has none (its columns are named by their letters)."""
-    number, row = filled[0]
-    cells = [cell for cell in row if cell]
-    words = sum(1 for cell in cells if not _is_number(cell))
-    if len(cells) >= 2 and words * 2 > len(cells) and len(filled) > 1:
-        return number, row
+    """The row of column names: of a sheet's first rows, the one whose words head the most columns that the rows
+    below it fill (a title or a note above the table heads none of them). A sheet with none is named by its
+    columns' letters."""
+    best, best_score = None, 1
+    for at, (number, row) in enumerate(filled[:HEADER_SEARCH]):
+        below = [r for _, r in filled[at + 1 : at + 4]]
+        if not below:
+            break
+        cells = [cell for cell in row if cell]
+        numbers = sum(1 for cell in cells if _is_number(cell))
+        if numbers * 2 >= len(cells) or numbers >= 2:
+            continue  # a row of data: column names are words (years above a table of figures are not read as names)
+        score = sum(
+            1
+            for column, cell in enumerate(row)
+            if cell
+            and not _is_number(cell)
+            and sum(1 for r in below if column < len(r) and r[column]) * 3 >= len(below) * 2
+        )
+        if score > best_score:
+            best, best_score = (number, row), score
+    if best is not None:
+        return best
     width = max(len(r) for _, r in filled)
     return 0, [_letters(i) for i in range(width)]
 
