@@ -121,6 +121,22 @@ def test_markdown_text_and_an_opendocument_text_keep_their_headings_and_tables()
     ]
 
 
+def test_plain_text_is_cut_at_the_headings_it_sets_on_lines_of_their_own():
+    text = (
+        b"Purpose\n\nThe tool copies files between machines, resuming where a copy stopped.\n\n"
+        b"Building\n========\n\nRun make, then make install as root.\n\n"
+        b"Thanks to everyone who sent a patch, a bug report or a kind word over the years.\n"
+    )
+    assert units(text, "README") == [
+        ("section “Purpose”", "Purpose\nThe tool copies files between machines, resuming where a copy stopped."),
+        (
+            "section “Building”",
+            "Building\nRun make, then make install as root.\n"
+            "Thanks to everyone who sent a patch, a bug report or a kind word over the years.",
+        ),
+    ]
+
+
 def test_an_email_is_its_message_then_each_text_attachment_cited_by_name():
     read = units(made.eml_bytes(), "standup.eml")
     assert [place for place, _ in read] == ["the message", "attachment “agenda.txt”"]

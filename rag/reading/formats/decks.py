@@ -32,6 +32,7 @@ def read_pptx(data: bytes) -> tuple[list[Unit], str | None]:
     except (ValueError, KeyError, OSError, AttributeError, TypeError, SyntaxError) as exc:
         raise PdfError("The PowerPoint file is damaged and cannot be read.") from exc
     slides = []
+    feet: set[str] = set()
     for number, slide in enumerate(deck.slides, 1):
         title_shape = slide.shapes.title
         title = title_shape.text_frame.text if title_shape is not None and title_shape.has_text_frame else ""
@@ -39,7 +40,12 @@ def read_pptx(data: bytes) -> tuple[list[Unit], str | None]:
         for shape in _in_reading_order(slide.shapes):
             if title_shape is not None and shape.shape_id == title_shape.shape_id:
                 continue
-            lines.extend(_shape_lines(shape))
+            foot = _running_foot(shape)
+            if foot is None:
+                lines.extend(_shape_lines(shape))
+            elif foot and foot not in feet:
+                feet.add(foot)  # said once, on the first slide that shows it
+                lines.append(foot)
         notes = ""
         if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
             notes = slide.notes_slide.notes_text_frame.text
@@ -55,14 +61,25 @@ def _in_reading_order(shapes: object) -> list:
     return sorted(shapes, key=lambda s: ((s.top or 0) // 50_000, s.left or 0))  # type: ignore[attr-defined]
 
 
-def _shape_lines(shape: object) -> list[str]:
-    from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+def _running_foot(shape: object) -> str | None:
+    """A deck's running foot or date ("l TANGO Meeting l 20 May 2015 l ..."), "" for a slide number ("Page 2"), None
+    for what a slide says. They are on every slide, like a PDF's running heads: a foot is read once, where it first
+    shows (it may be the only place the talk's date is written); a slide number never."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
 
-    # A deck's running foot, date and slide number are on every slide, like a PDF's running heads ("Page 2",
-    # "l TANGO Meeting l 20 May 2015 l ..."): not what the slide says.
-    furniture = (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.DATE)
-    if getattr(shape, "is_placeholder", False) and shape.placeholder_format.type in furniture:  # type: ignore[attr-defined]
-        return []
+    if not getattr(shape, "is_placeholder", False):
+        return None
+    kind = shape.placeholder_format.type  # type: ignore[attr-defined]
+    if kind == PP_PLACEHOLDER.SLIDE_NUMBER:
+        return ""
+    if kind in (PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.DATE):
+        return " ".join(shape.text_frame.text.split()) if shape.has_text_frame else ""  # type: ignore[attr-defined]
+    return None
+
+
+def _shape_lines(shape: object) -> list[str]:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
     if getattr(shape, "shape_type", None) == MSO_SHAPE_TYPE.GROUP:
         return [line for inner in _in_reading_order(shape.shapes) for line in _shape_lines(inner)]  # type: ignore[attr-defined]
     if getattr(shape, "has_table", False):

@@ -145,18 +145,31 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
+# A heading in plain text: a line of its own, between blank lines, short, starting with a capital or a number and
+# ending without a sentence's stop ("Purpose", "2.1 Building from source", "License"); or a line underlined.
+_TEXT_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.,;!?]{0,58}[^.,;:!?\s]$")
+_UNDERLINE = re.compile(r"^(=+|-+|~+|\*+)$")
+
+
 def read_text(data: bytes) -> tuple[list[Unit], str | None]:
-    """Plain text: its paragraphs (lines up to a blank one), cited by their numbers."""
+    """Plain text: its paragraphs (lines up to a blank one) under the headings it sets on lines of their own, cited
+    by heading, or by paragraph numbers where it has none."""
     sections = Sections()
-    paragraph: list[str] = []
+    blocks: list[list[str]] = [[]]
     for line in decoded(data).splitlines():
         if line.strip():
-            paragraph.append(line.strip())
-        elif paragraph:
-            sections.line(" ".join(paragraph) if not _looks_set(paragraph) else "\n".join(paragraph))
-            paragraph = []
-    if paragraph:
-        sections.line(" ".join(paragraph) if not _looks_set(paragraph) else "\n".join(paragraph))
+            blocks[-1].append(line.strip())
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [block for block in blocks if block]
+    for at, block in enumerate(blocks):
+        underlined = len(block) == 2 and _UNDERLINE.match(block[1]) and len(block[0]) <= 80
+        if underlined:
+            sections.heading(1 if block[1][0] == "=" else 2, block[0])
+        elif len(block) == 1 and at + 1 < len(blocks) and _TEXT_HEADING.match(block[0]):
+            sections.heading(2, block[0])
+        else:
+            sections.line(" ".join(block) if not _looks_set(block) else "\n".join(block))
     return cut(sections), None
 
 

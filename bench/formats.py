@@ -1,0 +1,238 @@
+"""Files other than PDFs (issue 32): Word, PowerPoint, Excel, OpenDocument, web pages, Markdown, text, CSV, e-mail
+and pictures, read natively (rag/reading/formats/). Unit recall and the key fact in what the user reads first, per
+family of formats; and the time to add each file, against the PDF path on the same text.
+
+    bash bench/formats-corpus.sh                 # 19 real files, into bench/corpus-formats/ (git-ignored)
+    .venv/bin/python bench/formats.py [--model] [--split dev|held out] [--misses FILE] [--library DIR]
+
+The questions (bench/qa/formats-{dev,heldout}.jsonl) were written blind from the files, split by file; each says
+where its answer is as a person names it: a slide, a sheet's row, the heading above it, an e-mail's part, or a
+picture's page. A source is right when its unit is that place: the slide, the rows holding that row, the section
+under that heading. Each question is asked as the chat asks it, with quotes alone (no model: minutes), or with
+--model the local default (quotes first, then SmolLM2 when the check passes), as bench/layouts.py does.
+
+Speed: each file is added alone to a fresh library and timed from its bytes to searchable passages; its read text
+is then written into a plain PDF (one page per unit, wrapped at 95 characters, 55 lines a page) and timed the same
+way, so the difference is the reading, not the embedding of different text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+import textwrap
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import ROOT, from_checkout, table
+
+from rag.answering.pipeline import draft_answer
+from rag.config import Settings
+from rag.indexing.ingest import ingest_bytes, ingest_path
+from rag.presentation import quotes_markdown
+from rag.reading.files import accept_file, read_file
+from rag.services import Services
+from rag.text import flat
+from rag.usecases.startup import open_services
+
+CORPUS = ROOT / "bench" / "corpus-formats"
+QA = ROOT / "bench" / "qa"
+SPLITS = {"dev": QA / "formats-dev.jsonl", "held out": QA / "formats-heldout.jsonl"}
+FAMILIES = ("word", "slides", "spreadsheet", "web", "email", "image")
+_ROWS = re.compile(r"(?:sheet “(?P<sheet>[^”]*)”, )?rows? (?P<first>\d+)(?:–(?P<last>\d+))?$")
+
+
+@dataclass
+class Outcome:
+    split: str
+    family: str
+    kind: str
+    rank: int | None
+    fact: bool
+    not_found: bool
+    item: dict
+    read: str
+
+
+def in_place(where: dict | None, place: str, unit: str, page: int) -> bool:
+    """Whether a source's unit (its place as cited, its kind, its number) is where the question says the answer is."""
+    if not where:
+        return False
+    if "slide" in where:
+        return unit == "slide" and page == where["slide"]
+    if "page" in where:
+        return page == where["page"]
+    if "sheet" in where:
+        found = _ROWS.match(place)
+        if found is None or (found["sheet"] is not None and found["sheet"] != where["sheet"]):
+            return False
+        first = int(found["first"])
+        return first <= where["row"] <= int(found["last"] or first)
+    if "heading" in where:
+        heading = " ".join(where["heading"].split())
+        if not heading:
+            return place.startswith("paragraphs")
+        return place in (f"section “{heading}”", f"section “{heading}” (continued)")
+    if "part" in where:
+        return place == ("the message" if where["part"] == "body" else f"attachment “{where['part']}”")
+    return False
+
+
+def ask(services: Services, item: dict, split: str, with_model: bool) -> Outcome:
+    if with_model:
+        from answers import answer, shown  # bench/answers.py: the model's answer, checked and shown as the chat does
+        from scoring import QAItem
+
+        run = answer(services, item["question"], QAItem(item["question"], item["doc"], (), ()), None)
+        text, not_found, _ = shown(run, "quotes_first")
+        sources = [
+            (d.metadata["filename"], d.metadata.get("place", ""), d.metadata.get("unit", "page"), d.metadata["page"])
+            for d in run.docs
+        ]
+    else:
+        draft = draft_answer(services, item["question"], [], None, [], strategy="quotes")
+        not_found = draft.mode == "not_found"
+        text = "" if not_found else quotes_markdown(draft.quotes)
+        sources = [(s.filename, s.place, s.unit, s.page) for s in draft.sources]
+    rank = next(
+        (
+            n
+            for n, (name, place, unit, page) in enumerate(sources, 1)
+            if name == item["doc"] and in_place(item.get("where"), place, unit, page)
+        ),
+        None,
+    )
+    fact = bool(item.get("fact")) and re.search(re.escape(flat(item["fact"])), flat(text), re.I) is not None
+    return Outcome(split, item.get("family", "?"), item.get("kind", "prose"), rank, fact, not_found, item, text)
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _share(flags: list[bool]) -> str:
+    return f"{sum(flags) / len(flags):.2f}" if flags else "-"
+
+
+def report(outcomes: list[Outcome]) -> None:
+    rows = []
+    for split in SPLITS:
+        mine = [o for o in outcomes if o.split == split]
+        answerable = [o for o in mine if o.kind != "unanswerable"]
+        groups: dict[str, list[Outcome]] = defaultdict(list)
+        for o in answerable:
+            groups[o.family].append(o)
+        for family in (*FAMILIES, "all answerable"):
+            group = answerable if family == "all answerable" else groups.get(family, [])
+            if group:
+                rows.append(
+                    [
+                        split,
+                        family,
+                        len(group),
+                        _share([o.rank == 1 for o in group]),
+                        _share([o.rank is not None and o.rank <= 5 for o in group]),
+                        _share([o.fact for o in group]),
+                        _share([o.not_found for o in group]),
+                    ]
+                )
+        unanswerable = [o for o in mine if o.kind == "unanswerable"]
+        if unanswerable:
+            rows.append(
+                [split, "unanswerable", len(unanswerable), "", "", "", _share([o.not_found for o in unanswerable])]
+            )
+    table(
+        'Per family: unit recall, the key fact in what is read first, and "not found"',
+        ["split", "family", "n", "recall@1", "recall@5", "key fact", "not found"],
+        rows,
+    )
+
+
+def _as_pdf(units: list[str]) -> bytes:
+    """The text as a plain PDF: a page (or more) a unit, Latin-1 only (the PDF's standard font)."""
+    make_pdf = from_checkout("tests.pdfs").make_pdf
+    pages = []
+    for text in units:
+        lines = [
+            piece.encode("latin-1", "replace").decode("latin-1")
+            for line in text.splitlines()
+            for piece in (textwrap.wrap(line, 95) or [""])
+        ]
+        pages += [lines[at : at + 55] for at in range(0, max(len(lines), 1), 55)]
+    return make_pdf(pages)
+
+
+def speeds(files: list[Path]) -> None:
+    """Each file added alone to a fresh library, then the same text as a PDF."""
+    rows = []
+    settings = Settings(_env_file=None)
+    for path in files:
+        data = path.read_bytes()
+        accepted = accept_file(data, path.name, settings)
+        units = [page.text for page in read_file(accepted.data, accepted.suffix, accepted.opened, settings=settings)]
+        timed = []
+        for name, payload in ((path.name, data), (path.stem + ".pdf", _as_pdf(units))):
+            with tempfile.TemporaryDirectory() as tmp:
+                services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
+                try:
+                    started = time.perf_counter()
+                    result = ingest_bytes(services, payload, name)
+                    timed.append((time.perf_counter() - started, result.chunks or 0, result.status))
+                finally:
+                    services.close()
+        (native, chunks, status), (pdf, pdf_chunks, pdf_status) = timed
+        rows.append([path.name, accepted.kind, len(units), f"{native:.2f}", chunks, f"{pdf:.2f}", pdf_chunks,
+                     status if status != "indexed" else pdf_status if pdf_status != "indexed" else ""])  # fmt: skip
+    table(
+        "Time to add each file (s), alone in a fresh library, against the same text as a PDF",
+        ["file", "kind", "units", "native s", "passages", "as PDF s", "passages", "note"],
+        rows,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", action="store_true", help="the local default with SmolLM2 (slow)")
+    parser.add_argument("--split", choices=list(SPLITS), help="one split only")
+    parser.add_argument("--speed", action="store_true", help="only the time to add each file, against the PDF path")
+    parser.add_argument("--misses", metavar="FILE", help="write each answerable question whose key fact was not read")
+    parser.add_argument("--library", metavar="DIR", help="keep the library in DIR and reuse it")
+    args = parser.parse_args()
+    files = sorted(p for p in CORPUS.glob("*") if p.is_file())
+    if not files:
+        raise SystemExit("No formats corpus: run bash bench/formats-corpus.sh first.")
+    if args.speed:
+        speeds(files)
+        return
+    splits = {args.split: SPLITS[args.split]} if args.split else SPLITS
+    with tempfile.TemporaryDirectory() as tmp:
+        services = open_services(Settings(_env_file=None, storage_dir=Path(args.library or tmp)))
+        try:
+            started = time.perf_counter()
+            for path in files:
+                result = ingest_path(services, path)
+                if result.status not in ("indexed", "duplicate"):
+                    print(f"({path.name}: {result.status} {result.error or ''})")
+            print(f"(indexed {len(files)} files in {time.perf_counter() - started:.0f} s)")
+            services.store.optimize()
+            outcomes = [
+                ask(services, item, split, args.model) for split, path in splits.items() for item in _jsonl(path)
+            ]
+            report(outcomes)
+            if args.misses:
+                with Path(args.misses).open("w") as out:
+                    for o in outcomes:
+                        if o.kind != "unanswerable" and not (o.fact and o.rank):
+                            out.write(f"## [{o.split} / {o.family} / {o.kind}] {o.item['doc']} {o.item.get('where')} "
+                                      f"rank {o.rank}\nQ: {o.item['question']}\nfact: {o.item.get('fact')}\n"
+                                      f"{o.read[:600]}\n\n")  # fmt: skip
+        finally:
+            services.close()
+
+
+if __name__ == "__main__":
+    main()
