@@ -130,6 +130,22 @@ def export_text(text: str) -> str:
     return _joined(_pieces(_tokens(text), _EXPORT, {}), lambda run: _coded(run, _LINK_RUNS), _export_code)
 
 
+# What a file's units are called, by its suffix (rag/reading/formats/): a deck has slides, a Word file or a web page
+# sections, a spreadsheet parts of its rows, an e-mail its message and attachments.
+_UNITS = {
+    **dict.fromkeys((".pptx", ".odp"), "slide"),
+    **dict.fromkeys((".docx", ".odt", ".html", ".htm", ".md", ".markdown", ".txt"), "section"),
+    **dict.fromkeys((".xlsx", ".ods", ".csv", ".eml"), "part"),
+}
+
+
+def counted_units(filename: str, count: int) -> str:
+    """How many pages a file has, in its own units: "12 pages", "1 slide", "3 sections"."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    unit = _UNITS.get(suffix, "page")
+    return f"{count} {unit}" + ("" if count == 1 else "s")
+
+
 def cited_at(cited: Source | Quote, short: bool = True) -> str:
     """Where a cited passage stands, as its citation names it: "p. 7" ("page 7" not short), "slide 7" in a deck, or
     the unit of a file without pages ("sheet “Budget”, rows 2–26")."""

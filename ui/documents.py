@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rag.errors import DocChatError
-from rag.presentation import label_markdown, people, text_html
+from rag.presentation import counted_units, label_markdown, people, text_html
 from rag.schemas import DocumentPublic, IngestResult
 from rag.usecases import asking, conversations, documents, jobs
 from rag.usecases.documents import DocumentCard
@@ -11,13 +11,13 @@ from ui.session import caller
 from ui.shared import database_guard, model_indicator, services
 
 
-def show_card(card: DocumentCard | None, waiting_for_model: bool) -> None:
+def show_card(card: DocumentCard | None, name: str, waiting_for_model: bool) -> None:
     """What the document is about: who wrote it, its abstract and summary in its own words, and its chapters with
     their pages."""
     if card is None:
         st.caption("Its summary could not be made: the stored file cannot be read.")
         return
-    st.markdown(f"**{label_markdown(card.title)}** · {card.pages} pages")
+    st.markdown(f"**{label_markdown(card.title)}** · {counted_units(name, card.pages)}")
     if card.authors:
         st.caption("by " + label_markdown(people(card.authors)))
     if card.abstract:
@@ -86,7 +86,8 @@ def notice(given: str, result: IngestResult) -> tuple[str, str] | None:
         return "info", f"**{shown}** is already in your library. {label_markdown(result.error or '')}"
     if result.status == "indexed":
         # Its content is indexed already, in another of your workspaces: its passages serve this one at once.
-        text = f"**{shown}** was added{renamed}: {result.pages} pages, {result.chunks} passages."
+        counted = counted_units(result.file, result.pages or 0)
+        text = f"**{shown}** was added{renamed}: {counted}, {result.chunks} passages."
         return "success", text + (f" {result.ocr_note}." if result.ocr_note else "")
     return "error", f"**{shown}** could not be added. {label_markdown(result.error or '')}"
 
@@ -102,7 +103,8 @@ if "upload_results" in st.session_state:
     st.session_state.notices = [n for g, r in given_results if (n := notice(documents.display_name(g), r))]
 for document, renamed in st.session_state.pop("added", []):
     shown = label_markdown(document.filename)
-    text = f"**{shown}** was added{renamed}: {document.pages} pages, {document.passages} passages."
+    counted = counted_units(document.filename, document.pages)
+    text = f"**{shown}** was added{renamed}: {counted}, {document.passages} passages."
     text += f" {document.ocr_note}." if document.ocr_note else ""
     st.session_state.notices = [*st.session_state.notices, ("success", text)]
 for kind, text in st.session_state.notices:
@@ -122,7 +124,7 @@ def progress_text(document: DocumentPublic) -> str:
     """The file, what its job is doing, and once its passages are being embedded, the pages it has read."""
     message = label_markdown(document.progress_message or "Waiting")
     if document.status == "indexing" and document.passages_done:
-        message += f" · {document.pages_done} of {document.pages} pages read"
+        message += f" · {document.pages_done} of {counted_units(document.filename, document.pages)} read"
     return f"**{label_markdown(document.filename)}** · {message}"
 
 
@@ -208,13 +210,13 @@ for document in listed:
         with st.container(width="stretch", gap=None):
             st.markdown(f"**{label_markdown(document.filename)}**")
             added = f"added {document.created_at:%Y-%m-%d %H:%M}"
-            st.caption(f"{document.pages} pages · {document.passages} passages · {added}")
+            st.caption(f"{counted_units(document.filename, document.pages)} · {document.passages} passages · {added}")
             if document.ocr_note:
                 st.caption(
                     f"🔍 {document.ocr_note}", help="Scanned pages have no text layer: OCR read them from the picture."
                 )
         with st.popover("About", icon="ℹ️", key=f"card_{document.id}"):
-            show_card(cards.get(document.id), asking.model_capabilities(svc).writes_suggestions)
+            show_card(cards.get(document.id), document.filename, asking.model_capabilities(svc).writes_suggestions)
         if st.button("Summarise", key=f"summarise_{document.id}", icon="📝"):
             # A conversation of its own, searching this document only; the chat page asks the question.
             with database_guard():

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.presentation import DOUBT, answer_of, cited_at, quotes_markdown
+from rag.presentation import DOUBT, answer_of, cited_at, counted_units, quotes_markdown
 from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source, Turn
 
 
@@ -22,9 +22,11 @@ def print_ingested(path: Path, result: IngestResult, as_json: bool) -> None:
     elif result.status == "indexed":
         doc_id = (result.doc_id or "")[:12]
         ocr = f"; {result.ocr_note}" if result.ocr_note else ""
-        print(f"indexed    {path}  ({result.pages} pages, {result.chunks} chunks, id {doc_id}{ocr})", flush=True)
+        units = counted_units(result.file, result.pages or 0)
+        print(f"indexed    {path}  ({units}, {result.chunks} chunks, id {doc_id}{ocr})", flush=True)
     elif result.status == "queued":
-        print(f"queued     {path}  ({result.pages} pages, id {(result.doc_id or '')[:12]})", flush=True)
+        units = counted_units(result.file, result.pages or 0)
+        print(f"queued     {path}  ({units}, id {(result.doc_id or '')[:12]})", flush=True)
     else:
         print(f"{result.status:<10} {path}  {result.error}", flush=True)
 

@@ -5,7 +5,9 @@ not rendered."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -52,11 +54,30 @@ def render_unit(text: str, place: str, snippet: str = "", width: int = 900) -> P
     return PagePreview(out.getvalue(), image.width, image.height, span is not None)
 
 
+# A font that draws accented letters, Greek and Cyrillic (Pillow's own draws ASCII and little more): Debian's
+# DejaVu Sans, or the copy OpenCV's wheel carries (RapidOCR installs it); Pillow's own where neither is.
+_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("cv2/qt/fonts/DejaVuSans.ttf"))
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    for candidate in _FONTS:
+        path = candidate if candidate.is_absolute() else _in_site_packages(candidate)
+        if path is not None and path.is_file():
+            try:
+                return ImageFont.truetype(str(path), size)
+            except OSError:
+                continue
     try:
         return ImageFont.load_default(size=size)  # Pillow's own scalable font: nothing read from the system
     except (TypeError, OSError):  # a Pillow built without FreeType has only its small bitmap font
         return ImageFont.load_default()
+
+
+def _in_site_packages(relative: Path) -> Path | None:
+    spec = importlib.util.find_spec(relative.parts[0])  # found, not imported: OpenCV is not loaded for a font
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*relative.parts[1:])
 
 
 def _wrapped(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> list[str]:
