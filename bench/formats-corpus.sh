@@ -58,4 +58,28 @@ if [ ! -f "$out/3gpp-ts-25101-ue-radio-fdd.docx" ]; then
   tar -xzf "$work/docx2python-2.10.1.tar.gz" -C "$work" docx2python-2.10.1/tests/resources/imagedata_without_rid.docx
   cp "$work/docx2python-2.10.1/tests/resources/imagedata_without_rid.docx" "$out/3gpp-ts-25101-ue-radio-fdd.docx"
 fi
+
+# --- Second held-out set (questions in bench/qa/formats-heldout2.jsonl) --------------------------------------------
+# Ten more real files, from packages and an sdist not used above (about 31 MB more is downloaded, most of it the
+# mapsforge talks, 19 MB, and the ocrmypdf sdist, 6.5 MB).
+# word: a Word report on the DDS bridge solver's speed (2014), the Nagios NRPE manual (Writer, 2017).
+fetch libdds-dev "usr/share/doc/libdds-dev/2014-11 Performance and Benchmarking.docx.gz" dds-bridge-solver-performance-benchmarking.docx
+fetch nagios-nrpe-server usr/share/doc/nagios-nrpe-server/NRPE.odt nagios-nrpe-remote-plugin-executor-manual.odt
+# slides: two Impress talks: the DISTRHO Plugin Framework at LAC 2014, mapsforge (OpenStreetMap on Android) at c-base 2011.
+fetch dpf-source usr/share/dpf/lac/2014-small-talk.odp dpf-audio-plugin-framework-lac2014-talk.odp
+fetch libmapsforge-java-doc "usr/share/doc/libmapsforge-java/docs/presentations/2011-06-29 c-base.odp" mapsforge-openstreetmap-android-c-base-2011-talk.odp
+# spreadsheets: a LibreOffice workbook of EU country statistics (population sheet, HDI ranking sheet), a CSV of US airports.
+fetch python-odf-doc usr/share/doc/python-odf-doc/examples/countrystatistics.ods eu-country-statistics.ods
+fetch python3-vega-datasets usr/lib/python3/dist-packages/vega_datasets/_data/airports.csv us-airports.csv
+# web/text: the getmail HTML FAQ, the btrbk Markdown FAQ (setext headings, underlined with dashes).
+fetch getmail6 usr/share/doc/getmail6/faq.html getmail-mail-retriever-faq.html
+fetch btrbk usr/share/doc/btrbk/FAQ.md.gz btrbk-backup-tool-faq.md
+# e-mail: a real reply (2007) granting permission to use a book's examples, kept by the docbook-xsl-saxon packager.
+fetch docbook-xsl-saxon usr/share/doc/docbook-xsl-saxon/tdg_examples_permission.eml docbook-book-examples-permission-mail.eml
+# image: a scanned LinnSequencer product brochure (two columns of printed text), a test file of the ocrmypdf sdist.
+if [ ! -f "$out/linnsequencer-brochure-scan.png" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: ocrmypdf==14.0.1 -d "$work" >/dev/null)
+  tar -xzf "$work/ocrmypdf-14.0.1.tar.gz" -C "$work" ocrmypdf-14.0.1/tests/resources/linn.png
+  cp "$work/ocrmypdf-14.0.1/tests/resources/linn.png" "$out/linnsequencer-brochure-scan.png"
+fi
 ls -la "$out"

@@ -19,6 +19,7 @@ from PIL import Image
 from api.main import create_api
 from rag.models.fake_chat import FakeChatModel
 from rag.reading.page_image import MAX_PIXELS
+from tests import office_files
 from tests.api.conftest import OpenServices, api_client
 from tests.pdfs import ANIMALS, FARM, make_pdf, page_of_size
 
@@ -53,7 +54,7 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
 
 async def upload(client: httpx.AsyncClient, *files: tuple[str, bytes]) -> list[dict]:
     response = await client.post(
-        "/documents", files=[("files", (name, data, "application/pdf")) for name, data in files]
+        "/documents", files=[("files", (name, data)) for name, data in files]
     )
     assert response.status_code == 202, response.text
     return response.json()
@@ -293,3 +294,20 @@ async def test_a_page_of_any_size_is_a_bounded_picture(client: httpx.AsyncClient
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
     picture = Image.open(io.BytesIO(response.content))
     assert picture.width * picture.height <= MAX_PIXELS and picture.height > 50 * picture.width
+
+
+async def test_a_spreadsheet_and_a_deck_are_uploaded_asked_and_their_units_drawn(client: httpx.AsyncClient) -> None:
+    records = await upload(
+        client, ("budget.xlsx", office_files.xlsx_bytes()), ("review.pptx", office_files.pptx_bytes())
+    )
+    budget, review = [await until_indexed(client, r["doc_id"]) for r in records]
+    assert (budget["pages"], review["pages"]) == (3, 2)  # sheet parts and slides
+    response = await client.post("/ask", json={"question": "Who is the owner of the printer toner item?"})
+    assert response.status_code == 200, response.text
+    [(_, start), *_] = sse_events(response.text)
+    cited = [s for s in start["sources"] if s["doc_id"] == budget["id"]]
+    assert cited[0]["place"] == "sheet “Budget”, rows 27–32" and cited[0]["unit"] == "sheet"
+    shown = await client.get(f"/documents/{budget['id']}/pages/{cited[0]['page']}", params={"highlight": "Chidi"})
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    # A unit the file does not have is a clear 404, as a page past a PDF's last.
+    assert (await client.get(f"/documents/{review['id']}/pages/3")).status_code == 404
