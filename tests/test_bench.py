@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
         ("followups.py", "fused+prefer"),
         ("conversations.py", "follow-ups joined"),
         ("layouts.py", "recall@5"),
+        ("formats.py", "fact in 5 passages"),
         ("workers.py", "passages/s per core"),
         ("ocr_speed.py", "pages/s"),
     ],
