@@ -53,9 +53,7 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
 
 
 async def upload(client: httpx.AsyncClient, *files: tuple[str, bytes]) -> list[dict]:
-    response = await client.post(
-        "/documents", files=[("files", (name, data)) for name, data in files]
-    )
+    response = await client.post("/documents", files=[("files", (name, data)) for name, data in files])
     assert response.status_code == 202, response.text
     return response.json()
 

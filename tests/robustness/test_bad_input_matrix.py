@@ -200,3 +200,18 @@ def test_ui_names_each_refused_file_and_keeps_the_library_whole(tmp_path, monkey
         assert_consistent(services)
     finally:
         services.close()
+
+
+def test_a_web_page_with_scripts_and_remote_pictures_is_read_as_text_and_nothing_of_its_code_is_stored(limited):
+    # Not refused: nearly every saved web page has scripts. Read as text, never rendered: no script, style, hidden
+    # text or remote picture reaches a passage, and nothing is fetched (tests/reading/test_formats.py).
+    from tests.office_files import HTML
+
+    result = ingest_bytes(limited, HTML, "club.html")
+    assert result.status == "indexed", result.error
+    passages = limited.store.passages(result.doc_id, range(result.chunks))
+    stored = " ".join(f"{chunk.context} {chunk.text}" for chunk in passages)
+    assert len(passages) == result.chunks and "first Tuesday" in stored
+    for unseen in ("secret", "tracker", "Hidden text", "color", "Contact"):
+        assert unseen not in stored
+    assert_consistent(limited)
