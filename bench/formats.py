@@ -193,7 +193,7 @@ def speeds(files: list[Path]) -> None:
     for path in files:
         data = path.read_bytes()
         accepted = accept_file(data, path.name, settings)
-        units = [page.text for page in read_file(accepted.data, accepted.suffix, accepted.opened, settings=settings)]
+        units = [page.text for page in read_file(accepted.data, accepted.suffix, settings)[1]]
         timed = []
         for name, payload in ((path.name, data), (path.stem + ".pdf", _as_pdf(units))):
             with tempfile.TemporaryDirectory() as tmp:

@@ -16,10 +16,10 @@ from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
 from rag.indexing import job_state
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
 from rag.indexing.chunking import chunk_pages
-from rag.reading.files import open_file, read_file
+from rag.reading.files import read_file
 from rag.reading.known_ocr import known_ocr
 from rag.reading.ocr_layout import OcrLine
-from rag.reading.pdf import TOO_MANY_PASSAGES, Opened, Page, PdfError, ReadStep
+from rag.reading.pdf import TOO_MANY_PASSAGES, Page, PdfError, ReadStep
 from rag.records.cleanup import (
     drop_passages,
     has_records,
@@ -96,9 +96,7 @@ def index_accepted(
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
-        suffix = Path(document.stored_path).suffix
-        opened = open_file(data, suffix, services.settings)
-        chunks, card, ocr = _index(services, data, suffix, opened, doc_id, name, report, counts)
+        chunks, card, ocr = _index(services, data, Path(document.stored_path).suffix, doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
         job_state.finish(
             services,
@@ -266,10 +264,7 @@ def reindex_document(services: Services, document: Document, progress: Progress 
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
     known = known_ocr(services, document.doc_id)  # what OCR read once is not read again
     suffix = Path(document.stored_path).suffix
-    opened = open_file(data, suffix, services.settings)
-    chunks, card, ocr = _index(
-        services, data, suffix, opened, document.doc_id, document.filename, progress, known=known
-    )
+    chunks, card, ocr = _index(services, data, suffix, document.doc_id, document.filename, progress, known=known)
     # The same content: a large model's summary of it still holds, and costs a call to write again.
     card.model_summary = (document.card or {}).get("model_summary")
     with services.sessions.begin() as session:
@@ -285,7 +280,6 @@ def _index(
     services: Services,
     data: bytes,
     suffix: str,
-    opened: Opened,
     doc_id: str,
     name: str,
     progress: Progress,
@@ -303,7 +297,7 @@ def _index(
         progress(step.message, 0.05 + (reading[0] - 0.05) * step.fraction)
 
     # Refuses blank, unreadable and hostile files, and PDFs needing OCR on more pages than allowed.
-    pages = read_file(data, suffix, opened, on_page, services.settings, known)
+    opened, pages = read_file(data, suffix, services.settings, on_page, known)
     title = opened.title
     chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts, reading[0])
     progress("Summarising", 0.95)

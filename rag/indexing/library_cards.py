@@ -11,7 +11,7 @@ from sqlalchemy import select
 from rag.database.tables import Document
 from rag.errors import DocChatError
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
-from rag.reading.files import open_file, stored_pages
+from rag.reading.files import stored_read
 from rag.records.library import in_workspace
 from rag.services import Services
 
@@ -54,9 +54,8 @@ def documents_with_cards(
 
 def build_missing_card(services: Services, document: Document) -> DocumentCard:
     """Builds and saves the card of a document indexed before cards existed."""
-    pages = stored_pages(services, document)
-    path = services.settings.storage_dir / document.stored_path
-    title = open_file(path.read_bytes(), path.suffix, services.settings).title
+    opened, pages = stored_read(services, document)
+    title = opened.title
     card = build_card(pages, title, document.filename, services.embedding.embeddings)
     with services.sessions.begin() as session:
         # Every workspace's record of the same content: the card is the content's.

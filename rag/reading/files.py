@@ -67,31 +67,33 @@ def open_file(data: bytes, suffix: str, settings: Settings) -> Opened:
 def read_file(
     data: bytes,
     suffix: str,
-    opened: Opened,
+    settings: Settings,
     on_page: Callable[[ReadStep], None] | None = None,
-    settings: Settings | None = None,
     known: Mapping[int, tuple[OcrLine, ...]] | None = None,
-) -> list[Page]:
-    """Every page (or unit) with its text; PdfError with the reason when the file cannot be read. Pages in
-    `known` take the lines OCR read once instead of being read by OCR again."""
-    settings = settings or Settings()
+) -> tuple[Opened, list[Page]]:
+    """What opening the file tells and every page (or unit) with its text, the file read once; PdfError with the
+    reason when it cannot be read. Pages in `known` take the lines OCR read once instead of being read again."""
     kind = KIND_OF_SUFFIX.get(suffix, "pdf")
     if kind == "pdf":
-        return extract_pages(data, opened, on_page, settings, known)
-    pages, _ = _native(data, kind, settings)
+        opened = open_pdf(data, settings)
+        return opened, extract_pages(data, opened, on_page, settings, known)
+    # Read once: a 600-page Word file takes 8 s to read (bench/formats.py --speed).
+    pages, title = _native(data, kind, settings)
     for page in pages:
         if on_page is not None:
             on_page(ReadStep(page.number, len(pages), False, 0, page.number / len(pages)))
-    return pages
+    return Opened(len(pages), title, tuple(page.landscape for page in pages)), pages
+
+
+def stored_read(services: Services, document: Document) -> tuple[Opened, list[Page]]:
+    """A library document read again from its stored file, with the lines OCR read when it was indexed: a scanned
+    page is never read by OCR twice (a card, a section summary or a re-index would wait a second a page)."""
+    path = services.settings.storage_dir / document.stored_path
+    return read_file(path.read_bytes(), path.suffix, services.settings, known=known_ocr(services, document.doc_id))
 
 
 def stored_pages(services: Services, document: Document) -> list[Page]:
-    """A library document's pages read again from its stored file, with the lines OCR read when it was indexed:
-    a scanned page is never read by OCR twice (a card, a section summary or a re-index would wait a second a page)."""
-    path = services.settings.storage_dir / document.stored_path
-    data = path.read_bytes()
-    opened = open_file(data, path.suffix, services.settings)
-    return read_file(data, path.suffix, opened, settings=services.settings, known=known_ocr(services, document.doc_id))
+    return stored_read(services, document)[1]
 
 
 def _native(data: bytes, kind: str, settings: Settings) -> tuple[list[Page], str | None]:

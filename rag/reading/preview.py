@@ -11,7 +11,7 @@ from rag.accounts.users import owner_workspace
 from rag.config import Settings
 from rag.database.tables import Document
 from rag.errors import PdfError
-from rag.reading.files import kind_of, open_file, read_file
+from rag.reading.files import kind_of, read_file
 from rag.reading.known_ocr import ocr_page_lines
 from rag.reading.ocr_layout import OcrLine
 from rag.reading.page_image import PagePreview, PreviewError, render_page
@@ -40,7 +40,7 @@ def unit_preview(
 ) -> PagePreview:
     """A unit of a file read natively (rag/reading/files.py), drawn as its text."""
     try:
-        units = read_file(data, suffix, open_file(data, suffix, settings), settings=settings)
+        _, units = read_file(data, suffix, settings)
     except PdfError as exc:
         raise PreviewError(f"This part cannot be displayed: {exc}") from None
     if not 1 <= number <= len(units):
