@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -37,6 +38,16 @@ def corpus(names: Sequence[str] = ()) -> list[Path]:
 def first_five(folder: Path) -> list[Path]:
     """The PDFs of FIRST_FIVE that `folder` has (../shared/corpus has two of them)."""
     return [folder / name for name in sorted(FIRST_FIVE) if (folder / name).is_file()]
+
+
+def jsonl(path: Path) -> list[dict]:
+    """A question file: one JSON object a line, blank lines skipped."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def share(flags: list[bool]) -> str:
+    """The share of true flags, two decimals; "-" for none."""
+    return f"{sum(flags) / len(flags):.2f}" if flags else "-"
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -19,7 +19,6 @@ way, so the difference is the reading, not the embedding of different text.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import tempfile
 import textwrap
@@ -28,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, from_checkout, table
+from common import ROOT, from_checkout, jsonl, share, table
 
 from rag.answering.pipeline import draft_answer
 from rag.clients import build_embeddings
@@ -128,14 +127,6 @@ def _holds(text: str, fact: str) -> bool:
     return re.search(re.escape(flat(fact)), flat(text), re.I) is not None
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _share(flags: list[bool]) -> str:
-    return f"{sum(flags) / len(flags):.2f}" if flags else "-"
-
-
 def report(outcomes: list[Outcome]) -> None:
     rows = []
     for split in SPLITS:
@@ -152,17 +143,17 @@ def report(outcomes: list[Outcome]) -> None:
                         split,
                         family,
                         len(group),
-                        _share([o.rank == 1 for o in group]),
-                        _share([o.rank is not None and o.rank <= 5 for o in group]),
-                        _share([o.found for o in group]),
-                        _share([o.fact for o in group]),
-                        _share([o.not_found for o in group]),
+                        share([o.rank == 1 for o in group]),
+                        share([o.rank is not None and o.rank <= 5 for o in group]),
+                        share([o.found for o in group]),
+                        share([o.fact for o in group]),
+                        share([o.not_found for o in group]),
                     ]
                 )
         unanswerable = [o for o in mine if o.kind == "unanswerable"]
         if unanswerable:
             rows.append(
-                [split, "unanswerable", len(unanswerable), "", "", "", "", _share([o.not_found for o in unanswerable])]
+                [split, "unanswerable", len(unanswerable), "", "", "", "", share([o.not_found for o in unanswerable])]
             )
     table(
         'Per family: unit recall, the key fact in what is read first, and "not found"',
@@ -301,7 +292,7 @@ def main() -> None:
             outcomes = [
                 ask(services, item, split, args.model, names.get(item["doc"]))
                 for split, path in splits.items()
-                for item in (path if isinstance(path, list) else _jsonl(path))
+                for item in (path if isinstance(path, list) else jsonl(path))
             ]
             report(outcomes)
             if args.misses:

@@ -17,7 +17,6 @@ the model's answer when it is shown). Ingestion speed is reported for the set's 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import tempfile
 import time
@@ -25,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, SHARED, table
+from common import ROOT, SHARED, jsonl, share, table
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from rag.answering.pipeline import draft_answer
@@ -87,14 +86,6 @@ def ask(services: Services, item: dict, split: str, with_model: bool) -> Outcome
     return Outcome(split, item.get("kind", "prose"), rank, fact, not_found, item, text)
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _share(flags: list[bool]) -> str:
-    return f"{sum(flags) / len(flags):.2f}" if flags else "-"
-
-
 def report(outcomes: list[Outcome]) -> None:
     rows = []
     for split in SPLITS:
@@ -112,16 +103,16 @@ def report(outcomes: list[Outcome]) -> None:
                     split,
                     kind,
                     len(group),
-                    _share([o.rank == 1 for o in group]),
-                    _share([o.rank is not None and o.rank <= 5 for o in group]),
-                    _share([o.fact for o in group]),
-                    _share([o.not_found for o in group]),
+                    share([o.rank == 1 for o in group]),
+                    share([o.rank is not None and o.rank <= 5 for o in group]),
+                    share([o.fact for o in group]),
+                    share([o.not_found for o in group]),
                 ]
             )
         unanswerable = groups.get("unanswerable", [])
         if unanswerable:
             rows.append(
-                [split, "unanswerable", len(unanswerable), "", "", "", _share([o.not_found for o in unanswerable])]
+                [split, "unanswerable", len(unanswerable), "", "", "", share([o.not_found for o in unanswerable])]
             )
     table(
         'Per kind: page recall, the key fact in what is read first, and "not found"',
@@ -169,10 +160,10 @@ def main() -> None:
                 print(f"(indexed {len(pdfs)} PDFs, {pages} pages, in {seconds:.0f} s: {pages / seconds:.1f} pages/s)")
             outcomes = []
             for split, path in splits.items():
-                items = _jsonl(path)
+                items = jsonl(path)
                 if args.quick:  # two of the manuals' questions on the shared PDFs, and one they cannot answer
-                    items = [i for i in _jsonl(QA / "manuals.jsonl") if (SHARED / i["doc"]).is_file()][:2]
-                    items += [{**_jsonl(QA / "unanswerable.jsonl")[1], "kind": "unanswerable"}]
+                    items = [i for i in jsonl(QA / "manuals.jsonl") if (SHARED / i["doc"]).is_file()][:2]
+                    items += [{**jsonl(QA / "unanswerable.jsonl")[1], "kind": "unanswerable"}]
                     for item in items:
                         item.setdefault("fact", None)
                 outcomes += [ask(services, item, split, args.model) for item in items]

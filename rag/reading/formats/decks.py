@@ -8,7 +8,7 @@ import io
 
 from rag.errors import PdfError
 from rag.reading.formats.archives import checked
-from rag.reading.formats.opendocument import all_under, odf_rows
+from rag.reading.formats.opendocument import all_under, load, odf_rows
 from rag.reading.formats.units import Unit, clean, table_lines
 
 NOTHING = "The slides hold no text to search."
@@ -96,13 +96,10 @@ def paragraph_text(paragraph: object) -> str:
 
 def read_odp(data: bytes) -> tuple[list[Unit], str | None]:
     checked(data)  # before its parser is even imported: a bomb is refused for nothing
-    from odf import opendocument, teletype  # odfpy: imported in the reader's child only
+    from odf import teletype  # odfpy: imported in the reader's child only
     from odf.namespaces import DRAWNS, PRESENTATIONNS, TABLENS, TEXTNS
 
-    try:
-        document = opendocument.load(io.BytesIO(data))
-    except Exception as exc:
-        raise PdfError("The OpenDocument presentation is damaged and cannot be read.") from exc
+    document = load(data, "The OpenDocument presentation is damaged and cannot be read.")
     slides = []
     drawn = [n for n in document.presentation.childNodes if getattr(n, "qname", None) == (DRAWNS, "page")]
     for number, slide in enumerate(drawn, 1):

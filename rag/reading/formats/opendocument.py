@@ -3,6 +3,22 @@ kind anywhere under a node."""
 
 from __future__ import annotations
 
+import io
+
+from rag.errors import PdfError
+
+
+def load(data: bytes, damaged: str) -> object:
+    """The document odfpy parses, or PdfError(`damaged`): odfpy raises whatever its parsers raise on a damaged file.
+    Its archive is checked first (rag/reading/formats/archives.py), by the reader that calls this."""
+    from odf import opendocument  # odfpy: imported in the reader's child only
+
+    try:
+        return opendocument.load(io.BytesIO(data))
+    except Exception as exc:
+        raise PdfError(damaged) from exc
+
+
 # A row or a cell "repeated" this many times is the rest of an empty sheet (LibreOffice writes a million of them).
 MAX_REPEAT = 100
 

@@ -11,7 +11,7 @@ import io
 
 from rag.errors import PdfError
 from rag.reading.formats.archives import checked
-from rag.reading.formats.opendocument import odf_rows
+from rag.reading.formats.opendocument import load, odf_rows
 from rag.reading.formats.units import Unit, clean, decoded
 
 # Rows a unit: a screenful, which a citation can point into.
@@ -54,13 +54,9 @@ def read_xlsx(data: bytes) -> tuple[list[Unit], str | None]:
 
 def read_ods(data: bytes) -> tuple[list[Unit], str | None]:
     checked(data)  # before its parser is imported: a bomb costs nothing
-    from odf import opendocument  # odfpy: imported in the reader's child only
     from odf.namespaces import TABLENS
 
-    try:
-        document = opendocument.load(io.BytesIO(data))
-    except Exception as exc:
-        raise PdfError("The OpenDocument spreadsheet is damaged and cannot be read.") from exc
+    document = load(data, "The OpenDocument spreadsheet is damaged and cannot be read.")
     sheets = []
     for table in document.spreadsheet.childNodes:
         if getattr(table, "qname", None) != (TABLENS, "table"):

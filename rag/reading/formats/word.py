@@ -9,7 +9,7 @@ import re
 
 from rag.errors import PdfError
 from rag.reading.formats.archives import checked
-from rag.reading.formats.opendocument import odf_rows
+from rag.reading.formats.opendocument import load, odf_rows
 from rag.reading.formats.units import Sections, Unit, table_lines
 
 NOTHING = "The document holds no text to search."
@@ -70,13 +70,10 @@ def _docx_rows(table: object) -> list[list[str]]:
 
 def read_odt(data: bytes) -> tuple[list[Unit], str | None]:
     checked(data)  # before its parser is even imported: a bomb is refused for nothing
-    from odf import opendocument, teletype  # odfpy: imported in the reader's child only
+    from odf import teletype  # odfpy: imported in the reader's child only
     from odf.namespaces import TABLENS, TEXTNS
 
-    try:
-        document = opendocument.load(io.BytesIO(data))
-    except Exception as exc:
-        raise PdfError("The OpenDocument file is damaged and cannot be read.") from exc
+    document = load(data, "The OpenDocument file is damaged and cannot be read.")
     sections = Sections()
 
     def walk(node: object) -> None:
