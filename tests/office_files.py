@@ -32,6 +32,33 @@ def docx_bytes(title: str = "Field guide") -> bytes:
     return out.getvalue()
 
 
+def docx_with_cover_and_text_box() -> bytes:
+    """A Word file whose cover page is a content control (as Word's cover pages are) and whose first paragraph
+    holds a text box, drawn the way Word writes one: a drawing, and its older fallback, each with the box's text."""
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    vml = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+    document = docx.Document()
+    body = document.element.body
+    cover = parse_xml(
+        f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Annual report 2026</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>Prepared by the finance office</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    body.insert(0, cover)
+    paragraph = document.add_paragraph("Revenue grew in every region.")
+    box = (
+        f"<w:r {w} {vml}><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>Note: figures</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>are unaudited</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+    )
+    paragraph._p.append(parse_xml(box))
+    paragraph._p.append(parse_xml(box))  # Word's fallback copy of the same box
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def pptx_bytes() -> bytes:
     import pptx
     from pptx.util import Inches

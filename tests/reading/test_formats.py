@@ -40,6 +40,17 @@ def test_a_word_file_is_read_in_sections_at_its_headings_with_its_table_a_row_a_
     assert [page.sections for page in pages] == [(("Getting started",),), (("Prices",),), (("Prices", "Warranty"),)]
 
 
+def test_a_word_files_cover_page_and_text_boxes_are_read_once_each():
+    [(place, text)] = units(made.docx_with_cover_and_text_box(), "report.docx")
+    assert place == "paragraphs 1–4"
+    assert text.splitlines() == [
+        "Annual report 2026",
+        "Prepared by the finance office",
+        "Revenue grew in every region.",
+        "Note: figures are unaudited",
+    ]
+
+
 def test_a_deck_is_a_unit_a_slide_title_first_with_its_notes_labelled_and_its_table_in_rows():
     read = units(made.pptx_bytes(), "review.pptx")
     assert [place for place, _ in read] == ["slide 1", "slide 2"]
@@ -143,6 +154,25 @@ def test_an_email_is_its_message_then_each_text_attachment_cited_by_name():
     assert read[0][1].splitlines()[:2] == ["From: Ada <ada@example.org>", "To: team@example.org"]
     assert "starts at 9:45 in room Saturn" in read[0][1]
     assert read[1][1] == "Agenda: budget, hiring, the office move."
+
+
+def test_a_message_forwarded_as_an_attachment_is_a_part_of_its_own():
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+
+    forwarded = EmailMessage()
+    forwarded["From"], forwarded["Subject"] = "Bo <bo@example.org>", "Boiler service"
+    forwarded.set_content("The engineer comes on Thursday at 8 to service the boiler.\n")
+    message = message_from_bytes(made.eml_bytes(), policy=policy.default)
+    message.add_attachment(forwarded)
+    read = units(message.as_bytes(), "fwd.eml")
+    assert [place for place, _ in read] == [
+        "the message",
+        "attachment “agenda.txt”",
+        "forwarded message “Boiler service”",
+    ]
+    assert read[2][1].splitlines()[0] == "From: Bo <bo@example.org>"
+    assert read[2][1].endswith("The engineer comes on Thursday at 8 to service the boiler.")
 
 
 @pytest.mark.parametrize(

@@ -26,15 +26,20 @@ def read_email(data: bytes) -> tuple[list[Unit], str | None]:
     if not isinstance(message, EmailMessage):
         raise PdfError("The e-mail is damaged and cannot be read.")
     subject = clean(str(message.get("Subject") or ""))
-    head = [f"{name}: {clean(str(message[name]))}" for name in ("From", "To", "Cc", "Date", "Subject") if message[name]]
-    body = _body_text(message)
-    parts = [Unit("\n".join([*head, "", body]).strip(), "part", "the message", (subject,) if subject else ())]
+    parts = [Unit(_message_text(message), "part", "the message", (subject,) if subject else ())]
     others = []
     for count, part in enumerate(_attachments(message)):
         if count >= MAX_PARTS:
             break
         name = clean(part.get_filename() or "") or f"attachment {count + 1}"
         kind = part.get_content_type()
+        forwarded = part.get_payload()[0] if kind == "message/rfc822" and part.is_multipart() else None
+        if isinstance(forwarded, EmailMessage):
+            # A message forwarded as an attachment: its own sender, date, subject and text, a part of its own.
+            forwarded_subject = clean(str(forwarded.get("Subject") or "")) or name
+            place = f"forwarded message “{forwarded_subject}”"
+            parts.append(Unit(_message_text(forwarded), "part", place, (forwarded_subject,)))
+            continue
         if kind in _TEXT_TYPES:
             text = _part_text(part)
             if text.strip():
@@ -47,6 +52,12 @@ def read_email(data: bytes) -> tuple[list[Unit], str | None]:
     if not any(page.text.strip() for page in parts):
         raise PdfError(NOTHING)
     return parts, subject or None
+
+
+def _message_text(message: EmailMessage) -> str:
+    """Who sent it to whom, when, about what, then its text."""
+    head = [f"{name}: {clean(str(message[name]))}" for name in ("From", "To", "Cc", "Date", "Subject") if message[name]]
+    return "\n".join([*head, "", _body_text(message)]).strip()
 
 
 def _attachments(message: EmailMessage) -> list[EmailMessage]:

@@ -19,6 +19,7 @@ _LEVEL = re.compile(r"(\d+)")
 def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
     checked(data)  # before its parser is even imported: a bomb is refused for nothing
     import docx  # python-docx: imported in the reader's child only
+    from docx.oxml.ns import qn
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -27,16 +28,35 @@ def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
     except (ValueError, KeyError, OSError, AttributeError, TypeError, SyntaxError) as exc:
         raise PdfError("The Word file is damaged and cannot be read.") from exc
     sections = Sections()
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            level = _heading_level(block)
-            if level:
-                sections.heading(level, block.text)
-            else:
-                sections.line(block.text)
-        elif isinstance(block, Table):
-            for line in table_lines(_docx_rows(block)):
-                sections.line(line)
+    body = document._body
+
+    def read(element: object) -> None:
+        """The paragraphs and tables under `element` in order, with those inside content controls (a cover page's
+        title and date, a form's fields), which python-docx's own iteration skips."""
+        for child in element.iterchildren():  # type: ignore[attr-defined]
+            if child.tag == qn("w:p"):
+                paragraph = Paragraph(child, body)
+                level = _heading_level(paragraph)
+                if level:
+                    sections.heading(level, paragraph.text)
+                else:
+                    sections.line(paragraph.text)
+                # A text box drawn in the paragraph: Word keeps it twice (a drawing and its older fallback).
+                said: set[str] = set()
+                for box in child.iter(qn("w:txbxContent")):
+                    lines = ("".join(t.text or "" for t in line.iter(qn("w:t"))) for line in box.iter(qn("w:p")))
+                    text = " ".join(" ".join(lines).split())
+                    if text and text not in said:
+                        said.add(text)
+                        sections.line(text)
+            elif child.tag == qn("w:tbl"):
+                for line in table_lines(_docx_rows(Table(child, body))):
+                    sections.line(line)
+            elif child.tag == qn("w:sdt"):
+                for content in child.iterchildren(qn("w:sdtContent")):
+                    read(content)
+
+    read(document.element.body)
     title = (document.core_properties.title or "").strip() or None
     return _units(sections), title
 
