@@ -43,10 +43,20 @@ def _idle(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def _copied(page, element) -> str:  # type: ignore[no-untyped-def]
-    page.keyboard.press("Escape")  # nothing else focused or selected
-    element.evaluate(SELECT)
-    page.keyboard.press("Control+C")
-    return page.evaluate("navigator.clipboard.readText()")
+    """What Control+C puts on the clipboard with the element's text selected. A rerun that draws the answer again
+    between the selection and the keys leaves nothing selected (the clipboard came back empty once in a CI run
+    under load, never alone): the copy is tried again then, once the page is idle."""
+    copied = ""
+    for _ in range(3):
+        page.keyboard.press("Escape")  # nothing else focused or selected
+        page.evaluate("navigator.clipboard.writeText('')")  # what an earlier copy left is not read as this one
+        element.evaluate(SELECT)
+        page.keyboard.press("Control+C")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        if copied:
+            break
+        _idle(page)
+    return copied
 
 
 def test_a_quoted_command_and_url_copy_as_written(browser, server: RunningApp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
