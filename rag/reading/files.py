@@ -57,11 +57,9 @@ def kind_of(stored_path: str | PurePath) -> str:
 
 def open_file(data: bytes, suffix: str, settings: Settings) -> Opened:
     """What opening the file tells: its pages (or units) and the title it declares; PdfError with the reason."""
-    kind = KIND_OF_SUFFIX.get(suffix, "pdf")
-    if kind == "pdf":
-        return open_pdf(data, settings)
-    pages, title = _native(data, kind, settings)
-    return Opened(len(pages), title, tuple(page.landscape for page in pages))
+    if KIND_OF_SUFFIX.get(suffix, "pdf") == "pdf":
+        return open_pdf(data, settings)  # the page tree alone: its pages are read when it is indexed
+    return read_file(data, suffix, settings)[0]  # a native file tells its units only once read
 
 
 def read_file(
