@@ -108,6 +108,21 @@ def test_a_web_page_is_read_as_text_without_its_scripts_styles_menus_or_hidden_t
         assert unseen not in every
 
 
+def test_a_page_laid_out_in_a_table_is_read_at_its_headings_and_a_data_table_still_a_row_a_line():
+    page = (
+        b"<html><body><table><tr><td><h1>Kettle club</h1><h2>Meetings</h2><p>We meet on Fridays.</p>"
+        b"<h2>Fees</h2><ul><li>Members pay 5 EUR.</li></ul>"
+        b"<table><tr><th>Item</th><th>Price</th></tr><tr><td><p>Tea</p></td><td>2 EUR</td></tr></table>"
+        b"</td></tr></table></body></html>"
+    )
+    assert units(page, "club.html") == [
+        ("section “Kettle club”", "Kettle club"),
+        ("section “Meetings”", "Meetings\nWe meet on Fridays."),
+        # The table inside the page's layout table holds data: a paragraph in a cell does not make it a layout.
+        ("section “Fees”", "Fees\nMembers pay 5 EUR.\nItem | Price\nItem: Tea; Price: 2 EUR"),
+    ]
+
+
 def test_markdown_text_and_an_opendocument_text_keep_their_headings_and_tables():
     assert units(made.MARKDOWN, "NEWS.md")[1] == (
         "section “Version 2.1”",
@@ -228,13 +243,38 @@ def test_a_picture_becomes_a_pdf_page_of_its_own_pixels_and_a_huge_one_is_refuse
 
     document = pdfium.PdfDocument(pdf)
     assert len(document) == 1
-    # 300 dpi: OCR draws pages at 300 dpi, so it sees the picture's pixels one for one.
-    assert [round(v) for v in document[0].get_size()] == [round(900 * 72 / 300), round(200 * 72 / 300)]
+    # A screenshot-sized picture is drawn three times larger at OCR's 300 dpi (its text 30-50 px high, as a scan's).
+    assert [round(v) for v in document[0].get_size()] == [round(900 * 72 / 100), round(200 * 72 / 100)]
+    document.close()
+    scan = io.BytesIO()
+    Image.new("L", (2_550, 3_300), 255).save(scan, "PNG")
+    document = pdfium.PdfDocument(image_pdf(scan.getvalue()))
+    # A page scanned at 300 dpi is seen pixel for pixel: a letter page.
+    assert [round(v) for v in document[0].get_size()] == [612, 792]
     document.close()
     big = io.BytesIO()
     Image.new("L", (8_000, 7_000)).save(big, "PNG")
     with pytest.raises(PdfError, match="56 megapixels"):
         image_pdf(big.getvalue())
+
+
+def test_a_transparent_picture_is_read_on_white_as_a_viewer_shows_it():
+    import pypdfium2 as pdfium
+
+    # Black text on a transparent background whose hidden colour is black too: with the alpha channel dropped,
+    # the page was black all over.
+    picture = Image.new("RGBA", (400, 100), (0, 0, 0, 0))
+    for x in range(50, 350):
+        for y in range(40, 60):
+            picture.putpixel((x, y), (0, 0, 0, 255))
+    data = io.BytesIO()
+    picture.save(data, "PNG")
+    document = pdfium.PdfDocument(image_pdf(data.getvalue()))
+    grey = document[0].render(scale=1, grayscale=True).to_pil().convert("L")
+    document.close()
+    histogram = grey.histogram()
+    assert sum(histogram[200:]) > 0.8 * grey.width * grey.height  # white, but for the bar
+    assert sum(histogram[:60]) > 0  # and the bar kept
 
 
 def test_a_unit_is_drawn_as_its_text_with_the_cited_passage_highlighted():

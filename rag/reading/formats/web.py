@@ -6,9 +6,13 @@ header, as everywhere."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rag.errors import PdfError
 from rag.reading.formats.units import Sections, Unit, clean, decoded, table_lines
+
+if TYPE_CHECKING:
+    from bs4 import Tag
 
 NOTHING = "The file holds no text to search."
 # What a browser would not show, or what is code, not text.
@@ -19,6 +23,20 @@ _BLOCKS = frozenset(
     "form fieldset details summary hr br tr caption center body".split()
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# What a table of data does not hold, but a page laid out in a table (as pages were before style sheets, and as
+# generated manuals and mail still are) holds in its cells: headings, lists, paragraphs, tables of its own.
+_LAYOUT = ("h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "dl", "pre", "blockquote", "p")
+
+
+def _lays_out(table: Tag) -> bool:
+    """Whether a table lays out a page rather than holds rows of data: read as rows, a home page in a layout table
+    was one line of 3,000 characters under no heading. A data table's cell may hold a paragraph or a list; one
+    that holds a heading or a table, or two paragraphs or lists, is a page's column."""
+    for cell in table.find_all(["td", "th"]):
+        inner = cell.find_all(_LAYOUT)
+        if any(tag.name in ("table", "h1", "h2", "h3", "h4", "h5", "h6") for tag in inner) or len(inner) >= 2:
+            return True
+    return False
 
 
 def read_html(data: bytes) -> tuple[list[Unit], str | None]:
@@ -56,6 +74,10 @@ def read_html(data: bytes) -> tuple[list[Unit], str | None]:
             if child.name in _HEADINGS:
                 flush()
                 sections.heading(_HEADINGS[child.name], child.get_text(" "))
+            elif child.name == "table" and _lays_out(child):
+                flush()
+                walk(child)
+                flush()
             elif child.name == "table":
                 flush()
                 rows = [
