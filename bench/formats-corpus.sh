@@ -82,4 +82,34 @@ if [ ! -f "$out/linnsequencer-brochure-scan.png" ]; then
   tar -xzf "$work/ocrmypdf-14.0.1.tar.gz" -C "$work" ocrmypdf-14.0.1/tests/resources/linn.png
   cp "$work/ocrmypdf-14.0.1/tests/resources/linn.png" "$out/linnsequencer-brochure-scan.png"
 fi
+
+# --- Third held-out set (questions in bench/qa/formats-heldout3.jsonl) ---------------------------------------------
+# Fourteen more real files, mostly from packages not used above (about 88 MB more is downloaded, most of it bacula-doc,
+# 22 MB, bazel-bootstrap-data, 18 MB, xemacs21-basesupport, 16 MB, and deepin-image-viewer, 12 MB).
+# e-mail: a geda-dev list report (2004) on a gerbv macro bug, plain text; three SpamAssassin-corpus list messages (2002):
+# a quoted-printable reply with a spec file attached (fluxbox.spec), a quoted-printable text + HTML question about Pyzor,
+# and a reply quoting two earlier messages in turn (DMA on DVD drives under Red Hat 8).
+J=usr/share/gocode/src/github.com/gatherstars-com/jwz/test/testdata/ham
+fetch gerbv usr/share/doc/gerbv/examples/uwe/mail.txt gerbv-macro-layer-inversion-bug-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/1135.55ab9518e8b987f67ed8b5b85e8543e8.eml fluxbox-spec-file-reply-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/1562.6aca6138ec917241b64782a98697c17f.eml spamassassin-pyzor-question-html-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/0190.41da72c46bce52a15056a0171b56a917.eml redhat8-dvd-dma-quoted-reply-mail.eml
+# images: a screenshot of an Elm compiler error (Bazel's docs), the Bacula Windows setup wizard's welcome page, the
+# Deepin image viewer's text-extraction window (English manual).
+fetch bazel-bootstrap-data usr/share/doc/bazel-bootstrap/site/assets/error_example_1.png elm-recursive-type-alias-error-screenshot.png
+fetch bacula-doc usr/share/doc/bacula-doc/html/images/win32-welcome.png bacula-windows-setup-wizard-welcome.png
+fetch deepin-image-viewer usr/share/deepin-manual/manual-assets/application/deepin-image-viewer/image-viewer/en_US/fig/ocr.png deepin-image-viewer-extract-text-window.png
+# spreadsheets: a Hong Kong secondary school's timetable preparation workbook for FET (LibreOffice, many sheets), an
+# Excel sheet of Gossip Girl "blasts" per episode with per-character scores, a CSV of US gun murders by state (2010).
+fetch fet-data usr/share/doc/fet-data/examples/FET-5-official/Hong-Kong/secondary-school-2/Preparation-sample.ods hong-kong-school-timetable-preparation.ods
+fetch python-pomegranate-doc usr/share/doc/python-pomegranate-doc/tutorials/GGBlasts.xlsx.gz gossip-girl-blasts-by-episode.xlsx
+fetch r-cran-dslabs usr/lib/R/site-library/dslabs/extdata/murders.csv us-gun-murders-by-state-2010.csv
+# word: the Lib3MF (3D Manufacturing Format library) documentation, Word; Bill Cox's note on the Sonic speech speedup
+# algorithm (2011), Writer.
+fetch lib3mf-doc usr/share/doc/lib3mf-dev/Lib3MF-1.docx.gz lib3mf-3d-manufacturing-format-library-docs.docx
+fetch libsonic-dev usr/share/doc/libsonic-dev/sonic.odt sonic-speech-speedup-algorithm.odt
+# slides: "Being Productive With Emacs, Part 1", an MIT SIPB IAP talk (Impress, 59 slides, two with speaker notes).
+fetch xemacs21-basesupport usr/share/xemacs21/xemacs-packages/etc/guided-tour/emacs-slides-1.odp being-productive-with-emacs-part1-talk.odp
+# web: the Uncrustify (source code beautifier) home page, HTML.
+fetch uncrustify usr/share/doc/uncrustify/htdocs/index.html uncrustify-code-beautifier-homepage.html
 ls -la "$out"
