@@ -25,6 +25,27 @@ ANY_BREAK = re.compile(r"(?<=[.!?])\s+")
 # median: 1.581" under a header with no name over its labels), or its header, or a row without one, "AA | 6 | 32".
 # A line of its own, quoted whole: never run on into the next row.
 TABLE_ROW = re.compile(r"^[^|]+(?: \| [^|]+)+$|^(?:[^;:]{1,60}: )?[^;]*(?:; [^;:]{1,60}: [^;]*)+$")
+# A cell of such a row: its value, after its column's name. A value longer than CELL_CHARS is a description, not
+# what a row is looked up by.
+_CELL_VALUE = re.compile(r"(?:^|; )(?:[^;:]{1,60}: )?([^;]+)")
+CELL_CHARS = 40
+
+
+def cells_named(question: str, row: str) -> int:
+    """How many of a table row's cell values the question holds word for word, not inside a longer word or number
+    ("4" is not named by "48" nor "4.5"): "sample 48 on Dream island" names two cells of one row of a sheet where
+    hundreds say "Dream" and many hold a 48 somewhere."""
+    if " | " in row or not TABLE_ROW.match(row):
+        return 0
+    asked = question.lower()
+    values = {value.strip().lower() for value in _CELL_VALUE.findall(row)}
+    return sum(
+        1
+        for value in values
+        if value and len(value) <= CELL_CHARS and re.search(rf"(?<![\w.]){re.escape(value)}(?!\w|\.\d)", asked)
+    )
+
+
 # The words drawn in a chart, on one line named as its figure's (rag/reading/figures.py): searched, never quoted.
 FIGURE_LABELS = re.compile(r"^\[(?:Figure|Fig\.) \w+ labels\] ")
 # Where a snippet window may start: after a clause too, not only a sentence, so it shows the words that matched.

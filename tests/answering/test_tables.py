@@ -1,16 +1,18 @@
 """Tables and figures in answers: the one a question names (its caption found as written, its page read first,
-its rows quoted), a table cut between two passages read whole, and a row told by the number the question gives."""
+its rows quoted), a table cut between two passages read whole, a row told by the number the question gives, and the
+passage of a long sheet holding the row whose cells the question names."""
 
 import pytest
 from langchain_core.documents import Document as LCDocument
 
 from rag.answering.captions import Part, caption_passage, named_part
 from rag.answering.quotes import extract_quotes
-from rag.answering.retrieval import HybridRetriever, whole_tables
+from rag.answering.retrieval import HybridRetriever, named_rows, whole_tables
 from rag.store.base import Hit
 from rag.store.chunk import Chunk
 from rag.store.edge import EdgeStore
 from rag.store.server import ServerStore
+from rag.text import cells_named
 
 
 @pytest.mark.parametrize(
@@ -157,3 +159,35 @@ def test_a_row_holding_the_number_the_question_gives_is_quoted(embedding):
     ]
     quotes = extract_quotes("What MSE did Kaplan-Meier get with 20 observations?", docs, embedding.embeddings)
     assert quotes[0].text == "estimator: Kaplan-Meier; n: 20; MSE: 1.924"
+
+
+def test_the_cells_a_question_names_are_whole_values_not_parts_of_numbers_or_words():
+    row = "Sample Number: 4; Island: Torgersen; Culmen Length (mm): 39.1; Comments: Adult not sampled."
+    assert cells_named("What comment was recorded for sample number 4 on Torgersen island?", row) == 2
+    assert cells_named("What comment was recorded for sample 48 on Torgersen island?", row) == 1  # "4" is not in 48
+    assert cells_named("Which sample has 4.5 mm on Torgersen?", row) == 1  # nor in 4.5
+    assert cells_named("Which sample is from Torgersenland?", row) == 0
+    assert cells_named("sample 4 on Torgersen", "Sample Number | Island") == 0  # a header names no row
+    assert cells_named("sample 4 on Torgersen", "Sample 4 was taken on Torgersen.") == 0  # prose is no row
+
+
+def test_the_passage_of_a_sheet_read_is_the_one_holding_the_row_the_question_names(tmp_path, embedding):
+    # One unit of a sheet, six passages of two rows: every row says "Adelie" and "Dream"; one is sample 48.
+    rows = [f"Species: Adelie; Island: Dream; Sample Number: {n}; Date Egg: 2007-11-{n - 30}" for n in range(37, 49)]
+    page = [Chunk("s", "penguins.csv", 2, i, "\n".join(rows[2 * i : 2 * i + 2])) for i in range(6)]
+    page.append(Chunk("s", "penguins.csv", 3, 6, "Species: Gentoo; Island: Biscoe; Sample Number: 48; Date Egg: x"))
+    prose = Chunk("p", "notes.txt", 1, 0, "The penguins on Dream island were sampled in 2007.")
+    dimension = len(embedding.embeddings.embed_query("x"))
+    store = EdgeStore(tmp_path / "q", "m", dimension)
+    try:
+        chunks = [*page, prose]
+        store.upsert(chunks, embedding.embeddings.embed_documents([c.text for c in chunks]))
+        question = "On what date was the egg recorded for Adelie penguin sample 48 on Dream island?"
+        read = named_rows(store, [Hit(page[0], 0.9), Hit(prose, 0.5)], question)
+        # The unit's passage that names three cells (Adelie, Dream, 48), on the unit's own page, not the next one's.
+        assert read[0].chunk == page[5] and read[0].score == 0.9
+        assert read[1].chunk == prose  # prose is read as found
+        # A passage that names as many as any other is kept: nothing moves for a question naming no row.
+        assert named_rows(store, [Hit(page[2], 0.9)], "Which species were sampled?")[0].chunk == page[2]
+    finally:
+        store.close()
