@@ -87,7 +87,8 @@ def in_place(where: dict | None, place: str, unit: str, page: int) -> bool:
             return place.startswith("paragraphs")
         return place in (f"section “{heading}”", f"section “{heading}” (continued)")
     if "part" in where:
-        return place == ("the message" if where["part"] == "body" else f"attachment “{where['part']}”")
+        part = "the message" if where["part"] == "body" else f"attachment “{where['part']}”"
+        return place in (part, f"{part} (continued)")
     return False
 
 

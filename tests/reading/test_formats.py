@@ -171,6 +171,20 @@ def test_an_email_is_its_message_then_each_text_attachment_cited_by_name():
     assert read[1][1] == "Agenda: budget, hiring, the office move."
 
 
+def test_a_long_message_is_cut_into_parts_as_a_long_section_is():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Ada <ada@example.org>", "Minutes"
+    message.set_content("\n".join(f"Item {n}: the committee discussed point {n} at length." for n in range(300)))
+    read = units(message.as_bytes(), "minutes.eml")
+    assert [place for place, _ in read][:2] == ["the message", "the message (continued)"]
+    assert all(len(text) <= 4_000 for _, text in read)
+    assert read[0][1].startswith("From: Ada") and read[-1][1].endswith(
+        "Item 299: the committee discussed point 299 at length."
+    )
+
+
 def test_a_message_forwarded_as_an_attachment_is_a_part_of_its_own():
     from email import message_from_bytes, policy
     from email.message import EmailMessage

@@ -86,7 +86,7 @@ class Sections:
         cut: list[Unit] = []
         paragraphs = 0
         for path, lines in self.units:
-            for part, (first, chunk) in enumerate(_runs(lines)):
+            for part, (first, chunk) in enumerate(runs(lines)):
                 if path:
                     place = f"section “{path[-1]}”" + (" (continued)" if part else "")
                 else:
@@ -96,7 +96,7 @@ class Sections:
         return cut if any(unit.text.strip() for unit in cut) else []
 
 
-def _runs(lines: list[str]) -> list[tuple[int, list[str]]]:
+def runs(lines: list[str]) -> list[tuple[int, list[str]]]:
     """The lines in runs of at most UNIT_CHARS (a longer line is a run of its own), with where each run starts."""
     runs: list[tuple[int, list[str]]] = []
     size = 0
