@@ -59,6 +59,53 @@ def docx_with_cover_and_text_box() -> bytes:
     return out.getvalue()
 
 
+def docx_with_footnote() -> bytes:
+    """A Word file whose paragraph cites a footnote, kept as Word keeps one: in a part of its own, under an id
+    (7) that is not the number it shows (1)."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    paragraph = document.add_paragraph("The kettle boils water in ninety seconds.")
+    paragraph._p.append(parse_xml(f'<w:r {w}><w:footnoteReference w:id="7"/></w:r>'))
+    document.add_paragraph("It switches itself off when the water boils.")
+    notes = (
+        f'<w:footnotes {w}><w:footnote w:type="separator" w:id="0"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:id="7"><w:p><w:r><w:t>Measured at sea level with one litre.</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+    part = Part(PackURI("/word/footnotes.xml"), content_type, notes.encode(), document.part.package)
+    document.part.relate_to(part, RT.FOOTNOTES)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def odt_with_footnote() -> bytes:
+    """An OpenDocument text whose note sits inside its sentence, as Writer saves one."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import Note, NoteBody, NoteCitation, P
+
+    document = OpenDocumentText()
+    paragraph = P(text="The library opens at half past eight")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="On school holidays it opens at ten."))
+    note.addElement(body)
+    paragraph.addElement(note)
+    paragraph.addText(" on weekdays.")
+    document.text.addElement(paragraph)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
 def pptx_bytes() -> bytes:
     import pptx
     from pptx.util import Inches

@@ -123,6 +123,18 @@ def test_a_page_laid_out_in_a_table_is_read_at_its_headings_and_a_data_table_sti
     ]
 
 
+def test_a_footnote_is_a_line_of_its_own_after_the_paragraph_citing_it_never_inside_its_sentence():
+    assert units(made.docx_with_footnote(), "kettle.docx")[0][1].splitlines() == [
+        "The kettle boils water in ninety seconds.",
+        "Footnote 1: Measured at sea level with one litre.",  # numbered as Word shows it, not by its id
+        "It switches itself off when the water boils.",
+    ]
+    assert units(made.odt_with_footnote(), "library.odt")[0][1].splitlines() == [
+        "The library opens at half past eight on weekdays.",
+        "Footnote 1: On school holidays it opens at ten.",
+    ]
+
+
 def test_markdown_text_and_an_opendocument_text_keep_their_headings_and_tables():
     assert units(made.MARKDOWN, "NEWS.md")[1] == (
         "section “Version 2.1”",

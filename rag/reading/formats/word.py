@@ -1,6 +1,7 @@
 """Word documents (.docx, with python-docx) and OpenDocument text (.odt, with odfpy): paragraphs and tables in the
-order the document has them, cut into sections at its headings. Headers and footers are left out, as a PDF's running
-heads are; pictures and embedded objects are not opened."""
+order the document has them, cut into sections at its headings; a footnote or an endnote as a line of its own after
+the paragraph that cites it ("Footnote 2: ..."). Headers and footers are left out, as a PDF's running heads are;
+pictures and embedded objects are not opened."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 
 from rag.errors import PdfError
 from rag.reading.formats.archives import checked
-from rag.reading.formats.opendocument import load, odf_rows
+from rag.reading.formats.opendocument import all_under, load, odf_rows
 from rag.reading.formats.units import Sections, Unit, table_lines
 
 NOTHING = "The document holds no text to search."
@@ -29,6 +30,9 @@ def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
         raise PdfError("The Word file is damaged and cannot be read.") from exc
     sections = Sections()
     body = document._body
+    # Word numbers its notes in the order they are cited; their ids are not those numbers.
+    notes = _docx_notes(document)
+    cited = {"footnote": 0, "endnote": 0}
 
     def read(element: object) -> None:
         """The paragraphs and tables under `element` in order, with those inside content controls (a cover page's
@@ -41,6 +45,12 @@ def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
                     sections.heading(level, paragraph.text)
                 else:
                     sections.line(paragraph.text)
+                for ref in child.iter(qn("w:footnoteReference"), qn("w:endnoteReference")):
+                    kind = "footnote" if ref.tag == qn("w:footnoteReference") else "endnote"
+                    note = notes.get((kind, ref.get(qn("w:id")) or ""))
+                    if note:
+                        cited[kind] += 1
+                        sections.line(f"{kind.capitalize()} {cited[kind]}: {note}")
                 # A text box drawn in the paragraph: Word keeps it twice (a drawing and its older fallback).
                 said: set[str] = set()
                 for box in child.iter(qn("w:txbxContent")):
@@ -59,6 +69,30 @@ def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
     read(document.element.body)
     title = (document.core_properties.title or "").strip() or None
     return _units(sections), title
+
+
+def _docx_notes(document: object) -> dict[tuple[str, str], str]:
+    """The text of each footnote and endnote, by its kind and id. python-docx does not read them: they are parts of
+    their own (word/footnotes.xml), parsed here with its parser, which resolves no entities."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    found: dict[tuple[str, str], str] = {}
+    for rel in document.part.rels.values():  # type: ignore[attr-defined]
+        kind = {RT.FOOTNOTES: "footnote", RT.ENDNOTES: "endnote"}.get(rel.reltype)
+        if kind is None or rel.is_external:
+            continue
+        try:
+            root = parse_xml(rel.target_part.blob)
+        except (ValueError, SyntaxError, KeyError):
+            continue
+        for note in root.iterchildren(qn(f"w:{kind}")):
+            paragraphs = ("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in note.iter(qn("w:p")))
+            text = " ".join(" ".join(paragraphs).split())
+            if text:
+                found[(kind, note.get(qn("w:id")) or "")] = text
+    return found
 
 
 def _heading_level(paragraph: object) -> int:
@@ -96,14 +130,33 @@ def read_odt(data: bytes) -> tuple[list[Unit], str | None]:
     document = load(data, "The OpenDocument file is damaged and cannot be read.")
     sections = Sections()
 
+    def without_notes(paragraph: object) -> tuple[str, list[str]]:
+        """A paragraph's text, and its notes as lines: odfpy reads a note's body where it is cited, in the middle
+        of the sentence ("spreadsheet documents1In addition, Writer2LaTeX supports... – into other formats")."""
+        notes = []
+        for note in all_under(paragraph, (TEXTNS, "note")):
+            mark = " ".join(teletype.extractText(c).strip() for c in all_under(note, (TEXTNS, "note-citation")))
+            body = " ".join(teletype.extractText(b) for b in all_under(note, (TEXTNS, "note-body")))
+            kind = "Endnote" if note.getAttrNS(TEXTNS, "note-class") == "endnote" else "Footnote"
+            note.parentNode.removeChild(note)
+            if body.strip():
+                notes.append(f"{kind} {mark}: {' '.join(body.split())}".replace(" :", ":", 1))
+        return teletype.extractText(paragraph), notes
+
     def walk(node: object) -> None:
         for child in getattr(node, "childNodes", ()):
             qname = getattr(child, "qname", None)
             if qname == (TEXTNS, "h"):
                 level = child.getAttrNS(TEXTNS, "outline-level") or "1"
-                sections.heading(int(level) if str(level).isdigit() else 1, teletype.extractText(child))
+                text, notes = without_notes(child)
+                sections.heading(int(level) if str(level).isdigit() else 1, text)
+                for line in notes:
+                    sections.line(line)
             elif qname == (TEXTNS, "p"):
-                sections.line(teletype.extractText(child))
+                text, notes = without_notes(child)
+                sections.line(text)
+                for line in notes:
+                    sections.line(line)
             elif qname == (TABLENS, "table"):
                 for line in table_lines(odf_rows(child)):
                     sections.line(line)
