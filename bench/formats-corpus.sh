@@ -3,8 +3,9 @@
 # with Word, PowerPoint, Excel, LibreOffice, a mail client or by hand, taken from Debian packages and one
 # PyPI sdist: Word/Writer manuals, PowerPoint/Impress talks (one with speaker notes), spreadsheets and a CSV,
 # an HTML FAQ, a Markdown change log, a plain-text README, two mailing-list messages and three images of
-# printed text. The questions about them are in bench/qa/formats-{dev,heldout}.jsonl. Nothing binary is
-# committed. About 105 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are most of it).
+# printed text, then two more sets of files for the second and third held-out sets (43 files in all). The questions
+# about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3}.jsonl. Nothing binary is committed. About
+# 225 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are the largest).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-formats"

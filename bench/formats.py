@@ -2,14 +2,15 @@
 and pictures, read natively (rag/reading/formats/). Unit recall and the key fact in what the user reads first, per
 family of formats; and the time to add each file, against the PDF path on the same text.
 
-    bash bench/formats-corpus.sh                 # 19 real files, into bench/corpus-formats/ (git-ignored)
-    .venv/bin/python bench/formats.py [--model] [--split dev|held out] [--misses FILE] [--library DIR]
+    bash bench/formats-corpus.sh                 # 43 real files, into bench/corpus-formats/ (git-ignored)
+    .venv/bin/python bench/formats.py [--model] [--split "held out 3"] [--misses FILE] [--library DIR]
 
-The questions (bench/qa/formats-{dev,heldout}.jsonl) were written blind from the files, split by file; each says
-where its answer is as a person names it: a slide, a sheet's row, the heading above it, an e-mail's part, or a
-picture's page. A source is right when its unit is that place: the slide, the rows holding that row, the section
-under that heading. Each question is asked as the chat asks it, with quotes alone (no model: minutes), or with
---model the local default (quotes first, then SmolLM2 when the check passes), as bench/layouts.py does.
+The questions (bench/qa/formats-{dev,heldout,heldout2,heldout3}.jsonl) were written blind from the files, split
+by file; each says where its answer is as a person names it: a slide, a sheet's row, the heading above it, an
+e-mail's part, or a picture's page. A source is right when its unit is that place: the slide, the rows holding
+that row, the section under that heading. Each question is asked as the chat asks it, with quotes alone (no model:
+minutes), or with --model the local default (quotes first, then SmolLM2 when the check passes), as
+bench/layouts.py does.
 
 Speed: each file is added alone to a fresh library and timed from its bytes to searchable passages; its read text
 is then written into a plain PDF (one page per unit, wrapped at 95 characters, 55 lines a page) and timed the same
