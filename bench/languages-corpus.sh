@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fetches the languages corpus into bench/corpus-languages/ (git-ignored): Debian's own translated
+# manuals as PDFs, two documents for each of French, Spanish and Italian (the Debian Reference and the
+# Debian New Maintainers' Guide), plus the English Debian Reference for the cross-language questions.
+# The questions about them are in bench/qa/languages-{dev,heldout}.jsonl. Nothing binary is committed.
+# (debian-reference-de and every German Debian Reference file are kept for an independent check:
+# never take PDFs from them here.)
+# About 10 MB of .deb files are downloaded.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/corpus-languages"
+mkdir -p "$out"
+
+# shellcheck source=bench/debian-fetch.sh
+. "$here/debian-fetch.sh"
+
+R=usr/share/debian-reference
+# The Debian Reference (system administration guide), translated, and the English original.
+fetch debian-reference-fr $R/debian-reference.fr.pdf debian-reference-fr.pdf
+fetch debian-reference-es $R/debian-reference.es.pdf debian-reference-es.pdf
+fetch debian-reference-it $R/debian-reference.it.pdf debian-reference-it.pdf
+fetch debian-reference-en $R/debian-reference.en.pdf debian-reference-en.pdf
+# The Debian New Maintainers' Guide (packaging), translated.
+fetch maint-guide-fr usr/share/doc/maint-guide-fr/maint-guide.fr.pdf maint-guide-fr.pdf
+fetch maint-guide-es usr/share/doc/maint-guide-es/maint-guide.es.pdf maint-guide-es.pdf
+fetch maint-guide-it usr/share/doc/maint-guide-it/maint-guide.it.pdf maint-guide-it.pdf
+ls -la "$out"
