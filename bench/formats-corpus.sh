@@ -3,9 +3,9 @@
 # with Word, PowerPoint, Excel, LibreOffice, a mail client or by hand, taken from Debian packages and one
 # PyPI sdist: Word/Writer manuals, PowerPoint/Impress talks (one with speaker notes), spreadsheets and a CSV,
 # an HTML FAQ, a Markdown change log, a plain-text README, two mailing-list messages and three images of
-# printed text, then two more sets of files for the second and third held-out sets (43 files in all). The questions
-# about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3}.jsonl. Nothing binary is committed. About
-# 225 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are the largest).
+# printed text, then three more sets of files for the second, third and fourth held-out sets (57 files in all). The
+# questions about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4}.jsonl. Nothing binary is
+# committed. About 250 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are the largest).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/corpus-formats"
@@ -113,4 +113,53 @@ fetch libsonic-dev usr/share/doc/libsonic-dev/sonic.odt sonic-speech-speedup-alg
 fetch xemacs21-basesupport usr/share/xemacs21/xemacs-packages/etc/guided-tour/emacs-slides-1.odp being-productive-with-emacs-part1-talk.odp
 # web: the Uncrustify (source code beautifier) home page, HTML.
 fetch uncrustify usr/share/doc/uncrustify/htdocs/index.html uncrustify-code-beautifier-homepage.html
+# --- Fourth held-out set (questions in bench/qa/formats-heldout4.jsonl) --------------------------------------------
+# Fourteen more real files, weighted to pictures and e-mail (about 30 MB more is downloaded, most of it gnumeric-doc,
+# 10 MB, the ocrmypdf sdist, 6.5 MB, and python3-statsmodels, 4.5 MB).
+# images: two screenshots from the Geany manual (the editor's main window, 904x679, and the Files page of its
+# Preferences dialog, 625x603), three column charts under a "Sales by Region" table from the Gnumeric manual, a macOS
+# Automator workflow running ocrmypdf (ocrmypdf's docs), a scanned 1871 Senate document (President Grant's message on
+# the consular courts in Japan, 1000x1520, an ocrmypdf test file), and Tesseract's "quick brown fox" test page in six
+# languages (a 1-bit scan, a tesserocr test file).
+fetch geany-common usr/share/doc/geany/html/images/main_window.png geany-editor-main-window-screenshot.png
+fetch geany-common usr/share/doc/geany/html/images/pref_dialog_files.png geany-files-preferences-dialog.png
+fetch gnumeric-doc usr/share/help/C/gnumeric/figures/graph-example-column.png gnumeric-sales-by-region-column-charts.png
+for f in tests/resources/congress.jpg:us-senate-1871-japan-consular-courts-message-scan.jpg \
+         docs/images/macos-workflow.png:ocrmypdf-macos-automator-workflow-screenshot.png; do
+  if [ ! -f "$out/${f#*:}" ]; then
+    [ -f "$work/ocrmypdf-14.0.1.tar.gz" ] || (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: ocrmypdf==14.0.1 -d "$work" >/dev/null)
+    tar -xzf "$work/ocrmypdf-14.0.1.tar.gz" -C "$work" "ocrmypdf-14.0.1/${f%%:*}"
+    cp "$work/ocrmypdf-14.0.1/${f%%:*}" "$out/${f#*:}"
+  fi
+done
+if [ ! -f "$out/tesseract-quick-brown-fox-multilingual-test-page.png" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: tesserocr==2.13.0 -d "$work" >/dev/null)
+  tar -xzf "$work/tesserocr-2.13.0.tar.gz" -C "$work" tesserocr-2.13.0/tests/eurotext.png
+  cp "$work/tesserocr-2.13.0/tests/eurotext.png" "$out/tesseract-quick-brown-fox-multilingual-test-page.png"
+fi
+# e-mail: four more SpamAssassin-corpus list messages (2002): an exmh-users message with a one-line patch attached as
+# PATCH (text/plain); a quoted-printable text + HTML request to swap secondary DNS service; a Razor-users reply quoting
+# three earlier messages, with a Perl log-rotation script attached base64 as `rotate` (labelled application/x-java-applet
+# by the sender's mail client); an ILUG message forwarded by an Outlook user ("FW:", the original under "-----Original
+# Message-----", itself quoting a third message).
+J=usr/share/gocode/src/github.com/gatherstars-com/jwz/test/testdata/ham
+fetch golang-github-gatherstars-com-jwz-dev $J/1068.3a4e8387265236bd326736c63dfa1ce0.eml exmh-ftoc-link-patch-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/0092.a1560d2416687b2db8204c2fa69163f2.eml simple-dns-secondary-swap-html-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/1660.f4b2e5b394c3aaf2589c49c205ca05d7.eml razor-log-rotation-script-reply-mail.eml
+fetch golang-github-gatherstars-com-jwz-dev $J/0261.45da0560dfe8183b3433e2cf2f3a7835.eml ilug-dell-laptop-external-drive-fw-mail.eml
+# word: the odfpy API manual (Writer, ODFPY 0.9.1, 100 pages, European Environment Agency); a drilling rig's
+# "Lay Down Tubulars" work procedure (Word, 2017), all of it in tables with no heading style, a test file of the
+# docx2python sdist.
+fetch python-odf-doc usr/share/python-odf/api-for-odfpy.odt odfpy-api-programmers-interface.odt
+if [ ! -f "$out/drilling-rig-lay-down-tubulars-procedure.docx" ]; then
+  [ -f "$work/docx2python-2.10.1.tar.gz" ] || (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: docx2python==2.10.1 -d "$work" >/dev/null)
+  tar -xzf "$work/docx2python-2.10.1.tar.gz" -C "$work" "docx2python-2.10.1/tests/resources/240-DOP-1013A Lay Down Tubulars.docx"
+  cp "$work/docx2python-2.10.1/tests/resources/240-DOP-1013A Lay Down Tubulars.docx" "$out/drilling-rig-lay-down-tubulars-procedure.docx"
+fi
+# spreadsheets: two CSVs of statsmodels' datasets: the 1997 Scottish devolution referendum (tax-varying powers) by council
+# area, with council tax, unemployment and mortality figures; US executions by state in 1997 with income, poverty and
+# crime figures.
+S=usr/lib/python3/dist-packages/statsmodels/datasets
+fetch python3-statsmodels $S/scotland/scotvote.csv scotland-1997-devolution-referendum-by-council.csv
+fetch python3-statsmodels $S/cpunish/cpunish.csv us-executions-by-state-1997.csv
 ls -la "$out"

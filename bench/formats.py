@@ -5,7 +5,7 @@ family of formats; and the time to add each file, against the PDF path on the sa
     bash bench/formats-corpus.sh                 # 43 real files, into bench/corpus-formats/ (git-ignored)
     .venv/bin/python bench/formats.py [--model] [--split "held out 3"] [--misses FILE] [--library DIR]
 
-The questions (bench/qa/formats-{dev,heldout,heldout2,heldout3}.jsonl) were written blind from the files, split
+The questions (bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4}.jsonl) were written blind from the files, split
 by file; each says where its answer is as a person names it: a slide, a sheet's row, the heading above it, an
 e-mail's part, or a picture's page. A source is right when its unit is that place: the slide, the rows holding
 that row, the section under that heading. Each question is asked as the chat asks it, with quotes alone (no model:
@@ -50,6 +50,8 @@ SPLITS: dict[str, Path | list[dict]] = {
     # A third, blind the same way, on fourteen new files (more e-mails, pictures and spreadsheets, the families the
     # first two measured on four to six questions each).
     "held out 3": QA / "formats-heldout3.jsonl",
+    # A fourth, blind the same way, on fourteen more files: 18 picture and 16 e-mail questions, and Word tables.
+    "held out 4": QA / "formats-heldout4.jsonl",
 }
 FAMILIES = ("word", "slides", "spreadsheet", "web", "email", "image")
 _ROWS = re.compile(r"(?:sheet “(?P<sheet>[^”]*)”, )?rows? (?P<first>\d+)(?:–(?P<last>\d+))?$")
@@ -83,7 +85,7 @@ def in_place(where: dict | None, place: str, unit: str, page: int) -> bool:
         first = int(found["first"])
         return first <= where["row"] <= int(found["last"] or first)
     if "heading" in where:
-        heading = " ".join(where["heading"].split())
+        heading = " ".join((where["heading"] or "").split())
         if not heading:
             return place.startswith("paragraphs")
         return place in (f"section “{heading}”", f"section “{heading}” (continued)")
