@@ -106,6 +106,61 @@ def odt_with_footnote() -> bytes:
     return out.getvalue()
 
 
+def docx_form_in_tables() -> bytes:
+    """A Word form laid out as a table whose cells hold tables, as a rig's procedure sheet is: a heading and
+    the form's fields in the first cell, its steps in a table in the second."""
+    import docx
+
+    document = docx.Document()
+    outer = document.add_table(rows=2, cols=1)
+    first = outer.rows[0].cells[0]
+    first.paragraphs[0].text = "Lay down tubulars"
+    fields = first.add_table(rows=2, cols=2)
+    for row, cells in zip(fields.rows, [("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    steps = outer.rows[1].cells[0].add_table(rows=2, cols=2)
+    for row, cells in zip(steps.rows, [("Step", "Work activity"), ("1", "Check the elevator size.")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def odt_form_in_tables() -> bytes:
+    """The same form as Writer saves it: a table whose cell holds a paragraph and a table."""
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    def table(rows: list[tuple[str, ...]]) -> Table:
+        made = Table()
+        made.addElement(TableColumn(numbercolumnsrepeated=len(rows[0])))
+        for cells in rows:
+            row = TableRow()
+            for text in cells:
+                cell = TableCell()
+                cell.addElement(P(text=text))
+                row.addElement(cell)
+            made.addElement(row)
+        return made
+
+    document = OpenDocumentText()
+    outer = Table()
+    outer.addElement(TableColumn())
+    row = TableRow()
+    cell = TableCell()
+    cell.addElement(P(text="Lay down tubulars"))
+    cell.addElement(table([("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")]))
+    row.addElement(cell)
+    outer.addElement(row)
+    document.text.addElement(outer)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
 def pptx_bytes() -> bytes:
     import pptx
     from pptx.util import Inches

@@ -135,6 +135,22 @@ def test_a_footnote_is_a_line_of_its_own_after_the_paragraph_citing_it_never_ins
     ]
 
 
+def test_a_form_laid_out_in_tables_inside_a_table_is_read_as_its_own_lines_and_tables():
+    # Read as one table's rows, its cells' text left the inner tables out: a real procedure sheet read as nothing.
+    assert units(made.docx_form_in_tables(), "procedure.docx")[0][1].splitlines() == [
+        "Lay down tubulars",
+        "Revision | Issued",
+        "Revision: 240-DOP-1013A; Issued: 11 December 2017",
+        "Step | Work activity",
+        "Step: 1; Work activity: Check the elevator size.",
+    ]
+    assert units(made.odt_form_in_tables(), "procedure.odt")[0][1].splitlines() == [
+        "Lay down tubulars",
+        "Revision | Issued",
+        "Revision: 240-DOP-1013A; Issued: 11 December 2017",
+    ]
+
+
 def test_markdown_text_and_an_opendocument_text_keep_their_headings_and_tables():
     assert units(made.MARKDOWN, "NEWS.md")[1] == (
         "section “Version 2.1”",

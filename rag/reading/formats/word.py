@@ -59,6 +59,10 @@ def read_docx(data: bytes) -> tuple[list[Unit], str | None]:
                     if text and text not in said:
                         said.add(text)
                         sections.line(text)
+            elif child.tag == qn("w:tbl") and _lays_out(child, qn("w:tbl")):
+                for row in child.iterchildren(qn("w:tr")):
+                    for cell in row.iterchildren(qn("w:tc")):
+                        read(cell)
             elif child.tag == qn("w:tbl"):
                 for line in table_lines(_docx_rows(Table(child, body))):
                     sections.line(line)
@@ -106,6 +110,14 @@ def _heading_level(paragraph: object) -> int:
         found = _LEVEL.search(name)
         return int(found.group(1)) if found else 1
     return 0
+
+
+def _lays_out(table: object, nested: str) -> bool:
+    """Whether a table lays out the document rather than holds rows of data: one whose cells hold tables of their
+    own. Read as rows, its cells' text left the inner tables out (a rig procedure written as a form, every line of
+    it in a table inside a table, read as nothing), so its cells are read as the document's own paragraphs and
+    tables, in order, as a web page laid out in a table is (formats/web.py)."""
+    return next(table.iterdescendants(nested), None) is not None  # type: ignore[attr-defined]
 
 
 def _docx_rows(table: object) -> list[list[str]]:
@@ -157,6 +169,8 @@ def read_odt(data: bytes) -> tuple[list[Unit], str | None]:
                 sections.line(text)
                 for line in notes:
                     sections.line(line)
+            elif qname == (TABLENS, "table") and all_under(child, (TABLENS, "table")):
+                walk(child)  # a table laid out of tables: its cells' paragraphs and tables in order (_lays_out)
             elif qname == (TABLENS, "table"):
                 for line in table_lines(odf_rows(child)):
                     sections.line(line)
