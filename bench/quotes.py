@@ -1,7 +1,7 @@
 """Choosing the quote, measured on its own: of the passages the search found, do the quoted sentences hold the
 answer? No model: real MiniLM embeddings, the app's own search (rag.answering.search.retrieve).
 
-    .venv/bin/python bench/quotes.py [--quick] [--fresh] [--no-time]
+    .venv/bin/python bench/quotes.py [--quick] [--fresh] [--no-time] [--library DIR]
 
 Per split and per question set: (a) the key fact in the quotes; (b) sentence hit: a quote from a gold page holds
 the fact (the answer's own sentence, not the same word elsewhere); (c) the ceiling: the fact anywhere in the
@@ -140,9 +140,9 @@ def _from_json(raw: dict) -> LCDocument:
     return LCDocument(page_content=raw["text"], metadata={k: v for k, v in raw.items() if k != "text"})
 
 
-def load_cases(quick: bool, fresh: bool, passages: int = PASSAGES_READ) -> list[Case]:
+def load_cases(quick: bool, fresh: bool, passages: int = PASSAGES_READ, keep: Path | None = None) -> list[Case]:
     """Every question with its first `passages` passages: from the cache, or searched in a throwaway library of
-    its PDFs."""
+    its PDFs (or one kept in `keep`, indexed once, for comparing two searches)."""
     more = "" if passages == PASSAGES_READ else f"-{passages}"
     cache_file = CACHE_DIR / (f"quotes-quick{more}.json" if quick else f"quotes{more}.json")
     cache = json.loads(cache_file.read_text()) if cache_file.exists() and not fresh else {}
@@ -162,11 +162,12 @@ def load_cases(quick: bool, fresh: bool, passages: int = PASSAGES_READ) -> list[
         else:
             names = sorted({i["doc"] for n, _, lib in SETS if lib == library for i, _ in wanted[n]})
         with tempfile.TemporaryDirectory() as tmp:
-            services = open_services(Settings(_env_file=None, storage_dir=Path(tmp), top_k=passages))
+            storage = keep / library if keep else Path(tmp)
+            services = open_services(Settings(_env_file=None, storage_dir=storage, top_k=passages))
             try:
                 started = time.perf_counter()
                 for pdf in names:
-                    ingest_path(services, corpus / pdf)
+                    ingest_path(services, corpus / pdf)  # a kept library's files are duplicates: not read again
                 services.store.optimize()
                 print(f"(indexed {len(names)} PDFs in {time.perf_counter() - started:.0f} s)", flush=True)
                 for name in todo:
@@ -413,8 +414,9 @@ def main() -> None:
     parser.add_argument(
         "--passages", type=int, default=PASSAGES_READ, help="passages searched, for rankers reading more"
     )
+    parser.add_argument("--library", metavar="DIR", type=Path, help="keep the libraries searched in DIR and reuse them")
     args = parser.parse_args()
-    cases = load_cases(args.quick, args.fresh, args.passages)
+    cases = load_cases(args.quick, args.fresh, args.passages, args.library)
     with tempfile.TemporaryDirectory() as tmp:
         services = open_services(Settings(_env_file=None, storage_dir=Path(tmp)))
         try:

@@ -44,7 +44,12 @@ SUMMARY_PROMPT = ChatPromptTemplate.from_messages(
 def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:
     parts, used = [], 0
     for doc in docs:  # best first, so the budget cuts the weakest passages
-        block = f"[p.{doc.metadata['page']} · {doc.metadata['filename']}]\n{doc.page_content}"
+        text = doc.page_content
+        if not parts and len(text) > max_chars:
+            # A page's passages read together (rag/answering/retrieval.py PAGE_PASSAGES) over the budget: its best
+            # alone, what the model was given before they were joined (SmolLM2 answers no better with more).
+            text = doc.metadata.get("best", text)
+        block = f"[p.{doc.metadata['page']} · {doc.metadata['filename']}]\n{text}"
         if parts and used + len(block) > max_chars:
             break
         parts.append(block)

@@ -1,8 +1,9 @@
-"""Retrieval: hybrid search in the vector store, one passage per page, the page of a table or figure the question
-names first, a table cut between two passages read whole, and the snippet that shows why."""
+"""Retrieval: hybrid search in the vector store, one passage per page (its best few joined), the page of a table or
+figure the question names first, a table cut between two passages read whole, and the snippet that shows why."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -145,6 +146,52 @@ def named_rows(store: VectorStore, hits: Sequence[Hit], query: str) -> list[Hit]
     return out
 
 
+# Passages of a page read together: its best and, of the candidates the search fetched, the page's next best ones
+# (OVERFETCH: fifteen for five pages). One passage a page was read, and the page found held its answer two
+# passages from the one read (a security advisory's "download Gaim 0.59.1" below the hole it fixes). Chosen on the
+# dev sets alone, 2026-12-07, the key fact in the quotes at 1, 2, 3 and 4 passages a page: manuals (bench/quotes.py)
+# 0.69, 0.75, 0.77, 0.77; layouts (bench/layouts.py) 0.77, 0.76, 0.80, 0.79; other formats (bench/formats.py)
+# 0.83, 0.85, 0.85, 0.83. Held out at 3, reported in the README.
+PAGE_PASSAGES = 3
+
+
+def with_runners_up(found: Sequence[Hit], kept: Sequence[Hit], fetched: Sequence[Hit]) -> list[Hit]:
+    """Each page's best passage read with the page's next best ones the search found (PAGE_PASSAGES in all), in
+    the page's order, as one passage: a page is still cited, quoted and numbered once."""
+    out = []
+    for hit in found:
+        chunk = hit.chunk
+        if hit not in kept:  # a table's passages or its named row were read instead: left as they are
+            out.append(hit)
+            continue
+        others = [
+            h.chunk
+            for h in fetched
+            if h.chunk.doc_id == chunk.doc_id
+            and h.chunk.page == chunk.page
+            and h.chunk.chunk_index != chunk.chunk_index
+        ][: PAGE_PASSAGES - 1]
+        if not others:
+            out.append(hit)
+            continue
+        parts = sorted({c.chunk_index: c for c in [chunk, *others]}.values(), key=lambda c: c.chunk_index)
+        text = parts[0].text
+        for before, after in itertools.pairwise(parts):
+            text += "\n" + (
+                _past_overlap(before.text, after.text) if after.chunk_index == before.chunk_index + 1 else after.text
+            )
+        out.append(Hit(replace(chunk, text=text), hit.score))
+    return out
+
+
+def _past_overlap(before: str, after: str) -> str:
+    """`after` without the words it repeats from the end of `before` (passages cut with an overlap, CHUNK_OVERLAP)."""
+    for size in range(min(len(before), len(after)), 19, -1):
+        if before.endswith(after[:size]):
+            return after[size:].lstrip()
+    return after
+
+
 class Found(NamedTuple):
     passages: list[LCDocument]  # best first, one per page; none when nothing is relevant enough
     # Cosine similarity of the best dense match: how well the query's meaning is met at all, comparable between
@@ -184,7 +231,10 @@ class HybridRetriever(BaseRetriever):
             page = (caption.doc_id, caption.page)
             others = [hit for hit in hits if (hit.chunk.doc_id, hit.chunk.page) != page]
             hits = [Hit(caption, hits[0].score), *others][: self.k]
-        hits = whole_tables(self.store, named_rows(self.store, hits, query))
+        found = whole_tables(self.store, named_rows(self.store, hits, query))
+        # What a small model is given when the joined page is over its budget: the page's best passage alone.
+        best = {(hit.chunk.doc_id, hit.chunk.page): hit.chunk.text for hit in found}
+        hits = with_runners_up(found, hits, result.hits)
         return Found(
             [
                 LCDocument(
@@ -199,6 +249,7 @@ class HybridRetriever(BaseRetriever):
                         "ocr": hit.chunk.ocr,
                         "unit": hit.chunk.unit,
                         "place": hit.chunk.place,
+                        "best": best.get((hit.chunk.doc_id, hit.chunk.page), hit.chunk.text),
                     },
                 )
                 for hit in hits

@@ -1,8 +1,9 @@
-"""Retrieval on fixed inputs: one passage per page, the snippet that shows why, and the fusion weights."""
+"""Retrieval on fixed inputs: one passage per page (its best ones joined), the snippet that shows why, and the fusion
+weights."""
 
 import pytest
 
-from rag.answering.retrieval import best_snippet, one_per_page
+from rag.answering.retrieval import PAGE_PASSAGES, best_snippet, one_per_page, with_runners_up
 from rag.store import Hit
 from rag.store.chunk import Chunk
 from rag.store.edge import EdgeStore
@@ -28,6 +29,39 @@ def test_one_passage_per_page_keeps_the_best_of_each_in_rank_order():
         ("a", 2, 2),
     ]
     assert len(one_per_page(hits, limit=2)) == 2
+
+
+def test_a_pages_best_passage_is_read_with_its_next_best_in_the_pages_order_and_a_table_read_as_it_was():
+    def chunk(doc: str, page: int, index: int, text: str) -> Chunk:
+        return Chunk(doc, f"{doc}.pdf", page, index, text)
+
+    advisory = [chunk("a", 1, i, text) for i, text in enumerate(["Head.", "The hole.", "Fixed in 0.59.1.", "Sites."])]
+    fetched = [
+        Hit(advisory[1], 0.9),
+        Hit(chunk("b", 4, 0, "Other file."), 0.8),
+        Hit(advisory[2], 0.7),
+        Hit(advisory[0], 0.6),
+        Hit(advisory[3], 0.5),
+    ]
+    kept = one_per_page(fetched, limit=5)
+    table = Hit(chunk("c", 2, 5, "rows read whole"), 0.4)  # what whole_tables or named_rows put in a hit's place
+    read = with_runners_up([*kept, table], kept, fetched)
+    assert PAGE_PASSAGES == 3
+    # The page's best (1) and the next two found (2, then 0), in the page's order; scored as its best, cited once.
+    assert read[0].chunk.text == "Head.\nThe hole.\nFixed in 0.59.1."
+    assert (read[0].chunk.chunk_index, read[0].chunk.page, read[0].score) == (1, 1, 0.9)
+    assert read[1] == kept[1]  # nothing else found on its page
+    assert read[2] == table
+
+
+def test_passages_cut_with_an_overlap_are_joined_without_repeating_it():
+    before = Chunk("a", "a.pdf", 1, 0, "Set the timeout in the config file before the first start.")
+    after = Chunk("a", "a.pdf", 1, 1, "config file before the first start. Then restart the service.")
+    hits = [Hit(before, 0.9), Hit(after, 0.8)]
+    read = with_runners_up(one_per_page(hits, 5), one_per_page(hits, 5), hits)
+    assert read[0].chunk.text == (
+        "Set the timeout in the config file before the first start.\nThen restart the service."
+    )
 
 
 def test_the_snippet_is_the_part_of_the_passage_that_matches_the_question():
@@ -97,3 +131,20 @@ def test_fusion_keeps_a_clear_lead_that_rank_fusion_would_level(tmp_path):
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_small_models_context_holds_a_joined_pages_best_passage_when_the_page_is_over_its_budget():
+    from langchain_core.documents import Document as LCDocument
+
+    from rag.answering.generation import format_context
+
+    page = LCDocument(
+        page_content="Head of the advisory. " * 40 + "Fixed in 0.59.1.",
+        metadata={"page": 1, "filename": "advisory.eml", "best": "Fixed in 0.59.1."},
+    )
+    other = LCDocument(page_content="Another page.", metadata={"page": 2, "filename": "b.pdf", "best": "x"})
+    assert (
+        format_context([page, other], 200) == "[p.1 · advisory.eml]\nFixed in 0.59.1.\n\n[p.2 · b.pdf]\nAnother page."
+    )
+    # Within the budget, the page is given whole.
+    assert "Head of the advisory." in format_context([page, other], 2000)
