@@ -2,7 +2,7 @@
 and pictures, read natively (rag/reading/formats/). Unit recall and the key fact in what the user reads first, per
 family of formats; and the time to add each file, against the PDF path on the same text.
 
-    bash bench/formats-corpus.sh                 # 43 real files, into bench/corpus-formats/ (git-ignored)
+    bash bench/formats-corpus.sh                 # 57 real files, into bench/corpus-formats/ (git-ignored)
     .venv/bin/python bench/formats.py [--model] [--split "held out 3"] [--misses FILE] [--library DIR]
 
 The questions (bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4}.jsonl) were written blind from the files, split
