@@ -1,7 +1,7 @@
 """Telling "the documents don't say" from the quotes alone: how often an unanswerable question is told so, and how
 often an answerable one is wrongly told so, before any model has written a word.
 
-    .venv/bin/python bench/refusals.py [--cached]
+    .venv/bin/python bench/refusals.py [--cached] [--library DIR]
 
 The questions near a document's topic whose fact it does not hold are the hard case (bench/qa/nearby-unanswerable-*,
 written blind from the PDFs): the search finds the right chapter and the quotes read like an answer. Each question is
@@ -57,12 +57,14 @@ def eleven() -> list[str]:
     return sorted({item["doc"] for name, _, _, lib in SETS if lib == "eleven" for item in _lines(name)})
 
 
-def answers() -> dict[str, list[dict]]:
-    """Per set, each question with whether the gates refused it and its quotes."""
+def answers(keep: Path | None = None) -> dict[str, list[dict]]:
+    """Per set, each question with whether the gates refused it and its quotes; the libraries kept in `keep` and
+    reused when given (bench/quotes.py --library keeps the same two)."""
     found: dict[str, list[dict]] = {}
     for library, names in (("five", sorted(FIRST_FIVE)), ("eleven", eleven())):
         with tempfile.TemporaryDirectory() as tmp:
-            services = open_services(Settings(_env_file=None, storage_dir=Path(tmp), answer_mode="quotes"))
+            storage = keep / library if keep else Path(tmp)
+            services = open_services(Settings(_env_file=None, storage_dir=storage, answer_mode="quotes"))
             try:
                 for name in names:
                     ingest_path(services, CORPUS / name)
@@ -90,11 +92,12 @@ def answers() -> dict[str, list[dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cached", action="store_true", help="the answers of the last run, rules measured again")
+    parser.add_argument("--library", metavar="DIR", type=Path, help="keep the libraries in DIR and reuse them")
     args = parser.parse_args()
     if args.cached and CACHE_FILE.exists():
         found = json.loads(CACHE_FILE.read_text())
     else:
-        found = answers()
+        found = answers(args.library)
         CACHE_FILE.parent.mkdir(exist_ok=True)
         CACHE_FILE.write_text(json.dumps(found))
     rows = []
