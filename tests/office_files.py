@@ -11,6 +11,30 @@ from email.message import EmailMessage
 from functools import cache
 
 
+def odf_table(rows: list[tuple[str, ...]], name: str | None = None) -> object:
+    """An OpenDocument table of text cells, a paragraph each."""
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    table = Table(name=name) if name else Table()
+    table.addElement(TableColumn(numbercolumnsrepeated=len(rows[0])))
+    for cells in rows:
+        row = TableRow()
+        for text in cells:
+            cell = TableCell()
+            cell.addElement(P(text=text))
+            row.addElement(cell)
+        table.addElement(row)
+    return table
+
+
+def docx_fill(table: object, rows: list[tuple[str, ...]]) -> None:
+    """A python-docx table's cells given their text, row by row."""
+    for row, cells in zip(table.rows, rows, strict=True):  # type: ignore[attr-defined]
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+
+
 def docx_bytes(title: str = "Field guide") -> bytes:
     import docx
 
@@ -21,10 +45,7 @@ def docx_bytes(title: str = "Field guide") -> bytes:
     document.add_heading("Prices", level=1)
     document.add_paragraph("What each model costs this year:")
     table = document.add_table(rows=3, cols=3)
-    for row, cells in zip(table.rows, [("Model", "Price", "Colour"), ("Aster", "49 EUR", "green"),
-                                       ("Briar", "65 EUR", "copper")], strict=True):  # fmt: skip
-        for cell, text in zip(row.cells, cells, strict=True):
-            cell.text = text
+    docx_fill(table, [("Model", "Price", "Colour"), ("Aster", "49 EUR", "green"), ("Briar", "65 EUR", "copper")])
     document.add_heading("Warranty", level=2)
     document.add_paragraph("Every kettle is covered for three years from the day it is bought.")
     out = io.BytesIO()
@@ -116,13 +137,9 @@ def docx_form_in_tables() -> bytes:
     first = outer.rows[0].cells[0]
     first.paragraphs[0].text = "Lay down tubulars"
     fields = first.add_table(rows=2, cols=2)
-    for row, cells in zip(fields.rows, [("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")], strict=True):
-        for cell, text in zip(row.cells, cells, strict=True):
-            cell.text = text
+    docx_fill(fields, [("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")])
     steps = outer.rows[1].cells[0].add_table(rows=2, cols=2)
-    for row, cells in zip(steps.rows, [("Step", "Work activity"), ("1", "Check the elevator size.")], strict=True):
-        for cell, text in zip(row.cells, cells, strict=True):
-            cell.text = text
+    docx_fill(steps, [("Step", "Work activity"), ("1", "Check the elevator size.")])
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -134,25 +151,13 @@ def odt_form_in_tables() -> bytes:
     from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import P
 
-    def table(rows: list[tuple[str, ...]]) -> Table:
-        made = Table()
-        made.addElement(TableColumn(numbercolumnsrepeated=len(rows[0])))
-        for cells in rows:
-            row = TableRow()
-            for text in cells:
-                cell = TableCell()
-                cell.addElement(P(text=text))
-                row.addElement(cell)
-            made.addElement(row)
-        return made
-
     document = OpenDocumentText()
     outer = Table()
     outer.addElement(TableColumn())
     row = TableRow()
     cell = TableCell()
     cell.addElement(P(text="Lay down tubulars"))
-    cell.addElement(table([("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")]))
+    cell.addElement(odf_table([("Revision", "Issued"), ("240-DOP-1013A", "11 December 2017")]))
     row.addElement(cell)
     outer.addElement(row)
     document.text.addElement(outer)
@@ -201,21 +206,12 @@ def xlsx_bytes(rows: int = 30) -> bytes:
 
 def odt_bytes() -> bytes:
     from odf.opendocument import OpenDocumentText
-    from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import H, P
 
     document = OpenDocumentText()
     document.text.addElement(H(outlinelevel=1, text="Opening hours"))
     document.text.addElement(P(text="The library opens at half past eight on weekdays."))
-    table = Table(name="Fees")
-    table.addElement(TableColumn(numbercolumnsrepeated=2))
-    for cells in [("Service", "Fee"), ("Late return", "0.50 a day"), ("Lost card", "3.00")]:
-        row = TableRow()
-        for text in cells:
-            cell = TableCell()
-            cell.addElement(P(text=text))
-            row.addElement(cell)
-        table.addElement(row)
+    table = odf_table([("Service", "Fee"), ("Late return", "0.50 a day"), ("Lost card", "3.00")], name="Fees")
     document.text.addElement(H(outlinelevel=1, text="Fees"))
     document.text.addElement(table)
     out = io.BytesIO()
@@ -256,19 +252,9 @@ def odp_bytes() -> bytes:
 
 def ods_bytes() -> bytes:
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
 
     book = OpenDocumentSpreadsheet()
-    table = Table(name="Rota")
-    for cells in [("Day", "Cook"), ("Monday", "Priya"), ("Tuesday", "Olu")]:
-        row = TableRow()
-        for text in cells:
-            cell = TableCell()
-            cell.addElement(P(text=text))
-            row.addElement(cell)
-        table.addElement(row)
-    book.spreadsheet.addElement(table)
+    book.spreadsheet.addElement(odf_table([("Day", "Cook"), ("Monday", "Priya"), ("Tuesday", "Olu")], name="Rota"))
     out = io.BytesIO()
     book.write(out)
     return out.getvalue()
