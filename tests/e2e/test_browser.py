@@ -55,14 +55,20 @@ def _ask(page, question: str) -> list[str]:  # type: ignore[no-untyped-def]
         """([selector, before]) => new Promise((resolve) => {
             const seen = [];
             const started = Date.now();
+            let idleSince = null;
             const timer = setInterval(() => {
                 const messages = document.querySelectorAll(selector);
                 const running = document.querySelector('[data-test-script-state="running"]');
+                let text = "";
                 if (messages.length >= before + 2) {
-                    const text = messages[messages.length - 1].innerText.trim();
+                    text = messages[messages.length - 1].innerText.trim();
                     if (text && text !== seen[seen.length - 1]) seen.push(text);
                 }
-                const done = messages.length >= before + 2 && !running && Date.now() - started > 1000;
+                idleSince = running ? null : (idleSince ?? Date.now());
+                // Not between two runs: the run that searched ends with a rerun, and in the moment between them
+                // the page still shows "Searching your documents…" with no script running (seen on a busy machine).
+                const settled = idleSince !== null && Date.now() - idleSince > 500 && !text.includes("Searching your");
+                const done = messages.length >= before + 2 && settled && Date.now() - started > 1000;
                 if (done || Date.now() - started > 240000) { clearInterval(timer); resolve(seen); }
             }, 25);
         })""",
