@@ -3,7 +3,7 @@
 # with Word, PowerPoint, Excel, LibreOffice, a mail client or by hand, taken from Debian packages and one
 # PyPI sdist: Word/Writer manuals, PowerPoint/Impress talks (one with speaker notes), spreadsheets and a CSV,
 # an HTML FAQ, a Markdown change log, a plain-text README, two mailing-list messages and three images of
-# printed text, then four more sets of files for the second to fifth held-out sets (69 files in all; the fifth is pictures only). The
+# printed text, then four more sets of files for the second to fifth held-out sets and ten dev pictures (79 files in all). The
 # questions about them are in bench/qa/formats-{dev,heldout,heldout2,heldout3,heldout4,heldout5}.jsonl. Nothing binary is
 # committed. About 250 MB is downloaded (libtango-doc, 50 MB, and previsat, 23 MB, are the largest).
 set -euo pipefail
@@ -205,5 +205,30 @@ if [ ! -f "$out/ocrmypdf-konsole-terminal-screenshot.png" ]; then
   (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: ocrmypdf==17.13.0 -d "$work" >/dev/null)
   tar -xzf "$work/ocrmypdf-17.13.0.tar.gz" -C "$work" ocrmypdf-17.13.0/misc/flatpak/sample_screenshot.png
   cp "$work/ocrmypdf-17.13.0/misc/flatpak/sample_screenshot.png" "$out/ocrmypdf-konsole-terminal-screenshot.png"
+fi
+# Dev pictures (10), for tuning the reading of pictures: Debian packages and one PyPI sdist.
+# homebank-preferences-dialog-dev.png: HomeBank Preferences dialog, General page, 453x373 (homebank-data help)
+# gnote-preferences-dialog-dev.png: Gnote Preferences dialog, General tab, 578x403 (gnote help figures)
+# wireshark-capture-file-properties-dev.png: Wireshark Capture File Properties, small text, 742x819 (wireshark-doc)
+# wireshark-statistics-menu-dev.png: Wireshark main window, Statistics menu open, 1066x792 (wireshark-doc)
+# icinga-web-host-services-dev.png: Icinga Web 2 admin page in a browser, services + graph, 1224x954 (icinga2-doc)
+# homebank-expense-bar-chart-dev.png: HomeBank stacked bar chart with category legend, 587x412 (homebank-data)
+# nano-icinga-templates-terminal-dev.png: terminal, GNU nano editing templates.conf, 710x521 (icinga2-doc)
+# github-home-page-browser-dev.png: browser window showing github.com home page, 1105x858 (ocrmac 1.0.1 sdist)
+# region-segmentation-book-page-dev.png: photo of a printed book page, greyscale, 384x191 (python3-skimage data)
+# median-filter-book-photo-dev.jpg: deblurred photo of a printed textbook page, 640x480 JPEG (opencv-doc html)
+fetch homebank-data usr/share/doc/homebank-data/help/images/dlg-prefs1.png homebank-preferences-dialog-dev.png
+fetch gnote usr/share/help/C/gnote/figures/gnote-preferences-editing.png gnote-preferences-dialog-dev.png
+fetch wireshark-doc usr/share/doc/wireshark/wsug_html_chunked/images/ws-capture-file-properties.png wireshark-capture-file-properties-dev.png
+fetch wireshark-doc usr/share/doc/wireshark/wsug_html_chunked/images/ws-statistics-menu.png wireshark-statistics-menu-dev.png
+fetch icinga2-doc usr/share/doc/icinga2/markdown/images/configuration/icinga_web_local_server.png icinga-web-host-services-dev.png
+fetch homebank-data usr/share/doc/homebank-data/help/images/win-statistics3.png homebank-expense-bar-chart-dev.png
+fetch icinga2-doc usr/share/doc/icinga2/markdown/images/addons/nano-syntax.png nano-icinga-templates-terminal-dev.png
+fetch python3-skimage usr/lib/python3/dist-packages/skimage/data/page.png region-segmentation-book-page-dev.png
+fetch opencv-doc usr/share/doc/opencv-doc/opencv4/html/recovered.jpg median-filter-book-photo-dev.jpg
+if [ ! -f "$out/github-home-page-browser-dev.png" ]; then
+  (cd "$work" && python3 -m pip download -q --no-deps --no-binary :all: ocrmac==1.0.1 -d "$work" >/dev/null)
+  tar -xzf "$work/ocrmac-1.0.1.tar.gz" -C "$work" ocrmac-1.0.1/tests/test.png
+  cp "$work/ocrmac-1.0.1/tests/test.png" "$out/github-home-page-browser-dev.png"
 fi
 ls -la "$out"
