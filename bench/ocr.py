@@ -169,7 +169,14 @@ class RapidOcrWhole:
 
 def detecting_at(side: int):
     """rag.reading.ocr.RapidOcr finding lines on the page drawn `side` px long instead of its DETECT_SIDE."""
-    return type(f"RapidOcr{side}", (RapidOcr,), {"name": f"rapidocr-{side}", "detect_side": side})
+
+    class At(RapidOcr):
+        name = f"rapidocr-{side}"
+
+        def read(self, image: Image.Image, detect_side: int = side) -> list[OcrLine]:
+            return super().read(image, detect_side)
+
+    return At
 
 
 ENGINES = {

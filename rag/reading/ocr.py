@@ -29,6 +29,12 @@ MAX_SIDE = 4000
 # is 110 dpi for an A4 page, where 9-point lines are still 14 px high and apart. RapidOCR's own way, lines found
 # and read on the page shrunk to 2,000 px, lost a word in seven (bench/ocr.py).
 DETECT_SIDE = 1280
+# An uploaded picture (rag/reading/formats/images.py, which marks its PDF with PICTURE_CREATOR) has its lines found
+# at its own pixels, up to this side: a screenshot's text is 10-16 px high, and on a wide one shrunk to 1,280 px
+# the finder missed all but the headings (dev pictures tiled into 3,200-3,700 px screenshots: 7 of 24 key facts
+# read at 1,280 px, 24 at their own pixels). A scan's text, 30-50 px high at 300 dpi, is found at 1,280.
+PICTURE_DETECT_SIDE = 4000
+PICTURE_CREATOR = "DocChat (an uploaded picture)"
 # Below this confidence a recognised line is mostly noise (speckles read as punctuation, photos as words).
 MIN_SCORE = 0.5
 
@@ -36,13 +42,34 @@ MIN_SCORE = 0.5
 class OcrEngine(Protocol):
     name: str
 
-    def read(self, image: Image.Image) -> list[OcrLine]:
-        """The lines on a greyscale picture, in reading order."""
+    def read(self, image: Image.Image, detect_side: int = DETECT_SIDE) -> list[OcrLine]:
+        """The lines on a greyscale picture, in reading order; an engine that finds lines on a smaller drawing
+        draws it with this longest side (px) at most."""
         ...
 
 
 def needs_ocr(text: str, shows_image: bool) -> bool:
     return shows_image and len("".join(text.split())) < MIN_TEXT_CHARS
+
+
+def is_picture(document: pdfium.PdfDocument) -> bool:
+    """A PDF made of an uploaded picture, a page a frame."""
+    try:
+        return document.get_metadata_dict().get("Creator") == PICTURE_CREATOR
+    except pdfium.PdfiumError:
+        return False
+
+
+def detect_side(page: pdfium.PdfPage, picture: bool) -> int:
+    """The longest side (px) of the drawing a page's lines are found on: an uploaded picture's own pixels, between
+    DETECT_SIDE and PICTURE_DETECT_SIDE; DETECT_SIDE for any other page."""
+    import pypdfium2.raw as pdfium_c
+
+    if not picture:
+        return DETECT_SIDE
+    images = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))
+    own = max((max(image.get_px_size()) for image in images), default=0)
+    return max(DETECT_SIDE, min(PICTURE_DETECT_SIDE, own))
 
 
 def render(page: pdfium.PdfPage, dpi: int = DPI, max_side: int = MAX_SIDE) -> Image.Image:
@@ -57,7 +84,6 @@ class RapidOcr:
     `__call__`, which shrinks the whole page to 2,000 px before it finds and reads the lines (bench/ocr.py)."""
 
     name = "rapidocr"
-    detect_side = DETECT_SIDE
 
     def __init__(self, threads: int = 1) -> None:
         from rapidocr_onnxruntime import RapidOCR
@@ -75,13 +101,13 @@ class RapidOcr:
         det.session = folded_session(models_dir() / DET_MODEL, det.session)
         rec.session = folded_session(models_dir() / REC_MODEL, rec.session)
 
-    def read(self, image: Image.Image) -> list[OcrLine]:
+    def read(self, image: Image.Image, detect_side: int = DETECT_SIDE) -> list[OcrLine]:
         import cv2
         import numpy as np
 
         picture = np.asarray(image.convert("RGB"))
         height, width = picture.shape[:2]
-        ratio = min(1.0, self.detect_side / max(width, height))
+        ratio = min(1.0, detect_side / max(width, height))
         small = cv2.resize(picture, None, fx=ratio, fy=ratio, interpolation=cv2.INTER_AREA) if ratio < 1 else picture
         boxes, _ = self._engine.text_det(_squarer(small))
         if boxes is None or not len(boxes):
@@ -159,7 +185,7 @@ class Tesseract:
         if not shutil.which("tesseract"):
             raise FileNotFoundError("the tesseract command is not installed (OCR_ENGINE=tesseract)")
 
-    def read(self, image: Image.Image) -> list[OcrLine]:
+    def read(self, image: Image.Image, detect_side: int = DETECT_SIDE) -> list[OcrLine]:
         buffer = io.BytesIO()
         image.save(buffer, format="PPM")  # a PGM, written at once: a PNG took 0.6 s to compress, Tesseract 1.5 s
         out = subprocess.run(

@@ -443,12 +443,14 @@ def read_scanned(
     except Exception as exc:  # a broken install is the server's problem, said in words
         raise PdfError(OCR_BROKEN.format(reason=str(exc) or type(exc).__name__)) from exc
 
-    def read(picture: Image.Image) -> list[ocr_layout.OcrLine]:
+    def read(picture: Image.Image, side: int) -> list[ocr_layout.OcrLine]:
         engine = engines.get()
         try:
-            return engine.read(picture)
+            return engine.read(picture, side)
         finally:
             engines.put(engine)
+
+    uploaded_picture = document is not None and ocr.is_picture(document)
 
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[tuple[int, Future[list[ocr_layout.OcrLine]] | None]] = deque()
@@ -459,19 +461,20 @@ def read_scanned(
             while len(pending) >= 2 * workers:
                 yield _read_out(*pending.popleft())
             yield ("ocr-start", number)
-            picture = _picture(document, number)
-            pending.append((number, pool.submit(read, picture) if picture is not None else None))
+            drawn = _picture(document, number, uploaded_picture)
+            pending.append((number, pool.submit(read, *drawn) if drawn is not None else None))
         while pending:
             yield _read_out(*pending.popleft())
 
 
-def _picture(document: pdfium.PdfDocument | None, number: int) -> Image.Image | None:
+def _picture(document: pdfium.PdfDocument | None, number: int, uploaded: bool) -> tuple[Image.Image, int] | None:
+    """The page drawn for OCR, and the longest side of the drawing its lines are found on."""
     if document is None:
         return None  # PDFium cannot open it (pypdf read its text): nothing to draw
     try:
         page = document[number - 1]
         try:
-            return ocr.render(page)
+            return ocr.render(page), ocr.detect_side(page, uploaded)
         finally:
             page.close()
     except pdfium.PdfiumError:

@@ -17,7 +17,7 @@ from rag.reading.formats.native import read_native
 from rag.reading.formats.sheets import MAX_ROWS, TOO_MANY_ROWS
 from rag.reading.unit_image import render_unit
 from tests import office_files as made
-from tests.pdfs import make_pdf
+from tests.pdfs import make_pdf, scanned_pdf
 
 
 def units(data: bytes, name: str) -> list[tuple[str, str]]:
@@ -298,6 +298,36 @@ def test_a_picture_becomes_a_pdf_page_of_its_own_pixels_and_a_huge_one_is_refuse
     Image.new("L", (8_000, 7_000)).save(big, "PNG")
     with pytest.raises(PdfError, match="56 megapixels"):
         image_pdf(big.getvalue())
+
+
+def test_a_picture_is_stored_in_its_pdf_without_losing_a_pixel():
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from rag.reading import ocr
+
+    # One-pixel stripes and dots, as a screenshot's small print: a JPEG of them (Pillow's PDF writer) blurs the gaps.
+    picture = Image.new("L", (300, 120), 255)
+    for x in range(0, 300, 3):
+        for y in range(0, 120, 2):
+            picture.putpixel((x, y), (x * 7 + y) % 200)
+    data = io.BytesIO()
+    picture.save(data, "PNG")
+    document = pdfium.PdfDocument(image_pdf(data.getvalue()))
+    (stored,) = document[0].get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))
+    assert stored.get_bitmap().to_pil().convert("L").tobytes() == picture.tobytes()
+    # Marked as a picture, so OCR finds its lines at its own pixels (a scanned PDF's at 1,280 px).
+    assert ocr.is_picture(document) and ocr.detect_side(document[0], True) == ocr.DETECT_SIDE
+    document.close()
+    photo = io.BytesIO()
+    Image.new("RGB", (5000, 2000), (200, 30, 30)).save(photo, "JPEG", quality=80)
+    document = pdfium.PdfDocument(image_pdf(photo.getvalue()))
+    (stored,) = document[0].get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))
+    # A JPEG is kept as it came, not decoded and blurred again.
+    assert bytes(stored.get_data(decode_simple=False)) == photo.getvalue()
+    assert ocr.detect_side(document[0], True) == ocr.PICTURE_DETECT_SIDE
+    document.close()
+    assert not ocr.is_picture(pdfium.PdfDocument(scanned_pdf([["A scanned page"]])))
 
 
 def test_a_transparent_picture_is_read_on_white_as_a_viewer_shows_it():
