@@ -30,11 +30,12 @@ MAX_SIDE = 4000
 # and read on the page shrunk to 2,000 px, lost a word in seven (bench/ocr.py).
 DETECT_SIDE = 1280
 # An uploaded picture (rag/reading/formats/images.py, which marks its PDF with PICTURE_CREATOR) has its lines found
-# at its own pixels, up to this side: a screenshot's text is 10-16 px high, and on a wide one shrunk to 1,280 px
-# the finder missed all but the headings (dev pictures tiled into 3,200-3,700 px screenshots: 7 of 24 key facts
-# read at 1,280 px, 24 at their own pixels). A scan's text, 30-50 px high at 300 dpi, is found at 1,280. The price is
-# time on a large picture: a 4,570-px screenshot took 11.5 s instead of 2.2 on one core, a 3,296-px scan 24 s, not 11.
-PICTURE_DETECT_SIDE = 4000
+# at its own pixels, up to PICTURE_DETECT_PIXELS: a screenshot's text is 10-16 px high, and on a wide one shrunk to
+# 1,280 px the finder missed all but the headings (dev pictures tiled into 3,200-3,700 px screenshots: 7 of 24 key
+# facts read at 1,280 px, 24 at their own pixels). A scan's text, 30-50 px high at 300 dpi, is found at 1,280. The
+# finder's memory grows with the pixels it looks at: 2.6 GB at 16 megapixels (a 4,000-px square), 1.2 GB at 6, within
+# the reader's OCR_MEMORY_MB; and time on a large picture: a 4,570-px screenshot took 5.7 s instead of 1.5 on one core.
+PICTURE_DETECT_PIXELS = 6_000_000
 PICTURE_CREATOR = "DocChat (an uploaded picture)"
 # Below this confidence a recognised line is mostly noise (speckles read as punctuation, photos as words).
 MIN_SCORE = 0.5
@@ -62,15 +63,18 @@ def is_picture(document: pdfium.PdfDocument) -> bool:
 
 
 def detect_side(page: pdfium.PdfPage, picture: bool) -> int:
-    """The longest side (px) of the drawing a page's lines are found on: an uploaded picture's own pixels, between
-    DETECT_SIDE and PICTURE_DETECT_SIDE; DETECT_SIDE for any other page."""
+    """The longest side (px) of the drawing a page's lines are found on: an uploaded picture's own pixels, at most
+    PICTURE_DETECT_PIXELS of them and never fewer than DETECT_SIDE across; DETECT_SIDE for any other page."""
     import pypdfium2.raw as pdfium_c
 
     if not picture:
         return DETECT_SIDE
-    images = page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))
-    own = max((max(image.get_px_size()) for image in images), default=0)
-    return max(DETECT_SIDE, min(PICTURE_DETECT_SIDE, own))
+    sizes = [image.get_px_size() for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,))]
+    if not sizes:
+        return DETECT_SIDE
+    width, height = max(sizes, key=lambda size: size[0] * size[1])
+    shrink = min(1.0, (PICTURE_DETECT_PIXELS / max(width * height, 1)) ** 0.5)
+    return max(DETECT_SIDE, round(max(width, height) * shrink))
 
 
 def render(page: pdfium.PdfPage, dpi: int = DPI, max_side: int = MAX_SIDE) -> Image.Image:
