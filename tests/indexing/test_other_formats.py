@@ -3,8 +3,6 @@ quoted and cited by the unit a person names, the unit shown with the passage hig
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from rag.indexing.index import reindex_document
@@ -75,23 +73,3 @@ def test_a_picture_is_read_by_ocr_and_cited_as_a_page(fake_services):
     assert added.status == "indexed" and added.ocr_pages == 1, added.error
     turn = ask(fake_services, "Which invoice was paid?")
     assert turn.sources[0].unit == "page" and "4711" in turn.sources[0].snippet
-
-
-@pytest.mark.slow  # read by RapidOCR
-def test_the_small_print_of_a_wide_screenshot_is_read(fake_services):
-    # A 3,600-px screenshot whose labels are 13 px high, as on a wide monitor: shrunk to 1,280 px to find its lines,
-    # they were 5 px high and the finder saw none of them.
-    from PIL import Image, ImageDraw, ImageFont
-
-    picture = Image.new("RGB", (3600, 1100), "white")
-    draw = ImageDraw.Draw(picture)
-    font = ImageFont.load_default(size=13)
-    for row in range(40):
-        draw.text((60, 20 + row * 26), f"Row {row}: backup schedule at 0{row % 10}:30", fill="black", font=font)
-    draw.text((1900, 520), "Retention policy: keep 14 daily snapshots", fill="black", font=font)
-    out = io.BytesIO()
-    picture.save(out, "PNG")
-    added = ingest_bytes(fake_services, out.getvalue(), "admin-screenshot.png")
-    assert added.status == "indexed", added.error
-    turn = ask(fake_services, "How many daily snapshots does the retention policy keep?")
-    assert "14 daily snapshots" in " ".join(turn.sources[0].snippet.split())

@@ -331,6 +331,29 @@ def test_a_picture_is_stored_in_its_pdf_without_losing_a_pixel():
     assert not ocr.is_picture(pdfium.PdfDocument(scanned_pdf([["A scanned page"]])))
 
 
+@pytest.mark.slow  # read by RapidOCR
+def test_the_small_print_of_a_wide_screenshot_is_read(tmp_path):
+    # A 3,600-px screenshot whose labels are 13 px high, as on a wide monitor: shrunk to 1,280 px to find its lines,
+    # they were 5 px high and the finder missed the line standing alone.
+    from PIL import ImageDraw, ImageFont
+
+    from rag.config import Settings
+    from rag.reading.files import accept_file, read_file
+
+    picture = Image.new("RGB", (3600, 1100), "white")
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=13)
+    for row in range(40):
+        draw.text((60, 20 + row * 26), f"Row {row}: backup schedule at 0{row % 10}:30", fill="black", font=font)
+    draw.text((1900, 520), "Retention policy: keep 14 daily snapshots", fill="black", font=font)
+    data = io.BytesIO()
+    picture.save(data, "PNG")
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "storage")
+    accepted = accept_file(data.getvalue(), "admin-screenshot.png", settings)
+    (page,) = read_file(accepted.data, accepted.suffix, settings)[1]
+    assert "keep 14 daily snapshots" in " ".join(page.text.split())
+
+
 def test_a_transparent_picture_is_read_on_white_as_a_viewer_shows_it():
     import pypdfium2 as pdfium
 
