@@ -25,3 +25,17 @@ fetch maint-guide-fr usr/share/doc/maint-guide-fr/maint-guide.fr.pdf maint-guide
 fetch maint-guide-es usr/share/doc/maint-guide-es/maint-guide.es.pdf maint-guide-es.pdf
 fetch maint-guide-it usr/share/doc/maint-guide-it/maint-guide.it.pdf maint-guide-it.pdf
 ls -la "$out"
+
+# Held out 2 (bench/qa/languages-heldout2.jsonl), a library of its own in which no document has a translation:
+# a cross-language question can only be right on the one edition there is. German, French and Spanish
+# documents, and one English one for questions in other languages.
+out2="$out/heldout2"
+mkdir -p "$out2"
+out_main="$out"
+out="$out2"
+fetch debian-edu-doc-de usr/share/doc/debian-edu-doc-de/debian-edu-bookworm-manual.pdf debian-edu-bookworm-manual.de.pdf
+fetch debian-faq-fr usr/share/doc/debian/FAQ/debian-faq.fr.pdf.gz debian-faq.fr.pdf
+fetch eyes17-manuals-es usr/share/doc/eyes17/es/eyes17.pdf.gz eyes17.es.pdf
+fetch debian-policy usr/share/doc/debian-policy/fhs/fhs-3.0.pdf.gz fhs-3.0.en.pdf
+out="$out_main"
+ls -la "$out2"
