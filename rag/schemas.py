@@ -105,6 +105,9 @@ class DocumentPublic(Public):
     # Pages without a text layer that were read by OCR, and those OCR could not read (skipped, not searched).
     ocr_pages: int = 0
     ocr_unreadable: int = 0
+    language: str | None = Field(default=None, description="The language of its text, as an ISO 639-1 code.")
+    # Set where the library's search cannot read that language (an English-only embedding model): what to do.
+    language_note: str | None = None
     error: str | None = None
 
     @property
@@ -137,6 +140,8 @@ class IngestResult(BaseModel):
     chunks: int = 0
     ocr_pages: int = 0
     ocr_unreadable: int = 0
+    language: str | None = None
+    language_note: str | None = None
     error: str | None = None
 
     @property

@@ -88,7 +88,8 @@ def notice(given: str, result: IngestResult) -> tuple[str, str] | None:
         # Its content is indexed already, in another of your workspaces: its passages serve this one at once.
         counted = counted_units(result.file, result.pages or 0)
         text = f"**{shown}** was added{renamed}: {counted}, {result.chunks} passages."
-        return "success", text + (f" {result.ocr_note}." if result.ocr_note else "")
+        text += f" {result.ocr_note}." if result.ocr_note else ""
+        return "success", text + (f" {result.language_note}" if result.language_note else "")
     return "error", f"**{shown}** could not be added. {label_markdown(result.error or '')}"
 
 
@@ -106,6 +107,7 @@ for document, renamed in st.session_state.pop("added", []):
     counted = counted_units(document.filename, document.pages)
     text = f"**{shown}** was added{renamed}: {counted}, {document.passages} passages."
     text += f" {document.ocr_note}." if document.ocr_note else ""
+    text += f" {document.language_note}" if document.language_note else ""
     st.session_state.notices = [*st.session_state.notices, ("success", text)]
 for kind, text in st.session_state.notices:
     {"info": st.info, "error": st.error, "success": st.success}[kind](
@@ -214,6 +216,11 @@ for document in listed:
             if document.ocr_note:
                 st.caption(
                     f"🔍 {document.ocr_note}", help="Scanned pages have no text layer: OCR read them from the picture."
+                )
+            if document.language_note:
+                st.caption(
+                    f"🌐 {document.language_note}",
+                    help="The library's search model reads English only: questions may miss this document's pages.",
                 )
         with st.popover("About", icon="ℹ️", key=f"card_{document.id}"):
             show_card(cards.get(document.id), document.filename, asking.model_capabilities(svc).writes_suggestions)

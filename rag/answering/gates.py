@@ -13,6 +13,7 @@ from langchain_core.documents import Document as LCDocument
 
 from rag.answering.grounding import mentions, unmatched_terms
 from rag.answering.retrieval import HybridRetriever
+from rag.language import detect
 
 NOT_FOUND = "I couldn't find anything about that in your documents."
 NO_ANSWERING_PASSAGE = (
@@ -26,6 +27,14 @@ def not_found_about(terms: Sequence[str]) -> str:
     names = [f"“{t}”" for t in terms]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return f"I couldn't find anything about {listed} in your documents."
+
+
+def in_english(question: str, docs: Sequence[LCDocument]) -> bool:
+    """Whether the question and the passages found are English, the only language the gates below read. A German
+    question's nouns are capitalised like names, and other languages spell their units and months otherwise: there
+    the gates stay off rather than refuse what the passages may answer. A question too short to tell counts as
+    English."""
+    return detect(question) in (None, "en") and all(d.metadata.get("language") in (None, "", "en") for d in docs)
 
 
 def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: HybridRetriever) -> list[str]:
@@ -42,7 +51,9 @@ def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: Hybr
         for term in unmatched
         if not any(
             mentions(f"{c.filename} {c.search_text}", term)
-            for c in store.keyword_search(term, KEYWORD_CHECK, doc_ids, exclude, workspace=workspace)
+            for c in store.keyword_search(
+                term, KEYWORD_CHECK, doc_ids, exclude, workspace=workspace, languages=retriever.languages
+            )
         )
     ]
 

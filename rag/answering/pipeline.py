@@ -25,6 +25,7 @@ from langchain_core.messages import BaseMessage
 from rag.answering.gates import (
     NO_ANSWERING_PASSAGE,
     NOT_FOUND,
+    in_english,
     lacks_what_is_asked,
     not_found_about,
     unmentioned_terms,
@@ -87,7 +88,8 @@ def draft_answer(
     # A follow-up is refused for names it asks about, not for the previous question's ("I couldn't find anything
     # about “Kubernetes” or “Excel”" when only Excel was asked); a model's rewrite carries only what it needs.
     rewritten = services.capabilities.rewrites_questions
-    missing = unmentioned_terms(standalone if rewritten else question, docs, retriever)
+    english = in_english(question, docs)
+    missing = unmentioned_terms(standalone if rewritten else question, docs, retriever) if english else []
     if missing:
         return Draft(standalone, [], iter([not_found_about(missing)]), mode="not_found")
     # Without a model's rewrite, the follow-up's own words pick its sentences best: scored against the previous
@@ -95,7 +97,7 @@ def draft_answer(
     quotes = extract_quotes(standalone if rewritten else question, docs, services.embedding.embeddings)
     passages = [d.page_content for d in docs]
     if strategy in ("quotes", "quotes_first") and (
-        not answers_question(quotes) or lacks_what_is_asked(question, passages)
+        not answers_question(quotes) or (english and lacks_what_is_asked(question, passages))
     ):
         # The closest sentences do not answer it: saying so beats quoting them as if they did.
         return Draft(standalone, to_sources(docs), iter([NO_ANSWERING_PASSAGE]), passages, mode="not_found")

@@ -13,9 +13,11 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
+from pydantic import Field
 
 from rag.accounts.users import owner_workspace
 from rag.answering.captions import caption_passage
+from rag.language import detect
 from rag.services import Services
 from rag.store.base import Hit, VectorStore
 from rag.store.chunk import Chunk
@@ -212,15 +214,29 @@ class HybridRetriever(BaseRetriever):
     workspace: str | None = None
     # The workspace's names of its documents: a passage is cited under the name its reader gave the file.
     names: dict[str, str] | None = None
+    # The languages of the library's documents: a question's keywords are looked for as each language's
+    # passages were indexed (rag/store Keywords), and in the question's own language.
+    languages: list[str] = Field(default_factory=list)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         return self.find(query).passages
+
+    def keyword_languages(self, text: str) -> list[str]:
+        """The languages `text`'s keywords are looked for in: the library's, and the text's own."""
+        own = detect(text)
+        return [*self.languages, own] if own and own not in self.languages else list(self.languages)
 
     def find(self, query: str) -> Found:
         """The passages for `query`, with how well its meaning was met."""
         dense = self.embeddings.embed_query(query)
         result = self.store.search(
-            dense, query, self.k * OVERFETCH, self.doc_ids, self.exclude, workspace=self.workspace
+            dense,
+            query,
+            self.k * OVERFETCH,
+            self.doc_ids,
+            self.exclude,
+            workspace=self.workspace,
+            languages=self.keyword_languages(query),
         )
         if result.top_similarity < self.min_relevance:
             return Found([], result.top_similarity)
@@ -249,6 +265,7 @@ class HybridRetriever(BaseRetriever):
                         "ocr": hit.chunk.ocr,
                         "unit": hit.chunk.unit,
                         "place": hit.chunk.place,
+                        "language": hit.chunk.language,
                         "best": best.get((hit.chunk.doc_id, hit.chunk.page), hit.chunk.text),
                     },
                 )
@@ -264,6 +281,7 @@ def make_retriever(
     exclude: Sequence[str] | None = None,
     workspace_id: str | None = None,
     names: dict[str, str] | None = None,
+    languages: Sequence[str] = (),
 ) -> HybridRetriever:
     s = services.settings
     return HybridRetriever(
@@ -275,4 +293,5 @@ def make_retriever(
         exclude=list(exclude) if exclude else None,
         workspace=owner_workspace(services, workspace_id),
         names=names,
+        languages=list(languages),
     )

@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag.answering.followups import depends_on_conversation, joining_helps, search_followup
 from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.errors import LLMError
-from rag.records.library import library_names, unsearchable_ids
+from rag.records.library import library_languages, library_names, unsearchable_ids
 from rag.services import Services
 from rag.text import long_words
 
@@ -74,7 +74,12 @@ def history_aware_question(llm: BaseChatModel) -> Runnable:
 def scope(services: Services, doc_ids: Sequence[str] | None = None, workspace_id: str | None = None) -> HybridRetriever:
     """The retriever of one question: the workspace's searchable documents (all, or `doc_ids`), none in the trash."""
     return make_retriever(
-        services, doc_ids, unsearchable_ids(services, workspace_id), workspace_id, library_names(services, workspace_id)
+        services,
+        doc_ids,
+        unsearchable_ids(services, workspace_id),
+        workspace_id,
+        library_names(services, workspace_id),
+        library_languages(services, workspace_id),
     )
 
 

@@ -73,7 +73,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"[{position}/{total}] {name}", flush=True)
 
-    result = documents.reindex_library(load_settings(), progress)
+    result = documents.reindex_library(load_settings(), progress, args.model)
     if args.json:
         print_json({"documents": result.documents, "chunks": result.chunks, "failed": result.failed})
     else:
@@ -123,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_delete)
 
     p = sub.add_parser("reindex", help="embed every document again, e.g. after changing the embedding model")
+    p.add_argument(
+        "--model",
+        choices=("minilm", "multilingual"),
+        help="embed with this local model from now on: multilingual searches documents in other languages "
+        "than English; minilm (English) is faster",
+    )
     p.set_defaults(func=cmd_reindex)
 
     for name in ("ingest", "ask", "docs", "delete", "conversations", "reindex"):

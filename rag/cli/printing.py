@@ -24,6 +24,8 @@ def print_ingested(path: Path, result: IngestResult, as_json: bool) -> None:
         ocr = f"; {result.ocr_note}" if result.ocr_note else ""
         units = counted_units(result.file, result.pages or 0)
         print(f"indexed    {path}  ({units}, {result.chunks} chunks, id {doc_id}{ocr})", flush=True)
+        if result.language_note:
+            print(f"           {result.language_note}", flush=True)
     elif result.status == "queued":
         units = counted_units(result.file, result.pages or 0)
         print(f"queued     {path}  ({units}, id {(result.doc_id or '')[:12]})", flush=True)
@@ -41,6 +43,8 @@ def print_documents(documents: Sequence[DocumentPublic], as_json: bool) -> None:
             added = f"{d.created_at:%Y-%m-%d %H:%M}"
             ocr = f"  ({d.ocr_note})" if d.ocr_note else ""
             print(f"{d.id[:12]}  {d.pages:>5} pages  {d.passages:>6} chunks  {added}  {d.filename}{ocr}")
+            if d.language_note:
+                print(f"{'':12}  {d.language_note}")
 
 
 def print_conversations(conversations: Sequence[ConversationPublic], as_json: bool) -> None:

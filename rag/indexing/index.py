@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from rag.errors import DatabaseUnavailableError, DocChatError, StoreError
 from rag.indexing import job_state
 from rag.indexing.cards import DocumentCard, build_card, summarise_in_background
 from rag.indexing.chunking import chunk_pages
+from rag.language import detect_document
 from rag.reading.files import read_file
 from rag.reading.known_ocr import known_ocr
 from rag.reading.ocr_layout import OcrLine
@@ -96,7 +98,7 @@ def index_accepted(
             services.store.delete_document(doc_id)  # what the worker that died had written
         data = (services.settings.storage_dir / document.stored_path).read_bytes()
         report = job_state.reporter(services, job, progress, counts, stop)
-        chunks, card, ocr = _index(services, data, Path(document.stored_path).suffix, doc_id, name, report, counts)
+        chunks, card, fields = _index(services, data, Path(document.stored_path).suffix, doc_id, name, report, counts)
         progress("Adding to your library", 0.97)
         job_state.finish(
             services,
@@ -109,7 +111,7 @@ def index_accepted(
             progress_message=None,
             pages_done=None,
             passages_done=None,
-            **ocr,
+            **fields,
         )
         sync_workspaces(services, doc_id)  # a workspace that joined while it was indexed, or left
     except job_state.IndexingStopped:
@@ -142,8 +144,9 @@ def index_accepted(
         status="indexed",
         pages=document.pages,
         chunks=chunks,
-        ocr_pages=ocr["ocr_pages"],
-        ocr_unreadable=ocr["ocr_unreadable"],
+        ocr_pages=fields["ocr_pages"],
+        ocr_unreadable=fields["ocr_unreadable"],
+        language=fields["language"],
     )
 
 
@@ -170,6 +173,7 @@ def _reuse(services: Services, job: job_state.Claim, held: Document, name: str) 
         ocr_pages=held.ocr_pages,
         ocr_unreadable=held.ocr_unreadable,
         ocr_lines=held.ocr_lines,
+        language=held.language,
     )
     sync_workspaces(services, doc_id)
     return IngestResult(
@@ -180,6 +184,7 @@ def _reuse(services: Services, job: job_state.Claim, held: Document, name: str) 
         chunks=held.chunks,
         ocr_pages=held.ocr_pages,
         ocr_unreadable=held.ocr_unreadable,
+        language=held.language,
     )
 
 
@@ -264,14 +269,14 @@ def reindex_document(services: Services, document: Document, progress: Progress 
     data = (services.settings.storage_dir / document.stored_path).read_bytes()
     known = known_ocr(services, document.doc_id)  # what OCR read once is not read again
     suffix = Path(document.stored_path).suffix
-    chunks, card, ocr = _index(services, data, suffix, document.doc_id, document.filename, progress, known=known)
+    chunks, card, fields = _index(services, data, suffix, document.doc_id, document.filename, progress, known=known)
     # The same content: a large model's summary of it still holds, and costs a call to write again.
     card.model_summary = (document.card or {}).get("model_summary")
     with services.sessions.begin() as session:
         session.execute(
             update(Document)
             .where(Document.doc_id == document.doc_id)
-            .values(chunks=chunks, card=card.model_dump(), **ocr)
+            .values(chunks=chunks, card=card.model_dump(), **fields)
         )
     return chunks
 
@@ -286,7 +291,7 @@ def _index(
     counts: job_state.Counts | None = None,
     known: dict[int, tuple[OcrLine, ...]] | None = None,
 ) -> tuple[int, DocumentCard, dict[str, Any]]:
-    """Passages stored, the card, and the record's OCR fields."""
+    """Passages stored, the card, and the record's fields read from the text (OCR's, the language)."""
     counts = counts or job_state.Counts()
     # Reading is the first tenth of the bar, or most of it when pages need OCR (1 s a page, against 3 ms).
     reading = [0.15]
@@ -299,14 +304,15 @@ def _index(
     # Refuses blank, unreadable and hostile files, and PDFs needing OCR on more pages than allowed.
     opened, pages = read_file(data, suffix, services.settings, on_page, known)
     title = opened.title
-    chunks = _embed_and_store(services, pages, doc_id, name, title, progress, counts, reading[0])
+    language = detect_document([page.text for page in pages])
+    chunks = _embed_and_store(services, pages, doc_id, name, title, language, progress, counts, reading[0])
     progress("Summarising", 0.95)
     try:
         card = build_card(pages, title, name, services.embedding.embeddings)
     except Exception:  # the card is a convenience: the document is searchable without its summary
         log.warning("building the card of %s failed", name, exc_info=True)
         card = DocumentCard(title=title or name, pages=len(pages))
-    return chunks, card, ocr_fields(pages)
+    return chunks, card, {**ocr_fields(pages), "language": language}
 
 
 def ocr_fields(pages: list[Page]) -> dict[str, Any]:
@@ -324,6 +330,7 @@ def _embed_and_store(
     doc_id: str,
     name: str,
     title: str | None,
+    language: str | None,
     progress: Progress,
     counts: job_state.Counts,
     start: float = 0.15,
@@ -337,6 +344,7 @@ def _embed_and_store(
         chunk_overlap=settings.chunk_overlap,
         title=title,
     )
+    chunks = [replace(chunk, language=language or "") for chunk in chunks]
     if len(chunks) > settings.max_passages:
         # Before any embedding: 31,000 passages of a 100 KB text bomb once queued for minutes of CPU.
         raise PdfError(TOO_MANY_PASSAGES.format(limit=settings.max_passages))

@@ -95,6 +95,7 @@ def _index_now(services: Services, workspace: str, doc_id: str, progress: Progre
                 chunks=mine.chunks,
                 ocr_pages=mine.ocr_pages,
                 ocr_unreadable=mine.ocr_unreadable,
+                language=mine.language,
             )
         if mine.status == "failed":
             return failed_result(mine.filename, doc_id, mine.error or "It could not be indexed.")
@@ -208,7 +209,14 @@ def _record(
     if sibling is not None:
         if record.status == "indexed":
             sync_workspaces(services, doc_id)  # its passages now answer this workspace too
-            return IngestResult(file=name, doc_id=doc_id, status="indexed", pages=record.pages, chunks=record.chunks)
+            return IngestResult(
+                file=name,
+                doc_id=doc_id,
+                status="indexed",
+                pages=record.pages,
+                chunks=record.chunks,
+                language=record.language,
+            )
         return IngestResult(file=name, doc_id=doc_id, status="queued", pages=record.pages)
 
     try:
@@ -278,6 +286,7 @@ def _copy_record(sibling: Document, workspace: str, name: str, user_id: str | No
         ocr_pages=sibling.ocr_pages,
         ocr_unreadable=sibling.ocr_unreadable,
         ocr_lines=sibling.ocr_lines,
+        language=sibling.language,
         attempts=sibling.attempts if joined else 0,
         updated_at=sibling.updated_at if joined else utcnow(),
         progress=None if status == "indexed" else sibling.progress,

@@ -21,11 +21,13 @@ from sqlalchemy import select
 from rag.clients import build_services
 from rag.config import Settings
 from rag.database.tables import Document
+from rag.errors import ConfigError
 from rag.indexing.index import reindex_document
+from rag.models.embeddings import chosen_local_model
 from rag.records.cleanup import holders, sync_workspaces
 from rag.records.repair import open_repaired
 from rag.services import Services
-from rag.store import begin_rebuild
+from rag.store import begin_rebuild, recorded_model
 
 # (document file name, position, total)
 ReindexProgress = Callable[[str, int, int], None]
@@ -71,7 +73,31 @@ def _reembed(services: Services, documents: list[Document], result: ReindexResul
             result.failed[document.filename] = outcome
 
 
-def reindex(settings: Settings, progress: ReindexProgress | None = None) -> ReindexResult:
+def _with_model(settings: Settings, model: str | None) -> Settings:
+    """The settings a re-index embeds with: `model` in place of EMBEDDINGS_MODEL, checked before anything moves."""
+    if model is None:
+        if settings.embeddings_provider != "local" or settings.embeddings_model != "auto":
+            return settings
+        # Read now: the new index records nothing yet, and "auto" would take MiniLM for it.
+        model = chosen_local_model(settings, recorded_model(settings))
+    if model not in ("minilm", "multilingual"):
+        raise ConfigError(f"There is no embedding model called “{model}”: choose minilm or multilingual.")
+    if settings.embeddings_provider != "local":
+        raise ConfigError(
+            f"--model chooses between DocChat's own local models, but EMBEDDINGS_PROVIDER is "
+            f"{settings.embeddings_provider}: set OPENAI_EMBEDDINGS_MODEL instead, or unset the provider."
+        )
+    if settings.embeddings_model not in ("auto", model):
+        # The app would refuse the library the moment it opened it.
+        raise ConfigError(
+            f"EMBEDDINGS_MODEL is set to {settings.embeddings_model} in your settings: set it to {model}, "
+            "or remove it (auto keeps the model the library was indexed with), then run this again."
+        )
+    return settings.model_copy(update={"embeddings_model": model})
+
+
+def reindex(settings: Settings, progress: ReindexProgress | None = None, model: str | None = None) -> ReindexResult:
+    settings = _with_model(settings, model)
     # Refuses, touching nothing, while the app holds the embedded store.
     rebuild = begin_rebuild(settings)
     target = settings.model_copy(update={"qdrant_collection": rebuild.target}) if rebuild.target else settings

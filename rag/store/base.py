@@ -66,7 +66,8 @@ class VectorStore(Protocol):
     def set_workspaces(self, doc_id: str, workspaces: Sequence[str]) -> None: ...
     def delete_document(self, doc_id: str) -> None: ...
     # `workspace` limits a search to that workspace's documents (the app always gives it; benchmarks may not);
-    # `doc_ids` to those documents; `exclude` leaves documents out (those in the trash).
+    # `doc_ids` to those documents; `exclude` leaves documents out (those in the trash). `languages`: those of
+    # the library searched and of the question, whose words the keyword search looks for (Keywords).
     def search(
         self,
         dense: Sequence[float],
@@ -76,6 +77,7 @@ class VectorStore(Protocol):
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
     ) -> SearchResult: ...
     # `containing`: only passages whose text holds one of these strings: as a substring on Edge and a server
     # (no full-text index), as words in qdrant-client's local mode. Callers that care check the text they get.
@@ -87,6 +89,7 @@ class VectorStore(Protocol):
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
         containing: Sequence[str] = (),
     ) -> list[Chunk]: ...
     # The passages of one document by their place in it (chunk_index), those that exist, in that order.
@@ -114,8 +117,36 @@ class Rebuild(Protocol):
     def finish(self, ok: bool) -> None: ...
 
 
-def bm25() -> qe.Bm25:
-    return qe.Bm25(qe.Bm25Config(language="english"))
+# The languages whose words Qdrant's BM25 can stem and whose stopwords it knows (Snowball): a passage of one of
+# them is indexed in its own language's words ("sauvegardes" and "sauvegarde" one word in French), any other
+# passage as English, as every passage was before languages were told apart.
+BM25_LANGUAGES = frozenset("en de fr es it pt nl sv da no fi sl hu ro el ru tr ca eu ar he bn id zh".split())
+
+
+class Keywords:
+    """BM25 vectors in each language's tokenisation: a passage in its document's language, a question in every
+    language of the library it searches (and its own), merged, so that a question meets each passage's words as
+    that passage was indexed. In an English library this is exactly English BM25, as before."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, qe.Bm25] = {}
+
+    def _model(self, language: str | None) -> qe.Bm25:
+        language = language if language in BM25_LANGUAGES else "en"
+        if language not in self._models:
+            self._models[language] = qe.Bm25(qe.Bm25Config(language=language))
+        return self._models[language]
+
+    def document(self, text: str, language: str | None) -> qe.SparseVector:
+        return self._model(language).embed_document(text)
+
+    def query(self, text: str, languages: Sequence[str] = ()) -> qe.SparseVector:
+        tokens: dict[int, float] = {}
+        for language in dict.fromkeys(lang if lang in BM25_LANGUAGES else "en" for lang in (*languages, "en")):
+            vector = self._model(language).embed_query(text)
+            for index, value in zip(vector.indices, vector.values, strict=True):
+                tokens[index] = max(value, tokens.get(index, 0.0))
+        return qe.SparseVector(indices=list(tokens), values=list(tokens.values()))
 
 
 def identity_mismatch(recorded: dict, name: str, dimension: int) -> StoreError:

@@ -16,8 +16,8 @@ from rag.store.base import (
     SPARSE,
     WORKSPACES,
     Hit,
+    Keywords,
     SearchResult,
-    bm25,
     identity_mismatch,
     point_id,
     prefetch_depth,
@@ -32,7 +32,7 @@ class EdgeStore:
     """Qdrant Edge: the official in-process engine, persisted to a folder. One process at a time."""
 
     def __init__(self, path: Path, embedding_model: str, dimension: int) -> None:
-        self._bm25 = bm25()
+        self._keywords = Keywords()
         self._lock = StoreLock(path)  # before anything reads or repairs the shard's files
         try:
             self._open(path, embedding_model, dimension)
@@ -68,6 +68,14 @@ class EdgeStore:
                 raise StoreError(busy_message(path)) from exc
             raise StoreError(f"Cannot open the document store in {path}: {exc}") from exc
 
+    @staticmethod
+    def recorded_identity(path: Path) -> dict | None:
+        """What the folder's index records of its embedding model, read without opening (or locking) the shard."""
+        try:
+            return json.loads((path / IDENTITY_FILE).read_text())
+        except (OSError, ValueError):
+            return None  # no index yet, or unreadable: opening the store will say what is wrong
+
     def _indexed_fields(self) -> set[str]:
         return set(self._shard.info().payload_schema)
 
@@ -102,7 +110,7 @@ class EdgeStore:
         points = [
             qe.Point(
                 point_id(chunk.doc_id, chunk.chunk_index),
-                {DENSE: list(vector), SPARSE: self._bm25.embed_document(chunk.search_text)},
+                {DENSE: list(vector), SPARSE: self._keywords.document(chunk.search_text, chunk.language)},
                 chunk.payload() | {WORKSPACES: list(workspaces)},
             )
             for chunk, vector in zip(chunks, dense, strict=True)
@@ -133,6 +141,7 @@ class EdgeStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
@@ -142,7 +151,7 @@ class EdgeStore:
                 qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
                 qe.Prefetch(
                     limit=depth,
-                    query=qe.Query.Nearest(self._bm25.embed_query(text), using=SPARSE),
+                    query=qe.Query.Nearest(self._keywords.query(text, languages), using=SPARSE),
                     filter=doc_filter,
                 ),
             ],
@@ -166,10 +175,11 @@ class EdgeStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
         containing: Sequence[str] = (),
     ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text` (and hold one of `containing`)."""
-        sparse = self._bm25.embed_query(text)
+        sparse = self._keywords.query(text, languages)
         if not sparse.indices:
             return []  # only stopwords: BM25 has nothing to look for
         request = qe.QueryRequest(

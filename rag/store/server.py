@@ -13,8 +13,8 @@ from rag.store.base import (
     SPARSE,
     WORKSPACES,
     Hit,
+    Keywords,
     SearchResult,
-    bm25,
     identity_mismatch,
     point_id,
     prefetch_depth,
@@ -24,7 +24,7 @@ from rag.store.chunk import Chunk
 
 class ServerStore:
     def __init__(self, url: str, api_key: str | None, collection: str, embedding_model: str, dimension: int) -> None:
-        self._bm25 = bm25()
+        self._keywords = Keywords()
         # Searches and writes go through `collection`, an alias of the collection that holds the passages, so a
         # re-index can build another and switch the alias in one step (ServerRebuild).
         self._collection = collection
@@ -80,7 +80,10 @@ class ServerStore:
         points = [
             models.PointStruct(
                 id=point_id(chunk.doc_id, chunk.chunk_index),
-                vector={DENSE: list(vector), SPARSE: self._sparse(self._bm25.embed_document(chunk.search_text))},
+                vector={
+                    DENSE: list(vector),
+                    SPARSE: self._sparse(self._keywords.document(chunk.search_text, chunk.language)),
+                },
                 payload=chunk.payload() | {WORKSPACES: list(workspaces)},
             )
             for chunk, vector in zip(chunks, dense, strict=True)
@@ -111,6 +114,7 @@ class ServerStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
@@ -118,7 +122,10 @@ class ServerStore:
             prefetch=[
                 models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
                 models.Prefetch(
-                    query=self._sparse(self._bm25.embed_query(text)), using=SPARSE, limit=depth, filter=doc_filter
+                    query=self._sparse(self._keywords.query(text, languages)),
+                    using=SPARSE,
+                    limit=depth,
+                    filter=doc_filter,
                 ),
             ],
             query=models.FusionQuery(fusion=models.Fusion.DBSF),  # rag/store/base.py: why this fusion
@@ -140,10 +147,11 @@ class ServerStore:
         exclude: Sequence[str] | None = None,
         *,
         workspace: str | None = None,
+        languages: Sequence[str] = (),
         containing: Sequence[str] = (),
     ) -> list[Chunk]:
         """BM25 alone: the passages that share the most words with `text` (and hold one of `containing`)."""
-        sparse = self._bm25.embed_query(text)
+        sparse = self._keywords.query(text, languages)
         if not sparse.indices:
             return []  # only stopwords: BM25 has nothing to look for
         points = self._client.query_points(
@@ -179,6 +187,22 @@ def resolve(client: QdrantClient, name: str) -> str | None:
         if alias.alias_name == name:
             return alias.collection_name
     return name if client.collection_exists(name) else None
+
+
+def recorded_identity(url: str, api_key: str | None, collection: str) -> dict | None:
+    """What the collection behind `collection` records of its embedding model; None if there is none (or no server:
+    opening the store then says so)."""
+    try:
+        client = QdrantClient(location=url, api_key=api_key, timeout=30)
+    except Exception:  # noqa: BLE001 - a wrong URL: ServerStore reports it in words
+        return None
+    try:
+        physical = resolve(client, collection)
+        return None if physical is None else dict(client.get_collection(physical).config.metadata or {})
+    except Exception:  # noqa: BLE001 - unreachable or refused: ServerStore reports it in words
+        return None
+    finally:
+        client.close()
 
 
 def create_collection(client: QdrantClient, name: str, identity: dict[str, object]) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from rag import language as languages
 from rag.accounts import audit
 from rag.accounts.access import resolve
 from rag.accounts.caller import Caller
@@ -16,12 +17,24 @@ from rag.accounts.users import get_user
 from rag.answering.policy import doubtful
 from rag.database.tables import Conversation, Document, Message
 from rag.errors import PermissionDeniedError
+from rag.models.embeddings import english_only
 from rag.records import transcripts
 from rag.schemas import CHECKS, QUOTES, SOURCES, ConversationPublic, DocumentPublic, IngestResult, MessagePublic
 from rag.services import Services
 
 
-def document_public(document: Document) -> DocumentPublic:
+def language_note(services: Services, language: str | None) -> str | None:
+    """What to do about a document whose language the library's search does not read, or None when it does."""
+    if language in (None, "en") or not english_only(services.embedding.name):
+        return None
+    said = languages.name(language)
+    return (
+        f"This document is in {said}; search in {said} needs the multilingual model: "
+        "`python -m rag reindex --model multilingual`"
+    )
+
+
+def document_public(services: Services, document: Document) -> DocumentPublic:
     return DocumentPublic(
         id=document.doc_id,
         filename=document.filename,
@@ -36,6 +49,8 @@ def document_public(document: Document) -> DocumentPublic:
         passages_done=document.passages_done,
         ocr_pages=document.ocr_pages or 0,
         ocr_unreadable=document.ocr_unreadable or 0,
+        language=document.language,
+        language_note=language_note(services, document.language),
         error=document.error,
     )
 
@@ -49,7 +64,8 @@ def uploader(services: Services, caller: Caller | None) -> Caller:
 def audit_added(services: Services, who: Caller, result: IngestResult) -> IngestResult:
     if result.status in ("queued", "indexed") and result.doc_id:
         audit.by(services, who, "document.upload", result.file, f"{who.workspace_name}: {result.doc_id[:12]}")
-    return result
+    note = language_note(services, result.language)
+    return result.model_copy(update={"language_note": note}) if note else result
 
 
 def library_ids(services: Services, *, caller: Caller | None = None) -> set[str]:

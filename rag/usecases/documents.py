@@ -48,7 +48,9 @@ def document_files(paths: Sequence[str | Path]) -> Iterator[Path]:
 
 def list_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
     """The caller's workspace's library: indexed documents, newest first."""
-    return [document_public(d) for d in library.list_documents(services, resolve(services, caller).workspace_id)]
+    return [
+        document_public(services, d) for d in library.list_documents(services, resolve(services, caller).workspace_id)
+    ]
 
 
 def list_all_documents(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
@@ -56,17 +58,17 @@ def list_all_documents(services: Services, *, caller: Caller | None = None) -> l
     workspace = resolve(services, caller).workspace_id
     with services.sessions() as session:
         query = select(Document).where(Document.workspace_id == workspace, Document.status != "trashed")
-        return [document_public(d) for d in session.scalars(query.order_by(Document.created_at.desc()))]
+        return [document_public(services, d) for d in session.scalars(query.order_by(Document.created_at.desc()))]
 
 
 def list_trash(services: Services, *, caller: Caller | None = None) -> list[DocumentPublic]:
-    return [document_public(d) for d in library.list_trash(services, resolve(services, caller).workspace_id)]
+    return [document_public(services, d) for d in library.list_trash(services, resolve(services, caller).workspace_id)]
 
 
 def get_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     """A document of the workspace in any state, by its full id or an unambiguous prefix."""
     workspace = resolve(services, caller).workspace_id
-    return document_public(library.find_document(services, doc_id, status=None, workspace_id=workspace))
+    return document_public(services, library.find_document(services, doc_id, status=None, workspace_id=workspace))
 
 
 def add_files(
@@ -129,14 +131,14 @@ def dismiss_failed(services: Services, doc_id: str, *, caller: Caller | None = N
 
 def trash_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     who = _editor(services, caller, "remove documents")
-    document = document_public(library.trash_document(services, doc_id, who.workspace_id))
+    document = document_public(services, library.trash_document(services, doc_id, who.workspace_id))
     audit.by(services, who, "document.trash", document.filename)
     return document
 
 
 def restore_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
     who = _editor(services, caller, "restore documents")
-    return document_public(library.restore_document(services, doc_id, who.workspace_id))
+    return document_public(services, library.restore_document(services, doc_id, who.workspace_id))
 
 
 def delete_document(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
@@ -144,7 +146,7 @@ def delete_document(services: Services, doc_id: str, *, caller: Caller | None = 
     the same content, its passages and its file."""
     who = _editor(services, caller, "delete documents")
     try:
-        document = document_public(library.delete_document(services, doc_id, who.workspace_id))
+        document = document_public(services, library.delete_document(services, doc_id, who.workspace_id))
     except UnknownDocumentError:
         pending = _pending(services, doc_id, who)
         if pending is not None:
@@ -186,7 +188,10 @@ def page_preview(
     return preview.page_preview(services, doc_id, page, snippet, workspace_id=resolve(services, caller).workspace_id)
 
 
-def reindex_library(settings: Settings, progress: ReindexProgress | None = None) -> ReindexResult:
+def reindex_library(
+    settings: Settings, progress: ReindexProgress | None = None, model: str | None = None
+) -> ReindexResult:
     """Embeds every document again into a new collection, then switches to it (rag/indexing/reindex.py). Takes
-    the settings, not the services: it opens the store itself, while no other process holds it."""
-    return reindex(settings, progress)
+    the settings, not the services: it opens the store itself, while no other process holds it. `model`
+    ("minilm" or "multilingual") changes the library's embedding model; EMBEDDINGS_MODEL=auto then keeps it."""
+    return reindex(settings, progress, model)

@@ -53,7 +53,7 @@ def list_jobs(services: Services, *, caller: Caller | None = None) -> list[Docum
     workspace = resolve(services, caller).workspace_id
     query = select(Document).where(Document.workspace_id == workspace, Document.status.in_(JOB_STATES))
     with services.sessions() as session:
-        return [document_public(d) for d in session.scalars(query.order_by(Document.created_at))]
+        return [document_public(services, d) for d in session.scalars(query.order_by(Document.created_at))]
 
 
 def queue_paused(services: Services) -> bool:
@@ -89,7 +89,7 @@ def cancel_job(services: Services, doc_id: str, *, caller: Caller | None = None)
     if not has_records(services, document.doc_id):
         remove_stored(services.settings.uploads_dir, document.doc_id)
     audit.by(services, who, "document.cancel", document.filename)
-    return document_public(document)
+    return document_public(services, document)
 
 
 def retry_job(services: Services, doc_id: str, *, caller: Caller | None = None) -> DocumentPublic:
@@ -122,4 +122,6 @@ def retry_job(services: Services, doc_id: str, *, caller: Caller | None = None) 
     else:
         jobs.dispatch(services, document.doc_id)
     audit.by(services, who, "document.retry", document.filename)
-    return document_public(find_document(services, document.doc_id, status=None, workspace_id=who.workspace_id))
+    return document_public(
+        services, find_document(services, document.doc_id, status=None, workspace_id=who.workspace_id)
+    )

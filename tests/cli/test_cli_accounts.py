@@ -28,7 +28,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedding):  # type: ig
     monkeypatch.setenv("LLM_PROVIDER", "fake")
     monkeypatch.chdir(tmp_path)  # no .env of the checkout
     # The test's embedding model, loaded once for the session, instead of once per command.
-    monkeypatch.setattr("rag.clients.build_embeddings", lambda _settings: embedding)
+    monkeypatch.setattr("rag.clients.build_embeddings", lambda _settings, _recorded=None: embedding)
     pdf = tmp_path / "merger.pdf"
     pdf.write_bytes(make_pdf([[SECRET], ["The Okavango warehouse teams move to Zanzibar in April."]]))
     return pdf

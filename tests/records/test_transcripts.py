@@ -299,8 +299,8 @@ def test_export_marks_sources_of_deleted_documents(svc):
     assert not any("(document removed)" in line for line in kept), kept
 
 
-# The newest migration, and the documents columns added by 0004-0009 (the foundation's table had none of them).
-HEAD = "0012"
+# The newest migration, and the documents columns added by 0004-0013 (the foundation's table had none of them).
+HEAD = "0013"
 LATER_DOCUMENT_COLUMNS = {
     "updated_at",
     "trashed_at",
@@ -316,6 +316,7 @@ LATER_DOCUMENT_COLUMNS = {
     "ocr_pages",
     "ocr_unreadable",
     "ocr_lines",
+    "language",
 }
 
 
