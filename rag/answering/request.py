@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.answering.request_words import read_request
+
 _POLITE = re.compile(
     r"^(?:(?:please|ok(?:ay)?|so|now|and|hey|hi|can you|could you|would you|will you|can i (?:get|have)|"
     r"could i (?:get|have)|i(?:'d| would) like|i want|i need|let me (?:see|have))\s+)+"
@@ -66,6 +68,10 @@ def summary_request(question: str) -> SummaryRequest | None:
     for pattern, free in _ASKS:
         if match := pattern.fullmatch(asked):
             return _request((match["t"] or "").strip(), free)
+    if (target := read_request(asked)) is not None:
+        if target.document:
+            return SummaryRequest("document")
+        return SummaryRequest("section", _NUMBER_WORDS.get(target.section or "", target.section), target.kind)
     return None
 
 
