@@ -30,11 +30,13 @@ def not_found_about(terms: Sequence[str]) -> str:
 
 
 def in_english(question: str, docs: Sequence[LCDocument]) -> bool:
-    """Whether the question and the passages found are English, the only language the gates below read. A German
-    question's nouns are capitalised like names, and other languages spell their units and months otherwise: there
-    the gates stay off rather than refuse what the passages may answer. A question too short to tell counts as
-    English."""
-    return detect(question) in (None, "en") and all(d.metadata.get("language") in (None, "", "en") for d in docs)
+    """Whether the question and the passage found first are English, the only language the gates below read. A
+    German question's nouns are capitalised like names, an English question names its document in English words
+    its German text never says ("the French guide"), and other languages spell their units and months otherwise:
+    there the gates stay off rather than refuse what the passages may answer. A question too short to tell counts
+    as English, and so does a passage stored before languages were told."""
+    first = docs[0].metadata.get("language") if docs else None
+    return detect(question) in (None, "en") and first in (None, "", "en")
 
 
 def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: HybridRetriever) -> list[str]:

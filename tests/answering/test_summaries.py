@@ -100,6 +100,44 @@ def test_ordinary_questions_are_not_summary_requests(question):
     assert summary_request(question) is None
 
 
+@pytest.mark.parametrize(
+    ("question", "scope", "kind", "section"),
+    [
+        ("Fasse das Dokument zusammen", "document", None, None),
+        ("Gib mir eine Zusammenfassung des Dokuments", "document", None, None),
+        ("Worum geht es in Kapitel 3?", "section", "chapter", "3"),
+        ("Fasse das Kapitel über Netzwerke zusammen", "section", "chapter", "netzwerke"),
+        ("Résume le document", "document", None, None),
+        ("résume le chapitre 3", "section", "chapter", "3"),
+        ("Fais un résumé du deuxième chapitre", "section", "chapter", "2"),
+        ("De quoi parle ce document ?", "document", None, None),
+        ("¿De qué trata el capítulo 2?", "section", "chapter", "2"),
+        ("Resume el documento", "document", None, None),
+        ("Riassumi il documento", "document", None, None),
+        ("Di cosa parla l'appendice A?", "section", "appendix", "a"),
+    ],
+)
+def test_summary_requests_in_other_languages_are_recognised(question, scope, kind, section):
+    request = summary_request(question)
+    assert request is not None, question
+    assert (request.scope, request.kind, request.section) == (scope, kind, section)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wie fasse ich zwei Tabellen zusammen?",  # how do I merge two tables
+        "Was ist ein Paket?",
+        "Que contient le fichier /etc/fstab ?",
+        "Comment résumer un long fichier journal avec awk ?",
+        "¿Qué contiene el paquete debhelper?",
+        "Cosa contiene la variabile PATH?",
+    ],
+)
+def test_ordinary_questions_in_other_languages_are_not_summary_requests(question):
+    assert summary_request(question) is None
+
+
 def _ask(services: Services, question: str, doc_ids=None) -> SummaryAnswer:
     request = summary_request(question)
     assert request is not None, question

@@ -10,7 +10,7 @@ from rag.config import Settings
 from rag.errors import StoreError
 from rag.indexing.ingest import ingest_bytes
 from rag.indexing.reindex import reindex
-from rag.models.embeddings import LOCAL_MODEL_NAME
+from rag.models.embeddings import LOCAL_MODEL_NAME, MULTILINGUAL_MODEL_NAME
 from rag.records.library import list_documents
 from rag.usecases.startup import open_services
 from tests.conftest import ROOT
@@ -64,3 +64,34 @@ def test_reindex_from_the_command_line_reports_a_missing_file(tmp_path):
     assert "failed     moles.pdf  its stored file uploads/" in proc.stdout and "Traceback" not in proc.stderr
     # The old index is kept while a document could not be re-embedded.
     assert (storage / "qdrant.previous").exists()
+
+
+@pytest.mark.slow  # MiniLM, then multilingual-e5-small
+def test_reindex_to_the_multilingual_model_which_the_library_then_keeps(tmp_path):
+    storage = tmp_path / "storage"
+    settings = Settings(_env_file=None, storage_dir=storage)
+    services = open_services(settings)
+    verein = make_pdf(
+        [["Die Mitgliedschaft im Verein kostet zwanzig Euro im Jahr."], ["Der Vorstand wird im Mai gewaehlt."]]
+    )
+    german = ingest_bytes(services, verein, "verein.pdf")
+    ingest_bytes(services, make_pdf([["Owls hunt at night."]]), "owls.pdf")
+    services.close()
+
+    result = reindex(settings, model="multilingual")
+    assert (result.documents, result.failed) == (2, {})
+    services = open_services(settings)  # EMBEDDINGS_MODEL=auto: the model the library now records
+    try:
+        assert services.embedding.name == MULTILINGUAL_MODEL_NAME
+        assert services.store.count(german.doc_id) == german.chunks and services.store.count() == result.chunks
+        assert len(services.embedding.embeddings.embed_query("Wer wählt den Vorstand?")) == 384
+        assert {d.filename for d in list_documents(services)} == {"verein.pdf", "owls.pdf"}
+    finally:
+        services.close()
+    # A later reindex without --model keeps it, rather than falling back to MiniLM for the new, empty index.
+    assert reindex(settings).failed == {}
+    services = open_services(settings)
+    try:
+        assert services.embedding.name == MULTILINGUAL_MODEL_NAME
+    finally:
+        services.close()

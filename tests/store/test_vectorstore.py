@@ -74,6 +74,17 @@ def test_keyword_search_finds_only_passages_with_the_words(store):
     assert store.keyword_search("the of and", 5) == []  # only stopwords
 
 
+def test_a_passage_s_keywords_are_its_own_language_s_words(store):
+    # German stems "Häuser" and "Haus" alike, English does not; "der" and "die" are German stopwords, not English.
+    german = Chunk("doc-de", "stadt.pdf", 1, 0, "Das alte Haus steht in der Altstadt", language="de")
+    store.upsert([german], [_unit(0, 0, 0, 1)])
+    assert store.keyword_search("Häuser", 5, languages=["de"]) == [german]
+    assert store.keyword_search("Häuser", 5) == []  # a question searched as English only meets English words
+    assert store.keyword_search("der die", 5, languages=["de"]) == []  # only German stopwords
+    # The English passages are still met in English words, whatever other languages the library holds.
+    assert store.keyword_search("volcano erupting", 5, languages=["de"]) == [CHUNKS[1][0]]
+
+
 def test_upsert_is_idempotent(store):
     store.upsert([c for c, _ in CHUNKS], [v for _, v in CHUNKS])
     assert store.count() == 3
