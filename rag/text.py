@@ -12,13 +12,15 @@ import re
 
 # Prose for a document's card: a sentence starts like prose, with a capital, a quote or a bracket; a break before
 # a digit or a code mark is left whole, since a card's summary sentence must read as prose (bench/cards.py).
-PROSE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"(])")
+# Capitals and opening marks beyond English's, so that "... fini. À la fin" and "... ¿Cómo?" are two sentences.
+_OPENS = "\u00c0-\u00d6\u00d8-\u00de\u0391-\u03a9\u0410-\u042f\u00bf\u00a1\u00ab\u201e"
+PROSE_BREAK = re.compile(rf"(?<=[.!?])\s+(?=[A-Z{_OPENS}\u201c\"(])")
 # A passage quoted as an answer: manuals also start sentences with numbers, brackets and commands in backquotes,
 # and each of those is a sentence a reader may need (bench/answers.py, key fact in the quotes).
-PASSAGE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9`])")
+PASSAGE_BREAK = re.compile(rf"(?<=[.!?])\s+(?=[\"'(\[A-Z{_OPENS}0-9`])")
 # A model's answer: it also breaks at line ends and before Markdown's list and emphasis marks, and keeps each
 # sentence exactly as written, so the grounding marks can be placed back into its text (bench/grounding.py).
-ANSWER_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*_`-])|\n+")
+ANSWER_BREAK = re.compile(rf"(?<=[.!?])\s+(?=[\"'(\[A-Z{_OPENS}0-9*_`-])|\n+")
 # The fake chat model's answer: any full stop, since it only needs a deterministic cut of its context.
 ANY_BREAK = re.compile(r"(?<=[.!?])\s+")
 # A table's row as the reading sets it (rag/reading/layout.py): "Genotype: AA; In situ: 6; Control: 32" ("n = 200;
@@ -89,11 +91,17 @@ def about_boilerplate(question: str) -> bool:
 
 # --- Words -----------------------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9_]{3,}")
+# Letters of any alphabet: "[a-z]" cut "Größe" to "gro" and "durée" to "dur", and found no word in Greek.
+_WORD = re.compile(r"\w{3,}")
 _STOP = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may new now see who did "
     "get use does with from that this what when where which will your into than then them they there these those "
     "about would could should have been were their other some also only just more most such".split()
+    # The commonest function words of German, French, Spanish and Italian, leaving out those an English manual uses
+    # as words of its own ("des" the cipher, "mit" the licence, "del" the key, "per", "non", "die", "von").
+    + "der das dem den und ist nicht ein eine einen auf für wird sind oder auch les une est pour dans que qui "
+    "sur avec pas sont aux ces los las una por con para este esta como más sus che della sono gli nel alla "
+    "anche".split()
 )
 _LONG_WORD = re.compile(r"[a-z0-9_]{4,}")
 

@@ -33,3 +33,14 @@ def test_long_words_keep_function_words_of_four_letters():
 
 def test_flat_puts_a_pdf_line_break_back_into_its_sentence():
     assert flat("a line\nbroken   here\n") == "a line broken here"
+
+
+def test_words_and_sentences_of_other_alphabets_and_languages():
+    # Whole words in any alphabet ("[a-z]" made "gro" of "Größe"), other languages' function words left out, and
+    # the English manual's own words among them kept ("DES" the cipher, "MIT" the licence).
+    assert content_words("Die Größe der Datei; la durée est longue; MIT licence, DES cipher") == {
+        "die", "größe", "datei", "durée", "longue", "mit", "licence", "des", "cipher"
+    }  # fmt: skip
+    text = "La tâche est finie. À la fin, on redémarre. ¿Cómo se instala? Über die Größe."
+    expected = ["La tâche est finie.", "À la fin, on redémarre.", "¿Cómo se instala?", "Über die Größe."]
+    assert PASSAGE_BREAK.split(text) == PROSE_BREAK.split(text) == expected
