@@ -165,3 +165,20 @@ def _named(question: str, doc: Doc, several: bool) -> str:
     if not several or specific or {w for w in re.findall(r"[a-z0-9]+", doc.name.lower()) if len(w) > 2} & words:
         return question
     return f"In {doc.the_name}, {question[0].lower()}{question[1:]}"
+
+
+# A section's question in a document's own language, where the wording rules above (English grammar) do not apply:
+# one plain form that names the section as its title does. Other languages get no suggestion from the outline.
+_ABOUT_SECTION = {
+    "de": "Was sagt das Dokument über „{title}“?",
+    "fr": "Que dit le document sur « {title} » ?",
+    "es": "¿Qué dice el documento sobre «{title}»?",
+    "it": "Cosa dice il documento su «{title}»?",
+    "pt": "O que diz o documento sobre «{title}»?",
+}
+
+
+def section_question_in(language: str, title: str) -> str | None:
+    """The question about a section of a document in `language` (not English), or None."""
+    template, clean = _ABOUT_SECTION.get(language), clean_title(title)
+    return template.format(title=clean) if template and clean else None

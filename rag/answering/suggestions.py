@@ -10,14 +10,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answering import quotes
-from rag.answering.gates import unmentioned_terms
+from rag.answering.gates import in_english, unmentioned_terms
 from rag.answering.policy import strategy_for
-from rag.answering.question_wording import clean_title, describe, sentence_question, title_question
+from rag.answering.question_wording import (
+    clean_title,
+    describe,
+    section_question_in,
+    sentence_question,
+    title_question,
+)
 from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.answering.sources import Source
 from rag.indexing.cards import DocumentCard
-from rag.indexing.library_cards import document_cards
-from rag.records.library import library_names, unsearchable_ids
+from rag.indexing.library_cards import documents_with_cards
+from rag.records.library import library_languages, library_names, unsearchable_ids
 from rag.services import Services
 from rag.text import content_words
 
@@ -53,7 +59,9 @@ class _Candidate:
     position: int  # order in the document, to spread the choice over it
 
 
-def _candidates(doc_id: str, card: DocumentCard, several: bool) -> list[_Candidate]:
+def _candidates(doc_id: str, card: DocumentCard, several: bool, language: str | None = None) -> list[_Candidate]:
+    if language not in (None, "", "en"):  # the wording rules below are English grammar
+        return _candidates_in(language, doc_id, card)
     doc, found = describe(card), []
     for i, entry in enumerate(card.outline):
         parent = next((e.title for e in reversed(card.outline[:i]) if e.level < entry.level), "")
@@ -72,6 +80,14 @@ def _candidates(doc_id: str, card: DocumentCard, several: bool) -> list[_Candida
     return found
 
 
+def _candidates_in(language: str, doc_id: str, card: DocumentCard) -> list[_Candidate]:
+    found = []
+    for i, entry in enumerate(card.outline):
+        if question := section_question_in(language, entry.title):
+            found.append(_Candidate(Suggestion(question, doc_id, entry.title, card.section_pages(entry)), 2, i))
+    return found
+
+
 def _spread(index: int) -> int:
     """Bit-reversed index (0, 1/2, 1/4, 3/4, ... of the way): sorting by it picks from all over the document."""
     return int(f"{index:016b}"[::-1], 2)
@@ -81,7 +97,12 @@ def _normal(question: str) -> str:
     return " ".join(question.lower().split()).rstrip(" ?.!")
 
 
-def _ordered(cards: dict[str, DocumentCard], near: Sequence[Source], asked: Sequence[str]) -> list[_Candidate]:
+def _ordered(
+    cards: dict[str, DocumentCard],
+    near: Sequence[Source],
+    asked: Sequence[str],
+    languages: dict[str, str | None] | None = None,
+) -> list[_Candidate]:
     """Every candidate allowed, in the order they are tried: stable, and spread over documents and sections."""
     asked_norm, asked_words = {_normal(q) for q in asked}, [content_words(q) for q in asked]
     cited: dict[str, set[int]] = {}
@@ -98,7 +119,8 @@ def _ordered(cards: dict[str, DocumentCard], near: Sequence[Source], asked: Sequ
 
     per_doc = []
     for k, doc_id in enumerate(sorted(cards, key=lambda d: (cards[d].title.lower(), d))):
-        kept = [c for c in _candidates(doc_id, cards[doc_id], len(cards) > 1) if allowed(c)]
+        language = (languages or {}).get(doc_id)
+        kept = [c for c in _candidates(doc_id, cards[doc_id], len(cards) > 1, language) if allowed(c)]
         tiers = [sorted((c for c in kept if c.tier == t), key=lambda c: c.position) for t in range(3)]
         # Each document starts with another kind of question, so a library's first three are not all "What is".
         tiers = tiers[k % 3 :] + tiers[: k % 3]
@@ -146,7 +168,7 @@ def _holds(services: Services, retriever: HybridRetriever, s: Suggestion) -> boo
     docs = retriever.invoke(s.question)
     if not any(d.metadata["doc_id"] == s.doc_id and d.metadata["page"] in s.pages for d in docs[:TOP_RANKS]):
         return False
-    if unmentioned_terms(s.question, docs, retriever):
+    if in_english(s.question, docs) and unmentioned_terms(s.question, docs, retriever):
         return False
     if strategy_for(services.settings, services.capabilities) not in ("quotes", "quotes_first"):
         return True
@@ -165,8 +187,10 @@ def suggestions(
     workspace_id: str | None = None,
 ) -> list[Suggestion]:
     """suggest_questions, with the section each question was drawn from."""
-    cards = document_cards(services, doc_ids, workspace_id)
-    candidates = _ordered(cards, near, asked) if cards and limit > 0 else []
+    carded = documents_with_cards(services, doc_ids, workspace_id)
+    cards = {document.doc_id: card for document, card in carded}
+    languages = {document.doc_id: document.language for document, _ in carded}
+    candidates = _ordered(cards, near, asked, languages) if cards and limit > 0 else []
     if not candidates:
         return []
     if services.capabilities.writes_suggestions:
@@ -174,7 +198,12 @@ def suggestions(
         written = [c for c in _written(services, candidates, cards) if _normal(c.suggestion.question) not in asked_norm]
         candidates = written + candidates
     retriever = make_retriever(
-        services, doc_ids, unsearchable_ids(services, workspace_id), workspace_id, library_names(services, workspace_id)
+        services,
+        doc_ids,
+        unsearchable_ids(services, workspace_id),
+        workspace_id,
+        library_names(services, workspace_id),
+        library_languages(services, workspace_id),
     )
     shown: list[Suggestion] = []
     taken: set[object] = set()  # one question per section: three about the same pages are one suggestion

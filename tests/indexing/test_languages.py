@@ -94,3 +94,25 @@ def test_documents_record_their_language(tmp_path, embedding, language):
         assert documents.get_document(services, result.doc_id).language == language
     finally:
         services.close()
+
+
+def test_a_german_document_s_suggestions_are_german_and_name_its_sections(tmp_path, embedding):
+    from rag.answering.suggestions import suggest_questions
+    from tests.pdfs import with_outline
+
+    pages = [
+        ["Mitgliedschaft", *VEREIN[0]],
+        ["Versammlung", *VEREIN[1]],
+        ["Garten", "Jedes Mitglied pflegt ein Beet im Garten am Fluss und giesst es im Sommer zweimal die Woche."],
+    ]
+    outline = [("Mitgliedschaft", 0, None), ("Versammlung", 1, None), ("Garten", 2, None)]
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "s", answer_mode="quotes"), embedding)
+    try:
+        list(documents.add_files(services, [("verein.pdf", with_outline(make_pdf(pages), outline))]))
+        suggested = suggest_questions(services)
+        # English grammar made "What does the document say about mitgliedschaft?" of them; now each is German.
+        assert suggested, "no suggestion"
+        assert all(q.startswith("Was sagt das Dokument über „") for q in suggested), suggested
+        assert {q.split("„")[1].rstrip("“?") for q in suggested} <= {"Mitgliedschaft", "Versammlung", "Garten"}
+    finally:
+        services.close()
