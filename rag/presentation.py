@@ -19,10 +19,20 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.language import detect, translator
 from rag.schemas import AnswerPublic, Quote, SentenceCheck, Source, Turn
 
 # Under quotes that probably do not answer the question (rag/answering/policy.py doubtful).
 DOUBT = "These passages probably do not answer your question: it is likely not in your documents."
+QUOTES_HEADING = "From your documents, word for word:"
+INTERRUPTED_NOTE = "This answer was interrupted before it finished."
+
+
+def words_of(question: str) -> Callable[[str], str]:
+    """The app's own words (DOUBT, QUOTES_HEADING…) in the question's language, where a catalogue has them
+    (rag/language/locale/); English otherwise."""
+    return translator(detect(question))
+
 
 UNSUPPORTED_STYLE = (
     "text-decoration: underline dotted #b45309; text-decoration-thickness: 2px; "

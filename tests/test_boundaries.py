@@ -31,7 +31,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "rag.text": set(),
     "rag.language": set(),
     "rag.config": {"rag.errors"},
-    "rag.presentation": {"rag.schemas"},
+    "rag.presentation": {"rag.schemas", "rag.language"},
     # Adapters: the models, the database, the vector store, and where slow work runs.
     "rag.models": {"rag.config", *_PLAIN},
     "rag.database": {"rag.config", "rag.errors"},

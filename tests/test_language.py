@@ -1,4 +1,4 @@
-"""Telling a text's language offline (rag/language.py): a question's, and a document's from its pages."""
+"""Telling a text's language offline (rag/language/): a question's, and a document's from its pages."""
 
 import pytest
 

@@ -226,7 +226,7 @@ if question:
             if turn.quotes_first:
                 # The documents' own words are the answer: shown at once, before the model has said anything.
                 notice.empty()
-                render_quotes(svc, "live", turn.quotes)
+                render_quotes(svc, "live", turn.quotes, question)
             else:
                 waiting = (
                     "the model is starting" if asking.model_capabilities(svc).in_process else "waiting for the model"

@@ -9,7 +9,17 @@ import streamlit as st
 
 from rag.config import load_settings
 from rag.errors import DatabaseUnavailableError, DocChatError, StoreBusyError
-from rag.presentation import DOUBT, answer_html, cited_at, label_markdown, text_html, unsupported_sentences
+from rag.presentation import (
+    DOUBT,
+    INTERRUPTED_NOTE,
+    QUOTES_HEADING,
+    answer_html,
+    cited_at,
+    label_markdown,
+    text_html,
+    unsupported_sentences,
+    words_of,
+)
 from rag.schemas import MessagePublic, Quote, Source
 from rag.usecases import accounts, asking, conversations, documents, startup
 from rag.usecases.startup import Services
@@ -59,22 +69,22 @@ def database_guard(consequence: str | None = None) -> Iterator[None]:
 
 def render_answer(svc: Services, message: MessagePublic, question: str, conversation_id: str | None = None) -> None:
     """A stored answer. One whose check is pending, given its conversation, polls for the model's words."""
-    mode, quotes = message.mode, message.quotes
+    mode, quotes, words = message.mode, message.quotes, words_of(question)
     if quotes and mode in ("quotes", "quotes+model"):
-        render_quotes(svc, message.id, quotes)
+        render_quotes(svc, message.id, quotes, question)
         if message.doubtful:
-            st.caption(f"⚠️ {DOUBT}")
+            st.caption(f"⚠️ {words(DOUBT)}")
     if message.check_pending and conversation_id:
         poll_check(svc, conversation_id, message)
     else:
         render_model_part(message)
     if message.status == "interrupted":
-        st.caption("⚠️ This answer was interrupted before it finished.")
+        st.caption(f"⚠️ {words(INTERRUPTED_NOTE)}")
     elif message.status == "failed":
         st.error(message.error or "The answer failed.", icon="⚠️")
     if quotes and mode == "model":
         with st.expander("What the documents say", icon=":material/format_quote:"):
-            render_quotes(svc, f"{message.id}_more", quotes)
+            render_quotes(svc, f"{message.id}_more", quotes, question)
     if message.standalone_question and message.standalone_question != question:
         with st.expander("Searched for"):
             st.text(message.standalone_question)
@@ -123,9 +133,10 @@ def render_model_answer(message: MessagePublic) -> None:
         st.caption("Dotted underline: not found in your documents. Check it against the sources.")
 
 
-def render_quotes(svc: Services, key: object, quotes: Sequence[Quote]) -> None:
-    """The documents' own sentences, each a quote with the page it stands on; a click opens that page."""
-    st.caption("From your documents, word for word:")
+def render_quotes(svc: Services, key: object, quotes: Sequence[Quote], question: str = "") -> None:
+    """The documents' own sentences, each a quote with the page it stands on; a click opens that page. Its heading
+    is in the question's language."""
+    st.caption(words_of(question)(QUOTES_HEADING))
     for n, quote in enumerate(quotes, 1):
         with st.container(key=f"quote_{key}_{n}"):
             # With HTML, a URL in the quote stays plain text that copies as written (rag/presentation.py).

@@ -40,6 +40,7 @@ from rag.answering.sources import Source, to_sources
 from rag.answering.suggestions import suggest_questions
 from rag.answering.summaries import answer_summary
 from rag.errors import ClosingError, DatabaseUnavailableError, DocChatError
+from rag.language import detect, translator
 from rag.records.transcripts import add_answer, add_user_message, cited_documents, history, set_scope, update_answer
 from rag.schemas import Turn
 from rag.services import Services
@@ -83,8 +84,9 @@ def draft_answer(
         return Draft(question, summary.sources, tokens, [summary.context], mode="summary")
     retriever = scope(services, doc_ids, workspace_id)
     standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids, retriever=retriever)
+    words = translator(detect(question))  # the refusals in the question's language
     if not docs:
-        return Draft(standalone, [], iter([NOT_FOUND]), mode="not_found")
+        return Draft(standalone, [], iter([words(NOT_FOUND)]), mode="not_found")
     # A follow-up is refused for names it asks about, not for the previous question's ("I couldn't find anything
     # about “Kubernetes” or “Excel”" when only Excel was asked); a model's rewrite carries only what it needs.
     rewritten = services.capabilities.rewrites_questions
@@ -100,7 +102,7 @@ def draft_answer(
         not answers_question(quotes) or (english and lacks_what_is_asked(question, passages))
     ):
         # The closest sentences do not answer it: saying so beats quoting them as if they did.
-        return Draft(standalone, to_sources(docs), iter([NO_ANSWERING_PASSAGE]), passages, mode="not_found")
+        return Draft(standalone, to_sources(docs), iter([words(NO_ANSWERING_PASSAGE)]), passages, mode="not_found")
     tokens = iter(())
     if uses_model(strategy):
         tokens = model_answer(services.llm, standalone, docs, services.settings.context_chars)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.presentation import DOUBT, answer_of, cited_at, counted_units, quotes_markdown
+from rag.presentation import DOUBT, answer_of, cited_at, counted_units, quotes_markdown, words_of
 from rag.schemas import ConversationPublic, DocumentPublic, IngestResult, Source, Turn
 
 
@@ -95,7 +95,7 @@ def print_turn(turn: Turn, args: argparse.Namespace) -> int:
         print(token, end="", flush=True)
     print()
     if turn.doubtful:
-        print(f"\n{DOUBT}")
+        print(f"\n{words_of(args.question)(DOUBT)}")
     unsupported = [c.text for c in turn.grounding if c.supported is False and turn.mode != "quotes"]
     if unsupported:
         print("\nNot found in your documents (check these against the sources):")

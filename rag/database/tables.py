@@ -166,7 +166,7 @@ class Document(Base):
     # The cited-page preview highlights with them, and summaries read them instead of running OCR again.
     # Deferred: a scanned book's lines weigh hundreds of KB, and listing the library never needs them.
     ocr_lines: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, deferred=True)
-    # The language its text is written in (rag/language.py, an ISO 639-1 code such as "de"); None until it is
+    # The language its text is written in (rag/language/, an ISO 639-1 code such as "de"); None until it is
     # indexed, for documents indexed before languages were told apart, or with too few words to tell.
     language: Mapped[str | None] = mapped_column(String(8), default=None)
 

@@ -54,7 +54,7 @@ def library_names(services: Services, workspace_id: str | None = None) -> dict[s
 
 
 def library_languages(services: Services, workspace_id: str | None = None) -> list[str]:
-    """The languages the workspace's searchable documents are written in (rag/language.py), English first."""
+    """The languages the workspace's searchable documents are written in (rag/language/), English first."""
     workspace = owner_workspace(services, workspace_id)
     query = select(Document.language).where(Document.workspace_id == workspace, Document.status == "indexed").distinct()
     with services.sessions() as session:

@@ -22,7 +22,7 @@ class Chunk:
     unit: Literal["page", "slide", "sheet", "section", "part"] = "page"
     # How a citation names a unit of a file that has no pages (rag/reading/formats/): "slide 3", "section “Fees”".
     place: str = ""
-    # Its document's language (rag/language.py), whose words its keyword search is indexed in; "" for English, or
+    # Its document's language (rag/language/), whose words its keyword search is indexed in; "" for English, or
     # for passages stored before languages were told apart, which were indexed as English.
     language: str = ""
 

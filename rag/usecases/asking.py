@@ -14,6 +14,7 @@ from rag.answering.search import retrieve
 from rag.answering.sources import to_sources
 from rag.answering.suggestions import suggest_questions
 from rag.errors import DocChatError, InvalidInputError
+from rag.language import detect, translator
 from rag.records import transcripts
 from rag.schemas import ComponentHealth, Health, ModelCapabilities, Retrieval, Turn
 from rag.services import Services
@@ -27,7 +28,8 @@ def checked_question(services: Services, question: str) -> str:
         raise InvalidInputError("The question is empty: type what you want to know about your documents.")
     limit = services.settings.max_question_chars
     if len(question) > limit:
-        raise InvalidInputError(f"The question is {len(question):,} characters long; ask in at most {limit:,}.")
+        said = translator(detect(question))("The question is {length} characters long; ask in at most {limit}.")
+        raise InvalidInputError(said.format(length=f"{len(question):,}", limit=f"{limit:,}"))
     return question
 
 

@@ -1,6 +1,6 @@
 """A German document, asked in German, in a real Chromium against `streamlit run app.py` with the default models
 (issue 33): the Documents page says the library's English model cannot read German well and how to change it, and
-the answer quotes the German sentence with its page chip. The PDF is built in code (its text spelled without
+the answer quotes the German sentence with its page chip, under a heading in German. The PDF is built in code (its text spelled without
 umlauts: the tests' PDFs are drawn in Helvetica's standard encoding)."""
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def test_a_german_document_asked_in_german_is_quoted_with_its_page(page, app_url
     _idle(page)
     _ask(page, QUESTION)
     answer = _answer(page)
+    expect(answer.get_by_text("Aus Ihren Dokumenten, Wort für Wort:")).to_be_visible()  # the app's words, in German
     quote = answer.locator(QUOTES).filter(has=page.locator("blockquote", has_text=SENTENCE)).filter(visible=True).first
     expect(quote).to_be_visible()
     expect(quote.locator("button").filter(visible=True).first).to_contain_text(f"{NAME} · p. 2")

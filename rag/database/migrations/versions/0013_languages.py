@@ -1,5 +1,5 @@
 """A document records the language its text is written in, which its keyword search, its quotes and the notes
-about it follow (rag/language.py).
+about it follow (rag/language/).
 
 Documents indexed before have none, and are searched as they were, as English, until `python -m rag reindex`.
 
