@@ -170,3 +170,17 @@ def test_keyword_search_can_require_a_string(store):
 def test_passages_by_their_place_in_the_document(store):
     assert store.passages("doc-a", [1, 0, 7]) == [CHUNKS[1][0], CHUNKS[0][0]]
     assert store.passages("doc-b", [1]) == []
+
+
+def test_an_english_library_s_keywords_are_english_bm25_as_before():
+    import qdrant_edge as qe
+
+    from rag.store.base import Keywords
+
+    before = qe.Bm25(qe.Bm25Config(language="english"))
+    keywords, text = Keywords(), "Installing the packages: run dpkg-reconfigure, then reboot the machines."
+    for language in ("en", "", None):  # detected English, and passages stored before languages were told
+        new, old = keywords.document(text, language), before.embed_document(text)
+        assert (new.indices, new.values) == (old.indices, old.values)
+    new, old = keywords.query(text, ["en"]), before.embed_query(text)
+    assert sorted(zip(new.indices, new.values, strict=True)) == sorted(zip(old.indices, old.values, strict=True))
