@@ -97,9 +97,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=0, ge=0)
     top_k: int = Field(default=5, ge=1, le=50)
     # Below this cosine similarity the best dense hit is treated as "nothing relevant": the chat then says
-    # so instead of letting the model improvise. Measured on bench/qa: everyday questions 0.14-0.22,
-    # questions the manuals answer 0.33-0.78.
-    min_relevance: float = Field(default=0.25, ge=-1.0, le=1.0)
+    # so instead of letting the model improvise. Unset: the embedding model's own (rag/models/embedding_model.py);
+    # MiniLM's 0.25 was measured on bench/qa: everyday questions 0.14-0.22, questions the manuals answer 0.33-0.78.
+    min_relevance: float | None = Field(default=None, ge=-1.0, le=1.0)
     # How much retrieved text the answer prompt may carry; small local models do best with little.
     context_chars: int | None = Field(default=None, ge=200)
     history_turns: int = Field(default=4, ge=0)

@@ -288,7 +288,7 @@ def make_retriever(
         store=services.store,
         embeddings=services.embedding.embeddings,
         k=s.top_k,
-        min_relevance=s.min_relevance,
+        min_relevance=s.min_relevance if s.min_relevance is not None else services.embedding.min_relevance,
         doc_ids=list(doc_ids) if doc_ids else None,
         exclude=list(exclude) if exclude else None,
         workspace=owner_workspace(services, workspace_id),

@@ -16,8 +16,14 @@ class EmbeddingModel:
     start in a fraction of a second instead of loading torch.
     """
 
-    def __init__(self, name: str, dimension: int, factory: Callable[[], Embeddings]) -> None:
+    def __init__(
+        self, name: str, dimension: int, factory: Callable[[], Embeddings], min_relevance: float = 0.25
+    ) -> None:
         self.name, self.dimension, self._factory = name, dimension, factory
+        # Below this cosine similarity of the best passage, nothing in the library is about the question. Each
+        # model has its own scale: MiniLM puts everyday questions at 0.14-0.22 from a manual, multilingual-e5 at
+        # 0.70-0.75 (rag/models/embeddings.py). MIN_RELEVANCE overrides it.
+        self.min_relevance = min_relevance
 
     @cached_property
     def embeddings(self) -> Embeddings:

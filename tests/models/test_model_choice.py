@@ -59,3 +59,20 @@ def test_reindex_refuses_a_model_the_app_would_not_open_and_moves_nothing(tmp_pa
         reindex(settings, model=model)
     assert sorted(p.name for p in settings.qdrant_path.iterdir()) == before
     assert not (tmp_path / "s" / "qdrant.previous").exists()
+
+
+def test_nothing_relevant_is_judged_on_the_model_s_own_scale_unless_set(tmp_path):
+    from rag.answering.retrieval import make_retriever
+    from rag.models.embedding_model import EmbeddingModel
+    from rag.models.fake_embeddings import FAKE_DIMENSION, HashedWordEmbeddings
+    from rag.usecases.startup import open_services
+
+    model = EmbeddingModel("a-model-whose-cosines-run-high", FAKE_DIMENSION, HashedWordEmbeddings, min_relevance=0.8)
+    for setting, used in ((None, 0.8), (0.3, 0.3)):
+        settings = Settings(_env_file=None, storage_dir=tmp_path / f"s{setting}", min_relevance=setting)
+        services = open_services(settings, model)
+        try:
+            assert make_retriever(services).min_relevance == used
+        finally:
+            services.close()
+    assert build_embeddings(_settings(tmp_path)).min_relevance == 0.25  # MiniLM's, measured on bench/qa
