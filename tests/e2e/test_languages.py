@@ -1,7 +1,7 @@
 """A German document, asked in German, in a real Chromium against `streamlit run app.py` with the default models
 (issue 33): the Documents page says the library's English model cannot read German well and how to change it, and
-the answer quotes the German sentence with its page chip, under a heading in German. The PDF is built in code (its text spelled without
-umlauts: the tests' PDFs are drawn in Helvetica's standard encoding)."""
+the answer quotes the German sentence with its page chip, under a heading in German. The PDF is built in code (its
+text spelled without umlauts: the tests' PDFs are drawn in Helvetica's standard encoding)."""
 
 from __future__ import annotations
 
