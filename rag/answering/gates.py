@@ -13,7 +13,6 @@ from langchain_core.documents import Document as LCDocument
 
 from rag.answering.grounding import mentions, unmatched_terms
 from rag.answering.retrieval import HybridRetriever
-from rag.language import detect
 
 NOT_FOUND = "I couldn't find anything about that in your documents."
 NO_ANSWERING_PASSAGE = (
@@ -29,14 +28,15 @@ def not_found_about(terms: Sequence[str]) -> str:
     return f"I couldn't find anything about {listed} in your documents."
 
 
-def in_english(question: str, docs: Sequence[LCDocument]) -> bool:
-    """Whether the question and the passage found first are English, the only language the gates below read. A
-    German question's nouns are capitalised like names, an English question names its document in English words
-    its German text never says ("the French guide"), and other languages spell their units and months otherwise:
-    there the gates stay off rather than refuse what the passages may answer. A question too short to tell counts
-    as English, and so does a passage stored before languages were told."""
+def in_english(question_language: str | None, docs: Sequence[LCDocument]) -> bool:
+    """Whether the question (in `question_language`, told by rag/language) and the passage found first are English,
+    the only language the gates below read. A German question's nouns are capitalised like names, an English
+    question names its document in English words its German text never says ("the French guide"), and other
+    languages spell their units and months otherwise: there the gates stay off rather than refuse what the passages
+    may answer. A question too short to tell counts as English, and so does a passage stored before languages were
+    told."""
     first = docs[0].metadata.get("language") if docs else None
-    return detect(question) in (None, "en") and first in (None, "", "en")
+    return question_language in (None, "en") and first in (None, "", "en")
 
 
 def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: HybridRetriever) -> list[str]:

@@ -84,13 +84,14 @@ def draft_answer(
         return Draft(question, summary.sources, tokens, [summary.context], mode="summary")
     retriever = scope(services, doc_ids, workspace_id)
     standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids, retriever=retriever)
-    words = translator(detect(question))  # the refusals in the question's language
+    language = detect(question)
+    words = translator(language)  # the refusals in the question's language
     if not docs:
         return Draft(standalone, [], iter([words(NOT_FOUND)]), mode="not_found")
     # A follow-up is refused for names it asks about, not for the previous question's ("I couldn't find anything
     # about “Kubernetes” or “Excel”" when only Excel was asked); a model's rewrite carries only what it needs.
     rewritten = services.capabilities.rewrites_questions
-    english = in_english(question, docs)
+    english = in_english(language, docs)
     missing = unmentioned_terms(standalone if rewritten else question, docs, retriever) if english else []
     if missing:
         return Draft(standalone, [], iter([not_found_about(missing)]), mode="not_found")

@@ -23,6 +23,7 @@ from rag.answering.retrieval import HybridRetriever, make_retriever
 from rag.answering.sources import Source
 from rag.indexing.cards import DocumentCard
 from rag.indexing.library_cards import documents_with_cards
+from rag.language import detect
 from rag.records.library import library_languages, library_names, unsearchable_ids
 from rag.services import Services
 from rag.text import content_words
@@ -168,7 +169,7 @@ def _holds(services: Services, retriever: HybridRetriever, s: Suggestion) -> boo
     docs = retriever.invoke(s.question)
     if not any(d.metadata["doc_id"] == s.doc_id and d.metadata["page"] in s.pages for d in docs[:TOP_RANKS]):
         return False
-    if in_english(s.question, docs) and unmentioned_terms(s.question, docs, retriever):
+    if in_english(detect(s.question), docs) and unmentioned_terms(s.question, docs, retriever):
         return False
     if strategy_for(services.settings, services.capabilities) not in ("quotes", "quotes_first"):
         return True

@@ -12,15 +12,11 @@ from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-# The languages a library is told apart in. Restricted, because on a short question the full 97 languages guess
-# wrong more often (an English question with two program names came out Latin, Luxembourgish or Malay), and a
-# library's languages are, in practice, among these: the EU's and the most spoken others that the multilingual
-# embedder reads (multilingual-e5-small: about a hundred).
-LANGUAGES = (
-    "en de fr es it pt nl sv da no fi is pl cs sk sl hr hu ro bg el ru uk tr lt lv et ca eu gl "
-    "ar he fa hi bn ur id ms vi th zh ja ko"
-).split()
-# Names people read, for the notes that name a language ("this document is in German").
+# The languages a library is told apart in, with the names people read in the notes that name one ("this
+# document is in German"). Restricted, because on a short question the model's full 142 languages guess wrong
+# more often (an English question with two program names came out Latin, Luxembourgish or Malay), and a library's
+# languages are, in practice, among these: the EU's and the most spoken others that the multilingual embedder reads
+# (multilingual-e5-small: about a hundred).
 NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
     "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian", "fi": "Finnish", "is": "Icelandic",
@@ -31,6 +27,7 @@ NAMES = {
     "id": "Indonesian", "ms": "Malay", "vi": "Vietnamese", "th": "Thai", "zh": "Chinese", "ja": "Japanese",
     "ko": "Korean",
 }  # fmt: skip
+LANGUAGES = tuple(NAMES)
 # Below this many letters there is too little to tell: "kernel?" is no language.
 MIN_LETTERS = 12
 # How much of a document is read to tell its language: pages spread over all of it, so that an English
