@@ -16,6 +16,7 @@ from typing import Literal
 from langchain_core.documents import Document as LCDocument
 
 from rag.answering.retrieval import HybridRetriever
+from rag.language import detect
 from rag.services import Services
 from rag.text import content_words
 
@@ -43,6 +44,15 @@ _POINTER = re.compile(
     r"\b(it|its|itself|these|those|they|them|their|theirs|this|that|the same|the other|the former|the latter)\b",
     re.I,
 )
+# The same openings in the other languages the app speaks, for a question told to be in one of them: "Und unter
+# Windows?", "Et sous Windows ?", "¿Y en Windows?", "E su Windows?". Their pointers are not read (an English rule
+# is kept off, not made wrong): what stands alone is then told by its own words and by the join's gain.
+_OPENS_ON_BEFORE_IN = {
+    "de": re.compile(r"^\W*(und|aber|oder|auch|sonst|was ist mit|wie ist es mit|und wenn)\b", re.I),
+    "fr": re.compile(r"^\W*(et|mais|ou|aussi|sinon|alors|et si|qu'en est-il|quid)\b", re.I),
+    "es": re.compile(r"^\W*(y|pero|o|también|entonces|y si|qué hay de|qué pasa con)\b", re.I),
+    "it": re.compile(r"^\W*(e|ma|o|anche|allora|invece|e se|e per|che mi dici di)\b", re.I),
+}
 # Pointers that refer back whatever comes before them, and words that compare with something said before.
 _ALWAYS_BACK = re.compile(
     r"\b(that|this) same\b|\bthe (former|latter)\b|\b(that|this) one\b"
@@ -74,6 +84,9 @@ def depends_on_conversation(question: str) -> bool:
     """Whether a question means something only with the conversation before it.
     A question that stands alone is searched alone: glued onto the previous one, a change of topic was searched as
     the old topic."""
+    language = detect(question)
+    if language in _OPENS_ON_BEFORE_IN:
+        return bool(_OPENS_ON_BEFORE_IN[language].search(question)) or len(content_words(question)) < MIN_OWN_WORDS
     if _OPENS_ON_BEFORE.search(question) or _ALWAYS_BACK.search(question):
         return True
     own = content_words(question)

@@ -15,6 +15,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from rag.answering.gates import NOT_FOUND
 from rag.errors import LLMError
+from rag.language import name
 
 ANSWER_PROMPT = ChatPromptTemplate.from_messages(
     [
@@ -26,7 +27,8 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
         ),
         (
             "human",
-            "Context:\n{context}\n\nQuestion: {input}\nAnswer in a few sentences, using the words of the context:",
+            "Context:\n{context}\n\nQuestion: {input}\nAnswer in a few sentences{in_language}, using the words of the "
+            "context:",
         ),
     ]
 )
@@ -37,7 +39,7 @@ _WRITE = (
     "that answer the request, citing pages like [p.4]. Add nothing the material does not say."
 )
 SUMMARY_PROMPT = ChatPromptTemplate.from_messages(
-    [("system", _WRITE), ("human", "Material:\n{context}\n\nRequest: {input}\nSummary:")]
+    [("system", _WRITE), ("human", "Material:\n{context}\n\nRequest: {input}\nSummary{in_language}:")]
 )
 
 
@@ -57,15 +59,32 @@ def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:
     return "\n\n".join(parts)
 
 
-def model_answer(llm: BaseChatModel, question: str, docs: Sequence[LCDocument], context_chars: int) -> Iterator[str]:
-    """The model's answer to `question` from the passages, as it streams; consume once."""
-    inputs = {"input": question, "context": format_context(docs, context_chars)}
+def in_language(question_language: str | None, passage_languages: Sequence[str | None] = ()) -> str:
+    """What the prompt adds so that the answer is in the question's language: nothing where the question and
+    its passages are all English (the prompt the English benchmarks measured), " in German" otherwise. A model
+    told to use the context's words answered an English question about a French page in French."""
+    languages = {language or "en" for language in passage_languages} | {question_language or "en"}
+    return "" if languages == {"en"} or question_language is None else f" in {name(question_language)}"
+
+
+def model_answer(
+    llm: BaseChatModel, question: str, docs: Sequence[LCDocument], context_chars: int, language: str | None = "en"
+) -> Iterator[str]:
+    """The model's answer to `question` (in `language`, the question's) from the passages, as it streams; consume
+    once."""
+    inputs = {
+        "input": question,
+        "context": format_context(docs, context_chars),
+        "in_language": in_language(language, [doc.metadata.get("language") for doc in docs]),
+    }
     return guard_stream((ANSWER_PROMPT | llm).stream(inputs))
 
 
-def written_summary(llm: BaseChatModel, request: str, material: str) -> Iterator[str]:
-    """The model's summary of a card's material (rag/answering/summaries.py), as it streams; consume once."""
-    return guard_stream((SUMMARY_PROMPT | llm).stream({"input": request, "context": material}))
+def written_summary(llm: BaseChatModel, request: str, material: str, language: str | None = "en") -> Iterator[str]:
+    """The model's summary of a card's material (rag/answering/summaries.py) in the request's `language`, as it
+    streams; consume once."""
+    inputs = {"input": request, "context": material, "in_language": in_language(language)}
+    return guard_stream((SUMMARY_PROMPT | llm).stream(inputs))
 
 
 def guard_stream(chunks: Iterator[BaseMessage]) -> Iterator[str]:

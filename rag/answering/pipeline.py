@@ -75,16 +75,16 @@ def draft_answer(
     sources and the quotes before the model's first word."""
     strategy = strategy or strategy_for(services.settings, services.capabilities)
     request = summary_request(question)
+    language = detect(question)
     if request is not None:
         summary = answer_summary(services, request, doc_ids, workspace_id)
         tokens: Iterator[str] = iter([summary.text])
         if services.capabilities.writes_summaries and summary.sources:
             # With a model that writes well, the same material is summarised in its words.
-            tokens = written_summary(services.llm, question, summary.context)
+            tokens = written_summary(services.llm, question, summary.context, language)
         return Draft(question, summary.sources, tokens, [summary.context], mode="summary")
     retriever = scope(services, doc_ids, workspace_id)
     standalone, docs = retrieve(services, question, history, doc_ids, previous_doc_ids, retriever=retriever)
-    language = detect(question)
     words = translator(language)  # the refusals in the question's language
     if not docs:
         return Draft(standalone, [], iter([words(NOT_FOUND)]), mode="not_found")
@@ -106,7 +106,7 @@ def draft_answer(
         return Draft(standalone, to_sources(docs), iter([words(NO_ANSWERING_PASSAGE)]), passages, mode="not_found")
     tokens = iter(())
     if uses_model(strategy):
-        tokens = model_answer(services.llm, standalone, docs, services.settings.context_chars)
+        tokens = model_answer(services.llm, standalone, docs, services.settings.context_chars, language)
     return Draft(standalone, to_sources(docs), tokens, passages, quotes, strategy)
 
 

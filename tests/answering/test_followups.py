@@ -46,6 +46,25 @@ def test_a_question_that_stands_alone_is_no_follow_up(question):
     assert not depends_on_conversation(question)
 
 
+@pytest.mark.parametrize(
+    "question, follows",
+    [
+        ("Und wie geht das unter Windows?", True),
+        ("Et comment le faire sous Windows ?", True),
+        ("¿Y cómo se hace en Windows?", True),
+        ("E come si fa su Windows?", True),
+        ("Wie installiere ich ein zusätzliches Paket mit apt?", False),
+        ("Comment installer un paquet supplémentaire avec apt ?", False),
+        ("¿Cómo se instala un paquete adicional con apt?", False),
+        ("Come si installa un pacchetto aggiuntivo con apt?", False),
+        # English pointers mean nothing in French: "that" is not read where the question is not English.
+        ("Comment configurer le fichier that.conf du serveur ?", False),
+    ],
+)
+def test_a_follow_up_in_another_language_is_told_by_its_opening(question, follows):
+    assert depends_on_conversation(question) is follows
+
+
 R_FAQ = make_pdf(
     [
         ["To install R on Windows, run the installer from CRAN and follow its steps."],
