@@ -26,6 +26,13 @@ from rag.schemas import AnswerPublic, Quote, SentenceCheck, Source, Turn
 DOUBT = "These passages probably do not answer your question: it is likely not in your documents."
 QUOTES_HEADING = "From your documents, word for word:"
 INTERRUPTED_NOTE = "This answer was interrupted before it finished."
+# What the chat shows while an answer is on its way, in the question's language like the answer's own words.
+SEARCHING = "Searching your documents…"
+READING = "Reading {count} passages · {waiting}…"
+READING_ONE = "Reading 1 passage · {waiting}…"
+MODEL_STARTING = "the model is starting"
+MODEL_WAITING = "waiting for the model"
+SEARCHED_FOR = "Searched for"
 
 
 def words_of(question: str) -> Callable[[str], str]:

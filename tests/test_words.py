@@ -11,12 +11,24 @@ from rag.answering.pipeline import draft_answer
 from rag.config import Settings
 from rag.errors import InvalidInputError
 from rag.language.words import LOCALE, catalogued, translator
-from rag.presentation import DOUBT, INTERRUPTED_NOTE, QUOTES_HEADING, words_of
+from rag.presentation import (
+    DOUBT,
+    INTERRUPTED_NOTE,
+    MODEL_STARTING,
+    MODEL_WAITING,
+    QUOTES_HEADING,
+    READING,
+    READING_ONE,
+    SEARCHED_FOR,
+    SEARCHING,
+    words_of,
+)
 from rag.usecases.asking import checked_question
 from rag.usecases.startup import open_services
 
 TOO_LONG = "The question is {length} characters long; ask in at most {limit}."
 SAID = [NOT_FOUND, NO_ANSWERING_PASSAGE, DOUBT, QUOTES_HEADING, INTERRUPTED_NOTE, TOO_LONG]
+SAID += [SEARCHING, READING, READING_ONE, MODEL_STARTING, MODEL_WAITING, SEARCHED_FOR]  # the chat's progress
 
 
 def test_the_issue_s_languages_have_catalogues():

@@ -6,7 +6,16 @@ from functools import partial
 import streamlit as st
 
 from rag.errors import DatabaseUnavailableError, DocChatError
-from rag.presentation import label_markdown
+from rag.presentation import (
+    MODEL_STARTING,
+    MODEL_WAITING,
+    READING,
+    READING_ONE,
+    SEARCHED_FOR,
+    SEARCHING,
+    label_markdown,
+    words_of,
+)
 from rag.schemas import ConversationPublic
 from rag.usecases import asking, conversations, documents
 from ui.feedback import render_feedback
@@ -210,8 +219,9 @@ if question:
     with st.chat_message("assistant"):
         notice = st.empty()
         turn = None
+        said = words_of(question)
         try:
-            notice.caption("🔎 Searching your documents…")
+            notice.caption(f"🔎 {said(SEARCHING)}")
             # A question asked from a conversation shared with you to read (a suggestion clicked under it)
             # starts a conversation of your own: only its starter writes to that one.
             mine = current.id if current and not current.read_only else None
@@ -220,7 +230,7 @@ if question:
             turn = asking.ask(svc, question, mine, scope, caller=who, background=True)
             st.query_params["c"] = turn.conversation_id
             if turn.standalone_question != question:
-                with st.expander("Searched for"):
+                with st.expander(said(SEARCHED_FOR)):
                     st.text(turn.standalone_question)
             found = len(turn.sources)
             if turn.quotes_first:
@@ -228,10 +238,9 @@ if question:
                 notice.empty()
                 render_quotes(svc, "live", turn.quotes, question)
             else:
-                waiting = (
-                    "the model is starting" if asking.model_capabilities(svc).in_process else "waiting for the model"
-                )
-                notice.caption(f"📖 Reading {found} passage{'s' * (found != 1)} · {waiting}…" if found else "✍️ …")
+                waiting = said(MODEL_STARTING if asking.model_capabilities(svc).in_process else MODEL_WAITING)
+                reading = said(READING_ONE if found == 1 else READING).format(count=found, waiting=waiting)
+                notice.caption(f"📖 {reading}" if found else "✍️ …")
                 st.write_stream(_until_first_token(turn.tokens, notice))
                 notice.empty()
         except DatabaseUnavailableError:
