@@ -18,6 +18,7 @@ from pydantic import Field
 from rag.accounts.users import owner_workspace
 from rag.answering.captions import caption_passage
 from rag.language import detect
+from rag.models.embeddings import english_only
 from rag.services import Services
 from rag.store.base import Hit, VectorStore
 from rag.store.chunk import Chunk
@@ -208,6 +209,8 @@ class HybridRetriever(BaseRetriever):
     embeddings: Embeddings
     k: int = 5
     min_relevance: float = 0.2
+    # The same for the best passage in another language than the question's (None: min_relevance).
+    min_relevance_across: float | None = None
     doc_ids: list[str] | None = None
     exclude: list[str] | None = None  # documents in the trash
     # The caller's workspace: a search never reaches passages no document of it holds (rag/store WORKSPACES).
@@ -217,18 +220,23 @@ class HybridRetriever(BaseRetriever):
     # The languages of the library's documents: a question's keywords are looked for as each language's
     # passages were indexed (rag/store Keywords), and in the question's own language.
     languages: list[str] = Field(default_factory=list)
+    # Whether the embedding model meets a question's meaning in other languages (any but MiniLM): then passages in
+    # other languages than the question's are searched by meaning a second time (rag/store/base.py ACROSS).
+    across_languages: bool = False
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         return self.find(query).passages
 
-    def keyword_languages(self, text: str) -> list[str]:
-        """The languages `text`'s keywords are looked for in: the library's, and the text's own."""
-        own = detect(text)
+    def keyword_languages(self, text: str, own: str | None = None) -> list[str]:
+        """The languages `text`'s keywords are looked for in: the library's, and the text's own (told if not given)."""
+        own = own or detect(text)
         return [*self.languages, own] if own and own not in self.languages else list(self.languages)
 
     def find(self, query: str) -> Found:
         """The passages for `query`, with how well its meaning was met."""
         dense = self.embeddings.embed_query(query)
+        own = detect(query)
+        others = own is not None and any(language != own for language in self.languages)
         result = self.store.search(
             dense,
             query,
@@ -236,9 +244,11 @@ class HybridRetriever(BaseRetriever):
             self.doc_ids,
             self.exclude,
             workspace=self.workspace,
-            languages=self.keyword_languages(query),
+            languages=self.keyword_languages(query, own),
+            across=own if self.across_languages and others else None,
         )
-        if result.top_similarity < self.min_relevance:
+        across = self.min_relevance if self.min_relevance_across is None else self.min_relevance_across
+        if result.top_similarity < self.min_relevance and (result.top_across is None or result.top_across < across):
             return Found([], result.top_similarity)
         hits = one_per_page(result.hits, self.k)
         doc_order = list(dict.fromkeys(hit.chunk.doc_id for hit in hits))
@@ -283,15 +293,18 @@ def make_retriever(
     names: dict[str, str] | None = None,
     languages: Sequence[str] = (),
 ) -> HybridRetriever:
-    s = services.settings
+    s, model = services.settings, services.embedding
     return HybridRetriever(
         store=services.store,
-        embeddings=services.embedding.embeddings,
+        embeddings=model.embeddings,
         k=s.top_k,
-        min_relevance=s.min_relevance if s.min_relevance is not None else services.embedding.min_relevance,
+        min_relevance=s.min_relevance if s.min_relevance is not None else model.min_relevance,
+        # MIN_RELEVANCE is one line for every language.
+        min_relevance_across=s.min_relevance if s.min_relevance is not None else model.min_relevance_across,
         doc_ids=list(doc_ids) if doc_ids else None,
         exclude=list(exclude) if exclude else None,
         workspace=owner_workspace(services, workspace_id),
         names=names,
         languages=list(languages),
+        across_languages=not english_only(model.name),
     )

@@ -17,13 +17,21 @@ class EmbeddingModel:
     """
 
     def __init__(
-        self, name: str, dimension: int, factory: Callable[[], Embeddings], min_relevance: float = 0.25
+        self,
+        name: str,
+        dimension: int,
+        factory: Callable[[], Embeddings],
+        min_relevance: float = 0.25,
+        min_relevance_across: float | None = None,
     ) -> None:
         self.name, self.dimension, self._factory = name, dimension, factory
         # Below this cosine similarity of the best passage, nothing in the library is about the question. Each
         # model has its own scale: MiniLM puts everyday questions at 0.14-0.22 from a manual, multilingual-e5 at
-        # 0.70-0.75 (rag/models/embeddings.py). MIN_RELEVANCE overrides it.
+        # 0.745-0.836 (rag/models/embeddings.py). MIN_RELEVANCE overrides it.
         self.min_relevance = min_relevance
+        # The same for the best passage in another language than the question's, where a model that meets meaning
+        # across languages scores lower (None: one that does not, MiniLM). MIN_RELEVANCE overrides it too.
+        self.min_relevance_across = min_relevance_across
 
     @cached_property
     def embeddings(self) -> Embeddings:

@@ -13,12 +13,14 @@ import qdrant_edge as qe
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
+    LANGUAGE,
     SPARSE,
     WORKSPACES,
     Hit,
     Keywords,
     SearchResult,
     identity_mismatch,
+    language_values,
     point_id,
     prefetch_depth,
 )
@@ -50,12 +52,15 @@ class EdgeStore:
                 if recorded != identity:
                     raise identity_mismatch(recorded, embedding_model, dimension)
                 self._shard = qe.EdgeShard.load(str(path))
-                if WORKSPACES not in self._indexed_fields():  # a store made before workspaces existed
-                    self._shard.update(qe.UpdateOperation.create_field_index(WORKSPACES, qe.PayloadSchemaType.Keyword))
+                # Searches filter on them: a store made before workspaces (or languages) existed gets them now.
+                missing = {WORKSPACES, LANGUAGE} - self._indexed_fields()
+                for field in sorted(missing):
+                    self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+                if missing:
                     self._shard.flush()
             else:
                 self._shard = qe.EdgeShard.create(str(path), self._config(dimension))
-                for field in ("doc_id", WORKSPACES):
+                for field in ("doc_id", WORKSPACES, LANGUAGE):
                     self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
                 self._shard.flush()
                 # Written last, so a folder without it never holds a half-made shard we trust.
@@ -92,19 +97,19 @@ class EdgeStore:
         exclude: Sequence[str] | None = None,
         workspace: str | None = None,
         containing: Sequence[str] = (),
+        other_than: str | None = None,
     ) -> qe.Filter | None:
         must = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else []
         if workspace is not None:
             must.append(qe.FieldCondition(key=WORKSPACES, match=qe.MatchValue(value=workspace)))
         # A substring, not a word match: the text has no full-text index, and "Table 2:" is not a word.
         held = [qe.FieldCondition(key="text", match=qe.MatchSubstring(part)) for part in containing]
-        if not must and not exclude and not held:
+        must_not = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else []
+        if other_than:  # passages in another language than this one
+            must_not.append(qe.FieldCondition(key=LANGUAGE, match=qe.MatchAny(any=language_values(other_than))))
+        if not must and not must_not and not held:
             return None
-        return qe.Filter(
-            must=must or None,
-            should=held or None,
-            must_not=[qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else None,
-        )
+        return qe.Filter(must=must or None, should=held or None, must_not=must_not or None)
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], workspaces: Sequence[str] = ()) -> None:
         points = [
@@ -142,29 +147,36 @@ class EdgeStore:
         *,
         workspace: str | None = None,
         languages: Sequence[str] = (),
+        across: str | None = None,
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
+        prefetches = [
+            qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
+            qe.Prefetch(
+                limit=depth,
+                query=qe.Query.Nearest(self._keywords.query(text, languages), using=SPARSE),
+                filter=doc_filter,
+            ),
+        ]
+        other = self._doc_filter(doc_ids, exclude, workspace, other_than=across) if across else None
+        if across:  # rag/store/base.py ACROSS: the passages in other languages, by meaning, in place of words
+            prefetches.append(qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=other))
         fused = qe.QueryRequest(
             limit=limit,
-            prefetches=[
-                qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
-                qe.Prefetch(
-                    limit=depth,
-                    query=qe.Query.Nearest(self._keywords.query(text, languages), using=SPARSE),
-                    filter=doc_filter,
-                ),
-            ],
+            prefetches=prefetches,
             query=qe.Fusion.Dbsf(),  # rag/store/base.py: why this fusion
             with_payload=True,
         )
-        best = qe.QueryRequest(
-            limit=1, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter, with_payload=False
-        )
-        fused_points, best_points = self._shard.query_batch(qe.QueryBatchRequest([fused, best]))
+        best = [
+            qe.QueryRequest(limit=1, query=qe.Query.Nearest(list(dense), using=DENSE), filter=where, with_payload=False)
+            for where in ([doc_filter, other] if across else [doc_filter])
+        ]
+        fused_points, best_points, *best_across = self._shard.query_batch(qe.QueryBatchRequest([fused, *best]))
         return SearchResult(
             hits=[Hit(Chunk.from_payload(p.payload), p.score) for p in fused_points],
             top_similarity=best_points[0].score if best_points else -1.0,
+            top_across=(best_across[0][0].score if best_across[0] else -1.0) if best_across else None,
         )
 
     def keyword_search(

@@ -10,12 +10,14 @@ from qdrant_client import QdrantClient, models
 from rag.errors import StoreError
 from rag.store.base import (
     DENSE,
+    LANGUAGE,
     SPARSE,
     WORKSPACES,
     Hit,
     Keywords,
     SearchResult,
     identity_mismatch,
+    language_values,
     point_id,
     prefetch_depth,
 )
@@ -41,10 +43,11 @@ class ServerStore:
                 physical = f"{collection}-{uuid.uuid4().hex[:8]}"
                 create_collection(self._client, physical, identity)
                 self._client.update_collection_aliases(change_aliases_operations=[_create_alias(collection, physical)])
-            # Every search filters on it; a collection made before workspaces existed gets the index now.
+            # Searches filter on them; a collection made before workspaces (or languages) existed gets them now.
             schema = self._client.get_collection(physical).payload_schema or {}
-            if WORKSPACES not in schema:
-                self._client.create_payload_index(physical, WORKSPACES, models.PayloadSchemaType.KEYWORD, wait=True)
+            for field in (WORKSPACES, LANGUAGE):
+                if field not in schema:
+                    self._client.create_payload_index(physical, field, models.PayloadSchemaType.KEYWORD, wait=True)
         except StoreError:
             self._client.close()
             raise
@@ -61,6 +64,7 @@ class ServerStore:
         exclude: Sequence[str] | None = None,
         workspace: str | None = None,
         containing: Sequence[str] = (),
+        other_than: str | None = None,
     ) -> models.Filter | None:
         condition = models.FieldCondition
         must = [condition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))] if doc_ids else []
@@ -68,12 +72,15 @@ class ServerStore:
             must.append(condition(key=WORKSPACES, match=models.MatchValue(value=workspace)))
         # Without a full-text index on the text (there is none), the server matches MatchText as a substring.
         held = [condition(key="text", match=models.MatchText(text=part)) for part in containing]
-        if not must and not exclude and not held:
+        must_not = [condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else []
+        if other_than:  # passages in another language than this one
+            must_not.append(condition(key=LANGUAGE, match=models.MatchAny(any=language_values(other_than))))
+        if not must and not must_not and not held:
             return None
         return models.Filter(
             must=must or None,  # type: ignore[arg-type]
             should=held or None,  # type: ignore[arg-type]
-            must_not=[condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else None,
+            must_not=must_not or None,  # type: ignore[arg-type]
         )
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], workspaces: Sequence[str] = ()) -> None:
@@ -115,28 +122,34 @@ class ServerStore:
         *,
         workspace: str | None = None,
         languages: Sequence[str] = (),
+        across: str | None = None,
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
+        prefetches = [
+            models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
+            models.Prefetch(
+                query=self._sparse(self._keywords.query(text, languages)), using=SPARSE, limit=depth, filter=doc_filter
+            ),
+        ]
+        other = self._doc_filter(doc_ids, exclude, workspace, other_than=across) if across else None
+        if across:  # rag/store/base.py ACROSS: the passages in other languages, by meaning, in place of words
+            prefetches.append(models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=other))
         fused = models.QueryRequest(
-            prefetch=[
-                models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
-                models.Prefetch(
-                    query=self._sparse(self._keywords.query(text, languages)),
-                    using=SPARSE,
-                    limit=depth,
-                    filter=doc_filter,
-                ),
-            ],
+            prefetch=prefetches,
             query=models.FusionQuery(fusion=models.Fusion.DBSF),  # rag/store/base.py: why this fusion
             limit=limit,
             with_payload=True,
         )
-        best = models.QueryRequest(query=list(dense), using=DENSE, filter=doc_filter, limit=1, with_payload=False)
-        fused_res, best_res = self._client.query_batch_points(self._collection, requests=[fused, best])
+        best = [
+            models.QueryRequest(query=list(dense), using=DENSE, filter=where, limit=1, with_payload=False)
+            for where in ([doc_filter, other] if across else [doc_filter])
+        ]
+        fused_res, best_res, *across_res = self._client.query_batch_points(self._collection, requests=[fused, *best])
         return SearchResult(
             hits=[Hit(Chunk.from_payload(p.payload or {}), p.score) for p in fused_res.points],
             top_similarity=best_res.points[0].score if best_res.points else -1.0,
+            top_across=(across_res[0].points[0].score if across_res[0].points else -1.0) if across_res else None,
         )
 
     def keyword_search(
@@ -212,7 +225,7 @@ def create_collection(client: QdrantClient, name: str, identity: dict[str, objec
         sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         metadata=identity,
     )
-    for field in ("doc_id", WORKSPACES):
+    for field in ("doc_id", WORKSPACES, LANGUAGE):
         client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD, wait=True)
 
 

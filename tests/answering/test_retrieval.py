@@ -2,8 +2,15 @@
 weights."""
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
-from rag.answering.retrieval import PAGE_PASSAGES, best_snippet, one_per_page, with_runners_up
+from rag.answering.retrieval import (
+    PAGE_PASSAGES,
+    HybridRetriever,
+    best_snippet,
+    one_per_page,
+    with_runners_up,
+)
 from rag.store import Hit
 from rag.store.chunk import Chunk
 from rag.store.edge import EdgeStore
@@ -148,3 +155,37 @@ def test_a_small_models_context_holds_a_joined_pages_best_passage_when_the_page_
     )
     # Within the budget, the page is given whole.
     assert "Head of the advisory." in format_context([page, other], 2000)
+
+
+class _Fixed(Embeddings):
+    """Every question embedded at one point, so that a test sets how near each passage is."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [1.0, 0.0]
+
+
+def test_a_passage_in_another_language_is_relevant_on_its_own_lower_line(tmp_path):
+    store = EdgeStore(tmp_path / "qdrant", "test-model", 2)
+    try:
+        french = Chunk("doc-fr", "guide.pdf", 3, 0, "Le groupe sudo donne un accès complet au système.", language="fr")
+        store.upsert([french], [[0.9, 0.436]])  # cosine 0.9 with every question
+        question = "Which group gives a user full access to the system?"
+
+        def retriever(across: float | None) -> HybridRetriever:
+            return HybridRetriever(
+                store=store,
+                embeddings=_Fixed(),
+                min_relevance=0.95,
+                min_relevance_across=across,
+                languages=["en", "fr"],
+                across_languages=True,
+            )
+
+        assert [d.metadata["page"] for d in retriever(0.85).invoke(question)] == [3]
+        assert retriever(None).invoke(question) == []  # without a line of its own: the question's line
+        assert retriever(0.92).invoke(question) == []
+    finally:
+        store.close()

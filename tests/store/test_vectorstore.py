@@ -1,14 +1,16 @@
+import json
 import os
 import subprocess
 import sys
 import uuid
 
 import pytest
+import qdrant_edge as qe
 
 from rag.errors import StoreError
 from rag.store import point_id
 from rag.store.chunk import Chunk
-from rag.store.edge import EdgeStore
+from rag.store.edge import IDENTITY_FILE, EdgeStore
 from rag.store.server import ServerStore
 from tests.conftest import QDRANT_SERVER_URL
 
@@ -83,6 +85,24 @@ def test_a_passage_s_keywords_are_its_own_language_s_words(store):
     assert store.keyword_search("der die", 5, languages=["de"]) == []  # only German stopwords
     # The English passages are still met in English words, whatever other languages the library holds.
     assert store.keyword_search("volcano erupting", 5, languages=["de"]) == [CHUNKS[1][0]]
+
+
+def test_a_question_meets_passages_in_other_languages_by_meaning_where_its_words_cannot(store):
+    # An English question whose words only an English passage shares, whose meaning a French passage is nearer.
+    english = Chunk("doc-en", "en.pdf", 1, 0, "compilers translate source code and programs", language="en")
+    french = Chunk("doc-fr", "fr.pdf", 1, 0, "les compilateurs traduisent les programmes", language="fr")
+    store.upsert([english, french], [_unit(1, 0.3, 0, 0), _unit(0.2, 1, 0, 0)])
+    question, words = _unit(0.5, 1, 0, 0), "how do compilers translate source code"
+    alone = [h.chunk for h in store.search(question, words, limit=2).hits]
+    assert alone == [english, french]  # the words outweigh the meaning
+    result = store.search(question, words, limit=2, languages=["en", "fr"], across="en")
+    assert [h.chunk for h in result.hits] == [french, english]
+    # How near the best passage in another language is: the French one's cosine (0.5*0.2 + 1*1) / norms.
+    assert result.top_across == pytest.approx(1.1 / (1.25**0.5 * 1.04**0.5), abs=0.01)
+    assert alone and store.search(question, words, limit=2).top_across is None
+    # Across from French, the French passage is the question's own language: it is not searched a second time.
+    own = [h.chunk for h in store.search(question, words, limit=2, languages=["en", "fr"], across="fr").hits]
+    assert own[0] == english
 
 
 def test_upsert_is_idempotent(store):
@@ -184,3 +204,21 @@ def test_an_english_library_s_keywords_are_english_bm25_as_before():
         assert (new.indices, new.values) == (old.indices, old.values)
     new, old = keywords.query(text, ["en"]), before.embed_query(text)
     assert sorted(zip(new.indices, new.values, strict=True)) == sorted(zip(old.indices, old.values, strict=True))
+
+
+def test_a_store_made_before_languages_gets_their_index_when_opened(tmp_path):
+    # A store as DocChat made it before passages were told apart by language: no index on their language, which
+    # a search across languages filters on.
+    path = tmp_path / "qdrant"
+    path.mkdir()
+    shard = qe.EdgeShard.create(str(path), EdgeStore._config(DIM))
+    for field in ("doc_id", "workspaces"):
+        shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+    shard.flush()
+    shard.close()
+    (path / IDENTITY_FILE).write_text(json.dumps({"embedding_model": "test-model", "dimension": DIM}))
+    store = EdgeStore(path, "test-model", DIM)
+    try:
+        assert {"doc_id", "workspaces", "language"} <= set(store._shard.info().payload_schema)
+    finally:
+        store.close()
