@@ -39,3 +39,18 @@ fetch eyes17-manuals-es usr/share/doc/eyes17/es/eyes17.pdf.gz eyes17.es.pdf
 fetch debian-policy usr/share/doc/debian-policy/fhs/fhs-3.0.pdf.gz fhs-3.0.en.pdf
 out="$out_main"
 ls -la "$out2"
+
+# Cross dev (bench/qa/languages-crossdev.jsonl), a library of its own for tuning what a question in one language
+# finds in a document in another: one chapter range of each Reference translation (no page has its translation
+# there), and the English Bash manual, whose shell chapters meet the French tutorial's. Dev material only: the
+# References' chapters 1-6 and a manual no held-out set asks about.
+out3="$out/crossdev"
+mkdir -p "$out3"
+py="${PYTHON:-$here/../.venv/bin/python}"
+cut() { [ -f "$out3/$4" ] || "$py" "$here/cut_pages.py" "$out/$1" "$2" "$3" "$out3/$4"; }
+cut debian-reference-fr.pdf 29 65 reference-tutoriels.fr.pdf       # 1 Didacticiels GNU/Linux
+cut debian-reference-es.pdf 67 107 reference-paquetes.es.pdf       # 2 Gestión de paquetes Debian
+cut debian-reference-it.pdf 108 151 reference-sistema-rete.it.pdf  # 3-6 Inizializzazione ... Applicazioni per la rete
+[ -f "$out3/bashref.en.pdf" ] || cp "$here/corpus/bashref.pdf" "$out3/bashref.en.pdf" 2>/dev/null \
+  || { echo "run bash bench/corpus.sh first (bashref.pdf)" >&2; exit 1; }
+ls -la "$out3"

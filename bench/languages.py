@@ -15,6 +15,10 @@ document's; "unanswerable".
 - held out 2, a library of its own (bench/corpus-languages/heldout2/) where no document has a translation: the
   Debian Edu manual in German, the Debian FAQ in French, the ExpEYES-17 manual in Spanish, and the Filesystem
   Hierarchy Standard in English. Never tuned on.
+- cross dev, a library of its own (bench/corpus-languages/crossdev/) for tuning cross-language search: a chapter
+  range of each Reference translation (French chapter 1, Spanish 2, Italian 3-6: no page has its translation
+  there) and the English Bash manual; English questions about the three, and French, Spanish and Italian ones
+  about the Bash manual.
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ SPLITS = {
     "dev": QA / "languages-dev.jsonl",
     "held out": QA / "languages-heldout.jsonl",
     "held out 2": QA / "languages-heldout2.jsonl",
+    "cross dev": QA / "languages-crossdev.jsonl",
 }
 # Which library each split asks.
-LIBRARIES = {"dev": CORPUS, "held out": CORPUS, "held out 2": CORPUS / "heldout2"}
+LIBRARIES = {"dev": CORPUS, "held out": CORPUS, "held out 2": CORPUS / "heldout2", "cross dev": CORPUS / "crossdev"}
 
 
 def report(outcomes: list[Outcome], title: str) -> None:
