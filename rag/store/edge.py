@@ -23,6 +23,7 @@ from rag.store.base import (
     language_values,
     point_id,
     prefetch_depth,
+    searched_across,
 )
 from rag.store.chunk import Chunk
 from rag.store.lock import StoreLock, busy_message
@@ -97,6 +98,7 @@ class EdgeStore:
         exclude: Sequence[str] | None = None,
         workspace: str | None = None,
         containing: Sequence[str] = (),
+        language: str | None = None,
         other_than: str | None = None,
     ) -> qe.Filter | None:
         must = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(doc_ids)))] if doc_ids else []
@@ -105,6 +107,8 @@ class EdgeStore:
         # A substring, not a word match: the text has no full-text index, and "Table 2:" is not a word.
         held = [qe.FieldCondition(key="text", match=qe.MatchSubstring(part)) for part in containing]
         must_not = [qe.FieldCondition(key="doc_id", match=qe.MatchAny(any=list(exclude)))] if exclude else []
+        if language:  # passages in this language
+            must.append(qe.FieldCondition(key=LANGUAGE, match=qe.MatchAny(any=language_values(language))))
         if other_than:  # passages in another language than this one
             must_not.append(qe.FieldCondition(key=LANGUAGE, match=qe.MatchAny(any=language_values(other_than))))
         if not must and not must_not and not held:
@@ -151,32 +155,44 @@ class EdgeStore:
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
-        prefetches = [
-            qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
-            qe.Prefetch(
-                limit=depth,
-                query=qe.Query.Nearest(self._keywords.query(text, languages), using=SPARSE),
-                filter=doc_filter,
-            ),
-        ]
-        other = self._doc_filter(doc_ids, exclude, workspace, other_than=across) if across else None
-        if across:  # rag/store/base.py ACROSS: the passages in other languages, by meaning, in place of words
-            prefetches.append(qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=other))
-        fused = qe.QueryRequest(
-            limit=limit,
-            prefetches=prefetches,
-            query=qe.Fusion.Dbsf(),  # rag/store/base.py: why this fusion
-            with_payload=True,
-        )
-        best = [
-            qe.QueryRequest(limit=1, query=qe.Query.Nearest(list(dense), using=DENSE), filter=where, with_payload=False)
-            for where in ([doc_filter, other] if across else [doc_filter])
-        ]
-        fused_points, best_points, *best_across = self._shard.query_batch(qe.QueryBatchRequest([fused, *best]))
+
+        def nearest(where: qe.Filter | None) -> qe.QueryRequest:
+            return qe.QueryRequest(
+                limit=1, query=qe.Query.Nearest(list(dense), using=DENSE), filter=where, with_payload=False
+            )
+
+        def fused(third: qe.Filter | None) -> qe.QueryRequest:
+            prefetches = [
+                qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=doc_filter),
+                qe.Prefetch(
+                    limit=depth,
+                    query=qe.Query.Nearest(self._keywords.query(text, languages), using=SPARSE),
+                    filter=doc_filter,
+                ),
+            ]
+            if third is not None:  # the passages in other languages, by meaning, in place of words (ACROSS)
+                prefetches.append(
+                    qe.Prefetch(limit=depth, query=qe.Query.Nearest(list(dense), using=DENSE), filter=third)
+                )
+            # rag/store/base.py: why this fusion
+            return qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Dbsf(), with_payload=True)
+
+        if not across:
+            points, best = self._shard.query_batch(qe.QueryBatchRequest([fused(None), nearest(doc_filter)]))
+            top, top_across = best[0].score if best else -1.0, None
+        else:
+            # The best passage by meaning in the question's language and in the others decide the third list.
+            own = self._doc_filter(doc_ids, exclude, workspace, language=across)
+            other = self._doc_filter(doc_ids, exclude, workspace, other_than=across)
+            own_best, other_best = self._shard.query_batch(qe.QueryBatchRequest([nearest(own), nearest(other)]))
+            top_own = own_best[0].score if own_best else -1.0
+            top_across = other_best[0].score if other_best else -1.0
+            points = self._shard.query(fused(other if searched_across(top_own, top_across) else None))
+            top = max(top_own, top_across)
         return SearchResult(
-            hits=[Hit(Chunk.from_payload(p.payload), p.score) for p in fused_points],
-            top_similarity=best_points[0].score if best_points else -1.0,
-            top_across=(best_across[0][0].score if best_across[0] else -1.0) if best_across else None,
+            hits=[Hit(Chunk.from_payload(p.payload), p.score) for p in points],
+            top_similarity=top,
+            top_across=top_across,
         )
 
     def keyword_search(

@@ -20,6 +20,7 @@ from rag.store.base import (
     language_values,
     point_id,
     prefetch_depth,
+    searched_across,
 )
 from rag.store.chunk import Chunk
 
@@ -64,6 +65,7 @@ class ServerStore:
         exclude: Sequence[str] | None = None,
         workspace: str | None = None,
         containing: Sequence[str] = (),
+        language: str | None = None,
         other_than: str | None = None,
     ) -> models.Filter | None:
         condition = models.FieldCondition
@@ -73,6 +75,8 @@ class ServerStore:
         # Without a full-text index on the text (there is none), the server matches MatchText as a substring.
         held = [condition(key="text", match=models.MatchText(text=part)) for part in containing]
         must_not = [condition(key="doc_id", match=models.MatchAny(any=list(exclude)))] if exclude else []
+        if language:  # passages in this language
+            must.append(condition(key=LANGUAGE, match=models.MatchAny(any=language_values(language))))
         if other_than:  # passages in another language than this one
             must_not.append(condition(key=LANGUAGE, match=models.MatchAny(any=language_values(other_than))))
         if not must and not must_not and not held:
@@ -126,30 +130,48 @@ class ServerStore:
     ) -> SearchResult:
         doc_filter = self._doc_filter(doc_ids, exclude, workspace)
         depth = prefetch_depth(limit)
-        prefetches = [
-            models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
-            models.Prefetch(
-                query=self._sparse(self._keywords.query(text, languages)), using=SPARSE, limit=depth, filter=doc_filter
-            ),
-        ]
-        other = self._doc_filter(doc_ids, exclude, workspace, other_than=across) if across else None
-        if across:  # rag/store/base.py ACROSS: the passages in other languages, by meaning, in place of words
-            prefetches.append(models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=other))
-        fused = models.QueryRequest(
-            prefetch=prefetches,
-            query=models.FusionQuery(fusion=models.Fusion.DBSF),  # rag/store/base.py: why this fusion
-            limit=limit,
-            with_payload=True,
-        )
-        best = [
-            models.QueryRequest(query=list(dense), using=DENSE, filter=where, limit=1, with_payload=False)
-            for where in ([doc_filter, other] if across else [doc_filter])
-        ]
-        fused_res, best_res, *across_res = self._client.query_batch_points(self._collection, requests=[fused, *best])
+
+        def nearest(where: models.Filter | None) -> models.QueryRequest:
+            return models.QueryRequest(query=list(dense), using=DENSE, filter=where, limit=1, with_payload=False)
+
+        def fused(third: models.Filter | None) -> models.QueryRequest:
+            sparse = self._sparse(self._keywords.query(text, languages))
+            prefetches = [
+                models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=doc_filter),
+                models.Prefetch(query=sparse, using=SPARSE, limit=depth, filter=doc_filter),
+            ]
+            if third is not None:  # the passages in other languages, by meaning, in place of words (ACROSS)
+                prefetches.append(models.Prefetch(query=list(dense), using=DENSE, limit=depth, filter=third))
+            return models.QueryRequest(
+                prefetch=prefetches,
+                query=models.FusionQuery(fusion=models.Fusion.DBSF),  # rag/store/base.py: why this fusion
+                limit=limit,
+                with_payload=True,
+            )
+
+        def score(result: models.QueryResponse) -> float:
+            return result.points[0].score if result.points else -1.0
+
+        if not across:
+            points, best = self._client.query_batch_points(
+                self._collection, requests=[fused(None), nearest(doc_filter)]
+            )
+            top, top_across = score(best), None
+        else:
+            # The best passage by meaning in the question's language and in the others decide the third list.
+            own = self._doc_filter(doc_ids, exclude, workspace, language=across)
+            other = self._doc_filter(doc_ids, exclude, workspace, other_than=across)
+            own_best, other_best = self._client.query_batch_points(
+                self._collection, requests=[nearest(own), nearest(other)]
+            )
+            top_own, top_across = score(own_best), score(other_best)
+            third = other if searched_across(top_own, top_across) else None
+            [points] = self._client.query_batch_points(self._collection, requests=[fused(third)])
+            top = max(top_own, top_across)
         return SearchResult(
-            hits=[Hit(Chunk.from_payload(p.payload or {}), p.score) for p in fused_res.points],
-            top_similarity=best_res.points[0].score if best_res.points else -1.0,
-            top_across=(across_res[0].points[0].score if across_res[0].points else -1.0) if across_res else None,
+            hits=[Hit(Chunk.from_payload(p.payload or {}), p.score) for p in points.points],
+            top_similarity=top,
+            top_across=top_across,
         )
 
     def keyword_search(

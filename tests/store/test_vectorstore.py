@@ -100,6 +100,11 @@ def test_a_question_meets_passages_in_other_languages_by_meaning_where_its_words
     # How near the best passage in another language is: the French one's cosine (0.5*0.2 + 1*1) / norms.
     assert result.top_across == pytest.approx(1.1 / (1.25**0.5 * 1.04**0.5), abs=0.01)
     assert alone and store.search(question, words, limit=2).top_across is None
+    # Where a passage in the question's language is far nearer than any other (a translation of it, say), the
+    # others are not searched again: the ranking is the plain one.
+    near_english = _unit(1, 0.25, 0, 0)
+    plain = store.search(near_english, words, limit=2)
+    assert store.search(near_english, words, limit=2, languages=["en", "fr"], across="en").hits == plain.hits
     # Across from French, the French passage is the question's own language: it is not searched a second time.
     own = [h.chunk for h in store.search(question, words, limit=2, languages=["en", "fr"], across="fr").hits]
     assert own[0] == english
