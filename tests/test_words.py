@@ -6,7 +6,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from rag.answering.gates import NO_ANSWERING_PASSAGE, NOT_FOUND
+from rag.answering.gates import NO_ANSWERING_PASSAGE, NOT_FOUND, NOT_FOUND_ABOUT, OR
 from rag.answering.pipeline import draft_answer
 from rag.config import Settings
 from rag.errors import InvalidInputError
@@ -28,6 +28,7 @@ from rag.usecases.startup import open_services
 
 TOO_LONG = "The question is {length} characters long; ask in at most {limit}."
 SAID = [NOT_FOUND, NO_ANSWERING_PASSAGE, DOUBT, QUOTES_HEADING, INTERRUPTED_NOTE, TOO_LONG]
+SAID += [NOT_FOUND_ABOUT, OR]  # a refusal that names what the documents never mention
 SAID += [SEARCHING, READING, READING_ONE, MODEL_STARTING, MODEL_WAITING, SEARCHED_FOR]  # the chat's progress
 
 

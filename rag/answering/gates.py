@@ -7,7 +7,7 @@ closest sentences of unrelated passages, quoted as if they answered, mislead mor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from langchain_core.documents import Document as LCDocument
 
@@ -22,10 +22,15 @@ NO_ANSWERING_PASSAGE = (
 KEYWORD_CHECK = 20
 
 
-def not_found_about(terms: Sequence[str]) -> str:
+NOT_FOUND_ABOUT = "I couldn't find anything about {names} in your documents."
+OR = "or"
+
+
+def not_found_about(terms: Sequence[str], words: Callable[[str], str] = str) -> str:
+    """The refusal naming what the documents never mention, in `words` (rag/language translator)."""
     names = [f"“{t}”" for t in terms]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return f"I couldn't find anything about {listed} in your documents."
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {words(OR)} " + names[-1]
+    return words(NOT_FOUND_ABOUT).format(names=listed)
 
 
 def in_english(question_language: str | None, docs: Sequence[LCDocument]) -> bool:
@@ -37,6 +42,20 @@ def in_english(question_language: str | None, docs: Sequence[LCDocument]) -> boo
     told."""
     first = docs[0].metadata.get("language") if docs else None
     return question_language in (None, "en") and first in (None, "", "en")
+
+
+# Languages that capitalise their nouns, where a capitalised word in a question is no name.
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+
+
+def reads_names(question_language: str | None, docs: Sequence[LCDocument]) -> bool:
+    """Whether the name gate (unmentioned_terms) reads the question: in English, as in_english, or where the question
+    and the passage found first are in one language that capitalises only its names (French, Spanish, Italian…). A
+    question in another language than its passages names things in words they never say ("la guía francesa")."""
+    first = docs[0].metadata.get("language") if docs else None
+    if in_english(question_language, docs):
+        return True
+    return question_language is not None and first == question_language and first not in NOUNS_CAPITALISED
 
 
 def unmentioned_terms(question: str, docs: Sequence[LCDocument], retriever: HybridRetriever) -> list[str]:

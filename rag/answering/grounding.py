@@ -43,7 +43,7 @@ def split_sentences(text: str) -> list[str]:
 # capitalised word, or a file extension. Lower-case words are left out: users paraphrase those freely.
 _TOKEN = re.compile(r"\.?[A-Za-z0-9][\w.]*[\w]|\.?[A-Za-z0-9]")
 _INNER_PUNCTUATION = re.compile(r"(?<=[a-z0-9])[._-](?=[a-z0-9])")
-_SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+)[\"'(]*$")
+_SENTENCE_START = re.compile(r"(?:^|[.?!:]\s+)[\"'(¿¡«“]*\s*$")
 
 
 def named_terms(question: str) -> list[str]:

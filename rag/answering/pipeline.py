@@ -28,6 +28,7 @@ from rag.answering.gates import (
     in_english,
     lacks_what_is_asked,
     not_found_about,
+    reads_names,
     unmentioned_terms,
 )
 from rag.answering.generation import model_answer, written_summary
@@ -92,9 +93,10 @@ def draft_answer(
     # about “Kubernetes” or “Excel”" when only Excel was asked); a model's rewrite carries only what it needs.
     rewritten = services.capabilities.rewrites_questions
     english = in_english(language, docs)
-    missing = unmentioned_terms(standalone if rewritten else question, docs, retriever) if english else []
+    names = reads_names(language, docs)
+    missing = unmentioned_terms(standalone if rewritten else question, docs, retriever) if names else []
     if missing:
-        return Draft(standalone, [], iter([not_found_about(missing)]), mode="not_found")
+        return Draft(standalone, [], iter([not_found_about(missing, words)]), mode="not_found")
     # Without a model's rewrite, the follow-up's own words pick its sentences best: scored against the previous
     # question joined to it, the first topic's sentences won (bench/answers.py, key fact in the quotes).
     quotes = extract_quotes(standalone if rewritten else question, docs, services.embedding.embeddings)

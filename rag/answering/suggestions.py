@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answering import quotes
-from rag.answering.gates import in_english, unmentioned_terms
+from rag.answering.gates import reads_names, unmentioned_terms
 from rag.answering.policy import strategy_for
 from rag.answering.question_wording import (
     clean_title,
@@ -169,7 +169,7 @@ def _holds(services: Services, retriever: HybridRetriever, s: Suggestion) -> boo
     docs = retriever.invoke(s.question)
     if not any(d.metadata["doc_id"] == s.doc_id and d.metadata["page"] in s.pages for d in docs[:TOP_RANKS]):
         return False
-    if in_english(detect(s.question), docs) and unmentioned_terms(s.question, docs, retriever):
+    if reads_names(detect(s.question), docs) and unmentioned_terms(s.question, docs, retriever):
         return False
     if strategy_for(services.settings, services.capabilities) not in ("quotes", "quotes_first"):
         return True

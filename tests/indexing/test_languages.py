@@ -82,6 +82,27 @@ def test_a_german_question_is_not_refused_for_its_capitalised_nouns(tmp_path, em
         services.close()
 
 
+ASSOCIATION = [
+    ["La cotisation annuelle de l'association est de vingt euros, payable en janvier par chaque membre du club."],
+    ["L'assemblée générale se réunit une fois par an, au printemps, dans la salle des fêtes de la mairie."],
+]
+
+
+def test_a_french_question_naming_what_its_documents_never_mention_is_refused_in_french(tmp_path, embedding):
+    services = open_services(Settings(_env_file=None, storage_dir=tmp_path / "s", answer_mode="quotes"), embedding)
+    try:
+        list(documents.add_files(services, [("association.pdf", make_pdf(ASSOCIATION))]))
+        # French capitalises names only: "Kubernetes" is a name, and nowhere in the documents.
+        refused = draft_answer(services, "La cotisation annuelle de l'association se paie-t-elle avec Kubernetes ?")
+        assert refused.mode == "not_found"
+        assert "".join(refused.tokens) == "Je n'ai rien trouvé sur “Kubernetes” dans vos documents."
+        # A question opening with ¿ or « is not taken for a name at its first word; one the documents answer passes.
+        kept = draft_answer(services, "« Combien coûte la cotisation annuelle de l'association ? »")
+        assert kept.mode != "not_found" and [s.page for s in kept.sources][:1] == [1]
+    finally:
+        services.close()
+
+
 @pytest.mark.parametrize("language", ["de", "fr"])
 def test_documents_record_their_language(tmp_path, embedding, language):
     pages = {
