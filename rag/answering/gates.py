@@ -35,11 +35,10 @@ def not_found_about(terms: Sequence[str], words: Callable[[str], str] = str) -> 
 
 def in_english(question_language: str | None, docs: Sequence[LCDocument]) -> bool:
     """Whether the question (in `question_language`, told by rag/language) and the passage found first are English,
-    the only language the gates below read. A German question's nouns are capitalised like names, an English
-    question names its document in English words its German text never says ("the French guide"), and other
-    languages spell their units and months otherwise: there the gates stay off rather than refuse what the passages
-    may answer. A question too short to tell counts as English, and so does a passage stored before languages were
-    told."""
+    the only language the duration and date check below reads (the name gate reads more: reads_names). Other
+    languages spell their units and months otherwise: there the check stays off rather than refuse what the
+    passages may answer. A question too short to tell counts as English, and so does a passage stored before
+    languages were told."""
     first = docs[0].metadata.get("language") if docs else None
     return question_language in (None, "en") and first in (None, "", "en")
 
@@ -50,8 +49,9 @@ NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 def reads_names(question_language: str | None, docs: Sequence[LCDocument]) -> bool:
     """Whether the name gate (unmentioned_terms) reads the question: in English, as in_english, or where the question
-    and the passage found first are in one language that capitalises only its names (French, Spanish, Italian…). A
-    question in another language than its passages names things in words they never say ("la guía francesa")."""
+    and the passage found first are in one language that capitalises only its names (French, Spanish, Italian…).
+    A German question's nouns are capitalised like names, and a question in another language than its passages
+    names things in words they never say ("the French guide"): there the gate stays off."""
     first = docs[0].metadata.get("language") if docs else None
     if in_english(question_language, docs):
         return True
