@@ -61,8 +61,9 @@ def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:
 
 def in_language(question_language: str | None, passage_languages: Sequence[str | None] = ()) -> str:
     """What the prompt adds so that the answer is in the question's language: nothing where the question and
-    its passages are all English (the prompt the English benchmarks measured), " in German" otherwise. A model
-    told to use the context's words answered an English question about a French page in French."""
+    its passages are all English (the prompt the English benchmarks measured), " in German" otherwise: told to use
+    the context's words, a model may answer in the context's language (not measured: no model here writes well in
+    other languages)."""
     languages = {language or "en" for language in passage_languages} | {question_language or "en"}
     return "" if languages == {"en"} or question_language is None else f" in {name(question_language)}"
 

@@ -38,7 +38,7 @@ def test_a_question_in_german_is_answered_in_german():
 
 
 def test_an_english_question_about_a_german_page_is_answered_in_english():
-    # Told to use the context's words, a model answers in the context's language unless told otherwise.
+    # Told to use the context's words, a model may answer in the context's language unless told which.
     prompt = "".join(model_answer(Echo(), "How often is the general meeting held?", [GERMAN], 4000, "en"))
     assert "Answer in a few sentences in English" in prompt
 
