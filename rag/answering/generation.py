@@ -31,7 +31,7 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
             "context:",
         ),
     ]
-)
+).partial(in_language="")  # in_language below: nothing where all is English
 
 _WRITE = (
     "You summarise the user's documents using only the material they give you: titles, outlines and sentences "
@@ -40,7 +40,7 @@ _WRITE = (
 )
 SUMMARY_PROMPT = ChatPromptTemplate.from_messages(
     [("system", _WRITE), ("human", "Material:\n{context}\n\nRequest: {input}\nSummary{in_language}:")]
-)
+).partial(in_language="")
 
 
 def format_context(docs: Sequence[LCDocument], max_chars: int) -> str:

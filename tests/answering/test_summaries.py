@@ -168,7 +168,7 @@ def test_a_document_summary_quotes_it_with_pages_and_lists_its_sections(services
     assert sorted(s.page for s in answer.sources) == sorted({p for _, p in quotes})
     assert all(s.snippet in dict(quotes) for s in answer.sources)
     assert all(f"[p.{p}] {q}" in answer.context for q, p in quotes)
-    assert set(SUMMARY_PROMPT.input_variables) == {"context", "input", "in_language"}
+    assert set(SUMMARY_PROMPT.input_variables) == {"context", "input"}
 
 
 def test_chapter_n_is_the_nth_top_level_section_with_its_pages(services):
